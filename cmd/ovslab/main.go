@@ -1,0 +1,67 @@
+// Command ovslab builds multi-host container networks on Open vSwitch from
+// one topology file. This package holds flags, output and exit codes only;
+// the work is in package labs.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/topology"
+)
+
+// Exit codes, as SPEC.md promises them.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// exitError carries an exit code that is not derived from an error kind,
+// e.g. the exit status of a command run by `ovslab exec`.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:]))
+}
+
+func run(ctx context.Context, args []string) int {
+	cmd := newRoot()
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintln(os.Stderr, "ovslab:", err)
+	return exitCode(err)
+}
+
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case topology.IsInvalid(err), errors.Is(err, labs.ErrUsage), errors.As(err, &ue):
+		return exitUsage
+	default:
+		return exitFail
+	}
+}
+
+// usageError is a command-line mistake cobra reports (unknown flag, wrong
+// number of arguments).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }

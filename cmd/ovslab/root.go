@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ovslab",
+		Short: "Build multi-host container networks on Open vSwitch from one file",
+		Long: `ovslab builds multi-host container networks on Open vSwitch.
+
+One YAML file describes Docker hosts in different L3 subnets, the container
+networks stretched across them with VXLAN, and the containers. "ovslab up"
+builds it on real hosts (each applies its own part) or the whole lab on
+this machine with --emulate.
+
+Exit codes: 0 success, 1 a check or apply failed, 2 bad usage or bad file.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
+	})
+	root.AddCommand(newValidate(), newPlan(), newLabs(), newUp(), newDown(), newStatus(), newExec())
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with exit code 2.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(c, args); err != nil {
+			return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
+		}
+		return nil
+	}
+}
+
+// isTerminal reports whether f is a terminal: progress and summaries go
+// there, never into pipes that scripts read.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// progress prints a step to stderr when it is a terminal.
+func progress(format string, args ...any) {
+	if isTerminal(os.Stderr) {
+		fmt.Fprintf(os.Stderr, "· "+format+"\n", args...)
+	}
+}
+
+// checkOutput validates -o.
+func checkOutput(o string) error {
+	if o != "" && o != "text" && o != "json" {
+		return usageError{fmt.Errorf("-o %s: want text or json", o)}
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/ovs"
+	"github.com/spf13/cobra"
+)
+
+func newStatus() *cobra.Command {
+	var o labs.Options
+	var output string
+	c := &cobra.Command{
+		Use:   "status [LAB] [-o json]",
+		Short: "Show a lab's hosts, bridges, ports, tunnels, containers and NAT, each with its state",
+		Long: `status shows what a lab has on this machine and the state of each object.
+Without LAB it lists the labs that are up here.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			if len(args) == 0 {
+				return listLabs(os.Stdout, output)
+			}
+			s, err := labs.GetStatus(c.Context(), args[0], o)
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				return writeJSON(os.Stdout, s)
+			}
+			printStatus(os.Stdout, s)
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&output, "output", "o", "", "output format: text or json")
+	c.Flags().StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint (real hosts)")
+	return c
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func listLabs(w io.Writer, output string) error {
+	names, err := labs.Labs()
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Lab      string   `json:"lab"`
+		Mode     string   `json:"mode"`
+		Complete bool     `json:"complete"`
+		Hosts    []string `json:"hosts"`
+	}
+	rows := []row{}
+	for _, n := range names {
+		if st, err := labs.LoadState(n); err == nil {
+			rows = append(rows, row{n, st.Mode, st.Complete, st.Hosts})
+		}
+	}
+	if output == "json" {
+		return writeJSON(w, rows)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(w, "no labs are up on this machine")
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LAB\tMODE\tSTATE\tHOSTS")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Lab, r.Mode, upState(r.Complete), strings.Join(r.Hosts, ","))
+	}
+	return tw.Flush()
+}
+
+func upState(complete bool) string {
+	if complete {
+		return "up"
+	}
+	return "incomplete (run up again)"
+}
+
+func okWord(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "FAIL"
+}
+
+func printStatus(w io.Writer, s *labs.Status) {
+	fmt.Fprintf(w, "lab %s: %s, %s (from %s)\n", s.Lab, s.Mode, upState(s.Complete), s.Source)
+	for _, h := range s.Hosts {
+		fmt.Fprintf(w, "\nhost %s  [%s]\n", h.Name, okWord(h.OK()))
+		if h.Netns != "" {
+			fmt.Fprintf(w, "  netns %s\n", h.Netns)
+		}
+		fmt.Fprintf(w, "  ovsdb %s: %s, ovs-vswitchd: %s, ip_forward: %v\n", h.OVSDB, upDown(h.OVSDBUp), upDown(h.VswitchdUp), h.IPForward)
+		for _, p := range h.Problems {
+			fmt.Fprintf(w, "  problem: %s\n", p)
+		}
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, b := range h.Bridges {
+			fmt.Fprintf(tw, "  bridge %s (%s)\n", b.Name, b.Datapath)
+			for _, p := range b.Ports {
+				fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", p.Name, portKind(p), portDetail(p), portState(p))
+			}
+		}
+		for _, c := range h.Containers {
+			fmt.Fprintf(tw, "  container %s\t%s\t%s\t%s\n", c.Name, c.Image, c.ID, c.State)
+			for _, i := range c.Interfaces {
+				fmt.Fprintf(tw, "    %s\t%s on %s\tveth %s\t%s\n", i.Name, i.Address, i.Network, i.HostVeth, okWord(i.OK)+problems(i.Problems))
+			}
+		}
+		tw.Flush()
+		for _, r := range h.NAT {
+			fmt.Fprintf(w, "  iptables %s\n", r)
+		}
+	}
+}
+
+func upDown(b bool) string {
+	if b {
+		return "up"
+	}
+	return "DOWN"
+}
+
+func problems(p []string) string {
+	if len(p) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(p, "; ")
+}
+
+func portKind(p ovs.PortStatus) string {
+	k := p.Type
+	if k == "" {
+		k = "system"
+	}
+	if p.Protected {
+		k += ",protected"
+	}
+	return k
+}
+
+func portDetail(p ovs.PortStatus) string {
+	keys := make([]string, 0, len(p.Options))
+	for k := range p.Options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, k+"="+p.Options[k])
+	}
+	if p.MTU > 0 {
+		parts = append(parts, fmt.Sprintf("mtu=%d", p.MTU))
+	}
+	return strings.Join(parts, " ")
+}
+
+func portState(p ovs.PortStatus) string {
+	switch {
+	case p.Error != "":
+		return "FAIL: " + p.Error
+	case p.OFPort == 0:
+		return "not yet open"
+	case p.LinkState != "":
+		return "link " + p.LinkState
+	default:
+		return "ok"
+	}
+}

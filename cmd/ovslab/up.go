@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/ovslab/ovslab/labs"
+	"github.com/spf13/cobra"
+)
+
+func newUp() *cobra.Command {
+	var o labs.Options
+	c := &cobra.Command{
+		Use:   "up FILE|LAB [--host H] [--emulate]",
+		Short: "Converge this machine to the lab; safe to repeat",
+		Long: `up builds the lab, or repairs it, so that this machine matches the file.
+
+With --emulate the whole lab is built on this machine: a network namespace
+per host with its own ovsdb-server and ovs-vswitchd, a router namespace and
+an emulated WAN. Without it, this machine applies only its own host's part
+(found by --host or by its underlay address), using the OVSDB at --ovsdb,
+$OVS_RUNDIR/db.sock or /var/run/openvswitch/db.sock, and Docker through
+DOCKER_HOST.`,
+		Args: exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			src, err := labs.Resolve(args[0])
+			if err != nil {
+				return err
+			}
+			o.Progress = progress
+			start := time.Now()
+			if err := labs.Up(c.Context(), src, o); err != nil {
+				return err
+			}
+			if isTerminal(os.Stderr) {
+				fmt.Fprintf(os.Stderr, "lab %s is up (%s); try: ovslab status %s\n", src.Topo.Name, time.Since(start).Round(time.Millisecond), src.Topo.Name)
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.BoolVar(&o.Emulate, "emulate", false, "build every host of the lab on this machine, in network namespaces")
+	f.StringVar(&o.Host, "host", "", "the host this machine is (default: found by its underlay address)")
+	f.StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint, e.g. unix:/var/run/openvswitch/db.sock")
+	f.BoolVar(&o.NoWait, "no-wait", false, "fail at once if another up/down of the lab is running")
+	return c
+}
+
+func newDown() *cobra.Command {
+	var o labs.Options
+	c := &cobra.Command{
+		Use:   "down FILE|LAB",
+		Short: "Remove everything the lab created, and nothing else",
+		Args:  exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			lab, err := labName(args[0])
+			if err != nil {
+				return err
+			}
+			o.Progress = progress
+			return labs.Down(c.Context(), lab, o)
+		},
+	}
+	c.Flags().StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint (real hosts)")
+	c.Flags().BoolVar(&o.NoWait, "no-wait", false, "fail at once if another up/down of the lab is running")
+	return c
+}
+
+// labName accepts a lab's name or a file (or built-in lab) naming it.
+func labName(arg string) (string, error) {
+	if _, err := labs.LoadState(arg); err == nil {
+		return arg, nil
+	}
+	if _, err := os.Stat(arg); err == nil {
+		src, err := labs.Resolve(arg)
+		if err != nil {
+			return "", err
+		}
+		return src.Topo.Name, nil
+	}
+	if _, err := labs.Dir(arg); err != nil {
+		return "", fmt.Errorf("%w: %v", labs.ErrUsage, err)
+	}
+	return arg, nil
+}

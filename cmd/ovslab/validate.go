@@ -1,0 +1,102 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/labs/catalog"
+	"github.com/ovslab/ovslab/topology"
+	"github.com/spf13/cobra"
+)
+
+func newValidate() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE|LAB",
+		Short: "Check a topology file and print every problem with its line",
+		Long: `validate reads a topology file (or a built-in lab) and reports every
+problem at once, each as FILE:LINE:COLUMN: FIELD: MESSAGE. It changes
+nothing on the machine. Exit 0 when the file is valid, 2 when it is not.`,
+		Args: exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			src, err := labs.Resolve(args[0])
+			if err != nil {
+				return err
+			}
+			if isTerminal(os.Stdout) {
+				t := src.Topo
+				fmt.Printf("%s: lab %s is valid: %d hosts, %d networks, %d containers\n",
+					src.Name, t.Name, len(t.Hosts), len(t.Networks), len(t.Containers))
+			}
+			return nil
+		},
+	}
+}
+
+func newPlan() *cobra.Command {
+	var host, output string
+	c := &cobra.Command{
+		Use:   "plan FILE|LAB [--host H] [-o json]",
+		Short: "Show what up would create on each host, without touching the machine",
+		Args:  exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			src, err := labs.Resolve(args[0])
+			if err != nil {
+				return err
+			}
+			hosts := src.Topo.HostNames()
+			if host != "" {
+				hosts = []string{host}
+			}
+			var plans []*topology.HostPlan
+			for _, h := range hosts {
+				p, err := src.Topo.Plan(h)
+				if err != nil {
+					return fmt.Errorf("%w: %v", labs.ErrUsage, err)
+				}
+				plans = append(plans, p)
+			}
+			if output == "json" {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(plans)
+			}
+			for i, p := range plans {
+				if i > 0 {
+					fmt.Println()
+				}
+				fmt.Print(p.Text())
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&host, "host", "", "plan only this host")
+	c.Flags().StringVarP(&output, "output", "o", "", "output format: text or json")
+	return c
+}
+
+func newLabs() *cobra.Command {
+	return &cobra.Command{
+		Use:   "labs [LAB]",
+		Short: "List the built-in labs, or print one lab's README",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				r, ok := catalog.README(args[0])
+				if !ok {
+					return fmt.Errorf("%w: no built-in lab %q (ovslab labs lists them)", labs.ErrUsage, args[0])
+				}
+				fmt.Print(r)
+				return nil
+			}
+			for _, n := range catalog.Names() {
+				fmt.Printf("%-16s %s\n", n, catalog.Describe(n))
+			}
+			return nil
+		},
+	}
+}

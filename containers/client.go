@@ -1,0 +1,51 @@
+package containers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/docker/docker/client"
+)
+
+// Client is a connection to one Docker daemon, already negotiated down to
+// the daemon's API version.
+type Client struct {
+	api *client.Client
+}
+
+// connectTimeout bounds the first ping so a dead socket fails fast instead
+// of hanging a whole `ovslab up`.
+const connectTimeout = 10 * time.Second
+
+// Connect reaches Docker the way the docker CLI does (DOCKER_HOST and
+// friends), negotiates the API version and pings the daemon. Negotiation
+// matters: the v28 client speaks API 1.51 and an older daemon (20.10 speaks
+// 1.41) rejects every call until the client downgrades.
+func Connect(ctx context.Context) (*Client, error) {
+	api, err := client.NewClientWithOpts(client.FromEnv)
+	if err != nil {
+		return nil, fmt.Errorf("docker client from environment: %w; check DOCKER_HOST", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	// Ping ourselves rather than via NegotiateAPIVersion, which swallows
+	// the connection error we want to report.
+	ping, err := api.Ping(pctx)
+	if err != nil {
+		_ = api.Close()
+		return nil, fmt.Errorf("cannot reach Docker at %s: %v; is dockerd running? (DOCKER_HOST)", api.DaemonHost(), err)
+	}
+	api.NegotiateAPIVersionPing(ping)
+	return &Client{api: api}, nil
+}
+
+// Close releases the client's idle connections.
+func (c *Client) Close() error {
+	return c.api.Close()
+}
+
+// APIVersion is the negotiated Docker API version, for diagnostics.
+func (c *Client) APIVersion() string {
+	return c.api.ClientVersion()
+}

@@ -1,0 +1,242 @@
+package containers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"sort"
+	"strings"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/client"
+)
+
+// LabLabel is the label key ovslab marks its containers with; its value is
+// the lab name.
+const LabLabel = "ovslab.lab"
+
+// SpecLabel holds a hash of the Spec a container was created from, so
+// Ensure can tell "unchanged" from "changed" without comparing fields that
+// Docker fills in from the image (default command, image labels).
+const SpecLabel = "ovslab.spec"
+
+// ErrNotOwned is wrapped when a container with the wanted name exists but
+// does not carry this lab's ownership label: it is never taken over.
+var ErrNotOwned = errors.New("not owned by this lab")
+
+// Spec is the desired state of one container.
+type Spec struct {
+	Name     string            // Docker container name
+	Image    string            // must already exist locally (EnsureImage)
+	Command  []string          // nil = the image's default command
+	Labels   map[string]string // must include the ownership label
+	Hostname string            // "" = Docker's default (the short ID)
+}
+
+// Info is one container as List reports it.
+type Info struct {
+	Name        string
+	ID          string
+	Image       string // the image as named at create time
+	State       string // created, running, exited, paused, ...
+	Pid         int    // 0 unless running
+	Labels      map[string]string
+	NetworkMode string
+}
+
+// Ensure converges one container to s and returns its ID and the PID of
+// its running process, whose netns Plumb wires into.
+//
+// ownerLabel is the ownership label key (LabLabel) whose value s.Labels
+// must carry, or "key=value" which is added to the labels if missing. A
+// container of that name without the same owner value is left untouched
+// and an error wrapping ErrNotOwned is returned. An owned container whose
+// image (name, or the image that name now points to), command, labels,
+// hostname or network mode differ is recreated; a stopped one is started;
+// an identical running one is not touched. The image must exist already
+// (EnsureImage): Ensure checks that before removing anything.
+//
+// A command that exits immediately may still be running when Ensure
+// returns its PID; Plumb then reports the missing netns.
+func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id string, pid int, err error) {
+	key, val, labels, err := ownership(s, ownerLabel)
+	if err != nil {
+		return "", 0, fmt.Errorf("container %q: %w", s.Name, err)
+	}
+	s.Labels = labels
+	want := specHash(s)
+	// Check the image before touching an existing container, so a missing
+	// image does not turn into a removed container that cannot be remade.
+	img, err := c.api.ImageInspect(ctx, s.Image)
+	if err != nil {
+		if client.IsErrNotFound(err) {
+			return "", 0, fmt.Errorf("container %q: image %q is not on this machine (EnsureImage first): %w", s.Name, s.Image, ErrNoImage)
+		}
+		return "", 0, fmt.Errorf("container %q: inspect image %q: %w", s.Name, s.Image, err)
+	}
+
+	cur, found, err := c.inspect(ctx, s.Name)
+	if err != nil {
+		return "", 0, err
+	}
+	if found {
+		if got, ok := cur.Config.Labels[key]; !ok || got != val {
+			what := "has no " + key + " label"
+			if ok {
+				what = fmt.Sprintf("belongs to %s=%q", key, got)
+			}
+			return "", 0, fmt.Errorf("container %q %s, not %q; rename or remove it by hand: %w", s.Name, what, val, ErrNotOwned)
+		}
+		stale := cur.Config.Labels[SpecLabel] != want ||
+			cur.HostConfig == nil || string(cur.HostConfig.NetworkMode) != "none" ||
+			cur.Image != img.ID ||
+			cur.State == nil || cur.State.Dead
+		if stale {
+			if err := c.Remove(ctx, cur.ID); err != nil {
+				return "", 0, err
+			}
+			found = false
+		}
+	}
+	if !found {
+		id, err = c.create(ctx, s, want)
+		if err != nil {
+			return "", 0, err
+		}
+	} else {
+		id = cur.ID
+	}
+	return c.start(ctx, s.Name, id)
+}
+
+// ownership works out the owner key and value and returns the labels to
+// create with (a copy: the caller's map is never modified).
+func ownership(s Spec, ownerLabel string) (key, val string, labels map[string]string, err error) {
+	key, val, hasVal := strings.Cut(ownerLabel, "=")
+	if key == "" {
+		return "", "", nil, errors.New("empty ownership label")
+	}
+	labels = maps.Clone(s.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	got, ok := labels[key]
+	switch {
+	case hasVal && ok && got != val:
+		return "", "", nil, fmt.Errorf("label %s=%q contradicts ownership label %s", key, got, ownerLabel)
+	case hasVal:
+		labels[key] = val
+	case !ok || got == "":
+		return "", "", nil, fmt.Errorf("labels lack the ownership label %s", key)
+	default:
+		val = got
+	}
+	delete(labels, SpecLabel)
+	return key, val, labels, nil
+}
+
+// specHash fingerprints everything Ensure compares. json.Marshal sorts map
+// keys, so equal specs hash equally.
+func specHash(s Spec) string {
+	b, _ := json.Marshal(struct {
+		Image    string
+		Command  []string
+		Labels   map[string]string
+		Hostname string
+	}{s.Image, s.Command, s.Labels, s.Hostname})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}
+
+// inspect looks a container up by exact name. Docker also resolves ID
+// prefixes, so a short hex name could otherwise match an unrelated
+// container.
+func (c *Client) inspect(ctx context.Context, name string) (container.InspectResponse, bool, error) {
+	cur, err := c.api.ContainerInspect(ctx, name)
+	switch {
+	case client.IsErrNotFound(err):
+		return cur, false, nil
+	case err != nil:
+		return cur, false, fmt.Errorf("inspect container %q: %w", name, err)
+	case strings.TrimPrefix(cur.Name, "/") != name:
+		return cur, false, nil
+	case cur.Config == nil:
+		// Never seen from a real daemon, but Ensure must not panic on it.
+		cur.Config = &container.Config{}
+	}
+	return cur, true, nil
+}
+
+func (c *Client) create(ctx context.Context, s Spec, hash string) (string, error) {
+	labels := maps.Clone(s.Labels)
+	labels[SpecLabel] = hash
+	cfg := &container.Config{
+		Image:    s.Image,
+		Cmd:      s.Command,
+		Labels:   labels,
+		Hostname: s.Hostname,
+	}
+	// NetworkMode none: Docker must not add its own interface or routes;
+	// Plumb owns the container's networking. No restart policy: a
+	// restarted container gets a new netns without our interfaces.
+	host := &container.HostConfig{
+		NetworkMode:   "none",
+		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
+	}
+	resp, err := c.api.ContainerCreate(ctx, cfg, host, nil, nil, s.Name)
+	if err != nil {
+		return "", fmt.Errorf("create container %q: %w", s.Name, err)
+	}
+	return resp.ID, nil
+}
+
+// List returns the containers, in any state, that carry every given label,
+// sorted by name. An empty map matches every container on the machine.
+func (c *Client) List(ctx context.Context, labels map[string]string) ([]Info, error) {
+	args := filters.NewArgs()
+	for k, v := range labels {
+		args.Add("label", k+"="+v)
+	}
+	sums, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	out := make([]Info, 0, len(sums))
+	for _, sum := range sums {
+		// The summary has no PID; inspect each one.
+		cur, err := c.api.ContainerInspect(ctx, sum.ID)
+		if client.IsErrNotFound(err) {
+			continue // removed since the list
+		}
+		if err != nil {
+			return nil, fmt.Errorf("inspect container %s: %w", sum.ID, err)
+		}
+		out = append(out, Info{
+			Name:        strings.TrimPrefix(cur.Name, "/"),
+			ID:          cur.ID,
+			Image:       cur.Config.Image,
+			State:       cur.State.Status,
+			Pid:         cur.State.Pid,
+			Labels:      cur.Config.Labels,
+			NetworkMode: string(cur.HostConfig.NetworkMode),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Remove force-removes a container, with its anonymous volumes, by name or
+// ID. A container that does not exist is success. It does not check
+// ownership: callers remove what List found under their label.
+func (c *Client) Remove(ctx context.Context, nameOrID string) error {
+	err := c.api.ContainerRemove(ctx, nameOrID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && !client.IsErrNotFound(err) {
+		return fmt.Errorf("remove container %q: %w", nameOrID, err)
+	}
+	return nil
+}

@@ -1,0 +1,263 @@
+package containers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/safchain/ethtool"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/ovslab/ovslab/internal/nsutil"
+)
+
+// converge fixes whatever differs on an existing, correctly paired link.
+// Both ends are looked up again by name first: after a create the objects
+// we held are stale, and a stale index acts on the wrong interface.
+func (h *handles) converge(l Link) error {
+	host, err := mustLink(h.host, l.HostVeth, "host veth")
+	if err != nil {
+		return err
+	}
+	ctr, err := mustLink(h.ctr, l.Name, "container interface")
+	if err != nil {
+		return err
+	}
+	if l.MAC != nil && !bytes.Equal(ctr.Attrs().HardwareAddr, l.MAC) {
+		if err := h.ctr.LinkSetHardwareAddr(ctr, l.MAC); err != nil {
+			return fmt.Errorf("set MAC %s on %s: %w", l.MAC, l.Name, err)
+		}
+	}
+	if l.MTU > 0 {
+		if host.Attrs().MTU != l.MTU {
+			if err := h.host.LinkSetMTU(host, l.MTU); err != nil {
+				return fmt.Errorf("set MTU %d on %s: %w", l.MTU, l.HostVeth, err)
+			}
+		}
+		if ctr.Attrs().MTU != l.MTU {
+			if err := h.ctr.LinkSetMTU(ctr, l.MTU); err != nil {
+				return fmt.Errorf("set MTU %d on %s: %w", l.MTU, l.Name, err)
+			}
+		}
+	}
+	if err := h.convergeAddr(ctr, l.Address); err != nil {
+		return err
+	}
+	// Up before routes: a gateway is only reachable through a link that is
+	// up and has its connected route.
+	lo, err := mustLink(h.ctr, "lo", "container loopback")
+	if err != nil {
+		return err
+	}
+	for _, x := range []struct {
+		h    *netlink.Handle
+		link netlink.Link
+	}{{h.host, host}, {h.ctr, ctr}, {h.ctr, lo}} {
+		if x.link.Attrs().Flags&net.FlagUp == 0 {
+			if err := x.h.LinkSetUp(x.link); err != nil {
+				return fmt.Errorf("set %s up: %w", x.link.Attrs().Name, err)
+			}
+		}
+	}
+	if err := h.convergeRoute(ctr, l.DefaultRoute); err != nil {
+		return err
+	}
+	if err := txChecksumOff(h.hostPath, l.HostVeth); err != nil {
+		return err
+	}
+	return txChecksumOff(h.ctrPath, l.Name)
+}
+
+// convergeAddr leaves want as the interface's only address, apart from
+// IPv6 link-local ones the kernel manages.
+func (h *handles) convergeAddr(ctr netlink.Link, want netip.Prefix) error {
+	want = normPrefix(want)
+	addrs, err := dump(func() ([]netlink.Addr, error) { return h.ctr.AddrList(ctr, netlink.FAMILY_ALL) })
+	if err != nil {
+		return fmt.Errorf("list addresses of %s: %w", ctr.Attrs().Name, err)
+	}
+	have := false
+	for _, a := range addrs {
+		p := prefixOf(a.IPNet)
+		switch {
+		case want.IsValid() && p == want:
+			have = true
+		case p.Addr().Is6() && p.Addr().IsLinkLocalUnicast():
+		default:
+			if err := h.ctr.AddrDel(ctr, &a); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
+				return fmt.Errorf("remove unwanted address %s from %s: %w", p, ctr.Attrs().Name, err)
+			}
+		}
+	}
+	if want.IsValid() && !have {
+		if err := h.ctr.AddrAdd(ctr, &netlink.Addr{IPNet: ipNet(want)}); err != nil {
+			return fmt.Errorf("add address %s to %s: %w", want, ctr.Attrs().Name, err)
+		}
+	}
+	return nil
+}
+
+// convergeRoute makes gw the default route through ctr, or removes the
+// default routes we would have added when gw is invalid. Routes the kernel
+// or router advertisements made are not ours to remove.
+func (h *handles) convergeRoute(ctr netlink.Link, gw netip.Addr) error {
+	have := false
+	for _, fam := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
+		routes, err := dump(func() ([]netlink.Route, error) { return h.ctr.RouteList(ctr, fam) })
+		if err != nil {
+			return fmt.Errorf("list routes of %s: %w", ctr.Attrs().Name, err)
+		}
+		for _, r := range routes {
+			if !isDefault(r) {
+				continue
+			}
+			if gw.IsValid() && !have && ipAddr(r.Gw) == gw.Unmap() {
+				have = true
+				continue
+			}
+			if r.Protocol != unix.RTPROT_BOOT && r.Protocol != unix.RTPROT_STATIC {
+				continue
+			}
+			if err := h.ctr.RouteDel(&r); err != nil && !errors.Is(err, unix.ESRCH) {
+				return fmt.Errorf("remove default route via %s on %s: %w", r.Gw, ctr.Attrs().Name, err)
+			}
+		}
+	}
+	if gw.IsValid() && !have {
+		// Replace, not add: another interface's default route (say from an
+		// earlier Plumb of eth1) is taken over rather than being an error.
+		r := &netlink.Route{LinkIndex: ctr.Attrs().Index, Gw: net.IP(gw.Unmap().AsSlice())}
+		if err := h.ctr.RouteReplace(r); err != nil {
+			return fmt.Errorf("default route via %s on %s: %w", gw, ctr.Attrs().Name, err)
+		}
+	}
+	return nil
+}
+
+func isDefault(r netlink.Route) bool {
+	if r.Dst == nil {
+		return true
+	}
+	ones, _ := r.Dst.Mask.Size()
+	return ones == 0
+}
+
+// txChecksumOff turns off every tx-checksum-* feature of ifname in the
+// netns at nsPath. ethtool is an ioctl on a socket, and a socket only sees
+// devices of the netns it was opened in, hence nsutil.Do.
+func txChecksumOff(nsPath, ifname string) error {
+	err := nsutil.Do(nsPath, func() error {
+		e, err := ethtool.NewEthtool()
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		on, err := txChecksumOn(e, ifname)
+		if err != nil || len(on) == 0 {
+			return err
+		}
+		change := make(map[string]bool, len(on))
+		for _, f := range on {
+			change[f] = false
+		}
+		if err := e.Change(ifname, change); err != nil {
+			return err
+		}
+		if on, err = txChecksumOn(e, ifname); err == nil && len(on) > 0 {
+			err = fmt.Errorf("%s still on after turning it off", strings.Join(on, ", "))
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("turn off TX checksum offload on %s (netns %s): %w", ifname, orCurrent(nsPath), err)
+	}
+	return nil
+}
+
+// txChecksumOn lists the active tx-checksum-* features; "tx-checksumming"
+// in `ethtool -k` is off only when all of them are.
+func txChecksumOn(e *ethtool.Ethtool, ifname string) ([]string, error) {
+	feats, err := e.FeaturesWithState(ifname)
+	if err != nil {
+		return nil, err
+	}
+	var on []string
+	for name, st := range feats {
+		if strings.HasPrefix(name, "tx-checksum-") && st.Active {
+			on = append(on, name)
+		}
+	}
+	return on, nil
+}
+
+// linkByName returns nil, nil for a missing link.
+func linkByName(h *netlink.Handle, name string) (netlink.Link, error) {
+	l, err := h.LinkByName(name)
+	if isNotFound(err) {
+		return nil, nil
+	}
+	return l, err
+}
+
+func mustLink(h *netlink.Handle, name, what string) (netlink.Link, error) {
+	l, err := linkByName(h, name)
+	if err == nil && l == nil {
+		err = errors.New("not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, name, err)
+	}
+	return l, nil
+}
+
+func isNotFound(err error) bool {
+	var nf netlink.LinkNotFoundError
+	return errors.As(err, &nf) || errors.Is(err, unix.ENODEV)
+}
+
+// dump retries a netlink dump the kernel interrupted because the table
+// changed under it; the partial result could make us delete the wrong
+// thing.
+func dump[T any](f func() ([]T, error)) ([]T, error) {
+	var (
+		out []T
+		err error
+	)
+	for range 5 {
+		if out, err = f(); !errors.Is(err, netlink.ErrDumpInterrupted) {
+			break
+		}
+	}
+	return out, err
+}
+
+func normPrefix(p netip.Prefix) netip.Prefix {
+	if !p.IsValid() {
+		return p
+	}
+	return netip.PrefixFrom(p.Addr().Unmap(), p.Bits())
+}
+
+func ipAddr(ip net.IP) netip.Addr {
+	a, _ := netip.AddrFromSlice(ip)
+	return a.Unmap()
+}
+
+func prefixOf(n *net.IPNet) netip.Prefix {
+	if n == nil {
+		return netip.Prefix{}
+	}
+	ones, _ := n.Mask.Size()
+	return netip.PrefixFrom(ipAddr(n.IP), ones)
+}
+
+// ipNet keeps the host bits (10.0.1.10/24, not 10.0.1.0/24): netlink takes
+// the interface address from IP.
+func ipNet(p netip.Prefix) *net.IPNet {
+	a := p.Addr()
+	return &net.IPNet{IP: net.IP(a.AsSlice()), Mask: net.CIDRMask(p.Bits(), a.BitLen())}
+}

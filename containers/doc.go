@@ -1,0 +1,13 @@
+// Package containers owns the lab's Docker containers and their network
+// plumbing: it talks to the Docker Engine API (images, containers, exec) and
+// uses netlink to give each container veth pairs into a host netns.
+//
+// Containers are started with NetworkMode "none" so Docker never touches
+// their networking; Plumb then adds each interface with its address, MAC,
+// MTU and default route. Everything it creates is marked with an ownership
+// label, and a container that carries another owner's label (or none) is
+// never taken over or removed by Ensure.
+//
+// It knows nothing about OVS or the topology file: callers hand it a Spec
+// or a Link with names, addresses and netns paths already decided.
+package containers

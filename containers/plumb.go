@@ -1,0 +1,270 @@
+package containers
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+
+	"github.com/ovslab/ovslab/internal/nsutil"
+)
+
+// Link is one veth pair from a host netns into a container.
+type Link struct {
+	HostNetns    string           // host side netns: a path, a name under /run/netns, or "" for the current one
+	HostVeth     string           // host-side interface name (at most 15 bytes)
+	ContainerPid int              // the container's netns is this process's
+	Name         string           // interface name inside the container: eth0, eth1 ...
+	Address      netip.Prefix     // e.g. 10.0.1.10/24; invalid = no address
+	MAC          net.HardwareAddr // nil = leave the kernel's random one
+	MTU          int              // both ends; 0 = leave the kernel default
+	DefaultRoute netip.Addr       // invalid = no default route from this interface
+}
+
+// maxIfName is IFNAMSIZ-1: the kernel refuses longer names with the
+// unhelpful "numerical result out of range".
+const maxIfName = 15
+
+func (l Link) validate() error {
+	if err := checkIfName("host veth", l.HostVeth); err != nil {
+		return err
+	}
+	if err := checkIfName("container interface", l.Name); err != nil {
+		return fmt.Errorf("%w (host veth %s)", err, l.HostVeth)
+	}
+	if l.ContainerPid <= 0 {
+		return fmt.Errorf("link %s: container pid %d is not a running process", l.HostVeth, l.ContainerPid)
+	}
+	if l.MTU < 0 || l.MTU > 65535 {
+		return fmt.Errorf("link %s: MTU %d out of range", l.HostVeth, l.MTU)
+	}
+	if l.DefaultRoute.IsValid() && l.Address.IsValid() && l.DefaultRoute.Is4() != l.Address.Addr().Is4() {
+		return fmt.Errorf("link %s: default route %s and address %s are different IP families", l.HostVeth, l.DefaultRoute, l.Address)
+	}
+	return nil
+}
+
+func checkIfName(what, name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("%s name is empty", what)
+	case len(name) > maxIfName:
+		return fmt.Errorf("%s name %q is %d bytes; Linux interface names are at most %d bytes", what, name, len(name), maxIfName)
+	case name == "." || name == ".." || strings.ContainsAny(name, "/: \t\n"):
+		return fmt.Errorf("%s name %q is not a valid interface name", what, name)
+	}
+	return nil
+}
+
+// hostNetnsPath turns Link.HostNetns into a path nsutil and netns accept.
+func hostNetnsPath(s string) string {
+	if s == "" || strings.Contains(s, "/") {
+		return s
+	}
+	return nsutil.Path(s)
+}
+
+func containerNetnsPath(pid int) string {
+	return fmt.Sprintf("/proc/%d/ns/net", pid)
+}
+
+// handles holds open netlink handles on both sides of a link. Each handle's
+// sockets live in its netns, so no thread ever switches netns for netlink.
+type handles struct {
+	host, ctr     *netlink.Handle
+	hostNS, ctrNS netns.NsHandle // hostNS is closed (-1) for the current netns
+	hostPath      string
+	ctrPath       string
+}
+
+func openHandles(l Link) (*handles, error) {
+	h := &handles{hostNS: netns.None(), ctrNS: netns.None(), hostPath: hostNetnsPath(l.HostNetns), ctrPath: containerNetnsPath(l.ContainerPid)}
+	ok := false
+	defer func() {
+		if !ok {
+			h.close()
+		}
+	}()
+	var err error
+	if h.hostPath == "" {
+		h.host, err = netlink.NewHandle()
+	} else if h.hostNS, err = netns.GetFromPath(h.hostPath); err == nil {
+		h.host, err = netlink.NewHandleAt(h.hostNS)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("host netns %s: %w", orCurrent(h.hostPath), err)
+	}
+	if h.ctrNS, err = netns.GetFromPath(h.ctrPath); err != nil {
+		return nil, fmt.Errorf("container pid %d: no network namespace (is the container running?): %w", l.ContainerPid, err)
+	}
+	if h.ctr, err = netlink.NewHandleAt(h.ctrNS); err != nil {
+		return nil, fmt.Errorf("container pid %d netns: %w", l.ContainerPid, err)
+	}
+	ok = true
+	return h, nil
+}
+
+func (h *handles) close() {
+	if h.host != nil {
+		h.host.Close()
+	}
+	if h.ctr != nil {
+		h.ctr.Close()
+	}
+	if h.hostNS.IsOpen() {
+		h.hostNS.Close()
+	}
+	if h.ctrNS.IsOpen() {
+		h.ctrNS.Close()
+	}
+}
+
+func orCurrent(path string) string {
+	if path == "" {
+		return "(current)"
+	}
+	return path
+}
+
+// Plumb converges one link and is safe to repeat. When the host veth and
+// the container interface exist and are each other's peer, only what
+// differs is fixed, so interface indexes (and OVS ports on them) survive.
+// Otherwise the pair is recreated with each end created directly in its
+// netns under its final name. TX checksum offload is turned off on both
+// ends: OVS's userspace datapath does not complete offloaded checksums, so
+// with it on ping works and TCP silently carries nothing. If Plumb fails
+// after creating a pair, it deletes it again.
+func Plumb(l Link) error {
+	if err := l.validate(); err != nil {
+		return err
+	}
+	h, err := openHandles(l)
+	if err != nil {
+		return fmt.Errorf("link %s: %w", l.HostVeth, err)
+	}
+	defer h.close()
+
+	host, err := linkByName(h.host, l.HostVeth)
+	if err != nil {
+		return fmt.Errorf("host veth %s: %w", l.HostVeth, err)
+	}
+	ctr, err := linkByName(h.ctr, l.Name)
+	if err != nil {
+		return fmt.Errorf("container interface %s (pid %d): %w", l.Name, l.ContainerPid, err)
+	}
+	created, success := false, false
+	defer func() {
+		if created && !success {
+			if veth, _ := linkByName(h.host, l.HostVeth); veth != nil {
+				_ = h.host.LinkDel(veth) // its peer goes with it
+			}
+		}
+	}()
+	if !h.paired(host, ctr) {
+		if err := h.createPair(l, host, ctr); err != nil {
+			return fmt.Errorf("link %s: %w", l.HostVeth, err)
+		}
+		created = true
+	}
+	if err := h.converge(l); err != nil {
+		return fmt.Errorf("link %s (%s in pid %d): %w", l.HostVeth, l.Name, l.ContainerPid, err)
+	}
+	success = true
+	return nil
+}
+
+// createPair replaces whatever holds the two names with a fresh veth pair.
+func (h *handles) createPair(l Link, host, ctr netlink.Link) error {
+	if host != nil {
+		// Only a veth is ours to replace: a bridge or NIC that happens to
+		// have the name is somebody else's.
+		if host.Type() != "veth" {
+			return fmt.Errorf("host interface %s exists and is a %s, not a veth; refusing to delete it", l.HostVeth, host.Type())
+		}
+		if err := h.host.LinkDel(host); err != nil && !isNotFound(err) {
+			return fmt.Errorf("delete stale host veth: %w", err)
+		}
+	}
+	if ctr != nil {
+		// A leftover whose host end was renamed or moved: its name is ours
+		// inside this container.
+		if err := h.ctr.LinkDel(ctr); err != nil && !isNotFound(err) {
+			return fmt.Errorf("delete stale container interface %s: %w", l.Name, err)
+		}
+	}
+	veth := &netlink.Veth{
+		LinkAttrs:        netlink.LinkAttrs{Name: l.HostVeth, MTU: l.MTU},
+		PeerName:         l.Name,
+		PeerHardwareAddr: l.MAC,
+		PeerMTU:          uint32(l.MTU),
+		PeerNamespace:    netlink.NsFd(h.ctrNS),
+	}
+	if h.hostNS.IsOpen() {
+		veth.Namespace = netlink.NsFd(h.hostNS)
+	}
+	if err := h.host.LinkAdd(veth); err != nil {
+		return fmt.Errorf("create veth pair %s <-> %s: %w", l.HostVeth, l.Name, err)
+	}
+	return nil
+}
+
+// paired reports whether host and ctr are the two ends of one veth. Each
+// end's IFLA_LINK is the other's index; indexes are per netns, so the host
+// end's link-netnsid must also name the container's netns when the kernel
+// can tell us.
+func (h *handles) paired(host, ctr netlink.Link) bool {
+	if host == nil || ctr == nil || host.Type() != "veth" || ctr.Type() != "veth" {
+		return false
+	}
+	if host.Attrs().ParentIndex != ctr.Attrs().Index || ctr.Attrs().ParentIndex != host.Attrs().Index {
+		return false
+	}
+	if id, err := h.host.GetNetNsIdByFd(int(h.ctrNS)); err == nil && id >= 0 && host.Attrs().NetNsID >= 0 {
+		return id == host.Attrs().NetNsID
+	}
+	return true
+}
+
+// Unplumb deletes the host veth; the container end goes with it. A missing
+// veth is success. Anything that is not a veth is left alone.
+func Unplumb(hostNetns, hostVeth string) error {
+	if err := checkIfName("host veth", hostVeth); err != nil {
+		return err
+	}
+	path := hostNetnsPath(hostNetns)
+	var (
+		h   *netlink.Handle
+		err error
+	)
+	if path == "" {
+		h, err = netlink.NewHandle()
+	} else {
+		var ns netns.NsHandle
+		if ns, err = netns.GetFromPath(path); err == nil {
+			defer ns.Close()
+			h, err = netlink.NewHandleAt(ns)
+		} else if errors.Is(err, os.ErrNotExist) {
+			return nil // the whole netns is gone, and the veth with it
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("unplumb %s: host netns %s: %w", hostVeth, orCurrent(path), err)
+	}
+	defer h.Close()
+	l, err := linkByName(h, hostVeth)
+	if err != nil || l == nil {
+		return err
+	}
+	if l.Type() != "veth" {
+		return fmt.Errorf("unplumb %s: it is a %s, not a veth; refusing to delete it", hostVeth, l.Type())
+	}
+	if err := h.LinkDel(l); err != nil && !isNotFound(err) {
+		return fmt.Errorf("unplumb %s: %w", hostVeth, err)
+	}
+	return nil
+}

@@ -1,0 +1,202 @@
+package labs
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/ovslab/ovslab/containers"
+	"github.com/ovslab/ovslab/internal/nsutil"
+	"github.com/ovslab/ovslab/nat"
+	"github.com/ovslab/ovslab/ovs"
+	"github.com/ovslab/ovslab/topology"
+)
+
+// Docker labels ovslab puts on every container it makes.
+const (
+	LabelLab  = "ovslab.lab"
+	LabelHost = "ovslab.host"
+	LabelNode = "ovslab.node"
+)
+
+// phyBridge holds the underlay NIC and address with the netdev datapath:
+// OVS userspace tunnelling sends VXLAN only out of ports of its own
+// bridges, so the VTEP address must live on an OVS bridge, not on the NIC.
+const phyBridge = "br-phy"
+
+// target is where one host's part of a lab is applied: the netns it lives
+// in ("" = this process's own, i.e. a real host) and the daemons it uses.
+type target struct {
+	netns    string // netns name, "" for the current netns
+	ovsdb    string // OVSDB endpoint
+	docker   *containers.Client
+	emulated bool
+	progress func(format string, args ...any)
+}
+
+func (tg target) netnsPath() string { return nsutil.Path(tg.netns) }
+
+// applyHost converges one host to its plan. The order matters: containers
+// and their veths first, so the single OVS transaction that follows finds
+// every device it attaches; then addresses that need OVS's internal ports;
+// NAT last, once there is something to forward.
+func applyHost(ctx context.Context, st *State, p *topology.HostPlan, tg target) error {
+	nic, err := underlayNIC(p, tg)
+	if err != nil {
+		return err
+	}
+	if err := raiseMTU(st, p, tg, nic); err != nil {
+		return err
+	}
+	tg.progress("%s: containers", p.Host)
+	if err := applyContainers(ctx, p, tg); err != nil {
+		return err
+	}
+	tg.progress("%s: OVS bridges and tunnels", p.Host)
+	oc, err := ovs.Connect(ctx, tg.ovsdb)
+	if err != nil {
+		return err
+	}
+	defer oc.Close()
+	if err := oc.Apply(ctx, p.Lab, ovsBridges(p, nic)); err != nil {
+		return fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	if err := underlayAddress(ctx, oc, p, tg, nic); err != nil {
+		return err
+	}
+	for _, b := range p.Bridges {
+		if b.Gateway == nil {
+			continue
+		}
+		if err := oc.WaitInterface(ctx, b.Gateway.Port); err != nil {
+			return fmt.Errorf("host %s: gateway port %s: %w", p.Host, b.Gateway.Port, err)
+		}
+		if err := addrReplace(tg.netns, b.Gateway.Port, b.Gateway.Address); err != nil {
+			return fmt.Errorf("host %s: gateway %w", p.Host, err)
+		}
+	}
+	tg.progress("%s: forwarding and NAT", p.Host)
+	return applyNAT(st, p, tg)
+}
+
+// underlayNIC returns the host's underlay interface: the one the file names,
+// else the one holding the underlay address (on br-phy after a first up).
+func underlayNIC(p *topology.HostPlan, tg target) (string, error) {
+	if p.Interface != "" {
+		return p.Interface, nil
+	}
+	name, err := linkWithAddr(tg.netns, p.Underlay.Addr())
+	if err != nil {
+		return "", fmt.Errorf("host %s: underlay %s: %w; set hosts.%s.interface", p.Host, p.Underlay, err, p.Host)
+	}
+	if name == phyBridge {
+		return "", fmt.Errorf("host %s: underlay %s is on %s already; set hosts.%s.interface to the NIC under it", p.Host, p.Underlay, phyBridge, p.Host)
+	}
+	return name, nil
+}
+
+// raiseMTU sets the underlay MTU on the NIC so a full inner frame plus the
+// VXLAN header fits, remembering the old value for `down`.
+func raiseMTU(st *State, p *topology.HostPlan, tg target, nic string) error {
+	old, err := linkMTU(tg.netns, nic)
+	if err != nil {
+		return fmt.Errorf("host %s: underlay %w", p.Host, err)
+	}
+	r := st.restoreFor(p.Host)
+	if _, ok := r.MTU[nic]; !ok && !tg.emulated {
+		r.MTU[nic] = old
+		if err := st.Save(); err != nil {
+			return err
+		}
+	}
+	if err := setLinkMTU(tg.netns, nic, p.MTU); err != nil {
+		return fmt.Errorf("host %s: underlay %w", p.Host, err)
+	}
+	return nil
+}
+
+// ovsBridges turns the host plan into the OVS layer's desired bridges.
+func ovsBridges(p *topology.HostPlan, nic string) []ovs.Bridge {
+	var out []ovs.Bridge
+	if p.Datapath == topology.DatapathNetdev {
+		out = append(out, ovs.Bridge{
+			Name: phyBridge, Datapath: p.Datapath, LocalMTU: p.MTU,
+			Ports: []ovs.Port{{Name: nic, MTU: p.MTU}},
+		})
+	}
+	for _, b := range p.Bridges {
+		br := ovs.Bridge{Name: b.Name, Datapath: p.Datapath}
+		if g := b.Gateway; g != nil {
+			br.Ports = append(br.Ports, ovs.Port{Name: g.Port, Type: "internal", MTU: g.MTU})
+		}
+		for _, t := range b.Tunnels {
+			br.Ports = append(br.Ports, ovs.Port{
+				Name: t.Port, Type: "vxlan", Protected: true,
+				Options: map[string]string{"key": strconv.FormatUint(uint64(t.Key), 10), "remote_ip": t.RemoteIP.String()},
+			})
+		}
+		for _, c := range p.Containers {
+			for _, i := range c.Interfaces {
+				if i.Bridge == b.Name {
+					br.Ports = append(br.Ports, ovs.Port{Name: i.HostVeth})
+				}
+			}
+		}
+		sort.Slice(br.Ports, func(i, j int) bool { return br.Ports[i].Name < br.Ports[j].Name })
+		out = append(out, br)
+	}
+	return out
+}
+
+// underlayAddress puts the VTEP address where tunnels can use it: on
+// br-phy with the netdev datapath (the NIC keeps no address), on the NIC
+// otherwise. Emulated hosts also get their default route via the router.
+func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target, nic string) error {
+	uplink := nic
+	if p.Datapath == topology.DatapathNetdev {
+		uplink = phyBridge
+		if err := oc.WaitInterface(ctx, phyBridge); err != nil {
+			return fmt.Errorf("host %s: %s: %w", p.Host, phyBridge, err)
+		}
+		if err := addrReplace(tg.netns, phyBridge, p.Underlay); err != nil {
+			return fmt.Errorf("host %s: %w", p.Host, err)
+		}
+		if err := addrDel(tg.netns, nic, p.Underlay); err != nil {
+			return fmt.Errorf("host %s: %w", p.Host, err)
+		}
+	} else if tg.emulated {
+		if err := addrReplace(tg.netns, nic, p.Underlay); err != nil {
+			return fmt.Errorf("host %s: %w", p.Host, err)
+		}
+	}
+	if tg.emulated {
+		return defaultRoute(tg.netns, uplink, p.Gateway)
+	}
+	return nil
+}
+
+// applyNAT turns on forwarding where the host routes for a network and
+// converges the lab's MASQUERADE and FORWARD rules (removing stale ones).
+func applyNAT(st *State, p *topology.HostPlan, tg target) error {
+	if p.IPForward {
+		old, err := nat.SetIPForward(tg.netnsPath(), true)
+		if err != nil {
+			return fmt.Errorf("host %s: %w", p.Host, err)
+		}
+		if r := st.restoreFor(p.Host); r.IPForward == "" {
+			r.IPForward = old
+			if err := st.Save(); err != nil {
+				return err
+			}
+		}
+	}
+	var rules []nat.Rule
+	for _, n := range p.NAT {
+		rules = append(rules, nat.MasqueradeRules(n.Subnet, n.Exclude, n.GatewayPort)...)
+	}
+	if err := nat.Ensure(tg.netnsPath(), p.Lab, rules); err != nil {
+		return fmt.Errorf("host %s: NAT: %w", p.Host, err)
+	}
+	return nil
+}

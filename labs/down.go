@@ -1,0 +1,133 @@
+package labs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/ovslab/ovslab/containers"
+	"github.com/ovslab/ovslab/internal/nsutil"
+	"github.com/ovslab/ovslab/nat"
+	"github.com/ovslab/ovslab/ovs"
+)
+
+// Down removes everything the lab made on this machine, and nothing else,
+// restoring what `up` changed. It works from the recorded state, so it
+// also cleans up after a half-finished `up`. A lab that is not here is not
+// an error: down is idempotent.
+func Down(ctx context.Context, lab string, o Options) error {
+	dir, err := Dir(lab)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		o.progress()("lab %s is not up on this machine", lab)
+		return nil
+	}
+	lock, err := Acquire(ctx, lab, o.NoWait, func() {
+		o.progress()("waiting for another ovslab up/down of %s", lab)
+	})
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	st, err := LoadState(lab)
+	if errors.Is(err, ErrNoLab) {
+		// Locked before any state was written: nothing was made.
+		return os.RemoveAll(dir)
+	}
+	if err != nil {
+		return err
+	}
+	dc, err := containers.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer dc.Close()
+	if st.Mode == ModeEmulated {
+		err = downEmulated(ctx, st, dc, o)
+	} else {
+		err = downReal(ctx, st, dc, o)
+	}
+	if err != nil {
+		return fmt.Errorf("%w (the state in %s is kept: run ovslab down %s again)", err, dir, lab)
+	}
+	return os.RemoveAll(dir)
+}
+
+func downEmulated(ctx context.Context, st *State, dc *containers.Client, o Options) error {
+	var errs []error
+	for _, h := range st.Hosts {
+		o.progress()("%s: containers, OVS daemons, namespace", h)
+		errs = append(errs, downEmulatedHost(ctx, st.Lab, h, dc))
+	}
+	// Containers of hosts an interrupted up never recorded still carry the label.
+	errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: st.Lab}))
+	for _, n := range []string{routerNode, wanNode} {
+		errs = append(errs, deleteNetns(NetnsName(st.Lab, n)))
+	}
+	return errors.Join(errs...)
+}
+
+// downEmulatedHost removes one emulated host: its containers, its OVS
+// daemons and run dir, and its netns (which takes its veths with it).
+func downEmulatedHost(ctx context.Context, lab, host string, dc *containers.Client) error {
+	runDir := HostRunDir(lab, host)
+	return errors.Join(
+		removeContainers(ctx, dc, map[string]string{LabelLab: lab, LabelHost: host}),
+		ovs.StopDaemons(runDir),
+		deleteNetns(NetnsName(lab, host)),
+		os.RemoveAll(runDir),
+	)
+}
+
+func downReal(ctx context.Context, st *State, dc *containers.Client, o Options) error {
+	var errs []error
+	for _, h := range st.Hosts {
+		o.progress()("%s: containers, OVS rows, NAT", h)
+		// A container's veth dies with its netns; no need to unplumb.
+		errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: st.Lab, LabelHost: h}))
+		oc, err := ovs.Connect(ctx, OVSDBEndpoint(o.OVSDB))
+		if err == nil {
+			errs = append(errs, oc.DeleteLab(ctx, st.Lab))
+			oc.Close()
+		} else {
+			errs = append(errs, err)
+		}
+		errs = append(errs, nat.Delete("", st.Lab))
+		if r := st.Restore[h]; r != nil {
+			errs = append(errs, restoreHost(r))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func restoreHost(r *HostRestore) error {
+	var errs []error
+	if r.IPForward != "" {
+		_, err := nat.SetIPForward("", r.IPForward == "1")
+		errs = append(errs, err)
+	}
+	for nic, mtu := range r.MTU {
+		if err := setLinkMTU("", nic, mtu); err != nil {
+			errs = append(errs, fmt.Errorf("restore MTU %s of %s: %w", strconv.Itoa(mtu), nic, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func removeContainers(ctx context.Context, dc *containers.Client, labels map[string]string) error {
+	cs, err := dc.List(ctx, labels)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range cs {
+		errs = append(errs, dc.Remove(ctx, c.ID))
+	}
+	return errors.Join(errs...)
+}
+
+var _ = nsutil.Path

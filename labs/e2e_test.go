@@ -1,0 +1,230 @@
+package labs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ovslab/ovslab/internal/testenv"
+	"github.com/ovslab/ovslab/labs/catalog"
+)
+
+// e2eLab is the reference lab under another name, so the test never
+// touches a lab a user brought up by hand.
+const e2eLab = "e2e-l3"
+
+func refLab(t *testing.T, mtu int) *Source {
+	t.Helper()
+	data, ok := catalog.Get("l3-vxlan")
+	if !ok {
+		t.Fatal("built-in lab l3-vxlan missing")
+	}
+	s := strings.Replace(string(data), "name: l3-vxlan", "name: "+e2eLab, 1)
+	if !strings.Contains(s, "mtu: 1554") {
+		t.Fatal("reference lab does not set underlay mtu 1554")
+	}
+	s = strings.Replace(s, "mtu: 1554", fmt.Sprintf("mtu: %d", mtu), 1)
+	// Docker names are global: keep clear of a reference lab a user runs.
+	s = strings.ReplaceAll(s, "doc", "e2edoc")
+	src, err := resolveData(t, "builtin:"+e2eLab, []byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+func resolveData(t *testing.T, name string, data []byte) (*Source, error) {
+	t.Helper()
+	return sourceFromData(name, data)
+}
+
+func requireLabTools(t *testing.T) {
+	t.Helper()
+	testenv.Require(t, "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "iptables", "ip", "nsenter", "ping", "arping", "iperf3")
+	testenv.RequireDocker(t)
+}
+
+// cleanupLab removes the lab whatever state a failed test left it in.
+func cleanupLab(t *testing.T, lab string) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := Down(ctx, lab, Options{}); err != nil {
+			t.Logf("cleanup: down %s: %v", lab, err)
+		}
+	})
+}
+
+func containerPid(t *testing.T, name string) string {
+	t.Helper()
+	return strings.TrimSpace(testenv.Run(t, "docker", "inspect", "-f", "{{.State.Pid}}", name))
+}
+
+// inNetnsOf runs a machine tool inside a container's netns.
+func inNetnsOf(pid string, args ...string) ([]byte, error) {
+	return exec.Command("nsenter", append([]string{"-t", pid, "-n"}, args...)...).CombinedOutput()
+}
+
+func mustReach(t *testing.T, pid, from, addr string, extra ...string) {
+	t.Helper()
+	args := append([]string{"ping", "-c", "2", "-W", "2"}, extra...)
+	if out, err := inNetnsOf(pid, append(args, addr)...); err != nil {
+		t.Errorf("%s cannot reach %s: %v\n%s", from, addr, err, out)
+	}
+}
+
+func TestRootEmulatedReferenceLab(t *testing.T) {
+	requireLabTools(t)
+	ctx := context.Background()
+	cleanupLab(t, e2eLab)
+
+	start := time.Now()
+	if err := Up(ctx, refLab(t, 1554), Options{Emulate: true}); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	t.Logf("up took %s", time.Since(start))
+
+	pid := map[string]string{}
+	for _, c := range []string{"doc1", "doc2", "doc3", "doc4"} {
+		pid[c] = containerPid(t, "e2e"+c)
+	}
+	t.Run("connectivity", func(t *testing.T) {
+		mustReach(t, pid["doc1"], "doc1", "10.0.1.20")
+		mustReach(t, pid["doc2"], "doc2", "10.0.2.20")
+		mustReach(t, pid["doc3"], "doc3", "10.0.1.1")
+		mustReach(t, pid["doc3"], "doc3", "198.51.100.1") // the WAN, through NAT on host1
+		mustReach(t, pid["doc4"], "doc4", "10.0.1.20")    // routed on host1 between net2 and net1
+	})
+	t.Run("l2 isolation", func(t *testing.T) {
+		out, err := inNetnsOf(pid["doc1"], "arping", "-c", "2", "-w", "3", "-I", "eth0", "10.0.2.20")
+		if err == nil {
+			t.Errorf("doc1 got an ARP reply from doc4's address on net1:\n%s", out)
+		}
+	})
+	t.Run("path mtu 1554", func(t *testing.T) {
+		mustReach(t, pid["doc1"], "doc1", "10.0.1.20", "-M", "do", "-s", "1472")
+	})
+	t.Run("iperf3 across the tunnel", func(t *testing.T) {
+		bps := iperf(t, pid["doc3"], pid["doc1"], "10.0.1.20")
+		t.Logf("iperf3 doc1 -> doc3 across VXLAN: %.0f Mbit/s", bps/1e6)
+	})
+	t.Run("users' tools see the lab", func(t *testing.T) { verifyWithTools(t, e2eLab) })
+
+	// The seed's blackhole: the same lab at underlay MTU 1500 drops DF
+	// frames that need the full 1500 bytes inside the tunnel.
+	t.Run("underlay mtu 1500 blackholes", func(t *testing.T) {
+		if err := Up(ctx, refLab(t, 1500), Options{Emulate: true}); err != nil {
+			t.Fatalf("up with mtu 1500: %v", err)
+		}
+		mustReach(t, pid["doc1"], "doc1", "10.0.1.20") // small packets still pass
+		if out, err := inNetnsOf(pid["doc1"], "ping", "-c", "2", "-W", "2", "-M", "do", "-s", "1472", "10.0.1.20"); err == nil {
+			t.Errorf("DF ping of 1472 bytes passed at underlay MTU 1500:\n%s", out)
+		}
+	})
+
+	start = time.Now()
+	if err := Down(ctx, e2eLab, Options{}); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	t.Logf("down took %s", time.Since(start))
+	assertGone(t, e2eLab)
+}
+
+// iperf runs an iperf3 server in one netns and a client in another and
+// returns the received bits per second, failing if nothing crossed.
+func iperf(t *testing.T, serverPid, clientPid, addr string) float64 {
+	t.Helper()
+	srv := exec.Command("nsenter", "-t", serverPid, "-n", "iperf3", "-s", "-1")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
+	var out []byte
+	testenv.Eventually(t, 10*time.Second, func() error {
+		var err error
+		out, err = inNetnsOf(clientPid, "iperf3", "-c", addr, "-t", "3", "-J")
+		if err != nil {
+			return fmt.Errorf("%v: %.300s", err, out)
+		}
+		return nil
+	})
+	var r struct {
+		End struct {
+			SumReceived struct {
+				Bytes float64 `json:"bytes"`
+				Bps   float64 `json:"bits_per_second"`
+			} `json:"sum_received"`
+		} `json:"end"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("iperf3 json: %v", err)
+	}
+	if r.End.SumReceived.Bytes == 0 {
+		t.Fatalf("iperf3 moved 0 bytes across the tunnel")
+	}
+	return r.End.SumReceived.Bps
+}
+
+func verifyWithTools(t *testing.T, lab string) {
+	vsctl := func(host string, args ...string) string {
+		c := exec.Command("ovs-vsctl", args...)
+		c.Env = append(os.Environ(), "OVS_RUNDIR="+HostRunDir(lab, host))
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("ovs-vsctl %v on %s: %v\n%s", args, host, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	for host, remote := range map[string]string{"host1": "172.16.20.100", "host2": "172.16.10.100"} {
+		brs := vsctl(host, "list-br")
+		for _, b := range []string{"br1", "br2"} {
+			if !strings.Contains(brs, b) {
+				t.Errorf("%s: ovs-vsctl list-br = %q, want %s", host, brs, b)
+			}
+		}
+		show := vsctl(host, "show")
+		for _, want := range []string{`key="5000"`, `key="6000"`, `remote_ip="` + remote + `"`, "type: vxlan"} {
+			if !strings.Contains(show, want) {
+				t.Errorf("%s: ovs-vsctl show lacks %s:\n%s", host, want, show)
+			}
+		}
+	}
+	if ports := vsctl("host2", "list-ports", "br1"); strings.Contains(ports, "net1") {
+		t.Errorf("host2 holds gateway port net1: %s", ports)
+	}
+	out := testenv.Run(t, "docker", "inspect", "-f", `{{.HostConfig.NetworkMode}} {{index .Config.Labels "ovslab.lab"}} {{index .Config.Labels "ovslab.host"}}`, "e2edoc3")
+	if got := strings.TrimSpace(out); got != "none "+lab+" host2" {
+		t.Errorf("docker inspect doc3 = %q, want network none with labels %s/host2", got, lab)
+	}
+	nat := testenv.Run(t, "ip", "netns", "exec", NetnsName(lab, "host1"), "iptables", "-t", "nat", "-S", "POSTROUTING")
+	for _, subnet := range []string{"10.0.1.0/24", "10.0.2.0/24"} {
+		if !strings.Contains(nat, "-s "+subnet+" -m comment --comment ovslab:"+lab+" -j MASQUERADE") {
+			t.Errorf("host1 nat POSTROUTING lacks commented MASQUERADE for %s:\n%s", subnet, nat)
+		}
+	}
+}
+
+// assertGone checks that nothing of the lab is left on the machine.
+func assertGone(t *testing.T, lab string) {
+	t.Helper()
+	ns := testenv.Run(t, "ip", "netns", "list")
+	for _, l := range strings.Split(ns, "\n") {
+		if strings.HasPrefix(l, lab+"-") {
+			t.Errorf("netns %s left after down", l)
+		}
+	}
+	if out := strings.TrimSpace(testenv.Run(t, "docker", "ps", "-aq", "--filter", "label=ovslab.lab="+lab)); out != "" {
+		t.Errorf("containers left after down: %s", out)
+	}
+	if out, err := exec.Command("pgrep", "-f", "/run/ovslab/"+lab+"/").CombinedOutput(); err == nil {
+		t.Errorf("OVS daemons of the lab left after down: %s", out)
+	}
+	if _, err := os.Stat("/run/ovslab/" + lab); !os.IsNotExist(err) {
+		t.Errorf("/run/ovslab/%s left after down (%v)", lab, err)
+	}
+}

@@ -1,0 +1,249 @@
+package labs
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+
+	"github.com/ovslab/ovslab/internal/nsutil"
+	"github.com/ovslab/ovslab/nat"
+	"github.com/ovslab/ovslab/topology"
+	"github.com/vishvananda/netlink"
+)
+
+// Names of the emulated nodes that are not hosts.
+const (
+	routerNode = "router"
+	wanNode    = "wan"
+)
+
+// NetnsName is the netns of emulated node (a host, "router" or "wan").
+func NetnsName(lab, node string) string { return lab + "-" + node }
+
+// segment is one underlay L2 segment on the router: every host whose
+// underlay address is in subnet hangs off the same Linux bridge.
+type segment struct {
+	bridge   string
+	subnet   netip.Prefix
+	gateways []netip.Addr
+	hosts    []topology.Host
+}
+
+func segments(t *topology.Topology) []segment {
+	by := map[netip.Prefix]*segment{}
+	for _, h := range t.Hosts {
+		p := h.Underlay.Masked()
+		s := by[p]
+		if s == nil {
+			s = &segment{subnet: p}
+			by[p] = s
+		}
+		s.hosts = append(s.hosts, h)
+		if !containsAddr(s.gateways, h.Gateway) {
+			s.gateways = append(s.gateways, h.Gateway)
+		}
+	}
+	var out []segment
+	for _, s := range by {
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].subnet.Addr().Less(out[j].subnet.Addr()) })
+	for i := range out {
+		out[i].bridge = fmt.Sprintf("seg%d", i)
+	}
+	return out
+}
+
+func containsAddr(list []netip.Addr, a netip.Addr) bool {
+	for _, x := range list {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// wanAddrs returns the emulated internet's address (the first of the
+// prefix) and the router's address on it (the last usable one).
+func wanAddrs(p netip.Prefix) (wan, router netip.Prefix) {
+	p = p.Masked()
+	base := p.Addr().As4()
+	n := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
+	last := n | (1<<(32-p.Bits()) - 1) - 1 // the one before broadcast
+	r := netip.AddrFrom4([4]byte{byte(last >> 24), byte(last >> 16), byte(last >> 8), byte(last)})
+	return netip.PrefixFrom(p.Addr().Next(), p.Bits()), netip.PrefixFrom(r, p.Bits())
+}
+
+// buildFabric creates the emulated underlay: a netns per host, the router
+// holding every hosts.*.gateway address with forwarding on, and the WAN
+// behind it. It is idempotent, so a second `up` repairs a missing piece.
+// The router has no default route: nothing in the lab can reach the
+// machine's real uplink.
+func buildFabric(t *topology.Topology) error {
+	lab := t.Name
+	router := NetnsName(lab, routerNode)
+	for _, n := range append([]string{router, NetnsName(lab, wanNode)}, hostNetnsNames(t)...) {
+		if err := ensureNetns(n); err != nil {
+			return err
+		}
+	}
+	if _, err := nat.SetIPForward(nsutil.Path(router), true); err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
+	mtu := t.Underlay.MTU
+	for _, s := range segments(t) {
+		if err := ensureSegment(router, s, mtu); err != nil {
+			return err
+		}
+		for _, h := range s.hosts {
+			hostNS := NetnsName(lab, h.Name)
+			if err := ensureVeth(hostNS, h.Interface, router, h.Name, mtu); err != nil {
+				return fmt.Errorf("underlay link of %s: %w", h.Name, err)
+			}
+			if err := setMaster(router, h.Name, s.bridge); err != nil {
+				return err
+			}
+		}
+	}
+	return ensureWAN(t)
+}
+
+func hostNetnsNames(t *topology.Topology) []string {
+	var out []string
+	for _, h := range t.Hosts {
+		out = append(out, NetnsName(t.Name, h.Name))
+	}
+	return out
+}
+
+func ensureSegment(ns string, s segment, mtu int) error {
+	h, err := handleAt(ns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	l, err := h.LinkByName(s.bridge)
+	if err != nil {
+		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: s.bridge, MTU: mtu}}
+		if err := h.LinkAdd(br); err != nil {
+			return fmt.Errorf("router bridge %s: %w", s.bridge, err)
+		}
+		if l, err = h.LinkByName(s.bridge); err != nil {
+			return err
+		}
+	}
+	if err := h.LinkSetMTU(l, mtu); err != nil {
+		return fmt.Errorf("router bridge %s mtu: %w", s.bridge, err)
+	}
+	for _, gw := range s.gateways {
+		a := &netlink.Addr{IPNet: toIPNet(netip.PrefixFrom(gw, s.subnet.Bits()))}
+		if err := h.AddrReplace(l, a); err != nil {
+			return fmt.Errorf("router bridge %s address %s: %w", s.bridge, gw, err)
+		}
+	}
+	return h.LinkSetUp(l)
+}
+
+func setMaster(ns, link, bridge string) error {
+	h, err := handleAt(ns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	l, err := h.LinkByName(link)
+	if err != nil {
+		return fmt.Errorf("netns %s: %s: %w", ns, link, err)
+	}
+	br, err := h.LinkByName(bridge)
+	if err != nil {
+		return fmt.Errorf("netns %s: %s: %w", ns, bridge, err)
+	}
+	if l.Attrs().MasterIndex == br.Attrs().Index {
+		return nil
+	}
+	return h.LinkSetMaster(l, br)
+}
+
+// ensureVeth makes a veth pair aName (in netns aNS) <-> bName (in bNS),
+// both up with the given MTU. A lone end left by an interrupted run is
+// deleted and the pair made again.
+func ensureVeth(aNS, aName, bNS, bName string, mtu int) error {
+	ha, err := handleAt(aNS)
+	if err != nil {
+		return err
+	}
+	defer ha.Close()
+	hb, err := handleAt(bNS)
+	if err != nil {
+		return err
+	}
+	defer hb.Close()
+	la, errA := ha.LinkByName(aName)
+	lb, errB := hb.LinkByName(bName)
+	if errA != nil || errB != nil {
+		if errA == nil {
+			_ = ha.LinkDel(la)
+		}
+		if errB == nil {
+			_ = hb.LinkDel(lb)
+		}
+		fa, err := netnsFd(aNS)
+		if err != nil {
+			return err
+		}
+		defer fa.Close()
+		fb, err := netnsFd(bNS)
+		if err != nil {
+			return err
+		}
+		defer fb.Close()
+		v := &netlink.Veth{
+			LinkAttrs:     netlink.LinkAttrs{Name: aName, MTU: mtu, Namespace: netlink.NsFd(int(fa))},
+			PeerName:      bName,
+			PeerNamespace: netlink.NsFd(int(fb)),
+		}
+		if err := ha.LinkAdd(v); err != nil {
+			return fmt.Errorf("veth %s/%s: %w", aName, bName, err)
+		}
+		// Look both ends up again: the objects above describe nothing real.
+		if la, err = ha.LinkByName(aName); err != nil {
+			return err
+		}
+		if lb, err = hb.LinkByName(bName); err != nil {
+			return err
+		}
+	}
+	return errors.Join(
+		setMTUUp(ha, la, mtu),
+		setMTUUp(hb, lb, mtu),
+	)
+}
+
+func setMTUUp(h *netlink.Handle, l netlink.Link, mtu int) error {
+	if l.Attrs().MTU != mtu {
+		if err := h.LinkSetMTU(l, mtu); err != nil {
+			return fmt.Errorf("%s mtu %d: %w", l.Attrs().Name, mtu, err)
+		}
+	}
+	return h.LinkSetUp(l)
+}
+
+// ensureWAN builds the emulated internet: netns <lab>-wan holding the first
+// address of emulation.wan, its default route back through the router. The
+// router knows no route to the lab's container subnets, so only NAT'd
+// traffic (sourced from a host's underlay address) gets an answer.
+func ensureWAN(t *topology.Topology) error {
+	router, wan := NetnsName(t.Name, routerNode), NetnsName(t.Name, wanNode)
+	if err := ensureVeth(wan, "wan0", router, "wan", t.Underlay.MTU); err != nil {
+		return fmt.Errorf("wan link: %w", err)
+	}
+	wanAddr, routerAddr := wanAddrs(t.Emulation.WAN)
+	if err := addrReplace(router, "wan", routerAddr); err != nil {
+		return err
+	}
+	if err := addrReplace(wan, "wan0", wanAddr); err != nil {
+		return err
+	}
+	return defaultRoute(wan, "wan0", routerAddr.Addr())
+}

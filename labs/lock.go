@@ -1,0 +1,78 @@
+package labs
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Lock is an exclusive flock on a lab's state directory: two `up`/`down`
+// of one lab never interleave.
+type Lock struct{ f *os.File }
+
+// ErrLocked is returned by Acquire with noWait when another process holds the lock.
+var ErrLocked = fmt.Errorf("lab is locked by another ovslab up/down")
+
+// Acquire takes the lab's lock. It waits (calling waiting once) unless
+// noWait is set. The lock file lives inside the lab's directory, which
+// `down` removes; so after locking, it checks that the file it locked is
+// still the one at the path, and retries otherwise.
+func Acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*Lock, error) {
+	dir, err := Dir(lab)
+	if err != nil {
+		return nil, err
+	}
+	told := false
+	for {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		p := filepath.Join(dir, "lock")
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == syscall.EWOULDBLOCK {
+			f.Close()
+			if noWait {
+				return nil, fmt.Errorf("lab %q: %w (omit --no-wait to wait for it)", lab, ErrLocked)
+			}
+			if !told && waiting != nil {
+				waiting()
+				told = true
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", p, err)
+		}
+		if sameFile(f, p) {
+			return &Lock{f: f}, nil
+		}
+		f.Close() // the directory was removed under us; lock the new one
+	}
+}
+
+func sameFile(f *os.File, path string) bool {
+	a, err1 := f.Stat()
+	b, err2 := os.Stat(path)
+	return err1 == nil && err2 == nil && os.SameFile(a, b)
+}
+
+// Release drops the lock.
+func (l *Lock) Release() {
+	if l != nil && l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
+}

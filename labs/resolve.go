@@ -1,0 +1,68 @@
+package labs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/ovslab/ovslab/labs/catalog"
+	"github.com/ovslab/ovslab/topology"
+)
+
+// Source is a topology as given on the command line: a file or the name of
+// a built-in lab, its text, and the validated model.
+type Source struct {
+	Name string // the path, or builtin:<lab>
+	Data []byte
+	Topo *topology.Topology
+}
+
+// ErrUsage marks errors in what the user typed (exit 2).
+var ErrUsage = errors.New("usage")
+
+// Resolve reads arg as a file if one exists at that path, else as the name
+// of a built-in lab. Errors from a bad file are topology errors (exit 2).
+func Resolve(arg string) (*Source, error) {
+	data, err := os.ReadFile(arg)
+	if err == nil {
+		t, err := topology.Parse(arg, data)
+		if err != nil {
+			return nil, err
+		}
+		return &Source{Name: arg, Data: data, Topo: t}, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if data, ok := catalog.Get(arg); ok {
+		name := "builtin:" + arg
+		t, err := topology.Parse(name, data)
+		if err != nil {
+			return nil, err
+		}
+		return &Source{Name: name, Data: data, Topo: t}, nil
+	}
+	return nil, fmt.Errorf("%w: %s: no such file, and no built-in lab of that name (ovslab labs lists them)", ErrUsage, arg)
+}
+
+// FromState re-reads the topology a lab was built from.
+func FromState(st *State) (*Source, error) {
+	t, err := topology.Parse(st.Source, []byte(st.Topology))
+	if err != nil {
+		return nil, fmt.Errorf("lab %s: recorded topology: %w", st.Lab, err)
+	}
+	if st.Mode == ModeEmulated {
+		t.ForEmulation()
+	}
+	return &Source{Name: st.Source, Data: []byte(st.Topology), Topo: t}, nil
+}
+
+// sourceFromData parses text that did not come from a file argument.
+func sourceFromData(name string, data []byte) (*Source, error) {
+	t, err := topology.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return &Source{Name: name, Data: data, Topo: t}, nil
+}

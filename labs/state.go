@@ -1,0 +1,144 @@
+package labs
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+)
+
+// RunRoot is where every lab keeps its state; each lab has RunRoot/<lab>/.
+var RunRoot = "/run/ovslab"
+
+// Modes a lab can be in.
+const (
+	ModeEmulated = "emulated"
+	ModeReal     = "real"
+)
+
+// State is what `up` records so that `down`, `status` and `exec` work from
+// the lab's name alone, and so `down` can restore what `up` changed.
+type State struct {
+	Lab    string `json:"lab"`
+	Mode   string `json:"mode"`
+	Source string `json:"source"` // the file or builtin:<name> it came from
+	// Topology is the file's text as applied, so later commands see the
+	// lab exactly as it was built even if the file changed since.
+	Topology string `json:"topology"`
+	// Hosts are the hosts this machine applied (all of them when emulated).
+	Hosts []string `json:"hosts"`
+	// Restore holds values `up` replaced, per host: sysctls and MTUs.
+	Restore map[string]*HostRestore `json:"restore,omitempty"`
+	// Complete is false while an `up` is in progress or was interrupted.
+	Complete bool `json:"complete"`
+}
+
+// HostRestore holds what `down` puts back on one host.
+type HostRestore struct {
+	IPForward string         `json:"ip_forward,omitempty"` // previous net.ipv4.ip_forward
+	MTU       map[string]int `json:"mtu,omitempty"`        // interface → previous MTU
+}
+
+var labNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,22}[a-z0-9])?$`)
+
+// ErrNoLab is returned when a lab has no state on this machine.
+var ErrNoLab = errors.New("no such lab on this machine")
+
+// Dir returns the lab's state directory. The name is checked again here,
+// not only in the topology, because it also arrives from the command line
+// and must never reach outside RunRoot.
+func Dir(lab string) (string, error) {
+	if !labNameRE.MatchString(lab) {
+		return "", fmt.Errorf("lab name %q: must be 1..24 of [a-z0-9-], starting and ending with a letter or digit", lab)
+	}
+	return filepath.Join(RunRoot, lab), nil
+}
+
+// HostRunDir is the OVS run directory of emulated host h of lab.
+func HostRunDir(lab, host string) string { return filepath.Join(RunRoot, lab, host) }
+
+func statePath(lab string) (string, error) {
+	d, err := Dir(lab)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "state.json"), nil
+}
+
+// LoadState reads a lab's state; ErrNoLab if it has none.
+func LoadState(lab string) (*State, error) {
+	p, err := statePath(lab)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("lab %q: %w (ovslab status lists the labs here)", lab, ErrNoLab)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return &s, nil
+}
+
+// Save writes the state atomically, so an interrupted `up` never leaves a
+// half-written file that `down` cannot read.
+func (s *State) Save() error {
+	p, err := statePath(s.Lab)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+// restoreFor returns the restore record of host, creating it.
+func (s *State) restoreFor(host string) *HostRestore {
+	if s.Restore == nil {
+		s.Restore = map[string]*HostRestore{}
+	}
+	r := s.Restore[host]
+	if r == nil {
+		r = &HostRestore{MTU: map[string]int{}}
+		s.Restore[host] = r
+	}
+	if r.MTU == nil {
+		r.MTU = map[string]int{}
+	}
+	return r
+}
+
+// Labs lists the labs that have state on this machine.
+func Labs() ([]string, error) {
+	ents, err := os.ReadDir(RunRoot)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if _, err := os.Stat(filepath.Join(RunRoot, e.Name(), "state.json")); e.IsDir() && err == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,205 @@
+package labs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ovslab/ovslab/containers"
+	"github.com/ovslab/ovslab/internal/nsutil"
+	"github.com/ovslab/ovslab/nat"
+	"github.com/ovslab/ovslab/ovs"
+	"github.com/ovslab/ovslab/topology"
+)
+
+// Status is a lab as this machine holds it, each object with its state.
+type Status struct {
+	Lab      string       `json:"lab"`
+	Mode     string       `json:"mode"`
+	Source   string       `json:"source"`
+	Complete bool         `json:"complete"` // false: an up is running or was interrupted
+	Hosts    []HostStatus `json:"hosts"`
+}
+
+// HostStatus is one host of the lab.
+type HostStatus struct {
+	Name       string             `json:"name"`
+	Netns      string             `json:"netns,omitempty"`
+	OVSDB      string             `json:"ovsdb"`
+	OVSDBUp    bool               `json:"ovsdb_up"`
+	VswitchdUp bool               `json:"vswitchd_up"`
+	Bridges    []ovs.BridgeStatus `json:"bridges"`
+	Containers []ContainerStatus  `json:"containers"`
+	IPForward  bool               `json:"ip_forward"`
+	NAT        []string           `json:"nat"`
+	Problems   []string           `json:"problems,omitempty"`
+	plan       *topology.HostPlan // what the host should hold
+}
+
+// ContainerStatus is one container and its interfaces.
+type ContainerStatus struct {
+	Name       string            `json:"name"`
+	ID         string            `json:"id,omitempty"`
+	Image      string            `json:"image"`
+	State      string            `json:"state"` // running, exited, ..., or missing
+	Interfaces []InterfaceStatus `json:"interfaces"`
+}
+
+// InterfaceStatus is one container interface and its veth.
+type InterfaceStatus struct {
+	Name     string   `json:"name"`
+	Network  string   `json:"network"`
+	Address  string   `json:"address"`
+	HostVeth string   `json:"host_veth"`
+	OK       bool     `json:"ok"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+// OK reports whether every object of the host is in its wanted state.
+func (h HostStatus) OK() bool {
+	if len(h.Problems) > 0 || !h.OVSDBUp {
+		return false
+	}
+	for _, c := range h.Containers {
+		if c.State != "running" {
+			return false
+		}
+		for _, i := range c.Interfaces {
+			if !i.OK {
+				return false
+			}
+		}
+	}
+	for _, b := range h.Bridges {
+		for _, p := range b.Ports {
+			if p.Error != "" || p.OFPort < 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// GetStatus collects the lab's status. Unreachable daemons and missing
+// objects are reported in the status, not as errors.
+func GetStatus(ctx context.Context, lab string, o Options) (*Status, error) {
+	st, err := LoadState(lab)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	src, err := FromState(st)
+	if err != nil {
+		return nil, err
+	}
+	out := &Status{Lab: lab, Mode: st.Mode, Source: st.Source, Complete: st.Complete}
+	dc, derr := containers.Connect(ctx)
+	if dc != nil {
+		defer dc.Close()
+	}
+	for _, h := range st.Hosts {
+		hs := HostStatus{Name: h, OVSDB: OVSDBEndpoint(o.OVSDB)}
+		netnsPath := ""
+		if st.Mode == ModeEmulated {
+			hs.Netns = NetnsName(lab, h)
+			netnsPath = nsutil.Path(hs.Netns)
+			hs.OVSDB = ovs.Endpoint(HostRunDir(lab, h))
+			_, hs.VswitchdUp = ovs.DaemonsRunning(HostRunDir(lab, h))
+			if !nsutil.Exists(hs.Netns) {
+				hs.Problems = append(hs.Problems, "netns "+hs.Netns+" is missing")
+			}
+		}
+		if p, err := src.Topo.Plan(h); err == nil {
+			hs.plan = p
+		}
+		hostOVS(ctx, &hs, st.Mode != ModeEmulated)
+		if derr != nil {
+			hs.Problems = append(hs.Problems, derr.Error())
+		} else {
+			hostContainers(ctx, &hs, dc, netnsPath)
+		}
+		if on, err := nat.IPForward(netnsPath); err == nil {
+			hs.IPForward = on
+		}
+		if rules, err := nat.List(netnsPath, lab); err == nil {
+			for _, r := range rules {
+				hs.NAT = append(hs.NAT, r.String())
+			}
+		} else {
+			hs.Problems = append(hs.Problems, "iptables: "+err.Error())
+		}
+		out.Hosts = append(out.Hosts, hs)
+	}
+	return out, nil
+}
+
+func hostOVS(ctx context.Context, hs *HostStatus, real bool) {
+	oc, err := ovs.Connect(ctx, hs.OVSDB)
+	if err != nil {
+		hs.Problems = append(hs.Problems, err.Error())
+		return
+	}
+	defer oc.Close()
+	hs.OVSDBUp = true
+	if real {
+		hs.VswitchdUp = true // not ours to manage; OVSDB answering is what we can see
+	}
+	bs, err := oc.Status(ctx, labOf(hs))
+	if err != nil {
+		hs.Problems = append(hs.Problems, err.Error())
+		return
+	}
+	hs.Bridges = bs
+}
+
+func labOf(hs *HostStatus) string {
+	if hs.plan != nil {
+		return hs.plan.Lab
+	}
+	return ""
+}
+
+func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, netnsPath string) {
+	if hs.plan == nil {
+		return
+	}
+	have, err := dc.List(ctx, map[string]string{LabelLab: hs.plan.Lab, LabelHost: hs.Name})
+	if err != nil {
+		hs.Problems = append(hs.Problems, err.Error())
+		return
+	}
+	byName := map[string]containers.Info{}
+	for _, c := range have {
+		byName[c.Name] = c
+	}
+	for _, c := range hs.plan.Containers {
+		cs := ContainerStatus{Name: c.Name, Image: c.Image, State: "missing"}
+		info, ok := byName[c.Name]
+		if ok {
+			cs.ID, cs.State = shortID(info.ID), info.State
+		}
+		for _, i := range c.Interfaces {
+			is := InterfaceStatus{Name: i.Name, Network: i.Network, Address: i.Address.String(), HostVeth: i.HostVeth}
+			if ok && info.Pid > 0 {
+				ls, err := containers.Inspect(containers.Link{
+					HostNetns: netnsPath, HostVeth: i.HostVeth, ContainerPid: info.Pid, Name: i.Name,
+					Address: i.Address, MAC: i.MAC, MTU: i.MTU, DefaultRoute: i.DefaultRoute,
+				})
+				if err != nil {
+					is.Problems = append(is.Problems, err.Error())
+				} else {
+					is.OK, is.Problems = ls.OK(), ls.Problems
+				}
+			} else {
+				is.Problems = append(is.Problems, "container is not running")
+			}
+			cs.Interfaces = append(cs.Interfaces, is)
+		}
+		hs.Containers = append(hs.Containers, cs)
+	}
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

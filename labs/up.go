@@ -1,0 +1,162 @@
+package labs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/ovslab/ovslab/containers"
+	"github.com/ovslab/ovslab/internal/nsutil"
+	"github.com/ovslab/ovslab/ovs"
+	"github.com/ovslab/ovslab/topology"
+)
+
+// Options are the knobs of up, down and status.
+type Options struct {
+	Emulate  bool   // build the whole lab on this machine
+	Host     string // real mode: which host this machine is
+	OVSDB    string // real mode: OVSDB endpoint
+	NoWait   bool   // fail instead of waiting for another up/down of the lab
+	Progress func(format string, args ...any)
+}
+
+func (o Options) progress() func(string, ...any) {
+	if o.Progress != nil {
+		return o.Progress
+	}
+	return func(string, ...any) {}
+}
+
+// Up converges this machine to the lab in src: all of it with Emulate, else
+// the part of the host this machine is. It is safe to repeat, and it
+// finishes what an interrupted Up left.
+func Up(ctx context.Context, src *Source, o Options) error {
+	t := src.Topo
+	mode := ModeReal
+	if o.Emulate {
+		mode = ModeEmulated
+		t.ForEmulation()
+	}
+	// Plan every host before touching anything: a plan error is a file
+	// error and must leave the machine as it was.
+	hosts := t.HostNames()
+	if !o.Emulate {
+		h, err := whichHost(t, o.Host)
+		if err != nil {
+			return err
+		}
+		hosts = []string{h}
+	}
+	plans := map[string]*topology.HostPlan{}
+	for _, h := range hosts {
+		p, err := t.Plan(h)
+		if err != nil {
+			return err
+		}
+		plans[h] = p
+	}
+	lock, err := Acquire(ctx, t.Name, o.NoWait, func() {
+		o.progress()("waiting for another ovslab up/down of %s", t.Name)
+	})
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+
+	st, err := LoadState(t.Name)
+	switch {
+	case errors.Is(err, ErrNoLab):
+		st = &State{Lab: t.Name, Mode: mode}
+	case err != nil:
+		return err
+	case st.Mode != mode:
+		return fmt.Errorf("%w: lab %s is up in %s mode here; run ovslab down %s first", ErrUsage, t.Name, st.Mode, t.Name)
+	}
+	old := st.Hosts
+	st.Source, st.Topology, st.Complete = src.Name, string(src.Data), false
+	st.Hosts = union(old, hosts)
+	if err := st.Save(); err != nil {
+		return err
+	}
+
+	dc, err := containers.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer dc.Close()
+	if o.Emulate {
+		if err := upEmulated(ctx, st, t, plans, dc, o); err != nil {
+			return err
+		}
+	} else if err := upReal(ctx, st, plans[hosts[0]], dc, o); err != nil {
+		return err
+	}
+	st.Hosts, st.Complete = hosts, true
+	return st.Save()
+}
+
+func upEmulated(ctx context.Context, st *State, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, o Options) error {
+	pr := o.progress()
+	// Hosts the file no longer names go first, so their names and
+	// addresses are free for the new ones.
+	for _, h := range st.Hosts {
+		if _, ok := plans[h]; !ok {
+			pr("%s: removing (no longer in the file)", h)
+			if err := downEmulatedHost(ctx, t.Name, h, dc); err != nil {
+				return err
+			}
+		}
+	}
+	pr("underlay: router, WAN and host namespaces")
+	if err := buildFabric(t); err != nil {
+		return err
+	}
+	for _, h := range t.HostNames() {
+		runDir := HostRunDir(t.Name, h)
+		pr("%s: OVS daemons in %s", h, runDir)
+		if err := ovs.StartDaemons(ctx, runDir, nsutil.Path(NetnsName(t.Name, h))); err != nil {
+			return fmt.Errorf("host %s: %w", h, err)
+		}
+		tg := target{netns: NetnsName(t.Name, h), ovsdb: ovs.Endpoint(runDir), docker: dc, emulated: true, progress: pr}
+		if err := applyHost(ctx, st, plans[h], tg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func upReal(ctx context.Context, st *State, p *topology.HostPlan, dc *containers.Client, o Options) error {
+	if p.Datapath == topology.DatapathSystem {
+		if _, err := os.Stat("/sys/module/openvswitch"); err != nil {
+			return fmt.Errorf("host %s: the openvswitch kernel module is not loaded, so datapath system cannot work here; load it (modprobe openvswitch) or set hosts.%s.datapath: netdev", p.Host, p.Host)
+		}
+	}
+	tg := target{ovsdb: OVSDBEndpoint(o.OVSDB), docker: dc, progress: o.progress()}
+	return applyHost(ctx, st, p, tg)
+}
+
+// OVSDBEndpoint picks the OVSDB endpoint of a real host: the flag, else
+// $OVS_RUNDIR/db.sock, else the packaged default.
+func OVSDBEndpoint(flag string) string {
+	switch {
+	case flag != "":
+		return flag
+	case os.Getenv("OVS_RUNDIR") != "":
+		return "unix:" + os.Getenv("OVS_RUNDIR") + "/db.sock"
+	default:
+		return "unix:/var/run/openvswitch/db.sock"
+	}
+}
+
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, x := range b {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

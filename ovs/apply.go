@@ -1,0 +1,153 @@
+package ovs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Bridge is one OVS bridge a lab wants, with the ports on it.
+type Bridge struct {
+	Name     string
+	Datapath string // Bridge.datapath_type: "system", "netdev" or "" (OVS default, system)
+	// Ports are the bridge's ports besides its own local internal port
+	// (named like the bridge), which Apply always creates, as
+	// `ovs-vsctl add-br` does: a bare Bridge row has none.
+	Ports []Port
+	// LocalMTU is mtu_request on the bridge's local internal port (0 =
+	// none); br-phy needs it raised so VXLAN frames fit the underlay.
+	LocalMTU int
+}
+
+// Port is one OVS port with its single, like-named interface.
+type Port struct {
+	Name    string
+	Type    string            // Interface.type: "" (an existing device such as a veth), "internal", "vxlan"
+	Options map[string]string // Interface.options, e.g. {"key": "5000", "remote_ip": "172.16.20.100"}
+	// Protected sets Port.protected: OVS never forwards between two
+	// protected ports, so a full VXLAN mesh cannot loop broadcasts.
+	Protected bool
+	MTU       int // Interface.mtu_request, 0 = none
+}
+
+// ErrNotOwned is wrapped by errors about an existing bridge, port or
+// interface that Apply would have to change but that the lab did not create.
+var ErrNotOwned = errors.New("not owned by this lab")
+
+// notOwnedError names the row in the way and how to clear it.
+type notOwnedError struct {
+	kind, name, lab, owner string
+}
+
+func (e *notOwnedError) Error() string {
+	why := "it has no external_ids:" + LabKey + "; remove it or rename the lab's " + e.kind
+	if e.owner != "" {
+		why = fmt.Sprintf("it belongs to lab %s; take that lab down first", e.owner)
+	}
+	return fmt.Sprintf("%s %q exists and is not owned by lab %s (%s)", e.kind, e.name, e.lab, why)
+}
+
+func (e *notOwnedError) Unwrap() error { return ErrNotOwned }
+
+// Apply converges the lab's OVS state to bridges in one transaction: it
+// creates what is missing, rewrites the columns it manages where they
+// drifted (datapath_type, type, options, protected, mtu_request), and
+// removes the lab's ports and bridges that are no longer wanted. Removing a
+// bridge removes every port on it, as `ovs-vsctl del-br` does.
+//
+// Ownership is checked before anything is written: an existing bridge, port
+// or interface not marked for lab is an error wrapping ErrNotOwned. When
+// the state already matches, Apply writes nothing, so repeating it keeps
+// every row (and its UUID) as it is.
+func (c *Client) Apply(ctx context.Context, lab string, bridges []Bridge) error {
+	if err := validate(lab, bridges); err != nil {
+		return err
+	}
+	s, err := c.snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	if err := checkOwnership(s, lab, bridges); err != nil {
+		return err
+	}
+	ops, err := c.applyOps(s, lab, bridges)
+	if err != nil || len(ops) == 0 {
+		return err
+	}
+	if err := c.transact(ctx, ops); err != nil {
+		return fmt.Errorf("apply lab %s: %w", lab, err)
+	}
+	// Converged means a fresh plan from the cache is empty.
+	return c.waitSynced(ctx, "apply lab "+lab, func() (int, error) {
+		s, err := c.snapshot(ctx)
+		if err != nil {
+			return 0, err
+		}
+		ops, err := c.applyOps(s, lab, bridges)
+		return len(ops), err
+	})
+}
+
+// validate rejects input OVSDB would reject halfway, or that Apply could
+// not converge to: every bridge and port name must be unique across the
+// lab, because OVS port names are global and each bridge has a port named
+// like itself.
+func validate(lab string, bridges []Bridge) error {
+	if lab == "" {
+		return errors.New("ovs: empty lab name")
+	}
+	seen := map[string]string{}
+	claim := func(name, what string) error {
+		if name == "" {
+			return fmt.Errorf("ovs: %s with an empty name", what)
+		}
+		if prev, ok := seen[name]; ok {
+			return fmt.Errorf("ovs: %s %q clashes with %s of the same name (OVS port names are global)", what, name, prev)
+		}
+		seen[name] = what
+		return nil
+	}
+	for _, b := range bridges {
+		if err := claim(b.Name, "bridge"); err != nil {
+			return err
+		}
+		for _, p := range b.Ports {
+			if err := claim(p.Name, fmt.Sprintf("port on bridge %q", b.Name)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkOwnership returns every wanted name that is taken by a row the lab
+// does not own, so one run reports all of them.
+func checkOwnership(s *snapshot, lab string, bridges []Bridge) error {
+	var errs []error
+	deny := func(kind, name string, ext map[string]string) {
+		errs = append(errs, &notOwnedError{kind: kind, name: name, lab: lab, owner: ext[LabKey]})
+	}
+	for _, b := range bridges {
+		ports := withLocalPort(b)
+		if cur := s.bridgeName[b.Name]; cur != nil && !ownedBy(cur.ExternalIDs, lab) {
+			deny("bridge", b.Name, cur.ExternalIDs)
+			ports = ports[1:] // its local port is the same clash
+		}
+		for _, p := range ports {
+			if cur := s.portName[p.Name]; cur != nil && !ownedBy(cur.ExternalIDs, lab) {
+				deny("port", p.Name, cur.ExternalIDs)
+				continue
+			}
+			if cur := s.ifaceName[p.Name]; cur != nil && !ownedBy(cur.ExternalIDs, lab) {
+				deny("interface", p.Name, cur.ExternalIDs)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// withLocalPort returns b's ports preceded by its local internal port.
+func withLocalPort(b Bridge) []Port {
+	local := Port{Name: b.Name, Type: "internal", MTU: b.LocalMTU}
+	return append([]Port{local}, b.Ports...)
+}

@@ -1,0 +1,118 @@
+package ovs
+
+import (
+	"fmt"
+	"maps"
+
+	"github.com/ovslab/ovslab/ovs/vswitchd"
+)
+
+// createPort is the one place a port is made: an Interface and a Port, both
+// marked for the lab, returning the Port's named UUID for the caller to
+// attach to a bridge in the same transaction. Local, internal, tunnel and
+// veth ports all come through here so they cannot differ in how they are
+// built or marked.
+func (p *planner) createPort(want Port) (string, error) {
+	iface := &vswitchd.Interface{
+		UUID:        p.newName("iface"),
+		Name:        want.Name,
+		Type:        want.Type,
+		Options:     want.Options,
+		MTURequest:  mtuRequest(want.MTU),
+		ExternalIDs: labMark(p.lab),
+	}
+	port := &vswitchd.Port{
+		UUID:        p.newName("port"),
+		Name:        want.Name,
+		Interfaces:  []string{iface.UUID},
+		Protected:   want.Protected,
+		ExternalIDs: labMark(p.lab),
+	}
+	if err := p.add(p.c.ovs.Create(iface, port)); err != nil {
+		return "", fmt.Errorf("port %q: %w", want.Name, err)
+	}
+	return port.UUID, nil
+}
+
+// updatePort rewrites the columns of an existing port and its interface
+// that differ from want. Updates always name their fields: an Update
+// without them writes every column, including the ones vswitchd owns.
+func (p *planner) updatePort(have *vswitchd.Port, want Port) error {
+	if have.Protected != want.Protected {
+		port := &vswitchd.Port{UUID: have.UUID, Protected: want.Protected}
+		if err := p.add(p.c.ovs.Where(port).Update(port, &port.Protected)); err != nil {
+			return fmt.Errorf("port %q: %w", want.Name, err)
+		}
+	}
+	cur := p.s.portIface(have)
+	if cur == nil {
+		// The port lost its interface (edited by hand): give it a new one.
+		iface := &vswitchd.Interface{
+			UUID:        p.newName("iface"),
+			Name:        want.Name,
+			Type:        want.Type,
+			Options:     want.Options,
+			MTURequest:  mtuRequest(want.MTU),
+			ExternalIDs: labMark(p.lab),
+		}
+		port := &vswitchd.Port{UUID: have.UUID, Interfaces: []string{iface.UUID}}
+		if err := p.add(p.c.ovs.Create(iface)); err != nil {
+			return fmt.Errorf("interface %q: %w", want.Name, err)
+		}
+		if err := p.add(p.c.ovs.Where(port).Update(port, &port.Interfaces)); err != nil {
+			return fmt.Errorf("port %q: %w", want.Name, err)
+		}
+		return nil
+	}
+	iface := &vswitchd.Interface{
+		UUID:       cur.UUID,
+		Type:       want.Type,
+		Options:    want.Options,
+		MTURequest: mtuRequest(want.MTU),
+	}
+	var fields []any
+	if cur.Type != want.Type {
+		fields = append(fields, &iface.Type)
+	}
+	if !equalOptions(cur.Options, want.Options) {
+		if iface.Options == nil {
+			iface.Options = map[string]string{} // clears the column
+		}
+		fields = append(fields, &iface.Options)
+	}
+	if intOf(cur.MTURequest) != want.MTU {
+		fields = append(fields, &iface.MTURequest)
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	if err := p.add(p.c.ovs.Where(iface).Update(iface, fields...)); err != nil {
+		return fmt.Errorf("interface %q: %w", want.Name, err)
+	}
+	return nil
+}
+
+// mtuRequest maps 0 to an empty mtu_request, which lets OVS pick the MTU.
+func mtuRequest(mtu int) *int {
+	if mtu == 0 {
+		return nil
+	}
+	return &mtu
+}
+
+// intOf reads an optional integer column, empty meaning 0.
+func intOf(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// equalOptions treats a nil and an empty map alike: OVSDB stores both as an
+// empty map.
+func equalOptions(a, b map[string]string) bool {
+	if len(a) == 0 && len(b) == 0 {
+		return true
+	}
+	return maps.Equal(a, b)
+}

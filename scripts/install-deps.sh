@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, what ovslab needs to run and be tested.
+# Idempotent: packages already present are not reinstalled.
+set -euo pipefail
+
+pkgs=(openvswitch-switch docker.io iptables iproute2 iperf3 iputils-ping
+      iputils-arping ethtool busybox-static util-linux procps ca-certificates)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # Package scripts try to start services; without an init system they may
+  # fail, which is harmless: ovslab starts the daemons it needs itself.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then
+  export PATH=$PATH:/usr/local/go/bin
+fi
+command -v go >/dev/null || { echo "install-deps: Go toolchain not found (expected /usr/local/go)"; exit 1; }
+echo "install-deps: ok"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test of ovslab against real components: it installs the
+# packages, starts dockerd, checks formatting and vet, then runs the Go tests
+# (unit tests, the parser's fuzz seed corpus, and root tests with real OVS,
+# Docker and iptables in throwaway namespaces). Needs root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=$PATH:/usr/local/go/bin:$HOME/go/bin
+
+scripts/install-deps.sh
+scripts/start-daemons.sh
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted"; exit 1; fi
+echo "== go vet"
+go vet ./...
+if [ "${STATICCHECK:-1}" = 1 ]; then
+  echo "== staticcheck"
+  go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+fi
+echo "== go test"
+# -p 1: root tests share the machine's dockerd; running packages one at a
+# time keeps their namespaces and containers from crowding 2 cores.
+go test -p 1 -count=1 -timeout 60m "$@" ./...

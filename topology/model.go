@@ -1,0 +1,94 @@
+package topology
+
+import (
+	"net"
+	"net/netip"
+)
+
+// Topology is a validated topology file with every default applied.
+// Slices are sorted by name so that output and plans are deterministic.
+type Topology struct {
+	Name       string
+	Source     string // file path, or "builtin:<lab>"
+	Dir        string // directory that relative build paths are resolved against
+	Hosts      []Host
+	Underlay   Underlay
+	Networks   []Network
+	Emulation  Emulation
+	Containers []Container
+}
+
+// Host is one Docker host (a VTEP).
+type Host struct {
+	Name      string
+	Underlay  netip.Prefix // VTEP address with prefix, e.g. 172.16.10.100/24
+	Gateway   netip.Addr   // underlay next hop
+	Interface string       // underlay NIC; "" means: the one holding the address (ForEmulation: eth0)
+	Datapath  string       // DatapathSystem or DatapathNetdev
+}
+
+// Datapath types accepted in hosts.*.datapath.
+const (
+	DatapathSystem = "system"
+	DatapathNetdev = "netdev"
+)
+
+// Underlay holds settings shared by all hosts' underlay links.
+type Underlay struct {
+	MTU int
+}
+
+// DefaultUnderlayMTU fits a 1500-byte inner packet plus VXLANOverhead.
+const DefaultUnderlayMTU = ContainerMTU + VXLANOverhead
+
+// ContainerMTU is the MTU of every container interface: a plain Ethernet MTU,
+// so the underlay must carry it plus the VXLAN overhead.
+const ContainerMTU = 1500
+
+// VXLANOverhead is what VXLAN over IPv4 adds to an inner IP packet: inner
+// Ethernet header 14 + VXLAN 8 + UDP 8 + outer IPv4 20 = 50, rounded up by the
+// classic lab to 54 to leave room for an inner 802.1Q tag.
+const VXLANOverhead = 54
+
+// Network is one container network stretched across hosts.
+type Network struct {
+	Name    string
+	Subnet  netip.Prefix
+	VNI     uint32
+	Bridge  string   // default DefaultBridge(Name)
+	Gateway *Gateway // nil: the network has no gateway
+}
+
+// Gateway is a network's router address, an OVS internal port on one host.
+type Gateway struct {
+	Host    string
+	Address netip.Addr // default: the subnet's first address
+	NAT     bool
+}
+
+// Emulation holds settings read only with --emulate.
+type Emulation struct {
+	WAN netip.Prefix // the emulated internet behind the router
+}
+
+// DefaultWAN is the emulated internet when emulation.wan is not given
+// (TEST-NET-2, never routed on the real internet).
+var DefaultWAN = netip.MustParsePrefix("198.51.100.0/24")
+
+// Container is one lab container.
+type Container struct {
+	Name       string
+	Host       string
+	Image      string
+	Build      string   // absolute path of a Dockerfile context, or ""
+	Command    []string // nil: the image's default
+	Interfaces []Interface
+}
+
+// Interface is one container interface attached to a network.
+type Interface struct {
+	Name    string // eth0, eth1, ... in file order
+	Network string
+	Address netip.Addr
+	MAC     net.HardwareAddr // never nil after Parse: default DefaultMAC(Address)
+}

@@ -1,0 +1,105 @@
+package topology
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+)
+
+// Text renders the plan the way a network engineer reads a host: underlay,
+// then each bridge with its ports, then containers, then NAT.
+func (p *HostPlan) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lab %s, host %s\n", p.Lab, p.Host)
+	nic := p.Interface
+	if nic == "" {
+		nic = "the NIC holding the address"
+	}
+	fmt.Fprintf(&b, "underlay %s via %s on %s, datapath %s, MTU %d\n", p.Underlay, p.Gateway, nic, p.Datapath, p.MTU)
+	if p.IPForward {
+		b.WriteString("ip_forward on (this host routes for its gateways)\n")
+	}
+
+	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, br := range p.Bridges {
+		fmt.Fprintf(w, "\nbridge %s: network %s %s, VNI %d\n", br.Name, br.Network, br.Subnet, br.VNI)
+		if g := br.Gateway; g != nil {
+			fmt.Fprintf(w, "  internal\t%s\t%s, MTU %d (gateway)\n", g.Port, g.Address, g.MTU)
+		}
+		for _, t := range br.Tunnels {
+			fmt.Fprintf(w, "  vxlan\t%s\t-> %s %s, key %d, protected\n", t.Port, t.RemoteHost, t.RemoteIP, t.Key)
+		}
+		for _, c := range p.Containers {
+			for _, it := range c.Interfaces {
+				if it.Bridge == br.Name {
+					fmt.Fprintf(w, "  veth\t%s\t-> %s %s\n", it.HostVeth, c.Name, it.Name)
+				}
+			}
+		}
+		if br.Gateway == nil && len(br.Tunnels) == 0 && !p.bridgeHasContainers(br.Name) {
+			fmt.Fprintf(w, "  (no ports)\n")
+		}
+	}
+	w.Flush()
+
+	for _, c := range p.Containers {
+		fmt.Fprintf(&b, "\ncontainer %s, image %s", c.Name, c.Image)
+		if c.Build != "" {
+			fmt.Fprintf(&b, " (built from %s)", c.Build)
+		}
+		if len(c.Command) > 0 {
+			fmt.Fprintf(&b, ", command %s", quoteArgs(c.Command))
+		}
+		b.WriteString("\n")
+		w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		for _, it := range c.Interfaces {
+			route := ""
+			if it.DefaultRoute.IsValid() {
+				route = "\tdefault via " + it.DefaultRoute.String()
+			}
+			fmt.Fprintf(w, "  %s\t%s\t%s\tMTU %d\ton %s by %s%s\n", it.Name, it.Address, it.MAC, it.MTU, it.Bridge, it.HostVeth, route)
+		}
+		w.Flush()
+	}
+
+	if len(p.NAT) > 0 {
+		b.WriteString("\nNAT\n")
+		w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		for _, n := range p.NAT {
+			ex := make([]string, len(n.Exclude))
+			for i, e := range n.Exclude {
+				ex[i] = e.String()
+			}
+			fmt.Fprintf(w, "  %s\t%s\tMASQUERADE leaving the lab, not to %s; forward from port %s\n", n.Network, n.Subnet, strings.Join(ex, " "), n.GatewayPort)
+		}
+		w.Flush()
+	}
+	if len(p.Bridges) == 0 && len(p.Containers) == 0 {
+		b.WriteString("\nnothing of the lab runs on this host\n")
+	}
+	return b.String()
+}
+
+func (p *HostPlan) bridgeHasContainers(bridge string) bool {
+	for _, c := range p.Containers {
+		for _, it := range c.Interfaces {
+			if it.Bridge == bridge {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// quoteArgs prints a command the way a shell user would type it.
+func quoteArgs(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		} else {
+			out[i] = a
+		}
+	}
+	return strings.Join(out, " ")
+}
