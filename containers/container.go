@@ -7,13 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	cerrdefs "github.com/containerd/errdefs"
 	"maps"
 	"sort"
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/client"
 )
 
 // LabLabel is the label key ovslab marks its containers with; its value is
@@ -74,7 +74,7 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 	// image does not turn into a removed container that cannot be remade.
 	img, err := c.api.ImageInspect(ctx, s.Image)
 	if err != nil {
-		if client.IsErrNotFound(err) {
+		if cerrdefs.IsNotFound(err) {
 			return "", 0, fmt.Errorf("container %q: image %q is not on this machine (EnsureImage first): %w", s.Name, s.Image, ErrNoImage)
 		}
 		return "", 0, fmt.Errorf("container %q: inspect image %q: %w", s.Name, s.Image, err)
@@ -159,7 +159,7 @@ func specHash(s Spec) string {
 func (c *Client) inspect(ctx context.Context, name string) (container.InspectResponse, bool, error) {
 	cur, err := c.api.ContainerInspect(ctx, name)
 	switch {
-	case client.IsErrNotFound(err):
+	case cerrdefs.IsNotFound(err):
 		return cur, false, nil
 	case err != nil:
 		return cur, false, fmt.Errorf("inspect container %q: %w", name, err)
@@ -210,7 +210,7 @@ func (c *Client) List(ctx context.Context, labels map[string]string) ([]Info, er
 	for _, sum := range sums {
 		// The summary has no PID; inspect each one.
 		cur, err := c.api.ContainerInspect(ctx, sum.ID)
-		if client.IsErrNotFound(err) {
+		if cerrdefs.IsNotFound(err) {
 			continue // removed since the list
 		}
 		if err != nil {
@@ -235,7 +235,7 @@ func (c *Client) List(ctx context.Context, labels map[string]string) ([]Info, er
 // ownership: callers remove what List found under their label.
 func (c *Client) Remove(ctx context.Context, nameOrID string) error {
 	err := c.api.ContainerRemove(ctx, nameOrID, container.RemoveOptions{Force: true, RemoveVolumes: true})
-	if err != nil && !client.IsErrNotFound(err) {
+	if err != nil && !cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("remove container %q: %w", nameOrID, err)
 	}
 	return nil

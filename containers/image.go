@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	cerrdefs "github.com/containerd/errdefs"
 	"io"
 	"io/fs"
 	"os"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/image"
-	"github.com/docker/docker/client"
 )
 
 // BuiltinImage is the image every lab can use without a registry: the
@@ -52,7 +52,7 @@ func (c *Client) EnsureImage(ctx context.Context, image, buildDir string) error 
 // fails while containers still use the image.
 func (c *Client) RemoveImage(ctx context.Context, image string) error {
 	_, err := c.api.ImageRemove(ctx, image, imageRemoveOptions())
-	if err != nil && !client.IsErrNotFound(err) {
+	if err != nil && !cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("remove image %q: %w", image, err)
 	}
 	return nil
@@ -68,7 +68,7 @@ func (c *Client) imageExists(ctx context.Context, image string) (bool, error) {
 	switch {
 	case err == nil:
 		return true, nil
-	case client.IsErrNotFound(err):
+	case cerrdefs.IsNotFound(err):
 		return false, nil
 	default:
 		return false, fmt.Errorf("inspect image %q: %w", image, err)

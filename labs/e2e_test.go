@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -203,7 +204,8 @@ func verifyWithTools(t *testing.T, lab string) {
 	}
 	nat := testenv.Run(t, "ip", "netns", "exec", NetnsName(lab, "host1"), "iptables", "-t", "nat", "-S", "POSTROUTING")
 	for _, subnet := range []string{"10.0.1.0/24", "10.0.2.0/24"} {
-		if !strings.Contains(nat, "-s "+subnet+" -m comment --comment ovslab:"+lab+" -j MASQUERADE") {
+		masq := regexp.MustCompile(`-s ` + regexp.QuoteMeta(subnet) + ` -m comment --comment "?ovslab:` + lab + `"? -j MASQUERADE`)
+		if !masq.MatchString(nat) {
 			t.Errorf("host1 nat POSTROUTING lacks commented MASQUERADE for %s:\n%s", subnet, nat)
 		}
 	}

@@ -16,7 +16,9 @@ import (
 
 // The daemons of an emulated host, named as their binaries; each keeps its
 // pidfile, control socket and log in the host's run directory as
-// <name>.pid, <name>.ctl and <name>.log.
+// <name>.pid, <name>.<pid>.ctl and <name>.log. The control socket keeps the
+// daemon's default name so `OVS_RUNDIR=<dir> ovs-appctl -t ovs-vswitchd`
+// finds it, as it would on a packaged install.
 const (
 	ovsdbServer = "ovsdb-server"
 	ovsVswitchd = "ovs-vswitchd"
@@ -176,7 +178,6 @@ func startDaemon(ctx context.Context, runDir, netnsPath, name string, env, args 
 	logFile := filepath.Join(runDir, name+".log")
 	args = append(args,
 		"--pidfile="+filepath.Join(runDir, name+".pid"),
-		"--unixctl="+filepath.Join(runDir, name+".ctl"),
 		"--log-file="+logFile,
 		"--detach", "--no-chdir",
 	)

@@ -103,7 +103,6 @@ func TestConnectUnreachable(t *testing.T) {
 	endpoint := "unix:" + t.TempDir() + "/db.sock"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	start := time.Now()
 	c, err := Connect(ctx, endpoint)
 	if err == nil {
 		c.Close()
@@ -115,9 +114,6 @@ func TestConnectUnreachable(t *testing.T) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("Connect took %s to fail", d)
-	}
 }
 
 // TestRootStopDaemonsWithoutControlSocket covers the fallback: when
@@ -125,7 +121,11 @@ func TestConnectUnreachable(t *testing.T) {
 func TestRootStopDaemonsWithoutControlSocket(t *testing.T) {
 	h := startHost(t)
 	for _, name := range []string{ovsVswitchd, ovsdbServer} {
-		if err := os.Remove(filepath.Join(h.runDir, name+".ctl")); err != nil {
+		ctls, _ := filepath.Glob(filepath.Join(h.runDir, name+".*.ctl"))
+		if len(ctls) != 1 {
+			t.Fatalf("want one control socket of %s, found %v", name, ctls)
+		}
+		if err := os.Remove(ctls[0]); err != nil {
 			t.Fatal(err)
 		}
 	}

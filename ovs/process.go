@@ -67,7 +67,7 @@ func stopDaemon(runDir, name string) error {
 	var appctlOut string
 	if appctlErr == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		appctlOut, appctlErr = runCapture(ctx, nil, appctl, "-T", "5", "-t", filepath.Join(runDir, name+".ctl"), "exit")
+		appctlOut, appctlErr = runCapture(ctx, nil, appctl, "-T", "5", "-t", filepath.Join(runDir, fmt.Sprintf("%s.%d.ctl", name, pid)), "exit")
 		cancel()
 		if appctlErr == nil && gone(10*time.Second) {
 			return nil
