@@ -85,12 +85,8 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 		return "", 0, err
 	}
 	if found {
-		if got, ok := cur.Config.Labels[key]; !ok || got != val {
-			what := "has no " + key + " label"
-			if ok {
-				what = fmt.Sprintf("belongs to %s=%q", key, got)
-			}
-			return "", 0, fmt.Errorf("container %q %s, not %q; rename or remove it by hand: %w", s.Name, what, val, ErrNotOwned)
+		if err := ownerError(cur, s.Name, key, val); err != nil {
+			return "", 0, err
 		}
 		stale := cur.Config.Labels[SpecLabel] != want ||
 			cur.HostConfig == nil || string(cur.HostConfig.NetworkMode) != "none" ||
@@ -237,6 +233,29 @@ func (c *Client) Remove(ctx context.Context, nameOrID string) error {
 	err := c.api.ContainerRemove(ctx, nameOrID, container.RemoveOptions{Force: true, RemoveVolumes: true})
 	if err != nil && !cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("remove container %q: %w", nameOrID, err)
+	}
+	return nil
+}
+
+// CheckOwner reports, without changing anything, whether a container
+// called name could be converged for the owner label key=val: it must not
+// exist, or carry that label. The error wraps ErrNotOwned.
+func (c *Client) CheckOwner(ctx context.Context, name, key, val string) error {
+	cur, found, err := c.inspect(ctx, name)
+	if err != nil || !found {
+		return err
+	}
+	return ownerError(cur, name, key, val)
+}
+
+// ownerError is nil when cur carries the owner label key=val.
+func ownerError(cur container.InspectResponse, name, key, val string) error {
+	if got, ok := cur.Config.Labels[key]; !ok || got != val {
+		what := "has no " + key + " label"
+		if ok {
+			what = fmt.Sprintf("belongs to %s=%q", key, got)
+		}
+		return fmt.Errorf("container %q %s, not %q; rename or remove it by hand: %w", name, what, val, ErrNotOwned)
 	}
 	return nil
 }

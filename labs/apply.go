@@ -37,14 +37,24 @@ type target struct {
 
 func (tg target) netnsPath() string { return nsutil.Path(tg.netns) }
 
-// applyHost converges one host to its plan. The order matters: containers
-// and their veths first, so the single OVS transaction that follows finds
-// every device it attaches; then addresses that need OVS's internal ports;
-// NAT last, once there is something to forward.
+// applyHost converges one host to its plan. The order matters: daemons
+// reached and ownership checked before any change; containers and their
+// veths next, so the single OVS transaction that follows finds every
+// device it attaches; then addresses that need OVS's internal ports; NAT
+// last, once there is something to forward.
 func applyHost(ctx context.Context, st *State, p *topology.HostPlan, tg target) error {
-	nic, err := underlayNIC(p, tg)
+	oc, err := ovs.Connect(ctx, tg.ovsdb)
 	if err != nil {
 		return err
+	}
+	defer oc.Close()
+	nic, err := underlayNIC(st, p, tg)
+	if err != nil {
+		return err
+	}
+	bridges := ovsBridges(p, nic)
+	if err := preflight(ctx, oc, p, tg, bridges); err != nil {
+		return &preflightError{err}
 	}
 	if err := raiseMTU(st, p, tg, nic); err != nil {
 		return err
@@ -54,15 +64,10 @@ func applyHost(ctx context.Context, st *State, p *topology.HostPlan, tg target) 
 		return err
 	}
 	tg.progress("%s: OVS bridges and tunnels", p.Host)
-	oc, err := ovs.Connect(ctx, tg.ovsdb)
-	if err != nil {
-		return err
-	}
-	defer oc.Close()
-	if err := oc.Apply(ctx, p.Lab, ovsBridges(p, nic)); err != nil {
+	if err := oc.Apply(ctx, p.Lab, bridges); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
-	if err := underlayAddress(ctx, oc, p, tg, nic); err != nil {
+	if err := underlayAddress(ctx, oc, st, p, tg, nic); err != nil {
 		return err
 	}
 	for _, b := range p.Bridges {
@@ -80,20 +85,26 @@ func applyHost(ctx context.Context, st *State, p *topology.HostPlan, tg target) 
 	return applyNAT(st, p, tg)
 }
 
-// underlayNIC returns the host's underlay interface: the one the file names,
-// else the one holding the underlay address (on br-phy after a first up).
-func underlayNIC(p *topology.HostPlan, tg target) (string, error) {
-	if p.Interface != "" {
-		return p.Interface, nil
+// preflightError is a refusal made before the host was changed.
+type preflightError struct{ err error }
+
+func (e *preflightError) Error() string { return e.err.Error() }
+func (e *preflightError) Unwrap() error { return e.err }
+
+// preflight checks, before anything changes, that every bridge and port
+// the host needs is free or already the lab's (containers were checked by
+// Up), and that every image is at hand: a clash must leave the machine as
+// it was.
+func preflight(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target, bridges []ovs.Bridge) error {
+	if err := oc.Check(ctx, p.Lab, bridges); err != nil {
+		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
-	name, err := linkWithAddr(tg.netns, p.Underlay.Addr())
-	if err != nil {
-		return "", fmt.Errorf("host %s: underlay %s: %w; set hosts.%s.interface", p.Host, p.Underlay, err, p.Host)
+	for _, c := range p.Containers {
+		if err := tg.docker.EnsureImage(ctx, c.Image, c.Build); err != nil {
+			return fmt.Errorf("container %s: %w", c.Name, err)
+		}
 	}
-	if name == phyBridge {
-		return "", fmt.Errorf("host %s: underlay %s is on %s already; set hosts.%s.interface to the NIC under it", p.Host, p.Underlay, phyBridge, p.Host)
-	}
-	return name, nil
+	return nil
 }
 
 // raiseMTU sets the underlay MTU on the NIC so a full inner frame plus the
@@ -147,33 +158,6 @@ func ovsBridges(p *topology.HostPlan, nic string) []ovs.Bridge {
 		out = append(out, br)
 	}
 	return out
-}
-
-// underlayAddress puts the VTEP address where tunnels can use it: on
-// br-phy with the netdev datapath (the NIC keeps no address), on the NIC
-// otherwise. Emulated hosts also get their default route via the router.
-func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target, nic string) error {
-	uplink := nic
-	if p.Datapath == topology.DatapathNetdev {
-		uplink = phyBridge
-		if err := oc.WaitInterface(ctx, phyBridge); err != nil {
-			return fmt.Errorf("host %s: %s: %w", p.Host, phyBridge, err)
-		}
-		if err := addrReplace(tg.netns, phyBridge, p.Underlay); err != nil {
-			return fmt.Errorf("host %s: %w", p.Host, err)
-		}
-		if err := addrDel(tg.netns, nic, p.Underlay); err != nil {
-			return fmt.Errorf("host %s: %w", p.Host, err)
-		}
-	} else if tg.emulated {
-		if err := addrReplace(tg.netns, nic, p.Underlay); err != nil {
-			return fmt.Errorf("host %s: %w", p.Host, err)
-		}
-	}
-	if tg.emulated {
-		return defaultRoute(tg.netns, uplink, p.Gateway)
-	}
-	return nil
 }
 
 // applyNAT turns on forwarding where the host routes for a network and

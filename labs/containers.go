@@ -14,9 +14,6 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) error
 	want := map[string]bool{}
 	for _, c := range p.Containers {
 		want[c.Name] = true
-		if err := tg.docker.EnsureImage(ctx, c.Image, c.Build); err != nil {
-			return fmt.Errorf("container %s: %w", c.Name, err)
-		}
 		_, pid, err := tg.docker.Ensure(ctx, containers.Spec{
 			Name: c.Name, Image: c.Image, Command: c.Command, Hostname: c.Name,
 			Labels: map[string]string{LabelLab: p.Lab, LabelHost: p.Host, LabelNode: c.Name},

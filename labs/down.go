@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/ovslab/ovslab/containers"
-	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/nat"
 	"github.com/ovslab/ovslab/ovs"
 )
@@ -89,7 +88,12 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o Options) 
 		o.progress()("%s: containers, OVS rows, NAT", h)
 		// A container's veth dies with its netns; no need to unplumb.
 		errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: st.Lab, LabelHost: h}))
-		oc, err := ovs.Connect(ctx, OVSDBEndpoint(o.OVSDB))
+		r := st.Restore[h]
+		if r != nil && r.Underlay != nil {
+			// Back on the NIC before br-phy goes, so the host keeps its routes.
+			errs = append(errs, restoreUnderlay("", r.Underlay))
+		}
+		oc, err := ovs.Connect(ctx, st.endpoint(o.OVSDB))
 		if err == nil {
 			errs = append(errs, oc.DeleteLab(ctx, st.Lab))
 			oc.Close()
@@ -97,7 +101,7 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o Options) 
 			errs = append(errs, err)
 		}
 		errs = append(errs, nat.Delete("", st.Lab))
-		if r := st.Restore[h]; r != nil {
+		if r != nil {
 			errs = append(errs, restoreHost(r))
 		}
 	}
@@ -129,5 +133,3 @@ func removeContainers(ctx context.Context, dc *containers.Client, labels map[str
 	}
 	return errors.Join(errs...)
 }
-
-var _ = nsutil.Path

@@ -28,6 +28,9 @@ type State struct {
 	// Topology is the file's text as applied, so later commands see the
 	// lab exactly as it was built even if the file changed since.
 	Topology string `json:"topology"`
+	// OVSDB is the endpoint a real host's up used, so down and status
+	// reach the same database without repeating --ovsdb.
+	OVSDB string `json:"ovsdb,omitempty"`
 	// Hosts are the hosts this machine applied (all of them when emulated).
 	Hosts []string `json:"hosts"`
 	// Restore holds values `up` replaced, per host: sysctls and MTUs.
@@ -40,6 +43,7 @@ type State struct {
 type HostRestore struct {
 	IPForward string         `json:"ip_forward,omitempty"` // previous net.ipv4.ip_forward
 	MTU       map[string]int `json:"mtu,omitempty"`        // interface → previous MTU
+	Underlay  *MovedUnderlay `json:"underlay,omitempty"`   // address moved onto br-phy
 }
 
 var labNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,22}[a-z0-9])?$`)

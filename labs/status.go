@@ -96,7 +96,7 @@ func GetStatus(ctx context.Context, lab string, o Options) (*Status, error) {
 		defer dc.Close()
 	}
 	for _, h := range st.Hosts {
-		hs := HostStatus{Name: h, OVSDB: OVSDBEndpoint(o.OVSDB)}
+		hs := HostStatus{Name: h, OVSDB: st.endpoint(o.OVSDB)}
 		netnsPath := ""
 		if st.Mode == ModeEmulated {
 			hs.Netns = NetnsName(lab, h)

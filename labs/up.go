@@ -57,6 +57,16 @@ func Up(ctx context.Context, src *Source, o Options) error {
 		}
 		plans[h] = p
 	}
+	// Reach Docker before taking the lock or writing state: an unreachable
+	// daemon must leave the machine as it was.
+	dc, err := containers.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer dc.Close()
+	if err := checkContainerNames(ctx, dc, t.Name, plans); err != nil {
+		return err
+	}
 	lock, err := Acquire(ctx, t.Name, o.NoWait, func() {
 		o.progress()("waiting for another ovslab up/down of %s", t.Name)
 	})
@@ -66,8 +76,9 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	defer lock.Release()
 
 	st, err := LoadState(t.Name)
+	fresh := errors.Is(err, ErrNoLab)
 	switch {
-	case errors.Is(err, ErrNoLab):
+	case fresh:
 		st = &State{Lab: t.Name, Mode: mode}
 	case err != nil:
 		return err
@@ -76,21 +87,26 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	}
 	old := st.Hosts
 	st.Source, st.Topology, st.Complete = src.Name, string(src.Data), false
+	if !o.Emulate {
+		st.OVSDB = OVSDBEndpoint(o.OVSDB)
+	}
 	st.Hosts = union(old, hosts)
 	if err := st.Save(); err != nil {
 		return err
 	}
 
-	dc, err := containers.Connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer dc.Close()
 	if o.Emulate {
 		if err := upEmulated(ctx, st, t, plans, dc, o); err != nil {
 			return err
 		}
 	} else if err := upReal(ctx, st, plans[hosts[0]], dc, o); err != nil {
+		var pe *preflightError
+		if fresh && errors.As(err, &pe) {
+			// Refused before any change: leave no trace of the lab either.
+			if dir, derr := Dir(t.Name); derr == nil {
+				_ = os.RemoveAll(dir)
+			}
+		}
 		return err
 	}
 	st.Hosts, st.Complete = hosts, true
@@ -133,8 +149,17 @@ func upReal(ctx context.Context, st *State, p *topology.HostPlan, dc *containers
 			return fmt.Errorf("host %s: the openvswitch kernel module is not loaded, so datapath system cannot work here; load it (modprobe openvswitch) or set hosts.%s.datapath: netdev", p.Host, p.Host)
 		}
 	}
-	tg := target{ovsdb: OVSDBEndpoint(o.OVSDB), docker: dc, progress: o.progress()}
+	tg := target{ovsdb: st.OVSDB, docker: dc, progress: o.progress()}
 	return applyHost(ctx, st, p, tg)
+}
+
+// endpoint is the OVSDB a real-host command uses: the flag, else the one
+// up recorded, else the default.
+func (st *State) endpoint(flag string) string {
+	if flag == "" && st.OVSDB != "" {
+		return st.OVSDB
+	}
+	return OVSDBEndpoint(flag)
 }
 
 // OVSDBEndpoint picks the OVSDB endpoint of a real host: the flag, else
@@ -159,4 +184,18 @@ func union(a, b []string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// checkContainerNames refuses, before anything changes, a Docker container
+// that has a name the lab needs but is not the lab's.
+func checkContainerNames(ctx context.Context, dc *containers.Client, lab string, plans map[string]*topology.HostPlan) error {
+	var errs []error
+	for _, p := range plans {
+		for _, c := range p.Containers {
+			if err := dc.CheckOwner(ctx, c.Name, LabelLab, lab); err != nil {
+				errs = append(errs, fmt.Errorf("host %s: %w", p.Host, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -151,3 +151,18 @@ func withLocalPort(b Bridge) []Port {
 	local := Port{Name: b.Name, Type: "internal", MTU: b.LocalMTU}
 	return append([]Port{local}, b.Ports...)
 }
+
+// Check reports, without writing anything, whether Apply could converge:
+// the same input validation and ownership checks Apply makes first. Callers
+// run it before changing anything else on the machine, so a clash leaves
+// the machine as it was.
+func (c *Client) Check(ctx context.Context, lab string, bridges []Bridge) error {
+	if err := validate(lab, bridges); err != nil {
+		return err
+	}
+	s, err := c.snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	return checkOwnership(s, lab, bridges)
+}

@@ -45,7 +45,14 @@ func run(ctx context.Context, args []string) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintln(os.Stderr, "ovslab:", err)
+	// A file's problems are one per line as file:line:col: field: message,
+	// like a compiler's, so editors can jump to them; no prefix in front.
+	switch err.(type) {
+	case topology.ErrorList, *topology.Error:
+		fmt.Fprintln(os.Stderr, err)
+	default:
+		fmt.Fprintln(os.Stderr, "ovslab:", err)
+	}
 	return exitCode(err)
 }
 

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -19,12 +21,27 @@ builds it on real hosts (each applies its own part) or the whole lab on
 this machine with --emulate.
 
 Exit codes: 0 success, 1 a check or apply failed, 2 bad usage or bad file.`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		SilenceUsage:               true,
+		SilenceErrors:              true,
+		SuggestionsMinimumDistance: 2,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
+	// Without Args cobra reports an unknown command as a plain error
+	// (exit 1); a mistyped command is bad usage (exit 2). Args makes cobra
+	// hand the word to us, which needs a RunE; bare "ovslab" prints help.
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q (see %s --help)", args[0], c.CommandPath())
+		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usageError{errors.New(msg)}
+	}
+	root.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
 	root.AddCommand(newValidate(), newPlan(), newLabs(), newUp(), newDown(), newStatus(), newExec())
 	return root
 }
@@ -33,6 +50,16 @@ Exit codes: 0 success, 1 a check or apply failed, 2 bad usage or bad file.`,
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if err := cobra.ExactArgs(n)(c, args); err != nil {
+			return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
+		}
+		return nil
+	}
+}
+
+// maxArgs is cobra.MaximumNArgs with exit code 2.
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if err := cobra.MaximumNArgs(n)(c, args); err != nil {
 			return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 		}
 		return nil

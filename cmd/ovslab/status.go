@@ -22,7 +22,7 @@ func newStatus() *cobra.Command {
 		Short: "Show a lab's hosts, bridges, ports, tunnels, containers and NAT, each with its state",
 		Long: `status shows what a lab has on this machine and the state of each object.
 Without LAB it lists the labs that are up here.`,
-		Args: cobra.MaximumNArgs(1),
+		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkOutput(output); err != nil {
 				return err

@@ -72,7 +72,9 @@ func labName(arg string) (string, error) {
 	if _, err := labs.LoadState(arg); err == nil {
 		return arg, nil
 	}
-	if _, err := os.Stat(arg); err == nil {
+	// A directory is never a topology file: "down ../etc" is a bad lab
+	// name, not a file to read.
+	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
 		src, err := labs.Resolve(arg)
 		if err != nil {
 			return "", err

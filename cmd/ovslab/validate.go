@@ -83,7 +83,7 @@ func newLabs() *cobra.Command {
 	return &cobra.Command{
 		Use:   "labs [LAB]",
 		Short: "List the built-in labs, or print one lab's README",
-		Args:  cobra.MaximumNArgs(1),
+		Args:  maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				r, ok := catalog.README(args[0])

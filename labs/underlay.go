@@ -1,0 +1,167 @@
+package labs
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+
+	"github.com/ovslab/ovslab/ovs"
+	"github.com/ovslab/ovslab/topology"
+	"github.com/vishvananda/netlink"
+)
+
+// MovedUnderlay records an underlay address (and the routes through its
+// NIC) that `up` moved from the NIC onto br-phy, so `down` can put them back.
+type MovedUnderlay struct {
+	NIC     string       `json:"nic"`
+	Address netip.Prefix `json:"address"`
+	Routes  []SavedRoute `json:"routes,omitempty"`
+}
+
+// SavedRoute is one IPv4 route of the main table that used the NIC.
+type SavedRoute struct {
+	Dst      netip.Prefix `json:"dst"`
+	Gw       netip.Addr   `json:"gw,omitzero"`
+	Priority int          `json:"priority,omitempty"`
+}
+
+// underlayNIC returns the host's underlay interface: the one the file
+// names, else the one `up` moved the address from, else the one holding it.
+func underlayNIC(st *State, p *topology.HostPlan, tg target) (string, error) {
+	if p.Interface != "" {
+		return p.Interface, nil
+	}
+	if r := st.Restore[p.Host]; r != nil && r.Underlay != nil {
+		return r.Underlay.NIC, nil
+	}
+	name, err := linkWithAddr(tg.netns, p.Underlay.Addr())
+	if err != nil {
+		return "", fmt.Errorf("host %s: underlay %s: %w; set hosts.%s.interface", p.Host, p.Underlay, err, p.Host)
+	}
+	if name == phyBridge {
+		return "", fmt.Errorf("host %s: underlay %s is on %s but not by this lab; set hosts.%s.interface to the NIC under it", p.Host, p.Underlay, phyBridge, p.Host)
+	}
+	return name, nil
+}
+
+// underlayAddress puts the VTEP address where tunnels can use it. With
+// the netdev datapath that is br-phy: OVS userspace tunnelling sends VXLAN
+// only out of ports of its own bridges, so the address (and the routes
+// through the NIC) move from the NIC onto br-phy. Emulated hosts also get
+// their default route via the router.
+func underlayAddress(ctx context.Context, oc *ovs.Client, st *State, p *topology.HostPlan, tg target, nic string) error {
+	uplink := nic
+	if p.Datapath == topology.DatapathNetdev {
+		uplink = phyBridge
+		if err := oc.WaitInterface(ctx, phyBridge); err != nil {
+			return fmt.Errorf("host %s: %s: %w", p.Host, phyBridge, err)
+		}
+		if err := moveUnderlay(st, p, tg, nic); err != nil {
+			return fmt.Errorf("host %s: %w", p.Host, err)
+		}
+	} else if tg.emulated {
+		if err := addrReplace(tg.netns, nic, p.Underlay); err != nil {
+			return fmt.Errorf("host %s: %w", p.Host, err)
+		}
+	}
+	if tg.emulated {
+		return defaultRoute(tg.netns, uplink, p.Gateway)
+	}
+	return nil
+}
+
+// moveUnderlay moves the underlay address and the NIC's routes to br-phy,
+// recording them first so an interrupted run can still be undone. Routes
+// are re-added (from the record) on every up: a restarted ovs-vswitchd
+// makes a fresh br-phy without them.
+func moveUnderlay(st *State, p *topology.HostPlan, tg target, nic string) error {
+	r := st.restoreFor(p.Host)
+	if r.Underlay == nil {
+		routes, err := nicRoutes(tg.netns, nic)
+		if err != nil {
+			return err
+		}
+		r.Underlay = &MovedUnderlay{NIC: nic, Address: p.Underlay, Routes: routes}
+		if err := st.Save(); err != nil {
+			return err
+		}
+	}
+	if err := addrReplace(tg.netns, phyBridge, p.Underlay); err != nil {
+		return err
+	}
+	if err := addRoutes(tg.netns, phyBridge, r.Underlay.Routes); err != nil {
+		return err
+	}
+	return addrDel(tg.netns, nic, p.Underlay)
+}
+
+// restoreUnderlay puts a moved address and its routes back on the NIC.
+func restoreUnderlay(ns string, m *MovedUnderlay) error {
+	if err := addrReplace(ns, m.NIC, m.Address); err != nil {
+		return err
+	}
+	if err := addRoutes(ns, m.NIC, m.Routes); err != nil {
+		return err
+	}
+	return addrDel(ns, phyBridge, m.Address)
+}
+
+// nicRoutes lists the main-table IPv4 routes through nic that the kernel
+// did not make itself (connected routes come back with the address).
+func nicRoutes(ns, nic string) ([]SavedRoute, error) {
+	h, err := handleAt(ns)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	l, err := h.LinkByName(nic)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", nic, err)
+	}
+	rs, err := h.RouteList(l, netlink.FAMILY_V4)
+	if err != nil {
+		return nil, fmt.Errorf("%s: routes: %w", nic, err)
+	}
+	var out []SavedRoute
+	for _, r := range rs {
+		if r.Protocol == 2 /* RTPROT_KERNEL */ || (r.Table != 0 && r.Table != 254) {
+			continue
+		}
+		sr := SavedRoute{Dst: netip.PrefixFrom(netip.IPv4Unspecified(), 0), Priority: r.Priority}
+		if r.Dst != nil {
+			ip, _ := netip.AddrFromSlice(r.Dst.IP.To4())
+			ones, _ := r.Dst.Mask.Size()
+			sr.Dst = netip.PrefixFrom(ip, ones)
+		}
+		if gw, ok := netip.AddrFromSlice(r.Gw.To4()); ok {
+			sr.Gw = gw
+		}
+		out = append(out, sr)
+	}
+	return out, nil
+}
+
+func addRoutes(ns, link string, routes []SavedRoute) error {
+	if len(routes) == 0 {
+		return nil
+	}
+	h, err := handleAt(ns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	l, err := h.LinkByName(link)
+	if err != nil {
+		return fmt.Errorf("%s: %w", link, err)
+	}
+	for _, sr := range routes {
+		r := &netlink.Route{LinkIndex: l.Attrs().Index, Dst: toIPNet(sr.Dst), Priority: sr.Priority}
+		if sr.Gw.IsValid() {
+			r.Gw = sr.Gw.AsSlice()
+		}
+		if err := h.RouteReplace(r); err != nil {
+			return fmt.Errorf("route %s via %s dev %s: %w", sr.Dst, sr.Gw, link, err)
+		}
+	}
+	return nil
+}
