@@ -66,10 +66,10 @@ func (h *handles) converge(l Link) error {
 	if err := h.convergeRoute(ctr, l.DefaultRoute); err != nil {
 		return err
 	}
-	if err := txChecksumOff(h.hostPath, l.HostVeth); err != nil {
+	if err := TxChecksumOff(h.hostPath, l.HostVeth); err != nil {
 		return err
 	}
-	return txChecksumOff(h.ctrPath, l.Name)
+	return TxChecksumOff(h.ctrPath, l.Name)
 }
 
 // convergeAddr leaves want as the interface's only address, apart from
@@ -146,10 +146,13 @@ func isDefault(r netlink.Route) bool {
 	return ones == 0
 }
 
-// txChecksumOff turns off every tx-checksum-* feature of ifname in the
-// netns at nsPath. ethtool is an ioctl on a socket, and a socket only sees
-// devices of the netns it was opened in, hence nsutil.Do.
-func txChecksumOff(nsPath, ifname string) error {
+// TxChecksumOff turns off every tx-checksum-* feature of ifname in the
+// netns at nsPath ("" = current). With OVS's userspace datapath a packet
+// that leaves a veth with its checksum left to "hardware" reaches OVS's
+// AF_PACKET socket unfinished and is dropped by the receiver: ping works,
+// TCP carries nothing. ethtool is an ioctl on a socket, and a socket only
+// sees devices of the netns it was opened in, hence nsutil.Do.
+func TxChecksumOff(nsPath, ifname string) error {
 	err := nsutil.Do(nsPath, func() error {
 		e, err := ethtool.NewEthtool()
 		if err != nil {

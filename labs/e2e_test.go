@@ -111,8 +111,14 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 		mustReach(t, pid["doc1"], "doc1", "10.0.1.20", "-M", "do", "-s", "1472")
 	})
 	t.Run("iperf3 across the tunnel", func(t *testing.T) {
-		bps := iperf(t, pid["doc3"], pid["doc1"], "10.0.1.20")
+		bps := iperf(t, []string{"nsenter", "-t", pid["doc3"], "-n"}, pid["doc1"], "10.0.1.20")
 		t.Logf("iperf3 doc1 -> doc3 across VXLAN: %.0f Mbit/s", bps/1e6)
+	})
+	// TCP (not just ping) through NAT: replies cross OVS's AF_PACKET socket
+	// on the underlay NIC, where offloaded checksums would kill them.
+	t.Run("tcp to the WAN through NAT", func(t *testing.T) {
+		bps := iperf(t, []string{"ip", "netns", "exec", NetnsName(e2eLab, wanNode)}, pid["doc3"], "198.51.100.1")
+		t.Logf("iperf3 doc3 -> WAN through the tunnel and NAT on host1: %.0f Mbit/s", bps/1e6)
 	})
 	t.Run("users' tools see the lab", func(t *testing.T) { verifyWithTools(t, e2eLab) })
 
@@ -136,11 +142,13 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 	assertGone(t, e2eLab)
 }
 
-// iperf runs an iperf3 server in one netns and a client in another and
-// returns the received bits per second, failing if nothing crossed.
-func iperf(t *testing.T, serverPid, clientPid, addr string) float64 {
+// iperf runs an iperf3 server under the given netns prefix command and a
+// client in a container's netns, and returns the received bits per second,
+// failing if nothing crossed.
+func iperf(t *testing.T, serverNetns []string, clientPid, addr string) float64 {
 	t.Helper()
-	srv := exec.Command("nsenter", "-t", serverPid, "-n", "iperf3", "-s", "-1")
+	args := append(append([]string{}, serverNetns[1:]...), "iperf3", "-s", "-1")
+	srv := exec.Command(serverNetns[0], args...)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +174,7 @@ func iperf(t *testing.T, serverPid, clientPid, addr string) float64 {
 		t.Fatalf("iperf3 json: %v", err)
 	}
 	if r.End.SumReceived.Bytes == 0 {
-		t.Fatalf("iperf3 moved 0 bytes across the tunnel")
+		t.Fatalf("iperf3 to %s moved 0 bytes:\n%.2000s", addr, out)
 	}
 	return r.End.SumReceived.Bps
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sort"
 
+	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/nat"
 	"github.com/ovslab/ovslab/topology"
@@ -214,9 +215,14 @@ func ensureVeth(aNS, aName, bNS, bName string, mtu int) error {
 			return err
 		}
 	}
+	// Underlay veths carry traffic into OVS's AF_PACKET socket on the host
+	// side (and NAT'd TCP back from the WAN): same checksum trap as the
+	// container veths.
 	return errors.Join(
 		setMTUUp(ha, la, mtu),
 		setMTUUp(hb, lb, mtu),
+		containers.TxChecksumOff(nsutil.Path(aNS), aName),
+		containers.TxChecksumOff(nsutil.Path(bNS), bName),
 	)
 }
 

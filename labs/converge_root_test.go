@@ -1,0 +1,399 @@
+package labs
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ovslab/ovslab/internal/testenv"
+	"github.com/ovslab/ovslab/labs/catalog"
+)
+
+// labYAML is the reference lab's text renamed to lab, its containers
+// prefixed, so each test owns its lab and its Docker names (which are
+// global) and never meets e2e-l3 or a lab a user brought up.
+func labYAML(t *testing.T, lab, prefix string) string {
+	t.Helper()
+	data, ok := catalog.Get("l3-vxlan")
+	if !ok {
+		t.Fatal("built-in lab l3-vxlan missing")
+	}
+	s := edit(t, string(data), "name: l3-vxlan", "name: "+lab)
+	return strings.ReplaceAll(s, "doc", prefix+"doc")
+}
+
+// edit replaces old in s with new, failing if old is not there: a test
+// whose edit silently missed would test nothing.
+func edit(t *testing.T, s, old, new string) string {
+	t.Helper()
+	if !strings.Contains(s, old) {
+		t.Fatalf("topology text lacks %q", old)
+	}
+	return strings.Replace(s, old, new, 1)
+}
+
+// dropLine removes the one line of s that contains sub.
+func dropLine(t *testing.T, s, sub string) string {
+	t.Helper()
+	var out []string
+	n := 0
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			n++
+			continue
+		}
+		out = append(out, l)
+	}
+	if n != 1 {
+		t.Fatalf("%d lines contain %q, want 1", n, sub)
+	}
+	return strings.Join(out, "\n")
+}
+
+func mustSource(t *testing.T, text string) *Source {
+	t.Helper()
+	src, err := sourceFromData("test.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// upTimed runs an emulated up and returns how long it took.
+func upTimed(t *testing.T, text string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if err := Up(context.Background(), mustSource(t, text), Options{Emulate: true}); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	return time.Since(start)
+}
+
+// vsctl runs ovs-vsctl against an emulated host's own OVSDB, as a user would.
+func vsctl(lab, host string, args ...string) (string, error) {
+	c := exec.Command("ovs-vsctl", args...)
+	c.Env = append(os.Environ(), "OVS_RUNDIR="+HostRunDir(lab, host))
+	out, err := c.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+func mustVsctl(t *testing.T, lab, host string, args ...string) string {
+	t.Helper()
+	out, err := vsctl(lab, host, args...)
+	if err != nil {
+		t.Fatalf("ovs-vsctl %v on %s: %v\n%s", args, host, err, out)
+	}
+	return out
+}
+
+// ovsRows maps "table name" to the row's _uuid for every bridge, port and
+// interface of the host.
+func ovsRows(t *testing.T, lab, host string) map[string]string {
+	t.Helper()
+	rows := map[string]string{}
+	for _, table := range []string{"bridge", "port", "interface"} {
+		out := mustVsctl(t, lab, host, "--format=csv", "--no-headings", "--data=bare", "--columns=_uuid,name", "list", table)
+		for _, l := range strings.Split(out, "\n") {
+			if uuid, name, ok := strings.Cut(l, ","); ok {
+				rows[table+" "+name] = uuid
+			}
+		}
+	}
+	return rows
+}
+
+// containerIDs returns each named container's full ID, "" when it is gone.
+func containerIDs(t *testing.T, names ...string) map[string]string {
+	t.Helper()
+	ids := map[string]string{}
+	for _, n := range names {
+		out, err := exec.Command("docker", "inspect", "-f", "{{.Id}}", n).Output()
+		if err == nil {
+			ids[n] = strings.TrimSpace(string(out))
+		} else {
+			ids[n] = ""
+		}
+	}
+	return ids
+}
+
+var counters = regexp.MustCompile(`\[\d+:\d+\]`)
+
+// iptablesSave is iptables-save of the lab host's netns without the
+// timestamps and packet counters that change by themselves.
+func iptablesSave(t *testing.T, lab, host string) []string {
+	t.Helper()
+	out := testenv.Run(t, "ip", "netns", "exec", NetnsName(lab, host), "iptables-save")
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, counters.ReplaceAllString(l, ""))
+		}
+	}
+	return lines
+}
+
+// sameExcept reports every key of before whose value changed in after,
+// except the keys skip accepts.
+func sameExcept(t *testing.T, what string, before, after map[string]string, skip func(string) bool) {
+	t.Helper()
+	for k, v := range before {
+		if skip != nil && skip(k) {
+			continue
+		}
+		if after[k] != v {
+			t.Errorf("%s %s changed: %q -> %q", what, k, v, after[k])
+		}
+	}
+}
+
+func TestRootConvergeNoOpUp(t *testing.T) {
+	requireLabTools(t)
+	const lab, p = "cv-noop", "cvn"
+	cleanupLab(t, lab)
+	text := labYAML(t, lab, p)
+	t.Logf("first up took %s", upTimed(t, text))
+
+	names := []string{p + "doc1", p + "doc2", p + "doc3", p + "doc4"}
+	ids := containerIDs(t, names...)
+	rows := map[string]map[string]string{"host1": ovsRows(t, lab, "host1"), "host2": ovsRows(t, lab, "host2")}
+	rules := iptablesSave(t, lab, "host1")
+
+	t.Logf("no-op up took %s", upTimed(t, text))
+
+	sameExcept(t, "container", ids, containerIDs(t, names...), nil)
+	for h, before := range rows {
+		after := ovsRows(t, lab, h)
+		sameExcept(t, h+" OVSDB", before, after, nil)
+		if len(after) != len(before) {
+			t.Errorf("%s: %d OVSDB rows after the second up, %d before", h, len(after), len(before))
+		}
+	}
+	after := iptablesSave(t, lab, "host1")
+	if strings.Join(after, "\n") != strings.Join(rules, "\n") {
+		t.Errorf("host1 iptables changed by a no-op up:\nbefore:\n%s\nafter:\n%s", strings.Join(rules, "\n"), strings.Join(after, "\n"))
+	}
+	seen := map[string]bool{}
+	for _, l := range after {
+		if strings.Contains(l, "ovslab:"+lab) && seen[l] {
+			t.Errorf("duplicate rule: %s", l)
+		}
+		seen[l] = true
+	}
+	st, err := LoadState(lab)
+	if err != nil || !st.Complete {
+		t.Errorf("state after no-op up: %+v, %v; want complete", st, err)
+	}
+}
+
+// labSnap is what "untouched" means: container IDs, OVSDB row UUIDs of
+// both hosts (keyed "host table name") and host1's iptables.
+type labSnap struct {
+	ids, rows map[string]string
+	rules     []string
+}
+
+func takeSnap(t *testing.T, lab string, names []string) labSnap {
+	t.Helper()
+	s := labSnap{ids: containerIDs(t, names...), rows: map[string]string{}, rules: iptablesSave(t, lab, "host1")}
+	for _, h := range []string{"host1", "host2"} {
+		for k, v := range ovsRows(t, lab, h) {
+			s.rows[h+" "+k] = v
+		}
+	}
+	return s
+}
+
+// keeps fails for every container or OVSDB row of before that changed in
+// after, except those whose key contains one of the touched substrings.
+func (before labSnap) keeps(t *testing.T, after labSnap, touched ...string) {
+	t.Helper()
+	skip := func(k string) bool {
+		for _, s := range touched {
+			if strings.Contains(k, s) {
+				return true
+			}
+		}
+		return false
+	}
+	sameExcept(t, "container", before.ids, after.ids, skip)
+	sameExcept(t, "OVSDB row", before.rows, after.rows, skip)
+}
+
+// ctrAddrs lists the IPv4 addresses on a container's eth0.
+func ctrAddrs(t *testing.T, name string) string {
+	t.Helper()
+	out, err := inNetnsOf(containerPid(t, name), "ip", "-4", "-o", "addr", "show", "dev", "eth0")
+	if err != nil {
+		t.Fatalf("addresses of %s: %v\n%s", name, err, out)
+	}
+	return string(out)
+}
+
+func countLines(lines []string, subs ...string) int {
+	n := 0
+	for _, l := range lines {
+		all := true
+		for _, s := range subs {
+			all = all && strings.Contains(l, s)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRootConvergeDrift(t *testing.T) {
+	requireLabTools(t)
+	const lab, p = "cv-drift", "cvd"
+	cleanupLab(t, lab)
+	d1, d2, d3, d4 := p+"doc1", p+"doc2", p+"doc3", p+"doc4"
+	names := []string{d1, d2, d3, d4}
+	text := labYAML(t, lab, p)
+	upTimed(t, text)
+	ns1 := NetnsName(lab, "host1")
+	plan1, err := mustSource(t, text).Topo.Plan("host1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vx := plan1.Bridges[0].Tunnels[0].Port // br1's tunnel to host2
+	up := func(t *testing.T) {
+		t.Helper()
+		t.Logf("repairing up took %s", upTimed(t, text))
+	}
+
+	t.Run("a container removed by hand", func(t *testing.T) {
+		before := takeSnap(t, lab, names)
+		testenv.Run(t, "docker", "rm", "-f", d3)
+		up(t)
+		after := takeSnap(t, lab, names)
+		if id := after.ids[d3]; id == "" || id == before.ids[d3] {
+			t.Errorf("%s after up: id %q, want a new container", d3, id)
+		}
+		before.keeps(t, after, d3)
+		if a := ctrAddrs(t, d3); !strings.Contains(a, "10.0.1.20/24") {
+			t.Errorf("%s did not get its address back: %s", d3, a)
+		}
+		mustReach(t, containerPid(t, d1), d1, "10.0.1.20")
+	})
+	t.Run("a vxlan port deleted by hand", func(t *testing.T) {
+		before := takeSnap(t, lab, names)
+		mustVsctl(t, lab, "host1", "del-port", vx)
+		up(t)
+		after := takeSnap(t, lab, names)
+		before.keeps(t, after, "host1 port "+vx, "host1 interface "+vx)
+		for args, want := range map[[4]string]string{
+			{"get", "interface", vx, "type"}:              "vxlan",
+			{"get", "interface", vx, "options:key"}:       `"5000"`,
+			{"get", "interface", vx, "options:remote_ip"}: `"172.16.20.100"`,
+			{"get", "port", vx, "protected"}:              "true",
+			{"port-to-br", vx, "", ""}:                    "br1",
+		} {
+			a := args[:]
+			if args[2] == "" {
+				a = args[:2]
+			}
+			if got, err := vsctl(lab, "host1", a...); got != want {
+				t.Errorf("ovs-vsctl %v = %q (%v), want %q", a, got, err, want)
+			}
+		}
+		mustReach(t, containerPid(t, d1), d1, "10.0.1.20")
+	})
+	t.Run("the MASQUERADE rule deleted by hand", func(t *testing.T) {
+		before := takeSnap(t, lab, names)
+		out := testenv.Run(t, "ip", "netns", "exec", ns1, "iptables", "-t", "nat", "-L", "POSTROUTING", "-n", "--line-numbers")
+		num := ""
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) > 0 && strings.Contains(l, "MASQUERADE") && strings.Contains(l, "10.0.1.0/24") {
+				num = f[0]
+			}
+		}
+		if num == "" {
+			t.Fatalf("no MASQUERADE for 10.0.1.0/24 in %s:\n%s", ns1, out)
+		}
+		testenv.Run(t, "ip", "netns", "exec", ns1, "iptables", "-t", "nat", "-D", "POSTROUTING", num)
+		up(t)
+		after := takeSnap(t, lab, names)
+		before.keeps(t, after)
+		if n := countLines(after.rules, "-s 10.0.1.0/24", "MASQUERADE", "ovslab:"+lab); n != 1 {
+			t.Errorf("%d MASQUERADE rules for 10.0.1.0/24 after up, want 1", n)
+		}
+		if got, want := strings.Join(after.rules, "\n"), strings.Join(before.rules, "\n"); got != want {
+			t.Errorf("iptables after repair differ from before the drift:\n%s\nwant:\n%s", got, want)
+		}
+	})
+	t.Run("underlay MTU lowered by hand", func(t *testing.T) {
+		before := takeSnap(t, lab, names)
+		testenv.Run(t, "ip", "-n", ns1, "link", "set", "eth0", "mtu", "1500")
+		if out, err := inNetnsOf(containerPid(t, d1), "ping", "-c", "1", "-W", "1", "-M", "do", "-s", "1472", "10.0.1.20"); err == nil {
+			t.Logf("note: DF ping passed at underlay MTU 1500:\n%s", out)
+		}
+		up(t)
+		before.keeps(t, takeSnap(t, lab, names))
+		if out := testenv.Run(t, "ip", "-n", ns1, "-o", "link", "show", "eth0"); !strings.Contains(out, "mtu 1554 ") {
+			t.Errorf("host1 eth0 after up: %s, want mtu 1554", out)
+		}
+		mustReach(t, containerPid(t, d1), d1, "10.0.1.20", "-M", "do", "-s", "1472")
+	})
+	t.Run("an address changed in the file", func(t *testing.T) {
+		before := takeSnap(t, lab, names)
+		text = edit(t, text, "address: 10.0.1.20}", "address: 10.0.1.30}")
+		up(t)
+		before.keeps(t, takeSnap(t, lab, names))
+		if a := ctrAddrs(t, d3); !strings.Contains(a, "10.0.1.30/24") || strings.Contains(a, "10.0.1.20") {
+			t.Errorf("%s addresses after up: %s, want 10.0.1.30/24 only", d3, a)
+		}
+		mustReach(t, containerPid(t, d1), d1, "10.0.1.30")
+	})
+	t.Run("a container removed from the file", func(t *testing.T) {
+		before := takeSnap(t, lab, names)
+		text = dropLine(t, text, d2+":")
+		up(t)
+		after := takeSnap(t, lab, names)
+		if after.ids[d2] != "" {
+			t.Errorf("%s still exists after up", d2)
+		}
+		veth := plan1.Containers[1].Interfaces[0].HostVeth
+		if out, err := vsctl(lab, "host1", "port-to-br", veth); err == nil {
+			t.Errorf("OVS port %s of %s still on %s", veth, d2, out)
+		}
+		before.keeps(t, after, d2, veth)
+	})
+	t.Run("a network removed from the file", func(t *testing.T) {
+		before := takeSnap(t, lab, names)
+		text = edit(t, text, "  net2:\n    subnet: 10.0.2.0/24\n    vni: 6000\n    bridge: br2\n    gateway: {host: host1, address: 10.0.2.1, nat: true}\n", "")
+		text = dropLine(t, text, d4+":")
+		up(t)
+		after := takeSnap(t, lab, names)
+		for _, h := range []string{"host1", "host2"} {
+			if out, err := vsctl(lab, h, "br-exists", "br2"); err == nil {
+				t.Errorf("%s still has br2 (%s)", h, out)
+			}
+		}
+		if after.ids[d4] != "" {
+			t.Errorf("%s still exists after up", d4)
+		}
+		if n := countLines(after.rules, "10.0.2."); n != 0 {
+			t.Errorf("%d iptables rules still mention net2:\n%s", n, strings.Join(after.rules, "\n"))
+		}
+		if n := countLines(after.rules, "net2"); n != 0 {
+			t.Errorf("%d iptables rules still name the gateway port net2", n)
+		}
+		if n := countLines(after.rules, "-s 10.0.1.0/24", "MASQUERADE"); n != 1 {
+			t.Errorf("%d MASQUERADE rules for net1, want 1", n)
+		}
+		before.keeps(t, after, "br2", "net2", "vx6000", d2, d4)
+		mustReach(t, containerPid(t, d3), d3, "10.0.1.1")
+		mustReach(t, containerPid(t, d1), d1, "10.0.1.30")
+	})
+
+	if err := Down(context.Background(), lab, Options{}); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	assertGone(t, lab)
+}
