@@ -60,11 +60,12 @@ func applyHost(ctx context.Context, st *State, p *topology.HostPlan, tg target) 
 		return err
 	}
 	tg.progress("%s: containers", p.Host)
-	if err := applyContainers(ctx, p, tg); err != nil {
+	fresh, err := applyContainers(ctx, p, tg)
+	if err != nil {
 		return err
 	}
 	tg.progress("%s: OVS bridges and tunnels", p.Host)
-	if err := oc.Apply(ctx, p.Lab, bridges); err != nil {
+	if err := applyBridges(ctx, oc, p.Lab, bridges, fresh); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
 	if err := underlayAddress(ctx, oc, st, p, tg, nic); err != nil {

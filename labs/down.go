@@ -19,7 +19,7 @@ import (
 func Down(ctx context.Context, lab string, o Options) error {
 	dir, err := Dir(lab)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUsage, err)
+		return Usagef("%v", err)
 	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		o.progress()("lab %s is not up on this machine", lab)

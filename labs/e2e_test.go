@@ -121,6 +121,29 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 		t.Logf("iperf3 doc3 -> WAN through the tunnel and NAT on host1: %.0f Mbit/s", bps/1e6)
 	})
 	t.Run("users' tools see the lab", func(t *testing.T) { verifyWithTools(t, e2eLab) })
+	t.Run("check passes", func(t *testing.T) {
+		rep, err := RunCheck(ctx, e2eLab, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, r := range rep.Results {
+			kinds[r.Kind]++
+			if !r.OK {
+				t.Errorf("check %s %s -> %s failed: %s", r.Kind, r.From, r.To, r.Detail)
+			}
+		}
+		// 4 tunnels, 4 pings, 4 gateways, 2 full-size DF, 4 to the WAN.
+		want := map[string]int{CheckHost: 2, CheckTunnel: 4, CheckPing: 4, CheckGateway: 4, CheckPMTU: 2, CheckNAT: 4}
+		for k, n := range want {
+			if kinds[k] != n {
+				t.Errorf("check ran %d %s checks, want %d", kinds[k], k, n)
+			}
+		}
+		if !rep.OK {
+			t.Error("check report not OK")
+		}
+	})
 
 	// The seed's blackhole: the same lab at underlay MTU 1500 drops DF
 	// frames that need the full 1500 bytes inside the tunnel.
@@ -131,6 +154,18 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 		mustReach(t, pid["doc1"], "doc1", "10.0.1.20") // small packets still pass
 		if out, err := inNetnsOf(pid["doc1"], "ping", "-c", "2", "-W", "2", "-M", "do", "-s", "1472", "10.0.1.20"); err == nil {
 			t.Errorf("DF ping of 1472 bytes passed at underlay MTU 1500:\n%s", out)
+		}
+		rep, err := RunCheck(ctx, e2eLab, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.OK {
+			t.Error("check passed at underlay MTU 1500")
+		}
+		for _, r := range rep.Results {
+			if r.OK == (r.Kind == CheckPMTU) {
+				t.Errorf("at MTU 1500 check %s %s -> %s ok=%v, want only pmtu checks to fail", r.Kind, r.From, r.To, r.OK)
+			}
 		}
 	})
 

@@ -20,7 +20,7 @@ import (
 func Exec(ctx context.Context, lab, node string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	st, err := LoadState(lab)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrUsage, err)
+		return 0, Usagef("%v", err)
 	}
 	if st.Mode == ModeEmulated && (slices.Contains(st.Hosts, node) || node == routerNode || node == wanNode) {
 		env := os.Environ()
@@ -39,7 +39,7 @@ func Exec(ctx context.Context, lab, node string, cmd []string, stdin io.Reader, 
 		return 0, err
 	}
 	if len(cs) == 0 {
-		return 0, fmt.Errorf("%w: lab %s has no node %q (hosts: %v; containers: see ovslab status %s)", ErrUsage, lab, node, st.Hosts, lab)
+		return 0, Usagef("lab %s has no node %q (hosts: %v; containers: see ovslab status %s)", lab, node, st.Hosts, lab)
 	}
 	return dc.Exec(ctx, cs[0].Name, cmd, stdin, stdout, stderr)
 }

@@ -1,7 +1,6 @@
 package labs
 
 import (
-	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -18,7 +17,7 @@ func whichHost(t *topology.Topology, flag string) (string, error) {
 				return flag, nil
 			}
 		}
-		return "", fmt.Errorf("%w: --host %s: %s names no such host (hosts: %s)", ErrUsage, flag, t.Source, strings.Join(t.HostNames(), ", "))
+		return "", Usagef("--host %s: %s names no such host (hosts: %s)", flag, t.Source, strings.Join(t.HostNames(), ", "))
 	}
 	local, err := localAddrs()
 	if err != nil {
@@ -34,9 +33,9 @@ func whichHost(t *topology.Topology, flag string) (string, error) {
 	case 1:
 		return found[0], nil
 	case 0:
-		return "", fmt.Errorf("%w: no address of this machine is a hosts.*.underlay address in %s (candidates: %s); pass --host NAME, or --emulate to build the whole lab here", ErrUsage, t.Source, strings.Join(t.HostNames(), ", "))
+		return "", Usagef("no address of this machine is a hosts.*.underlay address in %s (candidates: %s); pass --host NAME, or --emulate to build the whole lab here", t.Source, strings.Join(t.HostNames(), ", "))
 	default:
-		return "", fmt.Errorf("%w: this machine holds the underlay addresses of %s; pass --host NAME", ErrUsage, strings.Join(found, " and "))
+		return "", Usagef("this machine holds the underlay addresses of %s; pass --host NAME", strings.Join(found, " and "))
 	}
 }
 

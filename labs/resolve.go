@@ -18,8 +18,20 @@ type Source struct {
 	Topo *topology.Topology
 }
 
-// ErrUsage marks errors in what the user typed (exit 2).
+// ErrUsage marks errors in what the user typed (exit 2); errors.Is finds
+// it in errors made by Usagef.
 var ErrUsage = errors.New("usage")
+
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string        { return e.msg }
+func (e *usageError) Is(target error) bool { return target == ErrUsage }
+
+// Usagef makes an error in what the user typed: exit 2, and a message
+// that reads as the problem itself.
+func Usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
 
 // Resolve reads arg as a file if one exists at that path, else as the name
 // of a built-in lab. Errors from a bad file are topology errors (exit 2).
@@ -33,7 +45,7 @@ func Resolve(arg string) (*Source, error) {
 		return &Source{Name: arg, Data: data, Topo: t}, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+		return nil, Usagef("%v", err)
 	}
 	if data, ok := catalog.Get(arg); ok {
 		name := "builtin:" + arg
@@ -43,7 +55,7 @@ func Resolve(arg string) (*Source, error) {
 		}
 		return &Source{Name: name, Data: data, Topo: t}, nil
 	}
-	return nil, fmt.Errorf("%w: %s: no such file, and no built-in lab of that name (ovslab labs lists them)", ErrUsage, arg)
+	return nil, Usagef("%s: no such file, and no built-in lab of that name (ovslab labs lists them)", arg)
 }
 
 // FromState re-reads the topology a lab was built from.

@@ -2,7 +2,6 @@ package labs
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/internal/nsutil"
@@ -84,7 +83,7 @@ func (h HostStatus) OK() bool {
 func GetStatus(ctx context.Context, lab string, o Options) (*Status, error) {
 	st, err := LoadState(lab)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+		return nil, Usagef("%v", err)
 	}
 	src, err := FromState(st)
 	if err != nil {

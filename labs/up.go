@@ -83,7 +83,7 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	case err != nil:
 		return err
 	case st.Mode != mode:
-		return fmt.Errorf("%w: lab %s is up in %s mode here; run ovslab down %s first", ErrUsage, t.Name, st.Mode, t.Name)
+		return Usagef("lab %s is up in %s mode here; run ovslab down %s first", t.Name, st.Mode, t.Name)
 	}
 	old := st.Hosts
 	st.Source, st.Topology, st.Complete = src.Name, string(src.Data), false

@@ -13,6 +13,9 @@ go build -o bin/ovslab ./cmd/ovslab
 
 bin/ovslab up --emulate "$lab"
 bin/ovslab status "$lab"
-echo "== doc1 -> doc3 across the VXLAN tunnel"
-bin/ovslab exec "$lab" doc1 -- ping -c 3 10.0.1.20
-echo "lab $lab is up. Remove it with: bin/ovslab down $lab"
+echo
+echo "== ovslab check $lab: every container pair, gateways, 1500-byte DF across the tunnels, NAT"
+bin/ovslab check "$lab"
+echo
+echo "lab $lab is up. Try: bin/ovslab exec $lab doc1 -- ping -c 3 10.0.1.20"
+echo "Remove it with:      bin/ovslab down $lab"

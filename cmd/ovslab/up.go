@@ -82,7 +82,7 @@ func labName(arg string) (string, error) {
 		return src.Topo.Name, nil
 	}
 	if _, err := labs.Dir(arg); err != nil {
-		return "", fmt.Errorf("%w: %v", labs.ErrUsage, err)
+		return "", labs.Usagef("%v", err)
 	}
 	return arg, nil
 }

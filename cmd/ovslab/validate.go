@@ -56,7 +56,7 @@ func newPlan() *cobra.Command {
 			for _, h := range hosts {
 				p, err := src.Topo.Plan(h)
 				if err != nil {
-					return fmt.Errorf("%w: %v", labs.ErrUsage, err)
+					return labs.Usagef("%v", err)
 				}
 				plans = append(plans, p)
 			}
@@ -88,7 +88,7 @@ func newLabs() *cobra.Command {
 			if len(args) == 1 {
 				r, ok := catalog.README(args[0])
 				if !ok {
-					return fmt.Errorf("%w: no built-in lab %q (ovslab labs lists them)", labs.ErrUsage, args[0])
+					return labs.Usagef("no built-in lab %q (ovslab labs lists them)", args[0])
 				}
 				fmt.Print(r)
 				return nil

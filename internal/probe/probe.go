@@ -1,0 +1,133 @@
+// Package probe sends ICMP echo requests from inside a network namespace,
+// optionally with Don't Fragment set, for `ovslab check`.
+//
+// The raw socket is opened on a thread switched into the netns, and a
+// socket stays in the netns it was made in, so the rest of the exchange
+// runs on any thread. It never changes anything in the netns.
+package probe
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"github.com/ovslab/ovslab/internal/nsutil"
+)
+
+// Echo is one probe: Size bytes of ICMP payload to Dst (so the IP packet is
+// Size+28 bytes), with DF set when DF is true.
+type Echo struct {
+	Dst     netip.Addr
+	Size    int
+	DF      bool
+	Timeout time.Duration // per attempt
+	Tries   int           // attempts; the first reply wins
+}
+
+// ErrNoReply is returned when no attempt got an echo reply in time.
+var ErrNoReply = errors.New("no reply")
+
+// Ping runs e from the netns at netnsPath ("" = current) and returns the
+// round-trip time of the first reply.
+func Ping(netnsPath string, e Echo) (time.Duration, error) {
+	if e.Tries <= 0 {
+		e.Tries = 1
+	}
+	if e.Timeout <= 0 {
+		e.Timeout = time.Second
+	}
+	var fd int
+	err := nsutil.Do(netnsPath, func() error {
+		var err error
+		fd, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, syscall.IPPROTO_ICMP)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("icmp socket: %w", err)
+	}
+	defer syscall.Close(fd)
+	pmtu := syscall.IP_PMTUDISC_DONT
+	if e.DF {
+		pmtu = syscall.IP_PMTUDISC_PROBE // DF on, and no local fragmentation by a cached PMTU
+	}
+	if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IP, syscall.IP_MTU_DISCOVER, pmtu); err != nil {
+		return 0, fmt.Errorf("set DF: %w", err)
+	}
+	id := uint16(rand.Uint32())
+	to := &syscall.SockaddrInet4{Addr: e.Dst.As4()}
+	for seq := 1; seq <= e.Tries; seq++ {
+		start := time.Now()
+		if err := syscall.Sendto(fd, echoRequest(id, uint16(seq), e.Size), 0, to); err != nil {
+			return 0, fmt.Errorf("send to %s: %w", e.Dst, err)
+		}
+		if waitReply(fd, e.Dst, id, uint16(seq), start.Add(e.Timeout)) {
+			return time.Since(start), nil
+		}
+	}
+	return 0, ErrNoReply
+}
+
+// waitReply reads ICMP until the matching echo reply or the deadline. A
+// raw socket sees every ICMP packet of the netns, hence the filtering.
+func waitReply(fd int, from netip.Addr, id, seq uint16, deadline time.Time) bool {
+	buf := make([]byte, 65536)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return false
+		}
+		tv := syscall.NsecToTimeval(left.Nanoseconds())
+		if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
+			return false
+		}
+		n, sa, err := syscall.Recvfrom(fd, buf, 0)
+		if err != nil {
+			if errors.Is(err, syscall.EINTR) {
+				continue
+			}
+			return false
+		}
+		src, ok := sa.(*syscall.SockaddrInet4)
+		if !ok || netip.AddrFrom4(src.Addr) != from || n < 20 {
+			continue
+		}
+		ihl := int(buf[0]&0x0f) * 4
+		if n < ihl+8 {
+			continue
+		}
+		icmp := buf[ihl:n]
+		if icmp[0] == 0 && binary.BigEndian.Uint16(icmp[4:]) == id && binary.BigEndian.Uint16(icmp[6:]) == seq {
+			return true
+		}
+	}
+}
+
+func echoRequest(id, seq uint16, size int) []byte {
+	b := make([]byte, 8+size)
+	b[0] = 8 // echo request
+	binary.BigEndian.PutUint16(b[4:], id)
+	binary.BigEndian.PutUint16(b[6:], seq)
+	for i := 8; i < len(b); i++ {
+		b[i] = byte(i)
+	}
+	binary.BigEndian.PutUint16(b[2:], checksum(b))
+	return b
+}
+
+func checksum(b []byte) uint16 {
+	var s uint32
+	for i := 0; i+1 < len(b); i += 2 {
+		s += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	if len(b)%2 == 1 {
+		s += uint32(b[len(b)-1]) << 8
+	}
+	for s>>16 != 0 {
+		s = s&0xffff + s>>16
+	}
+	return ^uint16(s)
+}

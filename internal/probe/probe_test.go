@@ -1,0 +1,55 @@
+package probe
+
+import (
+	"testing"
+	"time"
+
+	"net/netip"
+
+	"github.com/ovslab/ovslab/internal/nsutil"
+	"github.com/ovslab/ovslab/internal/testenv"
+)
+
+func TestChecksum(t *testing.T) {
+	// An echo request with its checksum in place sums to zero.
+	b := echoRequest(0x1234, 1, 56)
+	if c := checksum(b); c != 0 {
+		t.Fatalf("checksum over a finished packet = %#x, want 0", c)
+	}
+	odd := echoRequest(1, 1, 57)
+	if c := checksum(odd); c != 0 {
+		t.Fatalf("odd-length checksum = %#x, want 0", c)
+	}
+}
+
+// TestRootPingDF builds a -- b with MTU 1400 on the link and shows that a
+// DF probe larger than the path fails while one that fits, or a small one,
+// gets an answer.
+func TestRootPingDF(t *testing.T) {
+	testenv.Require(t, "ip")
+	a, b := testenv.Netns(t, "probea"), testenv.Netns(t, "probeb")
+	testenv.Run(t, "ip", "-n", a, "link", "add", "pa", "type", "veth", "peer", "name", "pb", "netns", b)
+	testenv.Run(t, "ip", "-n", a, "addr", "add", "10.77.0.1/24", "dev", "pa")
+	testenv.Run(t, "ip", "-n", b, "addr", "add", "10.77.0.2/24", "dev", "pb")
+	testenv.Run(t, "ip", "-n", a, "link", "set", "pa", "mtu", "1500", "up")
+	testenv.Run(t, "ip", "-n", b, "link", "set", "pb", "mtu", "1400", "up")
+	dst := netip.MustParseAddr("10.77.0.2")
+	for _, tc := range []struct {
+		name string
+		e    Echo
+		ok   bool
+	}{
+		{"small", Echo{Dst: dst, Size: 56}, true},
+		{"fits 1400", Echo{Dst: dst, Size: 1372, DF: true}, true},
+		{"DF over the path", Echo{Dst: dst, Size: 1472, DF: true}, false},
+		{"nobody there", Echo{Dst: netip.MustParseAddr("10.77.0.9"), Size: 56}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.e.Timeout, tc.e.Tries = 500*time.Millisecond, 2
+			_, err := Ping(nsutil.Path(a), tc.e)
+			if (err == nil) != tc.ok {
+				t.Fatalf("Ping(%+v) err = %v, want ok=%v", tc.e, err, tc.ok)
+			}
+		})
+	}
+}
