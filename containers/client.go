@@ -34,7 +34,13 @@ func Connect(ctx context.Context) (*Client, error) {
 	ping, err := api.Ping(pctx)
 	if err != nil {
 		_ = api.Close()
-		return nil, fmt.Errorf("cannot reach Docker at %s: %v; is dockerd running? (DOCKER_HOST)", api.DaemonHost(), err)
+		host := api.DaemonHost()
+		if client.IsErrConnectionFailed(err) {
+			// Docker's own text repeats the address and asks the question
+			// we answer below; say it once.
+			return nil, fmt.Errorf("cannot reach Docker at %s: is dockerd running? start it, or point DOCKER_HOST at it", host)
+		}
+		return nil, fmt.Errorf("cannot reach Docker at %s: %v; is dockerd running? (DOCKER_HOST)", host, err)
 	}
 	api.NegotiateAPIVersionPing(ping)
 	return &Client{api: api}, nil

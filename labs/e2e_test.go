@@ -3,6 +3,7 @@ package labs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -188,26 +189,32 @@ func iperf(t *testing.T, serverNetns []string, clientPid, addr string) float64 {
 		t.Fatal(err)
 	}
 	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
-	var out []byte
-	testenv.Eventually(t, 10*time.Second, func() error {
-		var err error
-		out, err = inNetnsOf(clientPid, "iperf3", "-c", addr, "-t", "3", "-J")
-		if err != nil {
-			return fmt.Errorf("%v: %.300s", err, out)
-		}
-		return nil
-	})
 	var r struct {
-		End struct {
+		Error string `json:"error"`
+		End   struct {
 			SumReceived struct {
 				Bytes float64 `json:"bytes"`
 				Bps   float64 `json:"bits_per_second"`
 			} `json:"sum_received"`
 		} `json:"end"`
 	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("iperf3 json: %v", err)
-	}
+	var out []byte
+	// iperf3 -J exits 0 even when it could not connect: the JSON's error
+	// field says whether the server was listening yet.
+	testenv.Eventually(t, 10*time.Second, func() error {
+		var err error
+		out, err = inNetnsOf(clientPid, "iperf3", "-c", addr, "-t", "3", "-J")
+		if err != nil {
+			return fmt.Errorf("%v: %.300s", err, out)
+		}
+		if err := json.Unmarshal(out, &r); err != nil {
+			return fmt.Errorf("iperf3 json: %v: %.300s", err, out)
+		}
+		if r.Error != "" {
+			return errors.New(r.Error)
+		}
+		return nil
+	})
 	if r.End.SumReceived.Bytes == 0 {
 		t.Fatalf("iperf3 to %s moved 0 bytes:\n%.2000s", addr, out)
 	}

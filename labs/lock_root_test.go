@@ -140,6 +140,7 @@ func TestRootLockNoWait(t *testing.T) {
 		if err == nil || !strings.Contains(string(out), "locked") {
 			t.Errorf("ovslab %v while the lab is locked: %v\n%s", args, err, out)
 		}
+		t.Logf("ovslab %v while the lab is locked: %v: %s", args, err, out)
 	}
 
 	held.Release()
@@ -196,6 +197,20 @@ func TestRootLockBadLabName(t *testing.T) {
 	if out := strings.TrimSpace(testenv.Run(t, "docker", "ps", "-aq", "--filter", "name=lkbdoc")); out != "" {
 		t.Errorf("containers made for a lab named ../etc: %s", out)
 	}
+}
+
+func countLines(lines []string, subs ...string) int {
+	n := 0
+	for _, l := range lines {
+		all := true
+		for _, s := range subs {
+			all = all && strings.Contains(l, s)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
 }
 
 func statOrNil(path string) os.FileInfo {

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(openvswitch-switch docker.io iptables iproute2 iperf3 iputils-ping
-      iputils-arping ethtool busybox-static util-linux procps ca-certificates)
+      iputils-arping ethtool busybox-static util-linux procps ca-certificates
+      time bc python3)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -36,3 +36,19 @@ func TestGraph(t *testing.T) {
 		}
 	}
 }
+
+func TestWarnings(t *testing.T) {
+	for _, tc := range []struct {
+		mtu  int
+		warn bool
+	}{{1554, false}, {9000, false}, {1500, true}, {1553, true}} {
+		topo := &Topology{Source: "lab.yaml", Underlay: Underlay{MTU: tc.mtu}}
+		w := topo.Warnings()
+		if (len(w) > 0) != tc.warn {
+			t.Errorf("mtu %d: warnings %q, want warning=%v", tc.mtu, w, tc.warn)
+		}
+		if tc.warn && !strings.Contains(w[0], "below 1554") {
+			t.Errorf("mtu %d: warning %q does not say what is needed", tc.mtu, w[0])
+		}
+	}
+}

@@ -28,6 +28,7 @@ DOCKER_HOST.`,
 			if err != nil {
 				return err
 			}
+			warn(src)
 			o.Progress = progress
 			start := time.Now()
 			if err := labs.Up(c.Context(), src, o); err != nil {

@@ -24,6 +24,7 @@ nothing on the machine. Exit 0 when the file is valid, 2 when it is not.`,
 			if err != nil {
 				return err
 			}
+			warn(src)
 			if isTerminal(os.Stdout) {
 				t := src.Topo
 				fmt.Printf("%s: lab %s is valid: %d hosts, %d networks, %d containers\n",
@@ -98,5 +99,13 @@ func newLabs() *cobra.Command {
 			}
 			return nil
 		},
+	}
+}
+
+// warn prints the topology's warnings to stderr: valid, but probably not
+// what the user wants.
+func warn(src *labs.Source) {
+	for _, w := range src.Topo.Warnings() {
+		fmt.Fprintln(os.Stderr, "warning:", w)
 	}
 }
