@@ -3,12 +3,12 @@ package labs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,8 +183,12 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 // failing if nothing crossed.
 func iperf(t *testing.T, serverNetns []string, clientPid, addr string) float64 {
 	t.Helper()
-	args := append(append([]string{}, serverNetns[1:]...), "iperf3", "-s", "-1")
+	// A persistent server: a one-off one (-1) is gone after any failed
+	// early attempt, and every retry is then refused.
+	args := append(append([]string{}, serverNetns[1:]...), "iperf3", "-s")
 	srv := exec.Command(serverNetns[0], args...)
+	srvOut := &lockedBuffer{}
+	srv.Stdout, srv.Stderr = srvOut, srvOut
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -207,16 +211,17 @@ func iperf(t *testing.T, serverNetns []string, clientPid, addr string) float64 {
 		if err != nil {
 			return fmt.Errorf("%v: %.300s", err, out)
 		}
+		r.Error = "" // Unmarshal keeps fields the new JSON lacks
 		if err := json.Unmarshal(out, &r); err != nil {
 			return fmt.Errorf("iperf3 json: %v: %.300s", err, out)
 		}
 		if r.Error != "" {
-			return errors.New(r.Error)
+			return fmt.Errorf("%s (server: %q)", r.Error, srvOut.String())
 		}
 		return nil
 	})
 	if r.End.SumReceived.Bytes == 0 {
-		t.Fatalf("iperf3 to %s moved 0 bytes:\n%.2000s", addr, out)
+		t.Fatalf("iperf3 to %s moved 0 bytes:\n%.2000s\nserver: %.1000s", addr, out, srvOut.String())
 	}
 	return r.End.SumReceived.Bps
 }
@@ -279,4 +284,22 @@ func assertGone(t *testing.T, lab string) {
 	if _, err := os.Stat("/run/ovslab/" + lab); !os.IsNotExist(err) {
 		t.Errorf("/run/ovslab/%s left after down (%v)", lab, err)
 	}
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
