@@ -147,23 +147,16 @@ func ensureSegment(ns string, s segment, mtu int) error {
 }
 
 func setMaster(ns, link, bridge string) error {
-	h, err := handleAt(ns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	l, err := h.LinkByName(link)
-	if err != nil {
-		return fmt.Errorf("netns %s: %s: %w", ns, link, err)
-	}
-	br, err := h.LinkByName(bridge)
-	if err != nil {
-		return fmt.Errorf("netns %s: %s: %w", ns, bridge, err)
-	}
-	if l.Attrs().MasterIndex == br.Attrs().Index {
-		return nil
-	}
-	return h.LinkSetMaster(l, br)
+	return withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
+		br, err := h.LinkByName(bridge)
+		if err != nil {
+			return fmt.Errorf("netns %s: %s: %w", ns, bridge, err)
+		}
+		if l.Attrs().MasterIndex == br.Attrs().Index {
+			return nil
+		}
+		return h.LinkSetMaster(l, br)
+	})
 }
 
 // ensureVeth makes a veth pair aName (in netns aNS) <-> bName (in bNS),

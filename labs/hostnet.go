@@ -14,8 +14,13 @@ func toIPNet(p netip.Prefix) *net.IPNet {
 	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
 }
 
-// addrReplace puts address p on link in netns ns and brings the link up.
-func addrReplace(ns, link string, p netip.Prefix) error {
+// errNoLink is what withLink returns when the link is missing.
+var errNoLink = errors.New("no such link")
+
+// withLink runs fn with a netlink handle in netns ns ("" = current) and the
+// link named link, looked up fresh: a Link object from earlier may describe
+// a device that was since moved or remade.
+func withLink(ns, link string, fn func(h *netlink.Handle, l netlink.Link) error) error {
 	h, err := handleAt(ns)
 	if err != nil {
 		return err
@@ -23,76 +28,56 @@ func addrReplace(ns, link string, p netip.Prefix) error {
 	defer h.Close()
 	l, err := h.LinkByName(link)
 	if err != nil {
-		return fmt.Errorf("%s: %w", link, err)
+		return fmt.Errorf("%s: %w: %v", link, errNoLink, err)
 	}
-	if err := h.AddrReplace(l, &netlink.Addr{IPNet: toIPNet(p)}); err != nil {
-		return fmt.Errorf("%s: address %s: %w", link, p, err)
-	}
-	return h.LinkSetUp(l)
+	return fn(h, l)
+}
+
+// addrReplace puts address p on link in netns ns and brings the link up.
+func addrReplace(ns, link string, p netip.Prefix) error {
+	return withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
+		if err := h.AddrReplace(l, &netlink.Addr{IPNet: toIPNet(p)}); err != nil {
+			return fmt.Errorf("%s: address %s: %w", link, p, err)
+		}
+		return h.LinkSetUp(l)
+	})
 }
 
 // addrDel removes address p from link if it is there.
 func addrDel(ns, link string, p netip.Prefix) error {
-	h, err := handleAt(ns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	l, err := h.LinkByName(link)
-	if err != nil {
+	err := withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
+		err := h.AddrDel(l, &netlink.Addr{IPNet: toIPNet(p)})
+		if err != nil && !errors.Is(err, syscall.EADDRNOTAVAIL) && !errors.Is(err, syscall.ENODEV) {
+			return fmt.Errorf("%s: remove address %s: %w", link, p, err)
+		}
+		return nil
+	})
+	if errors.Is(err, errNoLink) {
 		return nil // no link, no address
 	}
-	err = h.AddrDel(l, &netlink.Addr{IPNet: toIPNet(p)})
-	if err != nil && !errors.Is(err, syscall.EADDRNOTAVAIL) && !errors.Is(err, syscall.ENODEV) {
-		return fmt.Errorf("%s: remove address %s: %w", link, p, err)
-	}
-	return nil
+	return err
 }
 
 // defaultRoute makes the default route of netns ns go via gw on link.
 func defaultRoute(ns, link string, gw netip.Addr) error {
-	h, err := handleAt(ns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	l, err := h.LinkByName(link)
-	if err != nil {
-		return fmt.Errorf("%s: %w", link, err)
-	}
-	r := &netlink.Route{LinkIndex: l.Attrs().Index, Gw: gw.AsSlice(), Dst: toIPNet(netip.PrefixFrom(netip.IPv4Unspecified(), 0))}
-	if err := h.RouteReplace(r); err != nil {
-		return fmt.Errorf("default route via %s dev %s: %w", gw, link, err)
-	}
-	return nil
+	return addRoutes(ns, link, []SavedRoute{{Dst: netip.PrefixFrom(netip.IPv4Unspecified(), 0), Gw: gw}})
 }
 
 // linkMTU returns link's MTU in netns ns.
 func linkMTU(ns, link string) (int, error) {
-	h, err := handleAt(ns)
-	if err != nil {
-		return 0, err
-	}
-	defer h.Close()
-	l, err := h.LinkByName(link)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", link, err)
-	}
-	return l.Attrs().MTU, nil
+	mtu := 0
+	err := withLink(ns, link, func(_ *netlink.Handle, l netlink.Link) error {
+		mtu = l.Attrs().MTU
+		return nil
+	})
+	return mtu, err
 }
 
 // setLinkMTU sets link's MTU in netns ns and brings it up.
 func setLinkMTU(ns, link string, mtu int) error {
-	h, err := handleAt(ns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	l, err := h.LinkByName(link)
-	if err != nil {
-		return fmt.Errorf("%s: %w", link, err)
-	}
-	return setMTUUp(h, l, mtu)
+	return withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
+		return setMTUUp(h, l, mtu)
+	})
 }
 
 // linkWithAddr returns the name of the link in netns ns that holds addr.

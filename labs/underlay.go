@@ -109,59 +109,47 @@ func restoreUnderlay(ns string, m *MovedUnderlay) error {
 // nicRoutes lists the main-table IPv4 routes through nic that the kernel
 // did not make itself (connected routes come back with the address).
 func nicRoutes(ns, nic string) ([]SavedRoute, error) {
-	h, err := handleAt(ns)
-	if err != nil {
-		return nil, err
-	}
-	defer h.Close()
-	l, err := h.LinkByName(nic)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", nic, err)
-	}
-	rs, err := h.RouteList(l, netlink.FAMILY_V4)
-	if err != nil {
-		return nil, fmt.Errorf("%s: routes: %w", nic, err)
-	}
 	var out []SavedRoute
-	for _, r := range rs {
-		if r.Protocol == 2 /* RTPROT_KERNEL */ || (r.Table != 0 && r.Table != 254) {
-			continue
+	err := withLink(ns, nic, func(h *netlink.Handle, l netlink.Link) error {
+		rs, err := h.RouteList(l, netlink.FAMILY_V4)
+		if err != nil {
+			return fmt.Errorf("%s: routes: %w", nic, err)
 		}
-		sr := SavedRoute{Dst: netip.PrefixFrom(netip.IPv4Unspecified(), 0), Priority: r.Priority}
-		if r.Dst != nil {
-			ip, _ := netip.AddrFromSlice(r.Dst.IP.To4())
-			ones, _ := r.Dst.Mask.Size()
-			sr.Dst = netip.PrefixFrom(ip, ones)
+		for _, r := range rs {
+			if r.Protocol == 2 /* RTPROT_KERNEL */ || (r.Table != 0 && r.Table != 254) {
+				continue
+			}
+			sr := SavedRoute{Dst: netip.PrefixFrom(netip.IPv4Unspecified(), 0), Priority: r.Priority}
+			if r.Dst != nil {
+				ip, _ := netip.AddrFromSlice(r.Dst.IP.To4())
+				ones, _ := r.Dst.Mask.Size()
+				sr.Dst = netip.PrefixFrom(ip, ones)
+			}
+			if gw, ok := netip.AddrFromSlice(r.Gw.To4()); ok {
+				sr.Gw = gw
+			}
+			out = append(out, sr)
 		}
-		if gw, ok := netip.AddrFromSlice(r.Gw.To4()); ok {
-			sr.Gw = gw
-		}
-		out = append(out, sr)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
+// addRoutes replaces each route so it goes through link.
 func addRoutes(ns, link string, routes []SavedRoute) error {
 	if len(routes) == 0 {
 		return nil
 	}
-	h, err := handleAt(ns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	l, err := h.LinkByName(link)
-	if err != nil {
-		return fmt.Errorf("%s: %w", link, err)
-	}
-	for _, sr := range routes {
-		r := &netlink.Route{LinkIndex: l.Attrs().Index, Dst: toIPNet(sr.Dst), Priority: sr.Priority}
-		if sr.Gw.IsValid() {
-			r.Gw = sr.Gw.AsSlice()
+	return withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
+		for _, sr := range routes {
+			r := &netlink.Route{LinkIndex: l.Attrs().Index, Dst: toIPNet(sr.Dst), Priority: sr.Priority}
+			if sr.Gw.IsValid() {
+				r.Gw = sr.Gw.AsSlice()
+			}
+			if err := h.RouteReplace(r); err != nil {
+				return fmt.Errorf("route %s via %s dev %s: %w", sr.Dst, sr.Gw, link, err)
+			}
 		}
-		if err := h.RouteReplace(r); err != nil {
-			return fmt.Errorf("route %s via %s dev %s: %w", sr.Dst, sr.Gw, link, err)
-		}
-	}
-	return nil
+		return nil
+	})
 }
