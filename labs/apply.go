@@ -45,12 +45,12 @@ func (tg target) netnsPath() string { return nsutil.Path(tg.netns) }
 func applyHost(ctx context.Context, st *State, p *topology.HostPlan, tg target) error {
 	oc, err := ovs.Connect(ctx, tg.ovsdb)
 	if err != nil {
-		return err
+		return &preflightError{err}
 	}
 	defer oc.Close()
 	nic, err := underlayNIC(st, p, tg)
 	if err != nil {
-		return err
+		return &preflightError{err}
 	}
 	bridges := ovsBridges(p, nic)
 	if err := preflight(ctx, oc, p, tg, bridges); err != nil {

@@ -57,6 +57,11 @@ func Up(ctx context.Context, src *Source, o Options) error {
 		}
 		plans[h] = p
 	}
+	if !o.Emulate {
+		if err := checkDatapath(plans[hosts[0]]); err != nil {
+			return err
+		}
+	}
 	// Reach Docker before taking the lock or writing state: an unreachable
 	// daemon must leave the machine as it was.
 	dc, err := containers.Connect(ctx)
@@ -144,11 +149,6 @@ func upEmulated(ctx context.Context, st *State, t *topology.Topology, plans map[
 }
 
 func upReal(ctx context.Context, st *State, p *topology.HostPlan, dc *containers.Client, o Options) error {
-	if p.Datapath == topology.DatapathSystem {
-		if _, err := os.Stat("/sys/module/openvswitch"); err != nil {
-			return fmt.Errorf("host %s: the openvswitch kernel module is not loaded, so datapath system cannot work here; load it (modprobe openvswitch) or set hosts.%s.datapath: netdev", p.Host, p.Host)
-		}
-	}
 	tg := target{ovsdb: st.OVSDB, docker: dc, progress: o.progress()}
 	return applyHost(ctx, st, p, tg)
 }
@@ -160,6 +160,18 @@ func (st *State) endpoint(flag string) string {
 		return st.OVSDB
 	}
 	return OVSDBEndpoint(flag)
+}
+
+// checkDatapath refuses the kernel datapath where its module is missing:
+// vswitchd would accept the bridges and then forward nothing.
+func checkDatapath(p *topology.HostPlan) error {
+	if p.Datapath != topology.DatapathSystem {
+		return nil
+	}
+	if _, err := os.Stat("/sys/module/openvswitch"); err != nil {
+		return fmt.Errorf("host %s: the openvswitch kernel module is not loaded, so datapath system cannot work here; load it (modprobe openvswitch) or set hosts.%s.datapath: netdev (OVS in userspace)", p.Host, p.Host)
+	}
+	return nil
 }
 
 // OVSDBEndpoint picks the OVSDB endpoint of a real host: the flag, else

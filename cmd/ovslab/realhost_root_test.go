@@ -350,6 +350,9 @@ func TestRootRealHostOVSDBUnreachable(t *testing.T) {
 	}
 	h.assertUntouched(t)
 	h.assertAddrOnEth0(t)
+	if _, err := os.Stat("/run/ovslab/" + h.lab); !os.IsNotExist(err) {
+		t.Errorf("refused up left /run/ovslab/%s (%v)", h.lab, err)
+	}
 }
 
 // TestRootRealHostChoosesHost: a machine that holds no underlay address
@@ -386,4 +389,34 @@ func TestRootRealHostChoosesHost(t *testing.T) {
 		t.Fatalf("down: %s", r)
 	}
 	h.assertUntouched(t)
+}
+
+// TestRootRealHostSystemDatapathNeedsModule: the default datapath needs the
+// kernel module; without it, up says so and suggests netdev, changing
+// nothing.
+func TestRootRealHostSystemDatapathNeedsModule(t *testing.T) {
+	if _, err := os.Stat("/sys/module/openvswitch"); err == nil {
+		t.Skip("this kernel has the openvswitch module: datapath system works here")
+	}
+	h := newRealHost(t, "sy", true)
+	data, err := os.ReadFile(h.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := strings.Replace(string(data), "gateway: 172.16.10.1, datapath: netdev", "gateway: 172.16.10.1", 1)
+	if sys == string(data) {
+		t.Fatal("test file does not set host1's datapath")
+	}
+	if err := os.WriteFile(h.file, []byte(sys), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := h.ovslab(t, "up", h.file, "--ovsdb", h.db)
+	if r.code != 1 || !strings.Contains(r.stderr, "openvswitch kernel module") || !strings.Contains(r.stderr, "datapath: netdev") {
+		t.Errorf("want exit 1 naming the missing module and suggesting datapath: netdev, got:\n%s", r)
+	}
+	h.assertUntouched(t)
+	h.assertAddrOnEth0(t)
+	if _, err := os.Stat("/run/ovslab/" + h.lab); !os.IsNotExist(err) {
+		t.Errorf("refused up left /run/ovslab/%s (%v)", h.lab, err)
+	}
 }
