@@ -11,6 +11,7 @@ import (
 
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/ovs"
+	"github.com/ovslab/ovslab/topology"
 	"github.com/spf13/cobra"
 )
 
@@ -109,17 +110,19 @@ func printStatus(w io.Writer, s *labs.Status) {
 		for _, p := range h.Problems {
 			fmt.Fprintf(w, "  problem: %s\n", p)
 		}
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, b := range h.Bridges {
-			fmt.Fprintf(tw, "  bridge %s (%s)\n", b.Name, b.Datapath)
+			fmt.Fprintf(w, "  bridge %s (%s)\n", b.Name, b.Datapath)
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			for _, p := range b.Ports {
 				fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", p.Name, portKind(p), portDetail(p), portState(p))
 			}
+			tw.Flush()
 		}
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, c := range h.Containers {
 			fmt.Fprintf(tw, "  container %s\t%s\t%s\t%s\n", c.Name, c.Image, c.ID, c.State)
 			for _, i := range c.Interfaces {
-				fmt.Fprintf(tw, "    %s\t%s on %s\tveth %s\t%s\n", i.Name, i.Address, i.Network, i.HostVeth, okWord(i.OK)+problems(i.Problems))
+				fmt.Fprintf(tw, "    %s %s\ton %s\tveth %s\t%s\n", i.Name, i.Address, i.Network, i.HostVeth, okWord(i.OK)+problems(i.Problems))
 			}
 		}
 		tw.Flush()
@@ -176,6 +179,8 @@ func portState(p ovs.PortStatus) string {
 		return "FAIL: " + p.Error
 	case p.OFPort == 0:
 		return "not yet open"
+	case p.Local && p.Name != topology.PhysBridge:
+		return "bridge's own port" // unused by the lab: its link state does not matter
 	case p.LinkState != "":
 		return "link " + p.LinkState
 	default:
