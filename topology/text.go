@@ -16,6 +16,10 @@ func (p *HostPlan) Text() string {
 		nic = "the NIC holding the address"
 	}
 	fmt.Fprintf(&b, "underlay %s via %s on %s, datapath %s, MTU %d\n", p.Underlay, p.Gateway, nic, p.Datapath, p.MTU)
+	if p.Datapath == DatapathNetdev {
+		// Userspace tunnelling sends VXLAN only out of OVS's own ports.
+		fmt.Fprintf(&b, "bridge %s holds %s and the VTEP address %s (OVS userspace tunnelling)\n", PhysBridge, nic, p.Underlay.Addr())
+	}
 	if p.IPForward {
 		b.WriteString("ip_forward on (this host routes for its gateways)\n")
 	}

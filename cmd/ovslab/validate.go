@@ -37,8 +37,9 @@ nothing on the machine. Exit 0 when the file is valid, 2 when it is not.`,
 
 func newPlan() *cobra.Command {
 	var host, output string
+	var emulate bool
 	c := &cobra.Command{
-		Use:   "plan FILE|LAB [--host H] [-o json]",
+		Use:   "plan FILE|LAB [--host H] [--emulate] [-o json]",
 		Short: "Show what up would create on each host, without touching the machine",
 		Args:  exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -48,6 +49,9 @@ func newPlan() *cobra.Command {
 			src, err := labs.Resolve(args[0])
 			if err != nil {
 				return err
+			}
+			if emulate {
+				src.Topo.ForEmulation()
 			}
 			hosts := src.Topo.HostNames()
 			if host != "" {
@@ -76,6 +80,7 @@ func newPlan() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&host, "host", "", "plan only this host")
+	c.Flags().BoolVar(&emulate, "emulate", false, "plan as up --emulate would build it (netdev datapath, br-phy)")
 	c.Flags().StringVarP(&output, "output", "o", "", "output format: text or json")
 	return c
 }
