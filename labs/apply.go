@@ -78,7 +78,7 @@ func applyHost(ctx context.Context, st *State, p *topology.HostPlan, tg target) 
 		if err := oc.WaitInterface(ctx, b.Gateway.Port); err != nil {
 			return fmt.Errorf("host %s: gateway port %s: %w", p.Host, b.Gateway.Port, err)
 		}
-		if err := addrReplace(tg.netns, b.Gateway.Port, b.Gateway.Address); err != nil {
+		if err := addrSet(tg.netns, b.Gateway.Port, b.Gateway.Address); err != nil {
 			return fmt.Errorf("host %s: gateway %w", p.Host, err)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/nat"
@@ -40,17 +39,18 @@ func Down(ctx context.Context, lab string, o Options) error {
 	if err != nil {
 		return err
 	}
-	dc, err := containers.Connect(ctx)
-	if err != nil {
-		return err
+	// Without Docker the rest still goes; the containers wait for the
+	// next down, which the kept state makes possible.
+	dc, derr := containers.Connect(ctx)
+	if dc != nil {
+		defer dc.Close()
 	}
-	defer dc.Close()
 	if st.Mode == ModeEmulated {
 		err = downEmulated(ctx, st, dc, o)
 	} else {
 		err = downReal(ctx, st, dc, o)
 	}
-	if err != nil {
+	if err = errors.Join(derr, err); err != nil {
 		return fmt.Errorf("%w (the state in %s is kept: run ovslab down %s again)", err, dir, lab)
 	}
 	return os.RemoveAll(dir)
@@ -60,24 +60,24 @@ func downEmulated(ctx context.Context, st *State, dc *containers.Client, o Optio
 	var errs []error
 	for _, h := range st.Hosts {
 		o.progress()("%s: containers, OVS daemons, namespace", h)
-		errs = append(errs, downEmulatedHost(ctx, st.Lab, h, dc))
+		errs = append(errs, downEmulatedHost(ctx, st, h, dc))
 	}
 	// Containers of hosts an interrupted up never recorded still carry the label.
 	errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: st.Lab}))
-	for _, n := range []string{routerNode, wanNode} {
-		errs = append(errs, deleteNetns(NetnsName(st.Lab, n)))
+	for _, n := range append([]string(nil), st.Netns...) {
+		errs = append(errs, releaseNetns(st, n))
 	}
 	return errors.Join(errs...)
 }
 
 // downEmulatedHost removes one emulated host: its containers, its OVS
 // daemons and run dir, and its netns (which takes its veths with it).
-func downEmulatedHost(ctx context.Context, lab, host string, dc *containers.Client) error {
-	runDir := HostRunDir(lab, host)
+func downEmulatedHost(ctx context.Context, st *State, host string, dc *containers.Client) error {
+	runDir := HostRunDir(st.Lab, host)
 	return errors.Join(
-		removeContainers(ctx, dc, map[string]string{LabelLab: lab, LabelHost: host}),
+		removeContainers(ctx, dc, map[string]string{LabelLab: st.Lab, LabelHost: host}),
 		ovs.StopDaemons(runDir),
-		deleteNetns(NetnsName(lab, host)),
+		releaseNetns(st, NetnsName(st.Lab, host)),
 		os.RemoveAll(runDir),
 	)
 }
@@ -116,13 +116,18 @@ func restoreHost(r *HostRestore) error {
 	}
 	for nic, mtu := range r.MTU {
 		if err := setLinkMTU("", nic, mtu); err != nil {
-			errs = append(errs, fmt.Errorf("restore MTU %s of %s: %w", strconv.Itoa(mtu), nic, err))
+			errs = append(errs, fmt.Errorf("restore MTU %d of %s: %w", mtu, nic, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
+// removeContainers removes the containers carrying labels; a nil client
+// (Docker unreachable) removes nothing and says nothing: Down reports it.
 func removeContainers(ctx context.Context, dc *containers.Client, labels map[string]string) error {
+	if dc == nil {
+		return nil
+	}
 	cs, err := dc.List(ctx, labels)
 	if err != nil {
 		return err

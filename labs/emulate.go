@@ -1,10 +1,13 @@
 package labs
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/internal/nsutil"
@@ -51,9 +54,36 @@ func segments(t *topology.Topology) []segment {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].subnet.Addr().Less(out[j].subnet.Addr()) })
 	for i := range out {
-		out[i].bridge = fmt.Sprintf("seg%d", i)
+		// Named by subnet, so a removed subnet renames nothing; the dot
+		// keeps it apart from the router's host-named veths ([a-z0-9-]).
+		out[i].bridge = fmt.Sprintf("%s%08x", segPrefix, binary.BigEndian.Uint32(out[i].subnet.Addr().AsSlice()))
 	}
 	return out
+}
+
+const segPrefix = "s."
+
+// removeStaleSegments deletes router bridges of subnets no host uses any more.
+func removeStaleSegments(router string, want []segment) error {
+	h, err := handleAt(router)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	links, err := h.LinkList()
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		name := l.Attrs().Name
+		if l.Type() != "bridge" || !strings.HasPrefix(name, segPrefix) || slices.ContainsFunc(want, func(s segment) bool { return s.bridge == name }) {
+			continue
+		}
+		if err := h.LinkDel(l); err != nil {
+			return fmt.Errorf("router: remove stale segment %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func containsAddr(list []netip.Addr, a netip.Addr) bool {
@@ -81,19 +111,21 @@ func wanAddrs(p netip.Prefix) (wan, router netip.Prefix) {
 // behind it. It is idempotent, so a second `up` repairs a missing piece.
 // The router has no default route: nothing in the lab can reach the
 // machine's real uplink.
-func buildFabric(t *topology.Topology) error {
+func buildFabric(st *State, t *topology.Topology) error {
 	lab := t.Name
 	router := NetnsName(lab, routerNode)
-	for _, n := range append([]string{router, NetnsName(lab, wanNode)}, hostNetnsNames(t)...) {
-		if err := ensureNetns(n); err != nil {
-			return err
-		}
+	if err := claimNetns(st, append([]string{router, NetnsName(lab, wanNode)}, hostNetnsNames(t)...)); err != nil {
+		return err
 	}
 	if _, err := nat.SetIPForward(nsutil.Path(router), true); err != nil {
 		return fmt.Errorf("router: %w", err)
 	}
 	mtu := t.Underlay.MTU
-	for _, s := range segments(t) {
+	segs := segments(t)
+	if err := removeStaleSegments(router, segs); err != nil {
+		return err
+	}
+	for _, s := range segs {
 		if err := ensureSegment(router, s, mtu); err != nil {
 			return err
 		}
@@ -137,11 +169,12 @@ func ensureSegment(ns string, s segment, mtu int) error {
 	if err := h.LinkSetMTU(l, mtu); err != nil {
 		return fmt.Errorf("router bridge %s mtu: %w", s.bridge, err)
 	}
+	var want []netip.Prefix
 	for _, gw := range s.gateways {
-		a := &netlink.Addr{IPNet: toIPNet(netip.PrefixFrom(gw, s.subnet.Bits()))}
-		if err := h.AddrReplace(l, a); err != nil {
-			return fmt.Errorf("router bridge %s address %s: %w", s.bridge, gw, err)
-		}
+		want = append(want, netip.PrefixFrom(gw, s.subnet.Bits()))
+	}
+	if err := setAddrs(h, l, want); err != nil {
+		return fmt.Errorf("router bridge %s: %w", s.bridge, err)
 	}
 	return h.LinkSetUp(l)
 }
@@ -176,11 +209,20 @@ func ensureVeth(aNS, aName, bNS, bName string, mtu int) error {
 	la, errA := ha.LinkByName(aName)
 	lb, errB := hb.LinkByName(bName)
 	if errA != nil || errB != nil {
-		if errA == nil {
-			_ = ha.LinkDel(la)
-		}
-		if errB == nil {
-			_ = hb.LinkDel(lb)
+		// A lone end left by an interrupted run: only a veth is ours to remove.
+		for _, x := range []struct {
+			h *netlink.Handle
+			l netlink.Link
+		}{{ha, la}, {hb, lb}} {
+			if x.l == nil {
+				continue
+			}
+			if x.l.Type() != "veth" {
+				return fmt.Errorf("%s exists and is a %s, not the lab's veth; remove or rename it", x.l.Attrs().Name, x.l.Type())
+			}
+			if err := x.h.LinkDel(x.l); err != nil {
+				return fmt.Errorf("remove lone veth end %s: %w", x.l.Attrs().Name, err)
+			}
 		}
 		fa, err := netnsFd(aNS)
 		if err != nil {
@@ -238,10 +280,10 @@ func ensureWAN(t *topology.Topology) error {
 		return fmt.Errorf("wan link: %w", err)
 	}
 	wanAddr, routerAddr := wanAddrs(t.Emulation.WAN)
-	if err := addrReplace(router, "wan", routerAddr); err != nil {
+	if err := addrSet(router, "wan", routerAddr); err != nil {
 		return err
 	}
-	if err := addrReplace(wan, "wan0", wanAddr); err != nil {
+	if err := addrSet(wan, "wan0", wanAddr); err != nil {
 		return err
 	}
 	return defaultRoute(wan, "wan0", routerAddr.Addr())

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
@@ -41,6 +42,41 @@ func addrReplace(ns, link string, p netip.Prefix) error {
 		}
 		return h.LinkSetUp(l)
 	})
+}
+
+// addrSet makes want the only IPv4 addresses of link in netns ns and
+// brings it up: for links wholly the lab's (gateway ports, br-phy, the
+// router's segments), where an address the file no longer names must go.
+func addrSet(ns, link string, want ...netip.Prefix) error {
+	return withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
+		if err := setAddrs(h, l, want); err != nil {
+			return fmt.Errorf("%s: %w", link, err)
+		}
+		return h.LinkSetUp(l)
+	})
+}
+
+// setAddrs makes want the only IPv4 addresses of l.
+func setAddrs(h *netlink.Handle, l netlink.Link, want []netip.Prefix) error {
+	have, err := h.AddrList(l, netlink.FAMILY_V4)
+	if err != nil {
+		return err
+	}
+	for _, a := range have {
+		ip, _ := netip.AddrFromSlice(a.IP.To4())
+		ones, _ := a.Mask.Size()
+		if !slices.Contains(want, netip.PrefixFrom(ip, ones)) {
+			if err := h.AddrDel(l, &a); err != nil {
+				return fmt.Errorf("remove address %s: %w", a.IPNet, err)
+			}
+		}
+	}
+	for _, p := range want {
+		if err := h.AddrReplace(l, &netlink.Addr{IPNet: toIPNet(p)}); err != nil {
+			return fmt.Errorf("address %s: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // addrDel removes address p from link if it is there.

@@ -30,7 +30,8 @@ func Acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*Loc
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		p := filepath.Join(dir, "lock")
+		// A dot name: host names ([a-z0-9-]) share this directory.
+		p := filepath.Join(dir, ".lock")
 		f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
 		if err != nil {
 			return nil, err

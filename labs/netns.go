@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"slices"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/vishvananda/netlink"
@@ -95,4 +96,45 @@ func netnsFd(name string) (netns.NsHandle, error) {
 		return 0, fmt.Errorf("netns %s: %w", name, err)
 	}
 	return ns, nil
+}
+
+// claimNetns creates the lab's namespaces, refusing any that exists but
+// was not made by this lab: netns names are <lab>-<node>, so lab "l3" with
+// host "vxlan-host1" and lab "l3-vxlan" with "host1" would share one, and
+// a user's own netns may have any name. Each is recorded in the state
+// before it is made, so `down` removes exactly what this lab made.
+func claimNetns(st *State, names []string) error {
+	var errs []error
+	for _, n := range names {
+		if nsutil.Exists(n) && !slices.Contains(st.Netns, n) {
+			errs = append(errs, fmt.Errorf("netns %s exists and was not made by lab %s (another lab, or by hand); remove it or rename the lab or host", n, st.Lab))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, n := range names {
+		if !slices.Contains(st.Netns, n) {
+			st.Netns = append(st.Netns, n)
+			if err := st.Save(); err != nil {
+				return err
+			}
+		}
+		if err := ensureNetns(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// releaseNetns deletes a namespace the lab made and forgets it.
+func releaseNetns(st *State, name string) error {
+	if !slices.Contains(st.Netns, name) {
+		return nil
+	}
+	if err := deleteNetns(name); err != nil {
+		return err
+	}
+	st.Netns = slices.DeleteFunc(st.Netns, func(n string) bool { return n == name })
+	return st.Save()
 }

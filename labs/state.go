@@ -31,6 +31,9 @@ type State struct {
 	// OVSDB is the endpoint a real host's up used, so down and status
 	// reach the same database without repeating --ovsdb.
 	OVSDB string `json:"ovsdb,omitempty"`
+	// Netns lists the namespaces this lab made (emulated), the only ones
+	// `down` deletes.
+	Netns []string `json:"netns,omitempty"`
 	// Hosts are the hosts this machine applied (all of them when emulated).
 	Hosts []string `json:"hosts"`
 	// Restore holds values `up` replaced, per host: sysctls and MTUs.

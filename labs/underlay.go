@@ -86,7 +86,7 @@ func moveUnderlay(st *State, p *topology.HostPlan, tg target, nic string) error 
 			return err
 		}
 	}
-	if err := addrReplace(tg.netns, phyBridge, p.Underlay); err != nil {
+	if err := addrSet(tg.netns, phyBridge, p.Underlay); err != nil {
 		return err
 	}
 	if err := addRoutes(tg.netns, phyBridge, r.Underlay.Routes); err != nil {

@@ -93,7 +93,10 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	old := st.Hosts
 	st.Source, st.Topology, st.Complete = src.Name, string(src.Data), false
 	if !o.Emulate {
-		st.OVSDB = OVSDBEndpoint(o.OVSDB)
+		if st.OVSDB != "" && o.OVSDB != "" && o.OVSDB != st.OVSDB {
+			return Usagef("lab %s was built through OVSDB %s, not %s; run ovslab down %s first to move it", t.Name, st.OVSDB, o.OVSDB, t.Name)
+		}
+		st.OVSDB = st.endpoint(o.OVSDB)
 	}
 	st.Hosts = union(old, hosts)
 	if err := st.Save(); err != nil {
@@ -125,13 +128,13 @@ func upEmulated(ctx context.Context, st *State, t *topology.Topology, plans map[
 	for _, h := range st.Hosts {
 		if _, ok := plans[h]; !ok {
 			pr("%s: removing (no longer in the file)", h)
-			if err := downEmulatedHost(ctx, t.Name, h, dc); err != nil {
+			if err := downEmulatedHost(ctx, st, h, dc); err != nil {
 				return err
 			}
 		}
 	}
 	pr("underlay: router, WAN and host namespaces")
-	if err := buildFabric(t); err != nil {
+	if err := buildFabric(st, t); err != nil {
 		return err
 	}
 	for _, h := range t.HostNames() {
