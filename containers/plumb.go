@@ -178,17 +178,20 @@ func Plumb(l Link) error {
 	return nil
 }
 
-// createPair replaces whatever holds the two names with a fresh veth pair.
+// createPair makes a fresh veth pair. A host interface that already has
+// the name is never the lab's (see below) and is refused; a container
+// interface with the name is a leftover inside the lab's own container.
 func (h *handles) createPair(l Link, host, ctr netlink.Link) error {
 	if host != nil {
 		// Only a veth is ours to replace: a bridge or NIC that happens to
 		// have the name is somebody else's.
 		if host.Type() != "veth" {
-			return fmt.Errorf("host interface %s exists and is a %s, not a veth; refusing to delete it", l.HostVeth, host.Type())
+			return fmt.Errorf("host interface %s exists and is a %s, not a veth; refusing to delete it: %w", l.HostVeth, host.Type(), ErrNotOwned)
 		}
-		if err := h.host.LinkDel(host); err != nil && !isNotFound(err) {
-			return fmt.Errorf("delete stale host veth: %w", err)
-		}
+		// Nor is a veth whose peer is not in this container: a lab's
+		// veth dies with its container's netns, so one that outlived it
+		// belongs to someone else.
+		return fmt.Errorf("host interface %s exists and is not connected to container pid %d; it is not the lab's, refusing to delete it (remove it by hand if it is stale): %w", l.HostVeth, l.ContainerPid, ErrNotOwned)
 	}
 	if ctr != nil {
 		// A leftover whose host end was renamed or moved: its name is ours

@@ -123,7 +123,8 @@ func raiseMTU(st *State, p *topology.HostPlan, tg target, nic string) error {
 		}
 	}
 	if err := setLinkMTU(tg.netns, nic, p.MTU); err != nil {
-		return fmt.Errorf("host %s: underlay %w", p.Host, err)
+		return fmt.Errorf("host %s: underlay MTU %d on %s could not be set (%v): VXLAN frames carrying full 1500-byte packets will be dropped; raise the NIC's MTU limit (on a VM, the hypervisor's) or set underlay.mtu to what %s allows",
+			p.Host, p.MTU, nic, err, nic)
 	}
 	return nil
 }

@@ -20,7 +20,7 @@ import (
 func Exec(ctx context.Context, lab, node string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	st, err := LoadState(lab)
 	if err != nil {
-		return 0, Usagef("%v", err)
+		return 0, usageIfMissing(err)
 	}
 	if st.Mode == ModeEmulated && (slices.Contains(st.Hosts, node) || node == routerNode || node == wanNode) {
 		env := os.Environ()

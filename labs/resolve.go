@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"syscall"
 
 	"github.com/ovslab/ovslab/labs/catalog"
 	"github.com/ovslab/ovslab/topology"
@@ -38,22 +40,21 @@ func Usagef(format string, args ...any) error {
 func Resolve(arg string) (*Source, error) {
 	data, err := os.ReadFile(arg)
 	if err == nil {
-		t, err := topology.Parse(arg, data)
-		if err != nil {
-			return nil, err
+		// Absolute, so status and check re-read it (and its build:
+		// paths) the same from any directory.
+		name, aerr := filepath.Abs(arg)
+		if aerr != nil {
+			name = arg
 		}
-		return &Source{Name: arg, Data: data, Topo: t}, nil
+		return sourceFromData(name, data)
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
+	// A directory named like a built-in lab (e.g. the catalog's own) is
+	// not a file: fall back to the catalog.
+	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.EISDIR) {
 		return nil, Usagef("%v", err)
 	}
 	if data, ok := catalog.Get(arg); ok {
-		name := "builtin:" + arg
-		t, err := topology.Parse(name, data)
-		if err != nil {
-			return nil, err
-		}
-		return &Source{Name: name, Data: data, Topo: t}, nil
+		return sourceFromData(topology.BuiltinPrefix+arg, data)
 	}
 	return nil, Usagef("%s: no such file, and no built-in lab of that name (ovslab labs lists them)", arg)
 }

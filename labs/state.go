@@ -51,6 +51,8 @@ type HostRestore struct {
 
 var labNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,22}[a-z0-9])?$`)
 
+var errBadName = errors.New("must be 1..24 of [a-z0-9-], starting and ending with a letter or digit")
+
 // ErrNoLab is returned when a lab has no state on this machine.
 var ErrNoLab = errors.New("no such lab on this machine")
 
@@ -59,7 +61,7 @@ var ErrNoLab = errors.New("no such lab on this machine")
 // and must never reach outside RunRoot.
 func Dir(lab string) (string, error) {
 	if !labNameRE.MatchString(lab) {
-		return "", fmt.Errorf("lab name %q: must be 1..24 of [a-z0-9-], starting and ending with a letter or digit", lab)
+		return "", fmt.Errorf("lab name %q: %w", lab, errBadName)
 	}
 	return filepath.Join(RunRoot, lab), nil
 }
@@ -148,4 +150,13 @@ func Labs() ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// usageIfMissing makes "no such lab" and a bad lab name usage errors (exit
+// 2); anything else (an unreadable state file) stays what it is.
+func usageIfMissing(err error) error {
+	if errors.Is(err, ErrNoLab) || errors.Is(err, errBadName) {
+		return Usagef("%v", err)
+	}
+	return err
 }

@@ -83,7 +83,7 @@ func (h HostStatus) OK() bool {
 func GetStatus(ctx context.Context, lab string, o Options) (*Status, error) {
 	st, err := LoadState(lab)
 	if err != nil {
-		return nil, Usagef("%v", err)
+		return nil, usageIfMissing(err)
 	}
 	src, err := FromState(st)
 	if err != nil {
