@@ -1,6 +1,7 @@
 package containers
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -234,6 +235,21 @@ func TestRootDockerPlumbLeavesForeignInterface(t *testing.T) {
 		t.Fatalf("Unplumb of a bridge = %v, want a refusal", err)
 	}
 	f.host(t, "ip", "link", "show", l.HostVeth) // still there
+}
+
+// TestRootDockerPlumbLeavesForeignVeth: a veth with the planned name whose
+// peer is not in the container is someone else's; Plumb refuses it and
+// leaves both ends alone.
+func TestRootDockerPlumbLeavesForeignVeth(t *testing.T) {
+	f := newPlumbFixture(t)
+	l := f.link
+	f.host(t, "ip", "link", "add", l.HostVeth, "type", "veth", "peer", "name", "userpeer0")
+	err := Plumb(l)
+	if !errors.Is(err, ErrNotOwned) || !strings.Contains(err.Error(), l.HostVeth) {
+		t.Fatalf("Plumb over a user's veth = %v, want ErrNotOwned naming %s", err, l.HostVeth)
+	}
+	f.host(t, "ip", "link", "show", l.HostVeth) // still there
+	f.host(t, "ip", "link", "show", "userpeer0")
 }
 
 // TestRootDockerPlumbCurrentNetns covers HostNetns "" (real hosts): run

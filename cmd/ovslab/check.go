@@ -14,18 +14,23 @@ func newCheck() *cobra.Command {
 	var o labs.Options
 	var output string
 	c := &cobra.Command{
-		Use:   "check LAB [-o json]",
+		Use:   "check [LAB] [-o json]",
 		Short: "Test connectivity, path MTU and tunnel health; exit 1 on any failure",
 		Long: `check pings every container from every other on each network and its
 gateway, sends a full-size (1500-byte) packet with Don't Fragment across
 each pair of hosts, reaches the emulated WAN through NAT, and checks that
-every VXLAN port is open and protected. Exit 0 when all pass, 1 otherwise.`,
-		Args: exactArgs(1),
+every VXLAN port is open and protected. Exit 0 when all pass, 1 otherwise.
+Without LAB it checks the only lab up on this machine.`,
+		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			rep, err := labs.RunCheck(c.Context(), args[0], o)
+			lab, err := labArg(args)
+			if err != nil {
+				return err
+			}
+			rep, err := labs.RunCheck(c.Context(), lab, o)
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ovslab/ovslab/labs/catalog"
 )
 
 // bin is the ovslab binary built once by TestMain; tests run it as users do.
@@ -200,8 +202,8 @@ func TestUsageErrors(t *testing.T) {
 		{"validate without file", []string{"validate"}, "accepts 1 arg(s), received 0"},
 		{"validate with two files", []string{"validate", "a", "b"}, "accepts 1 arg(s), received 2"},
 		{"plan without file", []string{"plan"}, "accepts 1 arg(s), received 0"},
-		{"up without file", []string{"up"}, "accepts 1 arg(s), received 0"},
-		{"down with two labs", []string{"down", "a", "b"}, "accepts 1 arg(s), received 2"},
+		{"up without file and no ./topology.yaml", []string{"up"}, "topology.yaml: no such file"},
+		{"down with two labs", []string{"down", "a", "b"}, "accepts at most 1 arg(s), received 2"},
 		{"status with two labs", []string{"status", "a", "b"}, "accepts at most 1 arg(s), received 2"},
 		{"labs with two labs", []string{"labs", "a", "b"}, "accepts at most 1 arg(s), received 2"},
 		{"exec without command", []string{"exec", "lab", "node"}, "LAB NODE -- CMD"},
@@ -209,6 +211,8 @@ func TestUsageErrors(t *testing.T) {
 		{"plan -o yaml", []string{"plan", "l3-vxlan", "-o", "yaml"}, "-o yaml: want text or json"},
 		{"status -o yaml", []string{"status", "-o", "yaml"}, "-o yaml: want text or json"},
 		{"labs unknown lab", []string{"labs", "no-such-lab"}, `no built-in lab "no-such-lab"`},
+		{"labs --yaml of an unknown lab", []string{"labs", "no-such-lab", "--yaml"}, `no built-in lab "no-such-lab"`},
+		{"labs --yaml without a lab", []string{"labs", "--yaml"}, "--yaml needs a LAB"},
 		{"status of a lab not here", []string{"status", "nosuchlab-cli"}, "nosuchlab-cli"},
 		{"down with a path as lab", []string{"down", "../etc"}, `lab name "../etc"`},
 		{"status with a path as lab", []string{"status", "../etc"}, `lab name "../etc"`},
@@ -299,6 +303,42 @@ func TestInformational(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLabsYAML follows a student who saves a built-in lab to a file, edits
+// it as the l3-vxlan README's MTU experiment does, and checks it.
+func TestLabsYAML(t *testing.T) {
+	for _, lab := range catalog.Names() {
+		t.Run(lab, func(t *testing.T) {
+			r := ovslab(t, "labs", lab, "--yaml")
+			if r.code != 0 || r.stderr != "" {
+				t.Fatalf("%s", r)
+			}
+			want, _ := catalog.Get(lab)
+			if r.stdout != string(want) {
+				t.Fatalf("stdout is not the lab's topology file:\n%s", r.stdout)
+			}
+			file := writeFile(t, "topology.yaml", r.stdout)
+			if v := ovslab(t, "validate", file); v.code != 0 || v.stderr != "" {
+				t.Errorf("the saved file does not validate cleanly: %s", v)
+			}
+			builtin, saved := ovslab(t, "plan", lab, "-o", "json"), ovslab(t, "plan", file, "-o", "json")
+			if builtin.code != 0 || saved.stdout != builtin.stdout {
+				t.Errorf("plan of the saved file differs from the built-in lab's:\n%s\n%s", saved, builtin)
+			}
+		})
+	}
+	t.Run("mtu experiment", func(t *testing.T) {
+		data, _ := catalog.Get("l3-vxlan")
+		text := strings.Replace(string(data), "mtu: 1554", "mtu: 1500", 1)
+		if text == string(data) {
+			t.Fatal("l3-vxlan has no 'mtu: 1554' line to edit, as its README says")
+		}
+		r := ovslab(t, "validate", writeFile(t, "topology.yaml", text))
+		if r.code != 0 || !strings.Contains(r.stderr, "underlay.mtu 1500 is below 1550") || !strings.Contains(r.stderr, "set underlay.mtu: 1554") {
+			t.Errorf("want a valid file with the MTU warning: %s", r)
+		}
+	})
 }
 
 func TestHelp(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ovslab/ovslab/labs"
@@ -12,7 +13,7 @@ import (
 func newUp() *cobra.Command {
 	var o labs.Options
 	c := &cobra.Command{
-		Use:   "up FILE|LAB [--host H] [--emulate]",
+		Use:   "up [FILE|LAB] [--host H] [--emulate]",
 		Short: "Converge this machine to the lab; safe to repeat",
 		Long: `up builds the lab, or repairs it, so that this machine matches the file.
 
@@ -21,10 +22,14 @@ per host with its own ovsdb-server and ovs-vswitchd, a router namespace and
 an emulated WAN. Without it, this machine applies only its own host's part
 (found by --host or by its underlay address), using the OVSDB at --ovsdb,
 $OVS_RUNDIR/db.sock or /var/run/openvswitch/db.sock, and Docker through
-DOCKER_HOST.`,
-		Args: exactArgs(1),
+DOCKER_HOST. Without FILE it reads ./topology.yaml.`,
+		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			src, err := labs.Resolve(args[0])
+			file := defaultFile
+			if len(args) == 1 {
+				file = args[0]
+			}
+			src, err := labs.Resolve(file)
 			if err != nil {
 				return err
 			}
@@ -51,11 +56,18 @@ DOCKER_HOST.`,
 func newDown() *cobra.Command {
 	var o labs.Options
 	c := &cobra.Command{
-		Use:   "down FILE|LAB",
+		Use:   "down [FILE|LAB]",
 		Short: "Remove everything the lab created, and nothing else",
-		Args:  exactArgs(1),
+		Long: `down removes everything the lab created on this machine, and nothing else,
+and restores what up changed. Without an argument it takes the only lab up
+on this machine.`,
+		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			lab, err := labName(args[0])
+			lab, err := labArg(args)
+			if err != nil {
+				return err
+			}
+			lab, err = labName(lab)
 			if err != nil {
 				return err
 			}
@@ -86,4 +98,27 @@ func labName(arg string) (string, error) {
 		return "", labs.Usagef("%v", err)
 	}
 	return arg, nil
+}
+
+// defaultFile is what up reads when given no file.
+const defaultFile = "topology.yaml"
+
+// labArg returns the lab named on the command line, or the only lab up on
+// this machine.
+func labArg(args []string) (string, error) {
+	if len(args) == 1 {
+		return args[0], nil
+	}
+	names, err := labs.Labs()
+	if err != nil {
+		return "", err
+	}
+	switch len(names) {
+	case 1:
+		return names[0], nil
+	case 0:
+		return "", labs.Usagef("no lab is up on this machine; name one")
+	default:
+		return "", labs.Usagef("several labs are up here (%s); name one", strings.Join(names, ", "))
+	}
 }
