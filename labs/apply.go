@@ -15,7 +15,7 @@ import (
 
 // Docker labels ovslab puts on every container it makes.
 const (
-	LabelLab  = "ovslab.lab"
+	LabelLab  = containers.LabLabel
 	LabelHost = "ovslab.host"
 	LabelNode = "ovslab.node"
 )
@@ -23,7 +23,7 @@ const (
 // phyBridge holds the underlay NIC and address with the netdev datapath:
 // OVS userspace tunnelling sends VXLAN only out of ports of its own
 // bridges, so the VTEP address must live on an OVS bridge, not on the NIC.
-const phyBridge = "br-phy"
+const phyBridge = topology.PhysBridge
 
 // target is where one host's part of a lab is applied: the netns it lives
 // in ("" = this process's own, i.e. a real host) and the daemons it uses.

@@ -7,7 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
+
+	"github.com/ovslab/ovslab/topology"
 )
 
 // RunRoot is where every lab keeps its state; each lab has RunRoot/<lab>/.
@@ -49,8 +50,6 @@ type HostRestore struct {
 	Underlay  *MovedUnderlay `json:"underlay,omitempty"`   // address moved onto br-phy
 }
 
-var labNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,22}[a-z0-9])?$`)
-
 var errBadName = errors.New("must be 1..24 of [a-z0-9-], starting and ending with a letter or digit")
 
 // ErrNoLab is returned when a lab has no state on this machine.
@@ -60,7 +59,7 @@ var ErrNoLab = errors.New("no such lab on this machine")
 // not only in the topology, because it also arrives from the command line
 // and must never reach outside RunRoot.
 func Dir(lab string) (string, error) {
-	if !labNameRE.MatchString(lab) {
+	if !topology.ValidLabName(lab) {
 		return "", fmt.Errorf("lab name %q: %w", lab, errBadName)
 	}
 	return filepath.Join(RunRoot, lab), nil

@@ -50,13 +50,36 @@ func (p *parser) checkLabName(n *yaml.Node, name string) {
 	}
 }
 
+// Node names that are not hosts: emulation makes the netns <lab>-router and
+// <lab>-wan, and `ovslab exec LAB NODE` takes them as NODE.
+const (
+	routerNode = "router"
+	wanNode    = "wan"
+)
+
 func (p *parser) checkHostName(key *yaml.Node, path, name string) {
 	if !p.checkName(key, path, "host", name, maxHostName) {
 		return
 	}
 	switch name {
-	case "router", "wan":
-		p.errAt(key, path, "%q is reserved for the emulated %s; pick another host name", name, name)
+	case routerNode:
+		p.errAt(key, path, "host name %q is reserved: emulation names the router's netns <lab>-router and `ovslab exec LAB router` means it; pick another host name", name)
+	case wanNode:
+		p.errAt(key, path, "host name %q is reserved: emulation names the emulated internet's netns <lab>-wan and the router's link to it wan; pick another host name", name)
+	case "lo":
+		p.errAt(key, path, "host name %q is reserved: the router's end of each host's underlay link is named after the host, and the router's netns already has the loopback lo; pick another host name", name)
+	}
+}
+
+// checkContainerName refuses the names of the emulated router and WAN, so
+// that NODE in `ovslab exec LAB NODE` is never ambiguous. A container named
+// like a host is caught in validateContainers, once all hosts are known.
+func (p *parser) checkContainerName(key *yaml.Node, path, name string) {
+	if !p.checkName(key, path, "container", name, maxContainerName) {
+		return
+	}
+	if name == routerNode || name == wanNode {
+		p.errAt(key, path, "container name %q is reserved for the emulated %s: `ovslab exec LAB %s` must name one node; pick another container name", name, name, name)
 	}
 }
 
@@ -163,3 +186,10 @@ func hash8(s string) string {
 
 // DefaultBridge is the bridge of a network that names none.
 func DefaultBridge(network string) string { return "br-" + network }
+
+// ValidLabName reports whether name is a valid lab name. The lab name
+// arrives from the command line too (down, status, exec), where it becomes
+// a path under /run/ovslab: one rule for both.
+func ValidLabName(name string) bool {
+	return len(name) <= maxLabName && labNamePattern.MatchString(name)
+}
