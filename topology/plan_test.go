@@ -398,7 +398,7 @@ func TestText(t *testing.T) {
 	for _, want := range []string{
 		"lab l3-vxlan, host host1",
 		"underlay 172.16.10.100/24 via 172.16.10.1",
-		"MTU 1554",
+		"on the NIC holding the address (MTU 1554), datapath system",
 		"bridge br1",
 		"vx5000-host2  -> host2 172.16.20.100, key 5000",
 		"10.0.1.1/24",
@@ -407,7 +407,7 @@ func TestText(t *testing.T) {
 		"02:42:0a:00:01:0a",
 		"default via 10.0.1.1",
 		"NAT",
-		"MASQUERADE",
+		"net1  10.0.1.0/24  MASQUERADE out of the lab (not to 10.0.1.0/24, 10.0.2.0/24); FORWARD accepts what enters by port net1, and its replies",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q:\n%s", want, text)

@@ -159,7 +159,7 @@ func (p *parser) containers(n *yaml.Node) []Container {
 	var out []Container
 	for _, e := range p.entries(n, "containers", "container") {
 		path := "containers." + e.name
-		p.checkName(e.key, path, "container", e.name, maxContainerName)
+		p.checkContainerName(e.key, path, e.name)
 		c := Container{Name: e.name}
 		if o, ok := p.object(e.val, e.key, path, containerKeys...); ok {
 			p.container(o, &c)

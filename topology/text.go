@@ -15,7 +15,7 @@ func (p *HostPlan) Text() string {
 	if nic == "" {
 		nic = "the NIC holding the address"
 	}
-	fmt.Fprintf(&b, "underlay %s via %s on %s, datapath %s, MTU %d\n", p.Underlay, p.Gateway, nic, p.Datapath, p.MTU)
+	fmt.Fprintf(&b, "underlay %s via %s on %s (MTU %d), datapath %s\n", p.Underlay, p.Gateway, nic, p.MTU, p.Datapath)
 	if p.Datapath == DatapathNetdev {
 		// Userspace tunnelling sends VXLAN only out of OVS's own ports.
 		fmt.Fprintf(&b, "bridge %s holds %s and the VTEP address %s (OVS userspace tunnelling)\n", PhysBridge, nic, p.Underlay.Addr())
@@ -74,7 +74,7 @@ func (p *HostPlan) Text() string {
 			for i, e := range n.Exclude {
 				ex[i] = e.String()
 			}
-			fmt.Fprintf(w, "  %s\t%s\tMASQUERADE leaving the lab, not to %s; forward from port %s\n", n.Network, n.Subnet, strings.Join(ex, " "), n.GatewayPort)
+			fmt.Fprintf(w, "  %s\t%s\tMASQUERADE out of the lab (not to %s); FORWARD accepts what enters by port %s, and its replies\n", n.Network, n.Subnet, strings.Join(ex, ", "), n.GatewayPort)
 		}
 		w.Flush()
 	}

@@ -148,6 +148,10 @@ func (p *parser) validateContainers(t *Topology) {
 	macs := map[string]string{}      // MAC → interface field
 	for _, c := range t.Containers {
 		path := "containers." + c.Name
+		if _, clash := t.HostByName(c.Name); clash && !p.bad[path] {
+			p.errField(path, "container name %q is also the name of hosts.%s%s: `ovslab exec LAB %s` must name one node; rename one of them",
+				c.Name, c.Name, p.lineOf("hosts."+c.Name), c.Name)
+		}
 		if c.Host != "" && !p.bad[path+".host"] {
 			if _, ok := t.HostByName(c.Host); !ok {
 				p.errField(path+".host", "unknown host %q; hosts are: %s", c.Host, hostList(t))

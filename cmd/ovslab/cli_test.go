@@ -330,10 +330,10 @@ func TestLabsYAML(t *testing.T) {
 	}
 	t.Run("mtu experiment", func(t *testing.T) {
 		data, _ := catalog.Get("l3-vxlan")
-		text := strings.Replace(string(data), "mtu: 1554", "mtu: 1500", 1)
-		if text == string(data) {
-			t.Fatal("l3-vxlan has no 'mtu: 1554' line to edit, as its README says")
+		if n := strings.Count(string(data), "mtu: 1554"); n != 1 {
+			t.Fatalf("l3-vxlan has %d 'mtu: 1554' lines; its README's sed edit wants exactly 1", n)
 		}
+		text := strings.ReplaceAll(string(data), "mtu: 1554", "mtu: 1500")
 		r := ovslab(t, "validate", writeFile(t, "topology.yaml", text))
 		if r.code != 0 || !strings.Contains(r.stderr, "underlay.mtu 1500 is below 1550") || !strings.Contains(r.stderr, "set underlay.mtu: 1554") {
 			t.Errorf("want a valid file with the MTU warning: %s", r)

@@ -59,8 +59,10 @@ func newDown() *cobra.Command {
 		Use:   "down [FILE|LAB]",
 		Short: "Remove everything the lab created, and nothing else",
 		Long: `down removes everything the lab created on this machine, and nothing else,
-and restores what up changed. Without an argument it takes the only lab up
-on this machine.`,
+and restores what up changed (MTU, ip_forward, the underlay address moved
+onto br-phy). A port you added by hand to one of the lab's bridges goes with
+the bridge, as with ovs-vsctl del-br. Without an argument it takes the only
+lab up on this machine.`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			lab, err := labArg(args)

@@ -86,25 +86,45 @@ func newPlan() *cobra.Command {
 }
 
 func newLabs() *cobra.Command {
-	return &cobra.Command{
-		Use:   "labs [LAB]",
-		Short: "List the built-in labs, or print one lab's README",
-		Args:  maxArgs(1),
+	var yaml bool
+	c := &cobra.Command{
+		Use:   "labs [LAB] [--yaml]",
+		Short: "List the built-in labs, or print one lab's README or topology file",
+		Long: `labs lists the built-in labs. With LAB it prints that lab's walkthrough;
+with LAB --yaml it prints the lab's topology file instead, to save, edit and
+bring up as your own:
+
+  ovslab labs l3-vxlan --yaml > topology.yaml
+  ovslab up --emulate topology.yaml`,
+		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				r, ok := catalog.README(args[0])
+			if len(args) == 0 {
+				if yaml {
+					return labs.Usagef("--yaml needs a LAB: ovslab labs LAB --yaml")
+				}
+				for _, n := range catalog.Names() {
+					fmt.Printf("%-16s %s\n", n, catalog.Describe(n))
+				}
+				return nil
+			}
+			if yaml {
+				data, ok := catalog.Get(args[0])
 				if !ok {
 					return labs.Usagef("no built-in lab %q (ovslab labs lists them)", args[0])
 				}
-				fmt.Print(r)
-				return nil
+				_, err := os.Stdout.Write(data)
+				return err
 			}
-			for _, n := range catalog.Names() {
-				fmt.Printf("%-16s %s\n", n, catalog.Describe(n))
+			r, ok := catalog.README(args[0])
+			if !ok {
+				return labs.Usagef("no built-in lab %q (ovslab labs lists them)", args[0])
 			}
+			fmt.Print(r)
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&yaml, "yaml", false, "print the lab's topology file instead of its README")
+	return c
 }
 
 // warn prints the topology's warnings to stderr: valid, but probably not

@@ -49,6 +49,30 @@ func TestEveryLabParses(t *testing.T) {
 	}
 }
 
+// TestREADMEsWorkAsWritten keeps the guides runnable from the binary alone,
+// as root on a machine that may have no sudo: the file comes from
+// `ovslab labs NAME --yaml`, never from a directory the student lacks.
+func TestREADMEsWorkAsWritten(t *testing.T) {
+	for _, name := range catalog.Names() {
+		t.Run(name, func(t *testing.T) {
+			readme, _ := catalog.README(name)
+			for _, line := range strings.Split(readme, "\n") {
+				if strings.HasPrefix(strings.TrimSpace(line), "sudo ") || strings.Contains(line, "`sudo ") {
+					t.Errorf("command line with sudo: %q", line)
+				}
+			}
+			for _, bad := range []string{"next to this file", "labs/catalog/"} {
+				if strings.Contains(readme, bad) {
+					t.Errorf("README says %q; point at `ovslab labs %s --yaml` instead", bad, name)
+				}
+			}
+			if strings.Contains(readme, "topology.yaml") && !strings.Contains(readme, "ovslab labs "+name+" --yaml > topology.yaml") {
+				t.Errorf("README uses topology.yaml without showing how to get it (ovslab labs %s --yaml > topology.yaml)", name)
+			}
+		})
+	}
+}
+
 func TestUnknownLab(t *testing.T) {
 	for _, name := range []string{"", "nope", "..", "l3-vxlan/../l3-vxlan", "/l3-vxlan"} {
 		if _, ok := catalog.Get(name); ok {
