@@ -160,8 +160,21 @@ func TestRootConvergeNoOpUp(t *testing.T) {
 
 	names := []string{p + "doc1", p + "doc2", p + "doc3", p + "doc4"}
 	ids := containerIDs(t, names...)
+	for n, id := range ids {
+		if id == "" {
+			t.Fatalf("container %s missing after the first up: nothing to compare", n)
+		}
+	}
 	rows := map[string]map[string]string{"host1": ovsRows(t, lab, "host1"), "host2": ovsRows(t, lab, "host2")}
+	for h, r := range rows {
+		if r["bridge br1"] == "" {
+			t.Fatalf("%s has no bridge br1 after the first up: nothing to compare (%v)", h, r)
+		}
+	}
 	rules := iptablesSave(t, lab, "host1")
+	if n := countLines(rules, "-s 10.0.1.0/24", "MASQUERADE", "ovslab:"+lab); n != 1 {
+		t.Fatalf("%d MASQUERADE rules for net1 after the first up, want 1:\n%s", n, strings.Join(rules, "\n"))
+	}
 
 	t.Logf("no-op up took %s", upTimed(t, text))
 
@@ -204,6 +217,11 @@ func takeSnap(t *testing.T, lab string, names []string) labSnap {
 		for k, v := range ovsRows(t, lab, h) {
 			s.rows[h+" "+k] = v
 		}
+		// br1 stays through every step: without it the snapshot is empty
+		// and every comparison with it passes.
+		if s.rows[h+" bridge br1"] == "" {
+			t.Fatalf("snapshot of %s has no bridge br1: %v", h, s.rows)
+		}
 	}
 	return s
 }
@@ -222,6 +240,15 @@ func (before labSnap) keeps(t *testing.T, after labSnap, touched ...string) {
 	}
 	sameExcept(t, "container", before.ids, after.ids, skip)
 	sameExcept(t, "OVSDB row", before.rows, after.rows, skip)
+	kept := 0
+	for k, id := range before.ids {
+		if id != "" && !skip(k) {
+			kept++
+		}
+	}
+	if kept == 0 {
+		t.Errorf("no container of %v is both present and untouched: nothing was compared", before.ids)
+	}
 }
 
 // ctrAddrs lists the IPv4 addresses on a container's eth0.
@@ -316,9 +343,9 @@ func TestRootConvergeDrift(t *testing.T) {
 		router := NetnsName(lab, "router")
 		testenv.Run(t, "ip", "-n", ns1, "link", "set", "eth0", "mtu", "1500")
 		testenv.Run(t, "ip", "-n", router, "link", "set", "host1", "mtu", "1500")
-		if out, err := inNetnsOf(containerPid(t, d1), "ping", "-c", "1", "-W", "1", "-M", "do", "-s", "1472", "10.0.1.20"); err == nil {
-			t.Errorf("DF ping of 1472 bytes passed with the underlay at 1500; the drift did not take:\n%s", out)
-		}
+		// Small packets pass and full-size DF ones vanish: the drift took.
+		mustReach(t, containerPid(t, d1), d1, "10.0.1.20")
+		mustNotReach(t, containerPid(t, d1), d1, "10.0.1.20", "-M", "do", "-s", "1472")
 		up(t)
 		before.keeps(t, takeSnap(t, lab, names))
 		for ns, link := range map[string]string{ns1: "eth0", router: "host1"} {
@@ -347,8 +374,16 @@ func TestRootConvergeDrift(t *testing.T) {
 			t.Errorf("%s still exists after up", d2)
 		}
 		veth := plan1.Containers[1].Interfaces[0].HostVeth
-		if out, err := vsctl(lab, "host1", "port-to-br", veth); err == nil {
-			t.Errorf("OVS port %s of %s still on %s", veth, d2, out)
+		if plan1.Containers[1].Name != d2 {
+			t.Fatalf("plan's second container on host1 is %s, want %s", plan1.Containers[1].Name, d2)
+		}
+		for _, k := range []string{"host1 port " + veth, "host1 interface " + veth} {
+			if after.rows[k] != "" {
+				t.Errorf("OVSDB %s of %s still there after up", k, d2)
+			}
+			if before.rows[k] == "" {
+				t.Errorf("OVSDB %s of %s was not there before: the check tests nothing", k, d2)
+			}
 		}
 		before.keeps(t, after, d2, veth)
 	})
@@ -359,8 +394,11 @@ func TestRootConvergeDrift(t *testing.T) {
 		up(t)
 		after := takeSnap(t, lab, names)
 		for _, h := range []string{"host1", "host2"} {
-			if out, err := vsctl(lab, h, "br-exists", "br2"); err == nil {
-				t.Errorf("%s still has br2 (%s)", h, out)
+			if before.rows[h+" bridge br2"] == "" {
+				t.Errorf("%s had no br2 before: the check tests nothing", h)
+			}
+			if after.rows[h+" bridge br2"] != "" {
+				t.Errorf("%s still has br2", h)
 			}
 		}
 		if after.ids[d4] != "" {

@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/internal/testenv"
 )
 
@@ -22,50 +24,159 @@ type progressLog struct {
 	lines []string // "run: line"
 }
 
-func (l *progressLog) tagged(run string, first chan<- struct{}) func(string, ...any) {
-	var once sync.Once
+// tagged returns a Progress func that records run's lines.
+func (l *progressLog) tagged(run string) func(string, ...any) {
 	return func(format string, args ...any) {
 		l.mu.Lock()
+		defer l.mu.Unlock()
 		l.lines = append(l.lines, run+": "+fmt.Sprintf(format, args...))
-		l.mu.Unlock()
-		if first != nil {
-			once.Do(func() { close(first) })
-		}
 	}
 }
 
+func (l *progressLog) snapshot() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.lines...)
+}
+
+const waitingLine = "waiting for another ovslab up/down of "
+
+// TestRootLockUpWaitsForHolder: while another holds the lab's lock, up
+// says it waits and touches nothing; once the lock is released it builds
+// the lab.
+func TestRootLockUpWaitsForHolder(t *testing.T) {
+	requireLabTools(t)
+	const lab, p = "lk-held", "lkh"
+	cleanupLab(t, lab)
+	src := mustSource(t, labYAML(t, lab, p))
+	// A bound on a hung up, not a timing assertion.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	held, err := Acquire(ctx, lab, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log progressLog
+	done := make(chan struct{})
+	var upErr error
+	go func() {
+		defer close(done)
+		upErr = Up(ctx, src, Options{Emulate: true, Progress: log.tagged("up")})
+	}()
+	// Runs before cleanupLab's down, which would otherwise wait on the lock.
+	t.Cleanup(func() {
+		cancel()
+		held.Release()
+		<-done
+	})
+	returned := func() bool {
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	}
+
+	testenv.Eventually(t, time.Minute, func() error {
+		if returned() {
+			t.Fatalf("up returned while the lock was held: %v\nprogress: %q", upErr, log.snapshot())
+		}
+		if !slices.Contains(log.snapshot(), "up: "+waitingLine+lab) {
+			return fmt.Errorf("up has not said it waits; progress: %q", log.snapshot())
+		}
+		return nil
+	})
+	if returned() {
+		t.Fatalf("up returned while the lock was held: %v", upErr)
+	}
+	if lines := log.snapshot(); lines[len(lines)-1] != "up: "+waitingLine+lab {
+		t.Errorf("up went on while the lock was held: %q", lines)
+	}
+	if ns := labNetns(t, lab); len(ns) > 0 {
+		t.Errorf("up made netns %v while the lock was held", ns)
+	}
+	if out := strings.TrimSpace(testenv.Run(t, "docker", "ps", "-aq", "--filter", "label="+LabelLab+"="+lab)); out != "" {
+		t.Errorf("up made containers while the lock was held: %s", out)
+	}
+	if _, err := LoadState(lab); !errors.Is(err, ErrNoLab) {
+		t.Errorf("up wrote state while the lock was held: %v", err)
+	}
+
+	held.Release()
+	<-done
+	if upErr != nil {
+		t.Fatalf("up once the lock was released: %v", upErr)
+	}
+	t.Logf("progress:\n%s", strings.Join(log.snapshot(), "\n"))
+	requireHealthy(t, lab)
+	mustReach(t, containerPid(t, p+"doc1"), "doc1", "10.0.1.20")
+}
+
+// TestRootLockSerialisesUps: a second up of the same lab waits for the
+// first, then finds the lab built and adds nothing twice. The first up is
+// held at its first step (it has the lock by then) until the second says
+// it waits, so the two always meet.
 func TestRootLockSerialisesUps(t *testing.T) {
 	requireLabTools(t)
 	const lab, p = "lk-twoups", "lkt"
 	cleanupLab(t, lab)
 	text := labYAML(t, lab, p)
+	srcA, srcB := mustSource(t, text), mustSource(t, text)
+	// A bound on a hung up, not a timing assertion.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 
 	var log progressLog
-	started := make(chan struct{})
-	errs := make(chan error, 2)
-	go func() {
-		errs <- Up(context.Background(), mustSource(t, text), Options{Emulate: true, Progress: log.tagged("A", started)})
-	}()
-	// A reports progress only once it holds the lock, so B surely meets it.
-	select {
-	case <-started:
-	case err := <-errs:
-		t.Fatalf("first up ended before reporting progress: %v", err)
+	recA, recB := log.tagged("A"), log.tagged("B")
+	aHolds, bWaits, bDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var onceA, onceB sync.Once
+	progressA := func(format string, args ...any) {
+		recA(format, args...)
+		if strings.HasPrefix(fmt.Sprintf(format, args...), waitingLine) {
+			return // not holding the lock yet
+		}
+		onceA.Do(func() {
+			close(aHolds)
+			select {
+			case <-bWaits:
+			case <-bDone: // B never waited: the assertions below say so
+			case <-ctx.Done():
+			}
+		})
 	}
-	go func() {
-		errs <- Up(context.Background(), mustSource(t, text), Options{Emulate: true, Progress: log.tagged("B", nil)})
-	}()
-	for range 2 {
-		if err := <-errs; err != nil {
-			t.Errorf("concurrent up: %v", err)
+	progressB := func(format string, args ...any) {
+		recB(format, args...)
+		if strings.HasPrefix(fmt.Sprintf(format, args...), waitingLine) {
+			onceB.Do(func() { close(bWaits) })
 		}
 	}
-	t.Logf("progress:\n%s", strings.Join(log.lines, "\n"))
+
+	errA, errB := make(chan error, 1), make(chan error, 1)
+	go func() { errA <- Up(ctx, srcA, Options{Emulate: true, Progress: progressA}) }()
+	select {
+	case <-aHolds:
+	case err := <-errA:
+		t.Fatalf("first up ended before its first step: %v", err)
+	}
+	go func() {
+		defer close(bDone)
+		errB <- Up(ctx, srcB, Options{Emulate: true, Progress: progressB})
+	}()
+	if err := <-errA; err != nil {
+		t.Errorf("first up: %v", err)
+	}
+	if err := <-errB; err != nil {
+		t.Errorf("second up: %v", err)
+	}
+	lines := log.snapshot()
+	t.Logf("progress:\n%s", strings.Join(lines, "\n"))
 
 	lastA, firstB, waited := -1, -1, false
-	for i, l := range log.lines {
+	for i, l := range lines {
 		switch {
-		case strings.HasPrefix(l, "B: waiting for another ovslab up/down"):
+		case strings.HasPrefix(l, "B: "+waitingLine):
 			waited = true
 		case strings.HasPrefix(l, "A: "):
 			lastA = i
@@ -80,7 +191,7 @@ func TestRootLockSerialisesUps(t *testing.T) {
 		t.Errorf("the ups interleaved: B's first step at line %d, A's last at %d", firstB, lastA)
 	}
 	requireHealthy(t, lab)
-	out := testenv.Run(t, "docker", "ps", "-a", "--filter", "label=ovslab.lab="+lab, "--format", "{{.Names}}")
+	out := testenv.Run(t, "docker", "ps", "-a", "--filter", "label="+LabelLab+"="+lab, "--format", "{{.Names}}")
 	if got := strings.Fields(out); len(got) != 4 {
 		t.Errorf("containers after two ups: %v, want 4", got)
 	}
@@ -181,6 +292,10 @@ func TestRootLockBadLabName(t *testing.T) {
 		t.Errorf("parsing a lab named ../etc: %v, want an error about name", err)
 	}
 	before := statOrNil(filepath.Join(RunRoot, "..", "etc"))
+	etcBefore := map[string]os.FileInfo{}
+	for _, n := range []string{"host1", "host2", routerNode, wanNode} {
+		etcBefore[n] = statOrNil(filepath.Join(nsutil.NetnsDir, "..", "etc-"+n))
+	}
 	src := mustSource(t, labYAML(t, "lk-bad", "lkb"))
 	src.Topo.Name = "../etc"
 	if err := Up(ctx, src, Options{Emulate: true}); err == nil {
@@ -191,8 +306,11 @@ func TestRootLockBadLabName(t *testing.T) {
 	if after := statOrNil(filepath.Join(RunRoot, "..", "etc")); (before == nil) != (after == nil) {
 		t.Errorf("up of a lab named ../etc changed %s", filepath.Join(RunRoot, "..", "etc"))
 	}
-	if ns := labNetns(t, "../etc"); len(ns) > 0 {
-		t.Errorf("netns %v made for a lab named ../etc", ns)
+	// Where `ip netns add ../etc-<node>` would put them.
+	for _, n := range []string{"host1", "host2", routerNode, wanNode} {
+		if p := filepath.Join(nsutil.NetnsDir, "..", "etc-"+n); (statOrNil(p) == nil) != (etcBefore[n] == nil) {
+			t.Errorf("up of a lab named ../etc changed %s", p)
+		}
 	}
 	if out := strings.TrimSpace(testenv.Run(t, "docker", "ps", "-aq", "--filter", "name=lkbdoc")); out != "" {
 		t.Errorf("containers made for a lab named ../etc: %s", out)

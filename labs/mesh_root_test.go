@@ -95,7 +95,11 @@ func TestRootEmulatedMesh3(t *testing.T) {
 	const bursts = 3
 	pid := containerPid(t, "m3c1")
 	// Requests for an address nobody has: every one is a broadcast.
-	out, _ := inNetnsOf(pid, "arping", "-b", "-c", strconv.Itoa(bursts), "-w", strconv.Itoa(bursts+1), "-I", "eth0", "10.0.1.99")
+	out, err := inNetnsOf(pid, "arping", "-b", "-c", strconv.Itoa(bursts), "-w", strconv.Itoa(bursts+1), "-I", "eth0", "10.0.1.99")
+	sent := fmt.Sprintf("Sent %d probes (%d broadcast(s))", bursts, bursts)
+	if code := exitStatus(err); code != 1 || !strings.Contains(string(out), sent) || !strings.Contains(string(out), "Received 0 response(s)") {
+		t.Fatalf("arping of an unused address: exit %d, want 1 with %q and no replies:\n%s", code, sent, out)
+	}
 	// host1 sends each broadcast once to each of the two other hosts.
 	var delta int
 	testenv.Eventually(t, 5*time.Second, func() error {
@@ -113,7 +117,5 @@ func TestRootEmulatedMesh3(t *testing.T) {
 	if err := Down(ctx, meshLab, Options{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
-	if _, err := os.Stat("/run/ovslab/" + meshLab); !os.IsNotExist(err) {
-		t.Errorf("state left after down: %v", err)
-	}
+	assertGone(t, meshLab)
 }
