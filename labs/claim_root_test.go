@@ -3,6 +3,7 @@ package labs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,6 +42,9 @@ func TestRootNetnsOfAnotherLabIsRefused(t *testing.T) {
 	}
 	if nsutil.Exists("cla-b-router") {
 		t.Error("refused up still made netns cla-b-router")
+	}
+	if names, _ := Labs(); slices.Contains(names, "cla-b") {
+		t.Error("refused up left lab cla-b behind in /run/ovslab")
 	}
 	if err := Down(ctx, "cla-b", Options{}); err != nil {
 		t.Fatalf("down cla-b: %v", err)

@@ -104,13 +104,7 @@ func netnsFd(name string) (netns.NsHandle, error) {
 // a user's own netns may have any name. Each is recorded in the state
 // before it is made, so `down` removes exactly what this lab made.
 func claimNetns(st *State, names []string) error {
-	var errs []error
-	for _, n := range names {
-		if nsutil.Exists(n) && !slices.Contains(st.Netns, n) {
-			errs = append(errs, fmt.Errorf("netns %s exists and was not made by lab %s (another lab, or by hand); remove it or rename the lab or host", n, st.Lab))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := checkNetnsFree(st, names); err != nil {
 		return err
 	}
 	for _, n := range names {
@@ -125,6 +119,17 @@ func claimNetns(st *State, names []string) error {
 		}
 	}
 	return nil
+}
+
+// checkNetnsFree refuses names that exist as a netns this lab did not make.
+func checkNetnsFree(st *State, names []string) error {
+	var errs []error
+	for _, n := range names {
+		if nsutil.Exists(n) && !slices.Contains(st.Netns, n) {
+			errs = append(errs, fmt.Errorf("netns %s exists and was not made by lab %s (another lab, or by hand); remove it or rename the lab or host", n, st.Lab))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // releaseNetns deletes a namespace the lab made and forgets it.

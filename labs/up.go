@@ -104,10 +104,11 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	}
 
 	if o.Emulate {
-		if err := upEmulated(ctx, st, t, plans, dc, o); err != nil {
-			return err
-		}
-	} else if err := upReal(ctx, st, plans[hosts[0]], dc, o); err != nil {
+		err = upEmulated(ctx, st, t, plans, dc, o)
+	} else {
+		err = upReal(ctx, st, plans[hosts[0]], dc, o)
+	}
+	if err != nil {
 		var pe *preflightError
 		if fresh && errors.As(err, &pe) {
 			// Refused before any change: leave no trace of the lab either.
@@ -133,6 +134,10 @@ func upEmulated(ctx context.Context, st *State, t *topology.Topology, plans map[
 			}
 		}
 	}
+	names := append([]string{NetnsName(t.Name, routerNode), NetnsName(t.Name, wanNode)}, hostNetnsNames(t)...)
+	if err := checkNetnsFree(st, names); err != nil {
+		return &preflightError{err}
+	}
 	pr("underlay: router, WAN and host namespaces")
 	if err := buildFabric(st, t); err != nil {
 		return err
@@ -145,6 +150,12 @@ func upEmulated(ctx context.Context, st *State, t *topology.Topology, plans map[
 		}
 		tg := target{netns: NetnsName(t.Name, h), ovsdb: ovs.Endpoint(runDir), docker: dc, emulated: true, progress: pr}
 		if err := applyHost(ctx, st, plans[h], tg); err != nil {
+			var pe *preflightError
+			if errors.As(err, &pe) {
+				// This host is untouched, but the fabric is not: down
+				// must still find the lab.
+				return pe.err
+			}
 			return err
 		}
 	}
