@@ -117,6 +117,9 @@ func raiseMTU(st *State, p *topology.HostPlan, tg target, nic string) error {
 	}
 	r := st.restoreFor(p.Host)
 	if _, ok := r.MTU[nic]; !ok && !tg.emulated {
+		if orig, ok := othersNeed(st.Lab).mtu[nic]; ok {
+			old = orig // another lab raised it first: keep the true original
+		}
 		r.MTU[nic] = old
 		if err := st.Save(); err != nil {
 			return err
@@ -171,6 +174,9 @@ func applyNAT(st *State, p *topology.HostPlan, tg target) error {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 		if r := st.restoreFor(p.Host); r.IPForward == "" {
+			if orig := othersNeed(st.Lab).ipForward; orig != "" && !tg.emulated {
+				old = orig
+			}
 			r.IPForward = old
 			if err := st.Save(); err != nil {
 				return err

@@ -102,19 +102,52 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o Options) 
 		}
 		errs = append(errs, nat.Delete("", st.Lab))
 		if r != nil {
-			errs = append(errs, restoreHost(r))
+			errs = append(errs, restoreHost(r, othersNeed(st.Lab)))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func restoreHost(r *HostRestore) error {
+// needs is what other real-host labs on this machine changed, with the
+// original values they recorded.
+type needs struct {
+	ipForward string         // original ip_forward, "" if no other lab set it
+	mtu       map[string]int // NIC → original MTU
+}
+
+// othersNeed collects what the other real-host labs here changed: their
+// down restores it, not ours, or ours would pull the MTU from under them;
+// and an up records their originals, not the values they set.
+func othersNeed(lab string) needs {
+	n := needs{mtu: map[string]int{}}
+	names, _ := Labs()
+	for _, other := range names {
+		st, err := LoadState(other)
+		if other == lab || err != nil || st.Mode != ModeReal {
+			continue
+		}
+		for _, r := range st.Restore {
+			if r.IPForward != "" {
+				n.ipForward = r.IPForward
+			}
+			for nic, mtu := range r.MTU {
+				n.mtu[nic] = mtu
+			}
+		}
+	}
+	return n
+}
+
+func restoreHost(r *HostRestore, others needs) error {
 	var errs []error
-	if r.IPForward != "" {
+	if r.IPForward != "" && others.ipForward == "" {
 		_, err := nat.SetIPForward("", r.IPForward == "1")
 		errs = append(errs, err)
 	}
 	for nic, mtu := range r.MTU {
+		if _, shared := others.mtu[nic]; shared {
+			continue
+		}
 		if err := setLinkMTU("", nic, mtu); err != nil {
 			errs = append(errs, fmt.Errorf("restore MTU %d of %s: %w", mtu, nic, err))
 		}
