@@ -17,7 +17,10 @@ import (
 // the router or the WAN, in its netns. On a host OVS_RUNDIR points at that
 // host's OVS, so ovs-vsctl and ovs-appctl work unchanged. It returns cmd's
 // exit code.
-func Exec(ctx context.Context, lab, node string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+//
+// With tty, a container's command gets a terminal (for an interactive
+// shell); the caller puts its own terminal in raw mode.
+func Exec(ctx context.Context, lab, node string, cmd []string, stdin io.Reader, stdout, stderr io.Writer, tty bool) (int, error) {
 	st, err := LoadState(lab)
 	if err != nil {
 		return 0, usageIfMissing(err)
@@ -41,7 +44,11 @@ func Exec(ctx context.Context, lab, node string, cmd []string, stdin io.Reader, 
 	if len(cs) == 0 {
 		return 0, Usagef("lab %s has no node %q (hosts: %v; containers: see ovslab status %s)", lab, node, st.Hosts, lab)
 	}
-	return dc.Exec(ctx, cs[0].Name, cmd, stdin, stdout, stderr)
+	var opts []containers.ExecOption
+	if tty {
+		opts = append(opts, containers.WithTTY())
+	}
+	return dc.Exec(ctx, cs[0].Name, cmd, stdin, stdout, stderr, opts...)
 }
 
 // execInNetns starts cmd from a thread inside the netns: the child

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ovslab/ovslab/labs"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 func newExec() *cobra.Command {
@@ -23,7 +24,15 @@ OVS. The exit status is CMD's.`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			code, err := labs.Exec(c.Context(), args[0], args[1], args[2:], os.Stdin, os.Stdout, os.Stderr)
+			// A terminal on both sides: the command gets a TTY (a shell shows
+			// its prompt) and our terminal passes keys through raw.
+			tty := term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd()))
+			if tty {
+				if old, err := term.MakeRaw(int(os.Stdin.Fd())); err == nil {
+					defer term.Restore(int(os.Stdin.Fd()), old)
+				}
+			}
+			code, err := labs.Exec(c.Context(), args[0], args[1], args[2:], os.Stdin, os.Stdout, os.Stderr, tty)
 			if err != nil {
 				return err
 			}
