@@ -153,6 +153,33 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 		t.Logf("iperf3 doc3 -> WAN through the tunnel and NAT on host1: %.0f Mbit/s", bps/1e6)
 	})
 	t.Run("users' tools see the lab", func(t *testing.T) { verifyWithTools(t, e2eLab) })
+	t.Run("exec and status", func(t *testing.T) {
+		var out strings.Builder
+		code, err := Exec(ctx, e2eLab, "host1", []string{"ovs-vsctl", "list-br"}, nil, &out, &out, false)
+		if err != nil || code != 0 || !strings.Contains(out.String(), "br1") {
+			t.Errorf("exec host1 ovs-vsctl list-br: code %d, err %v, output %q; want br1 (OVS_RUNDIR set)", code, err, out.String())
+		}
+		out.Reset()
+		code, err = Exec(ctx, e2eLab, "e2edoc3", []string{"hostname"}, nil, &out, &out, false)
+		if err != nil || code != 0 || strings.TrimSpace(out.String()) != "e2edoc3" {
+			t.Errorf("exec e2edoc3 hostname: code %d, err %v, output %q", code, err, out.String())
+		}
+		if code, _ := Exec(ctx, e2eLab, "e2edoc3", []string{"sh", "-c", "exit 3"}, nil, &out, &out, false); code != 3 {
+			t.Errorf("exec exit status = %d, want the command's 3", code)
+		}
+		st, err := GetStatus(ctx, e2eLab, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.Complete || len(st.Hosts) != 2 {
+			t.Fatalf("status: complete=%v with %d hosts, want a complete lab of 2", st.Complete, len(st.Hosts))
+		}
+		for _, h := range st.Hosts {
+			if !h.OK() || !h.OVSDBUp || !h.VswitchdUp || len(h.Containers) != 2 {
+				t.Errorf("status of %s: ok=%v ovsdb=%v vswitchd=%v containers=%d problems=%v", h.Name, h.OK(), h.OVSDBUp, h.VswitchdUp, len(h.Containers), h.Problems)
+			}
+		}
+	})
 	t.Run("check passes", func(t *testing.T) {
 		rep, err := RunCheck(ctx, e2eLab, Options{})
 		if err != nil {
