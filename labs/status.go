@@ -10,6 +10,17 @@ import (
 	"github.com/ovslab/ovslab/topology"
 )
 
+// BridgeStatus and PortStatus are OVS's view of a lab's bridges and ports,
+// named here so the command line formats them without knowing OVS.
+type (
+	BridgeStatus = ovs.BridgeStatus
+	PortStatus   = ovs.PortStatus
+)
+
+// PhysBridge is the OVS bridge that holds the underlay NIC and VTEP address
+// with the netdev datapath.
+const PhysBridge = topology.PhysBridge
+
 // Status is a lab as this machine holds it, each object with its state.
 type Status struct {
 	Lab      string       `json:"lab"`

@@ -10,8 +10,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/ovslab/ovslab/labs"
-	"github.com/ovslab/ovslab/ovs"
-	"github.com/ovslab/ovslab/topology"
 	"github.com/spf13/cobra"
 )
 
@@ -146,7 +144,7 @@ func problems(p []string) string {
 	return ": " + strings.Join(p, "; ")
 }
 
-func portKind(p ovs.PortStatus) string {
+func portKind(p labs.PortStatus) string {
 	k := p.Type
 	if k == "" {
 		k = "system"
@@ -157,7 +155,7 @@ func portKind(p ovs.PortStatus) string {
 	return k
 }
 
-func portDetail(p ovs.PortStatus) string {
+func portDetail(p labs.PortStatus) string {
 	keys := make([]string, 0, len(p.Options))
 	for k := range p.Options {
 		keys = append(keys, k)
@@ -173,13 +171,13 @@ func portDetail(p ovs.PortStatus) string {
 	return strings.Join(parts, " ")
 }
 
-func portState(p ovs.PortStatus) string {
+func portState(p labs.PortStatus) string {
 	switch {
 	case p.Error != "":
 		return "FAIL: " + p.Error
 	case p.OFPort == 0:
 		return "not yet open"
-	case p.Local && p.Name != topology.PhysBridge:
+	case p.Local && p.Name != labs.PhysBridge:
 		return "bridge's own port" // unused by the lab: its link state does not matter
 	case p.LinkState != "":
 		return "link " + p.LinkState
