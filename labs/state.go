@@ -91,7 +91,8 @@ func LoadState(lab string) (*State, error) {
 	}
 	var s State
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return nil, fmt.Errorf("%s is unreadable (%w), so ovslab cannot tell what lab %s made; remove it by hand: containers labelled ovslab.lab=%s, OVS daemons with pidfiles under %s, the netns %s-<host>/-router/-wan, then that directory",
+			p, err, lab, lab, filepath.Dir(p), lab)
 	}
 	return &s, nil
 }
