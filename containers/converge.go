@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 
-	"github.com/safchain/ethtool"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -66,10 +64,10 @@ func (h *handles) converge(l Link) error {
 	if err := h.convergeRoute(ctr, l.DefaultRoute); err != nil {
 		return err
 	}
-	if err := TxChecksumOff(h.hostPath, l.HostVeth); err != nil {
+	if err := nsutil.TxChecksumOff(h.hostNS.Path, l.HostVeth); err != nil {
 		return err
 	}
-	return TxChecksumOff(h.ctrPath, l.Name)
+	return nsutil.TxChecksumOff(h.ctrNS.Path, l.Name)
 }
 
 // convergeAddr leaves want as the interface's only address, apart from
@@ -144,57 +142,6 @@ func isDefault(r netlink.Route) bool {
 	}
 	ones, _ := r.Dst.Mask.Size()
 	return ones == 0
-}
-
-// TxChecksumOff turns off every tx-checksum-* feature of ifname in the
-// netns at nsPath ("" = current). With OVS's userspace datapath a packet
-// that leaves a veth with its checksum left to "hardware" reaches OVS's
-// AF_PACKET socket unfinished and is dropped by the receiver: ping works,
-// TCP carries nothing. ethtool is an ioctl on a socket, and a socket only
-// sees devices of the netns it was opened in, hence nsutil.Do.
-func TxChecksumOff(nsPath, ifname string) error {
-	err := nsutil.Do(nsPath, func() error {
-		e, err := ethtool.NewEthtool()
-		if err != nil {
-			return err
-		}
-		defer e.Close()
-		on, err := txChecksumOn(e, ifname)
-		if err != nil || len(on) == 0 {
-			return err
-		}
-		change := make(map[string]bool, len(on))
-		for _, f := range on {
-			change[f] = false
-		}
-		if err := e.Change(ifname, change); err != nil {
-			return err
-		}
-		if on, err = txChecksumOn(e, ifname); err == nil && len(on) > 0 {
-			err = fmt.Errorf("%s still on after turning it off", strings.Join(on, ", "))
-		}
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("turn off TX checksum offload on %s (netns %s): %w", ifname, orCurrent(nsPath), err)
-	}
-	return nil
-}
-
-// txChecksumOn lists the active tx-checksum-* features; "tx-checksumming"
-// in `ethtool -k` is off only when all of them are.
-func txChecksumOn(e *ethtool.Ethtool, ifname string) ([]string, error) {
-	feats, err := e.FeaturesWithState(ifname)
-	if err != nil {
-		return nil, err
-	}
-	var on []string
-	for name, st := range feats {
-		if strings.HasPrefix(name, "tx-checksum-") && st.Active {
-			on = append(on, name)
-		}
-	}
-	return on, nil
 }
 
 // linkByName returns nil, nil for a missing link.

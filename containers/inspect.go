@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/netip"
 
-	"github.com/safchain/ethtool"
 	"github.com/vishvananda/netlink"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
@@ -65,14 +64,14 @@ func Inspect(l Link) (LinkStatus, error) {
 		s.HostExists = true
 		s.HostUp = host.Attrs().Flags&net.FlagUp != 0
 		s.HostMTU = host.Attrs().MTU
-		s.HostTxChecksumOff = checksumOff(h.hostPath, l.HostVeth)
+		s.HostTxChecksumOff = nsutil.TxChecksumIsOff(h.hostNS.Path, l.HostVeth)
 	}
 	if ctr != nil {
 		s.ContainerPresent = true
 		s.ContainerUp = ctr.Attrs().Flags&net.FlagUp != 0
 		s.ContainerMTU = ctr.Attrs().MTU
 		s.ContainerMAC = ctr.Attrs().HardwareAddr
-		s.TxChecksumOff = checksumOff(h.ctrPath, l.Name)
+		s.TxChecksumOff = nsutil.TxChecksumIsOff(h.ctrNS.Path, l.Name)
 		addrs, err := dump(func() ([]netlink.Addr, error) { return h.ctr.AddrList(ctr, netlink.FAMILY_ALL) })
 		if err != nil {
 			return s, fmt.Errorf("list addresses of %s: %w", l.Name, err)
@@ -101,7 +100,7 @@ func Inspect(l Link) (LinkStatus, error) {
 func (s *LinkStatus) describe(l Link) {
 	switch {
 	case !s.HostExists:
-		s.problem("host veth %s is missing in netns %s", l.HostVeth, orCurrent(hostNetnsPath(l.HostNetns)))
+		s.problem("host veth %s is missing in netns %s", l.HostVeth, hostNS(l))
 	case !s.HostUp:
 		s.problem("host veth %s is down", l.HostVeth)
 	}
@@ -135,19 +134,10 @@ func (s *LinkStatus) describe(l Link) {
 	}
 }
 
-// checksumOff reports whether every tx-checksum-* feature is off; an
-// unreadable state counts as on, so status flags it.
-func checksumOff(nsPath, ifname string) bool {
-	off := false
-	_ = nsutil.Do(nsPath, func() error {
-		e, err := ethtool.NewEthtool()
-		if err != nil {
-			return err
-		}
-		defer e.Close()
-		on, err := txChecksumOn(e, ifname)
-		off = err == nil && len(on) == 0
-		return err
-	})
-	return off
+// hostNS names the host side's netns for messages.
+func hostNS(l Link) string {
+	if p := hostNetnsPath(l.HostNetns); p != "" {
+		return p
+	}
+	return "(current)"
 }

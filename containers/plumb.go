@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 )
@@ -73,62 +72,29 @@ func containerNetnsPath(pid int) string {
 	return fmt.Sprintf("/proc/%d/ns/net", pid)
 }
 
-// handles holds open netlink handles on both sides of a link. Each handle's
-// sockets live in its netns, so no thread ever switches netns for netlink.
+// handles holds both sides of a link open. Each handle's sockets live in
+// its netns, so no thread ever switches netns for netlink.
 type handles struct {
 	host, ctr     *netlink.Handle
-	hostNS, ctrNS netns.NsHandle // hostNS is closed (-1) for the current netns
-	hostPath      string
-	ctrPath       string
+	hostNS, ctrNS *nsutil.NS
 }
 
 func openHandles(l Link) (*handles, error) {
-	h := &handles{hostNS: netns.None(), ctrNS: netns.None(), hostPath: hostNetnsPath(l.HostNetns), ctrPath: containerNetnsPath(l.ContainerPid)}
-	ok := false
-	defer func() {
-		if !ok {
-			h.close()
-		}
-	}()
-	var err error
-	if h.hostPath == "" {
-		h.host, err = netlink.NewHandle()
-	} else if h.hostNS, err = netns.GetFromPath(h.hostPath); err == nil {
-		h.host, err = netlink.NewHandleAt(h.hostNS)
-	}
+	hostNS, err := nsutil.Open(hostNetnsPath(l.HostNetns))
 	if err != nil {
-		return nil, fmt.Errorf("host netns %s: %w", orCurrent(h.hostPath), err)
+		return nil, fmt.Errorf("host %w", err)
 	}
-	if h.ctrNS, err = netns.GetFromPath(h.ctrPath); err != nil {
+	ctrNS, err := nsutil.Open(containerNetnsPath(l.ContainerPid))
+	if err != nil {
+		hostNS.Close()
 		return nil, fmt.Errorf("container pid %d: no network namespace (is the container running?): %w", l.ContainerPid, err)
 	}
-	if h.ctr, err = netlink.NewHandleAt(h.ctrNS); err != nil {
-		return nil, fmt.Errorf("container pid %d netns: %w", l.ContainerPid, err)
-	}
-	ok = true
-	return h, nil
+	return &handles{host: hostNS.Handle, ctr: ctrNS.Handle, hostNS: hostNS, ctrNS: ctrNS}, nil
 }
 
 func (h *handles) close() {
-	if h.host != nil {
-		h.host.Close()
-	}
-	if h.ctr != nil {
-		h.ctr.Close()
-	}
-	if h.hostNS.IsOpen() {
-		h.hostNS.Close()
-	}
-	if h.ctrNS.IsOpen() {
-		h.ctrNS.Close()
-	}
-}
-
-func orCurrent(path string) string {
-	if path == "" {
-		return "(current)"
-	}
-	return path
+	h.hostNS.Close()
+	h.ctrNS.Close()
 }
 
 // Plumb converges one link and is safe to repeat. When the host veth and
@@ -200,18 +166,8 @@ func (h *handles) createPair(l Link, host, ctr netlink.Link) error {
 			return fmt.Errorf("delete stale container interface %s: %w", l.Name, err)
 		}
 	}
-	veth := &netlink.Veth{
-		LinkAttrs:        netlink.LinkAttrs{Name: l.HostVeth, MTU: l.MTU},
-		PeerName:         l.Name,
-		PeerHardwareAddr: l.MAC,
-		PeerMTU:          uint32(l.MTU),
-		PeerNamespace:    netlink.NsFd(h.ctrNS),
-	}
-	if h.hostNS.IsOpen() {
-		veth.Namespace = netlink.NsFd(h.hostNS)
-	}
-	if err := h.host.LinkAdd(veth); err != nil {
-		return fmt.Errorf("create veth pair %s <-> %s: %w", l.HostVeth, l.Name, err)
+	if err := nsutil.AddVeth(h.hostNS, l.HostVeth, h.ctrNS, l.Name, l.MTU, l.MAC); err != nil {
+		return err
 	}
 	return nil
 }
@@ -227,7 +183,7 @@ func (h *handles) paired(host, ctr netlink.Link) bool {
 	if host.Attrs().ParentIndex != ctr.Attrs().Index || ctr.Attrs().ParentIndex != host.Attrs().Index {
 		return false
 	}
-	if id, err := h.host.GetNetNsIdByFd(int(h.ctrNS)); err == nil && id >= 0 && host.Attrs().NetNsID >= 0 {
+	if id, err := h.host.GetNetNsIdByFd(h.ctrNS.Fd()); err == nil && id >= 0 && host.Attrs().NetNsID >= 0 {
 		return id == host.Attrs().NetNsID
 	}
 	return true
@@ -239,26 +195,15 @@ func Unplumb(hostNetns, hostVeth string) error {
 	if err := checkIfName("host veth", hostVeth); err != nil {
 		return err
 	}
-	path := hostNetnsPath(hostNetns)
-	var (
-		h   *netlink.Handle
-		err error
-	)
-	if path == "" {
-		h, err = netlink.NewHandle()
-	} else {
-		var ns netns.NsHandle
-		if ns, err = netns.GetFromPath(path); err == nil {
-			defer ns.Close()
-			h, err = netlink.NewHandleAt(ns)
-		} else if errors.Is(err, os.ErrNotExist) {
-			return nil // the whole netns is gone, and the veth with it
-		}
+	ns, err := nsutil.Open(hostNetnsPath(hostNetns))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // the whole netns is gone, and the veth with it
 	}
 	if err != nil {
-		return fmt.Errorf("unplumb %s: host netns %s: %w", hostVeth, orCurrent(path), err)
+		return fmt.Errorf("unplumb %s: host %w", hostVeth, err)
 	}
-	defer h.Close()
+	defer ns.Close()
+	h := ns.Handle
 	l, err := linkByName(h, hostVeth)
 	if err != nil || l == nil {
 		return err

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/nat"
 	"github.com/ovslab/ovslab/topology"
@@ -65,11 +64,12 @@ const segPrefix = "s."
 
 // removeStaleSegments deletes router bridges of subnets no host uses any more.
 func removeStaleSegments(router string, want []segment) error {
-	h, err := handleAt(router)
+	hns, err := nsutil.OpenNamed(router)
 	if err != nil {
 		return err
 	}
-	defer h.Close()
+	defer hns.Close()
+	h := hns.Handle
 	links, err := h.LinkList()
 	if err != nil {
 		return err
@@ -151,11 +151,12 @@ func hostNetnsNames(t *topology.Topology) []string {
 }
 
 func ensureSegment(ns string, s segment, mtu int) error {
-	h, err := handleAt(ns)
+	hns, err := nsutil.OpenNamed(ns)
 	if err != nil {
 		return err
 	}
-	defer h.Close()
+	defer hns.Close()
+	h := hns.Handle
 	l, err := h.LinkByName(s.bridge)
 	if err != nil {
 		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: s.bridge, MTU: mtu}}
@@ -196,16 +197,18 @@ func setMaster(ns, link, bridge string) error {
 // both up with the given MTU. A lone end left by an interrupted run is
 // deleted and the pair made again.
 func ensureVeth(aNS, aName, bNS, bName string, mtu int) error {
-	ha, err := handleAt(aNS)
+	hans, err := nsutil.OpenNamed(aNS)
 	if err != nil {
 		return err
 	}
-	defer ha.Close()
-	hb, err := handleAt(bNS)
+	defer hans.Close()
+	ha := hans.Handle
+	hbns, err := nsutil.OpenNamed(bNS)
 	if err != nil {
 		return err
 	}
-	defer hb.Close()
+	defer hbns.Close()
+	hb := hbns.Handle
 	la, errA := ha.LinkByName(aName)
 	lb, errB := hb.LinkByName(bName)
 	if errA != nil || errB != nil {
@@ -224,23 +227,8 @@ func ensureVeth(aNS, aName, bNS, bName string, mtu int) error {
 				return fmt.Errorf("remove lone veth end %s: %w", x.l.Attrs().Name, err)
 			}
 		}
-		fa, err := netnsFd(aNS)
-		if err != nil {
+		if err := nsutil.AddVeth(hans, aName, hbns, bName, mtu, nil); err != nil {
 			return err
-		}
-		defer fa.Close()
-		fb, err := netnsFd(bNS)
-		if err != nil {
-			return err
-		}
-		defer fb.Close()
-		v := &netlink.Veth{
-			LinkAttrs:     netlink.LinkAttrs{Name: aName, MTU: mtu, Namespace: netlink.NsFd(int(fa))},
-			PeerName:      bName,
-			PeerNamespace: netlink.NsFd(int(fb)),
-		}
-		if err := ha.LinkAdd(v); err != nil {
-			return fmt.Errorf("veth %s/%s: %w", aName, bName, err)
 		}
 		// Look both ends up again: the objects above describe nothing real.
 		if la, err = ha.LinkByName(aName); err != nil {
@@ -256,8 +244,8 @@ func ensureVeth(aNS, aName, bNS, bName string, mtu int) error {
 	return errors.Join(
 		setMTUUp(ha, la, mtu),
 		setMTUUp(hb, lb, mtu),
-		containers.TxChecksumOff(nsutil.Path(aNS), aName),
-		containers.TxChecksumOff(nsutil.Path(bNS), bName),
+		nsutil.TxChecksumOff(nsutil.Path(aNS), aName),
+		nsutil.TxChecksumOff(nsutil.Path(bNS), bName),
 	)
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"syscall"
 
+	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/vishvananda/netlink"
 )
 
@@ -22,11 +23,12 @@ var errNoLink = errors.New("no such link")
 // link named link, looked up fresh: a Link object from earlier may describe
 // a device that was since moved or remade.
 func withLink(ns, link string, fn func(h *netlink.Handle, l netlink.Link) error) error {
-	h, err := handleAt(ns)
+	hns, err := nsutil.OpenNamed(ns)
 	if err != nil {
 		return err
 	}
-	defer h.Close()
+	defer hns.Close()
+	h := hns.Handle
 	l, err := h.LinkByName(link)
 	if err != nil {
 		return fmt.Errorf("%s: %w: %v", link, errNoLink, err)
@@ -118,11 +120,12 @@ func setLinkMTU(ns, link string, mtu int) error {
 
 // linkWithAddr returns the name of the link in netns ns that holds addr.
 func linkWithAddr(ns string, addr netip.Addr) (string, error) {
-	h, err := handleAt(ns)
+	hns, err := nsutil.OpenNamed(ns)
 	if err != nil {
 		return "", err
 	}
-	defer h.Close()
+	defer hns.Close()
+	h := hns.Handle
 	addrs, err := h.AddrList(nil, netlink.FAMILY_V4)
 	if err != nil {
 		return "", err

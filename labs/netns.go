@@ -9,7 +9,6 @@ import (
 	"slices"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
-	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 )
 
@@ -21,11 +20,12 @@ func ensureNetns(name string) error {
 			return fmt.Errorf("netns %s: %w", name, err)
 		}
 	}
-	h, err := handleAt(name)
+	hns, err := nsutil.OpenNamed(name)
 	if err != nil {
 		return err
 	}
-	defer h.Close()
+	defer hns.Close()
+	h := hns.Handle
 	lo, err := h.LinkByName("lo")
 	if err != nil {
 		return fmt.Errorf("netns %s: lo: %w", name, err)
@@ -70,32 +70,6 @@ func deleteNetns(name string) error {
 		}
 	}
 	return nil
-}
-
-// handleAt opens a netlink handle in the named netns ("" = current).
-func handleAt(name string) (*netlink.Handle, error) {
-	if name == "" {
-		return netlink.NewHandle()
-	}
-	ns, err := netns.GetFromName(name)
-	if err != nil {
-		return nil, fmt.Errorf("netns %s: %w", name, err)
-	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns)
-	if err != nil {
-		return nil, fmt.Errorf("netns %s: %w", name, err)
-	}
-	return h, nil
-}
-
-// netnsFd opens the named netns for use as a link's target namespace.
-func netnsFd(name string) (netns.NsHandle, error) {
-	ns, err := netns.GetFromName(name)
-	if err != nil {
-		return 0, fmt.Errorf("netns %s: %w", name, err)
-	}
-	return ns, nil
 }
 
 // claimNetns creates the lab's namespaces, refusing any that exists but

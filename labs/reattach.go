@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/ovs"
 )
 
@@ -60,11 +61,12 @@ func withoutPorts(bridges []ovs.Bridge, drop []string) []ovs.Bridge {
 
 // linkIndex is the ifindex of link in netns ns, 0 if it is not there.
 func linkIndex(ns, link string) int {
-	h, err := handleAt(ns)
+	hns, err := nsutil.OpenNamed(ns)
 	if err != nil {
 		return 0
 	}
-	defer h.Close()
+	defer hns.Close()
+	h := hns.Handle
 	l, err := h.LinkByName(link)
 	if err != nil {
 		return 0

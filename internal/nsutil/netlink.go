@@ -1,0 +1,88 @@
+package nsutil
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+)
+
+// NS is an open network namespace and a netlink handle whose sockets live
+// in it, so netlink calls on it need no thread switching.
+type NS struct {
+	Path   string          // "" = the netns of the caller
+	Handle *netlink.Handle // netlink requests on this netns
+	fd     netns.NsHandle  // None() for the caller's netns
+}
+
+// Open opens the netns at path ("" = the caller's).
+func Open(path string) (*NS, error) {
+	n := &NS{Path: path, fd: netns.None()}
+	var err error
+	if path == "" {
+		n.Handle, err = netlink.NewHandle()
+	} else if n.fd, err = netns.GetFromPath(path); err == nil {
+		if n.Handle, err = netlink.NewHandleAt(n.fd); err != nil {
+			n.fd.Close()
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("netns %s: %w", n, err)
+	}
+	return n, nil
+}
+
+// OpenNamed opens the named netns (as `ip netns` names it; "" = the caller's).
+func OpenNamed(name string) (*NS, error) { return Open(Path(name)) }
+
+// Close releases the handle and the netns.
+func (n *NS) Close() {
+	if n.Handle != nil {
+		n.Handle.Close()
+	}
+	if n.fd.IsOpen() {
+		n.fd.Close()
+	}
+}
+
+// Fd is the open netns, for netlink calls that take one; -1 for the
+// caller's own netns.
+func (n *NS) Fd() int { return int(n.fd) }
+
+func (n *NS) String() string {
+	if n.Path == "" {
+		return "(current)"
+	}
+	return n.Path
+}
+
+// AddVeth creates a veth pair aName (in a) <-> bName (in b), each end made
+// directly in its netns under its final name: nothing ever appears in the
+// caller's netns, and nothing has to be renamed or moved, which would
+// change its index under a stale Link object. bMAC may be nil.
+func AddVeth(a *NS, aName string, b *NS, bName string, mtu int, bMAC net.HardwareAddr) error {
+	v := &netlink.Veth{
+		LinkAttrs:        netlink.LinkAttrs{Name: aName, MTU: mtu},
+		PeerName:         bName,
+		PeerHardwareAddr: bMAC,
+		PeerMTU:          uint32(mtu),
+	}
+	if a.fd.IsOpen() {
+		v.Namespace = netlink.NsFd(a.fd)
+	}
+	if b.fd.IsOpen() {
+		v.PeerNamespace = netlink.NsFd(b.fd)
+	} else {
+		cur, err := netns.Get()
+		if err != nil {
+			return err
+		}
+		defer cur.Close()
+		v.PeerNamespace = netlink.NsFd(cur)
+	}
+	if err := a.Handle.LinkAdd(v); err != nil {
+		return fmt.Errorf("create veth pair %s <-> %s: %w", aName, bName, err)
+	}
+	return nil
+}
