@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/internal/probe"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -50,25 +49,20 @@ type probeJob struct {
 // DF packet across each pair of hosts, the WAN through NAT (emulated labs),
 // and every tunnel port and host as OVS and Docker report them.
 func RunCheck(ctx context.Context, lab string, o Options) (*CheckReport, error) {
-	st, err := GetStatus(ctx, lab, o)
+	state, src, err := loadLab(lab)
 	if err != nil {
 		return nil, err
 	}
-	state, err := LoadState(lab)
-	if err != nil {
-		return nil, err
-	}
-	src, err := FromState(state)
-	if err != nil {
-		return nil, err
-	}
+	st := collectStatus(ctx, state, src, o)
 	rep := &CheckReport{Lab: lab}
-	pids, err := containerPids(ctx, lab)
-	if err != nil {
-		return nil, err
-	}
+	pids := map[string]int{}
 	for _, h := range st.Hosts {
 		rep.Results = append(rep.Results, hostResults(h)...)
+		for _, c := range h.Containers {
+			if c.State == "running" && c.pid > 0 {
+				pids[c.Name] = c.pid
+			}
+		}
 	}
 	jobs := probeJobs(src.Topo, state, pids)
 	rep.Results = append(rep.Results, runProbes(jobs)...)
@@ -108,25 +102,6 @@ func hostResults(h HostStatus) []CheckResult {
 		}
 	}
 	return out
-}
-
-func containerPids(ctx context.Context, lab string) (map[string]int, error) {
-	dc, err := containers.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer dc.Close()
-	cs, err := dc.List(ctx, map[string]string{LabelLab: lab})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]int{}
-	for _, c := range cs {
-		if c.State == "running" && c.Pid > 0 {
-			out[c.Labels[LabelNode]] = c.Pid
-		}
-	}
-	return out, nil
 }
 
 // probeJobs lists the pings to make. Full-size DF probes go one way per

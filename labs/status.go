@@ -51,6 +51,7 @@ type ContainerStatus struct {
 	ID         string            `json:"id,omitempty"`
 	Image      string            `json:"image"`
 	State      string            `json:"state"` // running, exited, ..., or missing
+	pid        int               // for check's probes into its netns
 	Interfaces []InterfaceStatus `json:"interfaces"`
 }
 
@@ -92,14 +93,28 @@ func (h HostStatus) OK() bool {
 // GetStatus collects the lab's status. Unreachable daemons and missing
 // objects are reported in the status, not as errors.
 func GetStatus(ctx context.Context, lab string, o Options) (*Status, error) {
-	st, err := LoadState(lab)
-	if err != nil {
-		return nil, usageIfMissing(err)
-	}
-	src, err := FromState(st)
+	st, src, err := loadLab(lab)
 	if err != nil {
 		return nil, err
 	}
+	return collectStatus(ctx, st, src, o), nil
+}
+
+// loadLab reads a lab's state and the topology it was built from.
+func loadLab(lab string) (*State, *Source, error) {
+	st, err := LoadState(lab)
+	if err != nil {
+		return nil, nil, usageIfMissing(err)
+	}
+	src, err := FromState(st)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, src, nil
+}
+
+func collectStatus(ctx context.Context, st *State, src *Source, o Options) *Status {
+	lab := st.Lab
 	out := &Status{Lab: lab, Mode: st.Mode, Source: st.Source, Complete: st.Complete}
 	dc, derr := containers.Connect(ctx)
 	if dc != nil {
@@ -138,7 +153,7 @@ func GetStatus(ctx context.Context, lab string, o Options) (*Status, error) {
 		}
 		out.Hosts = append(out.Hosts, hs)
 	}
-	return out, nil
+	return out
 }
 
 func hostOVS(ctx context.Context, hs *HostStatus, real bool) {
@@ -184,7 +199,7 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 		cs := ContainerStatus{Name: c.Name, Image: c.Image, State: "missing"}
 		info, ok := byName[c.Name]
 		if ok {
-			cs.ID, cs.State = shortID(info.ID), info.State
+			cs.ID, cs.State, cs.pid = shortID(info.ID), info.State, info.Pid
 		}
 		for _, i := range c.Interfaces {
 			is := InterfaceStatus{Name: i.Name, Network: i.Network, Address: i.Address.String(), HostVeth: i.HostVeth}
