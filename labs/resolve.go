@@ -46,7 +46,15 @@ func Resolve(arg string) (*Source, error) {
 		if aerr != nil {
 			name = arg
 		}
-		return sourceFromData(name, data)
+		src, err := sourceFromData(name, data)
+		if err != nil {
+			return nil, err
+		}
+		// A file the user just gave must also make sense on this machine.
+		if err := src.Topo.CheckBuildDirs(); err != nil {
+			return nil, err
+		}
+		return src, nil
 	}
 	// A directory named like a built-in lab (e.g. the catalog's own) is
 	// not a file: fall back to the catalog.

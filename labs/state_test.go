@@ -1,6 +1,10 @@
 package labs
 
-import "testing"
+import (
+	"os"
+	"strings"
+	"testing"
+)
 
 // TestOthersNeed: two real-host labs raised one NIC's MTU and turned on
 // ip_forward. The second must record the first's originals, and the first
@@ -43,5 +47,35 @@ func TestLabsListsOnlyLabsWithState(t *testing.T) {
 	names, err := Labs()
 	if err != nil || len(names) != 1 || names[0] != "x" {
 		t.Fatalf("Labs() = %v, %v; want [x]", names, err)
+	}
+}
+
+// TestFromStateWithoutBuildDir: status, check and down re-read the lab from
+// its state; a build directory removed since up must not make it unreadable,
+// while a file given on the command line is still held to it.
+func TestFromStateWithoutBuildDir(t *testing.T) {
+	dir := t.TempDir()
+	text := `name: gone
+hosts:
+  h1: {underlay: 172.16.10.100/24, gateway: 172.16.10.1}
+networks:
+  n1: {subnet: 10.0.1.0/24, vni: 5000}
+containers:
+  c1: {host: h1, image: mine, build: ./img, network: n1, address: 10.0.1.10}
+`
+	file := dir + "/lab.yaml"
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Resolve(file)
+	if err == nil || !strings.Contains(err.Error(), "lab.yaml:7:") || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("Resolve with a missing build dir: %v, want file:line and 'does not exist'", err)
+	}
+	src, err := FromState(&State{Lab: "gone", Mode: ModeReal, Source: file, Topology: text})
+	if err != nil {
+		t.Fatalf("FromState after the build dir went: %v", err)
+	}
+	if got := src.Topo.Containers[0].Build; got != dir+"/img" {
+		t.Errorf("build resolved to %q, want %q", got, dir+"/img")
 	}
 }

@@ -16,6 +16,8 @@ type Topology struct {
 	Networks   []Network
 	Emulation  Emulation
 	Containers []Container
+
+	buildAt map[string]position // container → where its build: was written
 }
 
 // Host is one Docker host (a VTEP).

@@ -23,7 +23,8 @@ const BuiltinPrefix = "builtin:"
 // kilobytes, and a bound keeps a hostile file cheap.
 const maxFileSize = 1 << 20
 
-// Load reads and parses the topology file at path. Relative build paths are
+// Load reads and parses the topology file at path, and checks that its
+// build: directories exist on this machine. Relative build paths are
 // resolved against the file's directory. All problems come back at once as an
 // ErrorList (IsInvalid reports true for it, and for a file that cannot be read).
 func Load(path string) (*Topology, error) {
@@ -36,7 +37,15 @@ func Load(path string) (*Topology, error) {
 	if err != nil {
 		return nil, ErrorList{readError(path, err)}
 	}
-	return Parse(path, data)
+	t, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	// Load reads the machine anyway: hold the file to it as well.
+	if err := t.CheckBuildDirs(); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 func readError(path string, err error) *Error {

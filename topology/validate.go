@@ -219,8 +219,11 @@ func (p *parser) checkIfaceAddress(base string, it Interface, n *Network) {
 	}
 }
 
-// validateBuild resolves build directories and checks that they exist: the
-// one place where validation reads the filesystem.
+// validateBuild resolves build directories against the file's directory
+// and remembers where each one was written. Whether they exist is a
+// question about the machine, not the file: CheckBuildDirs asks it, so
+// Parse stays pure and a lab re-read from its state still parses after
+// its build directory has gone.
 func (p *parser) validateBuild(t *Topology) {
 	for i := range t.Containers {
 		c := &t.Containers[i]
@@ -236,15 +239,39 @@ func (p *parser) validateBuild(t *Topology) {
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(t.Dir, dir)
 		}
-		dir = filepath.Clean(dir)
-		switch fi, err := os.Stat(dir); {
-		case err != nil:
-			p.errField(field, "build directory %s does not exist", dir)
-		case !fi.IsDir():
-			p.errField(field, "build path %s is not a directory", dir)
+		c.Build = filepath.Clean(dir)
+		if t.buildAt == nil {
+			t.buildAt = map[string]position{}
 		}
-		c.Build = dir
+		t.buildAt[c.Name] = p.at(field)
 	}
+}
+
+// CheckBuildDirs reports, with the file's line and column, every build:
+// directory that does not exist or is not a directory. It reads the
+// filesystem; Parse does not.
+func (t *Topology) CheckBuildDirs() error {
+	var errs ErrorList
+	for _, c := range t.Containers {
+		if c.Build == "" {
+			continue
+		}
+		msg := ""
+		switch fi, err := os.Stat(c.Build); {
+		case err != nil:
+			msg = fmt.Sprintf("build directory %s does not exist", c.Build)
+		case !fi.IsDir():
+			msg = fmt.Sprintf("build path %s is not a directory", c.Build)
+		default:
+			continue
+		}
+		at := t.buildAt[c.Name]
+		errs = append(errs, &Error{File: t.Source, Line: at.line, Column: at.col, Field: "containers." + c.Name + ".build", Msg: msg})
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
 }
 
 func hostList(t *Topology) string {

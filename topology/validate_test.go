@@ -80,6 +80,12 @@ func runErrCases(t *testing.T, cases []errCase) {
 			}
 			top, err := Parse("lab.yaml", []byte(src))
 			if err == nil {
+				// What the machine, not the file, decides (build dirs).
+				if err = top.CheckBuildDirs(); err != nil {
+					top = nil
+				}
+			}
+			if err == nil {
 				t.Fatalf("no error; parsed %+v", top)
 			}
 			if top != nil {
