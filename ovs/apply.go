@@ -60,14 +60,8 @@ func (e *notOwnedError) Unwrap() error { return ErrNotOwned }
 // the state already matches, Apply writes nothing, so repeating it keeps
 // every row (and its UUID) as it is.
 func (c *Client) Apply(ctx context.Context, lab string, bridges []Bridge) error {
-	if err := validate(lab, bridges); err != nil {
-		return err
-	}
-	s, err := c.snapshot(ctx)
+	s, err := c.check(ctx, lab, bridges)
 	if err != nil {
-		return err
-	}
-	if err := checkOwnership(s, lab, bridges); err != nil {
 		return err
 	}
 	ops, err := c.applyOps(s, lab, bridges)
@@ -157,12 +151,19 @@ func withLocalPort(b Bridge) []Port {
 // run it before changing anything else on the machine, so a clash leaves
 // the machine as it was.
 func (c *Client) Check(ctx context.Context, lab string, bridges []Bridge) error {
+	_, err := c.check(ctx, lab, bridges)
+	return err
+}
+
+// check validates the input and ownership against a fresh snapshot, which
+// it returns for Apply to plan from.
+func (c *Client) check(ctx context.Context, lab string, bridges []Bridge) (*snapshot, error) {
 	if err := validate(lab, bridges); err != nil {
-		return err
+		return nil, err
 	}
 	s, err := c.snapshot(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return checkOwnership(s, lab, bridges)
+	return s, checkOwnership(s, lab, bridges)
 }

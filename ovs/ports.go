@@ -13,14 +13,7 @@ import (
 // veth ports all come through here so they cannot differ in how they are
 // built or marked.
 func (p *planner) createPort(want Port) (string, error) {
-	iface := &vswitchd.Interface{
-		UUID:        p.newName("iface"),
-		Name:        want.Name,
-		Type:        want.Type,
-		Options:     want.Options,
-		MTURequest:  mtuRequest(want.MTU),
-		ExternalIDs: labMark(p.lab),
-	}
+	iface := p.newIface(want)
 	port := &vswitchd.Port{
 		UUID:        p.newName("port"),
 		Name:        want.Name,
@@ -32,6 +25,19 @@ func (p *planner) createPort(want Port) (string, error) {
 		return "", fmt.Errorf("port %q: %w", want.Name, err)
 	}
 	return port.UUID, nil
+}
+
+// newIface is a new, lab-marked Interface row for want, named for this
+// transaction.
+func (p *planner) newIface(want Port) *vswitchd.Interface {
+	return &vswitchd.Interface{
+		UUID:        p.newName("iface"),
+		Name:        want.Name,
+		Type:        want.Type,
+		Options:     want.Options,
+		MTURequest:  mtuRequest(want.MTU),
+		ExternalIDs: labMark(p.lab),
+	}
 }
 
 // updatePort rewrites the columns of an existing port and its interface
@@ -47,14 +53,7 @@ func (p *planner) updatePort(have *vswitchd.Port, want Port) error {
 	cur := p.s.portIface(have)
 	if cur == nil {
 		// The port lost its interface (edited by hand): give it a new one.
-		iface := &vswitchd.Interface{
-			UUID:        p.newName("iface"),
-			Name:        want.Name,
-			Type:        want.Type,
-			Options:     want.Options,
-			MTURequest:  mtuRequest(want.MTU),
-			ExternalIDs: labMark(p.lab),
-		}
+		iface := p.newIface(want)
 		port := &vswitchd.Port{UUID: have.UUID, Interfaces: []string{iface.UUID}}
 		if err := p.add(p.c.ovs.Create(iface)); err != nil {
 			return fmt.Errorf("interface %q: %w", want.Name, err)
