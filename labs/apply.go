@@ -3,6 +3,7 @@ package labs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -65,7 +66,8 @@ func applyHost(ctx context.Context, st *State, p *topology.HostPlan, tg target) 
 		return err
 	}
 	tg.progress("%s: OVS bridges and tunnels", p.Host)
-	if err := applyBridges(ctx, oc, p.Lab, bridges, fresh); err != nil {
+	markRecreated(bridges, fresh)
+	if err := oc.Apply(ctx, p.Lab, bridges); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
 	if err := underlayAddress(ctx, oc, st, p, tg, nic); err != nil {
@@ -130,6 +132,16 @@ func raiseMTU(st *State, p *topology.HostPlan, tg target, nic string) error {
 			p.Host, p.MTU, nic, err, nic)
 	}
 	return nil
+}
+
+// markRecreated flags the ports of host veths that Plumb made anew, so
+// OVS re-attaches them (see ovs.Port.Recreated).
+func markRecreated(bridges []ovs.Bridge, fresh []string) {
+	for _, b := range bridges {
+		for i := range b.Ports {
+			b.Ports[i].Recreated = slices.Contains(fresh, b.Ports[i].Name)
+		}
+	}
 }
 
 // ovsBridges turns the host plan into the OVS layer's desired bridges.

@@ -10,7 +10,7 @@ import (
 
 // applyContainers converges the host's containers and their veths, and
 // removes this lab's containers on the host that the plan no longer names.
-// It returns the host veths that are new devices (see applyBridges).
+// It returns the host veths that are new devices (see ovs.Port.Recreated).
 func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]string, error) {
 	want := map[string]bool{}
 	var fresh []string

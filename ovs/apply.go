@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Bridge is one OVS bridge a lab wants, with the ports on it.
@@ -28,6 +29,11 @@ type Port struct {
 	// protected ports, so a full VXLAN mesh cannot loop broadcasts.
 	Protected bool
 	MTU       int // Interface.mtu_request, 0 = none
+	// Recreated says the device behind this port was made anew since the
+	// port was last applied (a veth of a recreated container). It keeps
+	// its name, and vswitchd matches ports by name, so it would keep
+	// reading the dead device; Apply re-attaches such a port.
+	Recreated bool
 }
 
 // ErrNotOwned is wrapped by errors about an existing bridge, port or
@@ -59,7 +65,56 @@ func (e *notOwnedError) Unwrap() error { return ErrNotOwned }
 // or interface not marked for lab is an error wrapping ErrNotOwned. When
 // the state already matches, Apply writes nothing, so repeating it keeps
 // every row (and its UUID) as it is.
+//
+// Ports marked Recreated that exist are first removed in a transaction of
+// their own, vswitchd is waited for (Sync), and then added back: folded
+// into one transaction, vswitchd would see no change and keep the old
+// device.
 func (c *Client) Apply(ctx context.Context, lab string, bridges []Bridge) error {
+	if err := c.detachRecreated(ctx, lab, bridges); err != nil {
+		return err
+	}
+	return c.apply(ctx, lab, bridges)
+}
+
+func (c *Client) detachRecreated(ctx context.Context, lab string, bridges []Bridge) error {
+	var names []string
+	for _, b := range bridges {
+		for _, p := range b.Ports {
+			if p.Recreated {
+				names = append(names, p.Name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	have, err := c.Status(ctx, lab)
+	if err != nil {
+		return err
+	}
+	var stale []string
+	for _, b := range have {
+		for _, p := range b.Ports {
+			if slices.Contains(names, p.Name) {
+				stale = append(stale, p.Name)
+			}
+		}
+	}
+	if len(stale) == 0 {
+		return nil
+	}
+	without := slices.Clone(bridges)
+	for i, b := range without {
+		without[i].Ports = slices.DeleteFunc(slices.Clone(b.Ports), func(p Port) bool { return slices.Contains(stale, p.Name) })
+	}
+	if err := c.apply(ctx, lab, without); err != nil {
+		return err
+	}
+	return c.Sync(ctx)
+}
+
+func (c *Client) apply(ctx context.Context, lab string, bridges []Bridge) error {
 	s, err := c.check(ctx, lab, bridges)
 	if err != nil {
 		return err

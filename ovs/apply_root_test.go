@@ -2,9 +2,11 @@ package ovs
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ovslab/ovslab/internal/testenv"
 )
@@ -212,5 +214,62 @@ func TestRootApplyRefusesRowsItDoesNotOwn(t *testing.T) {
 	err = h.c.Apply(ctx, lab, other)
 	if !errors.Is(err, ErrNotOwned) || !strings.Contains(err.Error(), "other-lab") {
 		t.Fatalf("Apply over other-lab's br9 = %v, want ErrNotOwned naming other-lab", err)
+	}
+}
+
+// TestRootApplyReattachesRecreatedPort: a veth deleted and made again under
+// its name (a recreated container) is a new device behind an old port.
+// Marked Recreated, Apply re-attaches it: the port gets a new row and
+// vswitchd opens the new device. (vswitchd refreshes the ifindex column by
+// itself, but its userspace datapath keeps reading the dead device; that
+// traffic-level failure is shown by labs' drift test, where a recreated
+// container must answer pings.) Unmarked, nothing is written.
+func TestRootApplyReattachesRecreatedPort(t *testing.T) {
+	h := startHost(t)
+	ctx := testCtx(t)
+	veth := func() string {
+		testenv.Run(t, "ip", "-n", h.ns, "link", "add", "rv0", "type", "veth", "peer", "name", "rv0p")
+		testenv.Run(t, "ip", "-n", h.ns, "link", "set", "rv0", "up")
+		out := testenv.Run(t, "ip", "-n", h.ns, "-o", "link", "show", "rv0")
+		return strings.SplitN(out, ":", 2)[0]
+	}
+	bridges := func(recreated bool) []Bridge {
+		return []Bridge{{Name: "br1", Datapath: "netdev", Ports: []Port{{Name: "rv0", Recreated: recreated}}}}
+	}
+	openedAs := func(ifindex string) {
+		t.Helper()
+		testenv.Eventually(t, 10*time.Second, func() error {
+			if got := h.vsctl(t, "get", "interface", "rv0", "ifindex"); got != ifindex {
+				return fmt.Errorf("vswitchd has rv0 as ifindex %s, want %s", got, ifindex)
+			}
+			return nil
+		})
+	}
+	first := veth()
+	if err := h.c.Apply(ctx, lab, bridges(false)); err != nil {
+		t.Fatal(err)
+	}
+	openedAs(first)
+	before := h.vsctl(t, "get", "port", "rv0", "_uuid")
+
+	testenv.Run(t, "ip", "-n", h.ns, "link", "del", "rv0")
+	second := veth()
+	if second == first {
+		t.Fatalf("the kernel reused ifindex %s; the test cannot tell the devices apart", first)
+	}
+	if err := h.c.Apply(ctx, lab, bridges(true)); err != nil {
+		t.Fatal(err)
+	}
+	openedAs(second)
+	after := h.vsctl(t, "get", "port", "rv0", "_uuid")
+	if after == before {
+		t.Errorf("port rv0 kept its row %s: it was not re-attached", before)
+	}
+	n := h.c.writes.Load()
+	if err := h.c.Apply(ctx, lab, bridges(false)); err != nil {
+		t.Fatal(err)
+	}
+	if h.c.writes.Load() != n {
+		t.Error("an Apply with nothing recreated wrote to OVSDB")
 	}
 }
