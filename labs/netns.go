@@ -3,20 +3,16 @@ package labs
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"runtime"
 	"slices"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
-	"github.com/vishvananda/netns"
 )
 
 // ensureNetns creates the named netns (as `ip netns add` would: a bind
 // mount under /run/netns) unless it exists, and brings its loopback up.
 func ensureNetns(name string) error {
 	if !nsutil.Exists(name) {
-		if err := newNamed(name); err != nil {
+		if err := nsutil.NewNamed(name); err != nil {
 			return fmt.Errorf("netns %s: %w", name, err)
 		}
 	}
@@ -33,44 +29,8 @@ func ensureNetns(name string) error {
 	return h.LinkSetUp(lo)
 }
 
-// newNamed runs on its own locked thread because netns.NewNamed moves the
-// calling thread into the new namespace.
-func newNamed(name string) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer orig.Close()
-		ns, err := netns.NewNamed(name)
-		if err == nil {
-			ns.Close()
-		}
-		if serr := netns.Set(orig); serr == nil {
-			runtime.UnlockOSThread()
-		}
-		errc <- err
-	}()
-	return <-errc
-}
-
 // deleteNetns removes a named netns; a missing one is fine.
-func deleteNetns(name string) error {
-	if !nsutil.Exists(name) {
-		return nil
-	}
-	err := netns.DeleteNamed(name)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		// A bind mount that is already gone leaves a plain file behind.
-		if rerr := os.Remove(nsutil.Path(name)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			return fmt.Errorf("netns %s: %w", name, err)
-		}
-	}
-	return nil
-}
+func deleteNetns(name string) error { return nsutil.DeleteNamed(name) }
 
 // claimNetns creates the lab's namespaces, refusing any that exists but
 // was not made by this lab: netns names are <lab>-<node>, so lab "l3" with

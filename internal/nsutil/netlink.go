@@ -36,13 +36,16 @@ func Open(path string) (*NS, error) {
 // OpenNamed opens the named netns (as `ip netns` names it; "" = the caller's).
 func OpenNamed(name string) (*NS, error) { return Open(Path(name)) }
 
-// Close releases the handle and the netns.
+// Close releases the handle and the netns; closing twice is fine. An
+// open NS keeps its namespace alive even after the name is deleted.
 func (n *NS) Close() {
 	if n.Handle != nil {
 		n.Handle.Close()
+		n.Handle = nil
 	}
 	if n.fd.IsOpen() {
 		n.fd.Close()
+		n.fd = netns.None()
 	}
 }
 

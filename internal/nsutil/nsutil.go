@@ -1,7 +1,9 @@
 package nsutil
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -22,13 +24,57 @@ func Path(name string) string {
 }
 
 // Do runs fn on a fresh OS thread switched into the netns at path. An empty
-// path runs fn in the caller's netns. If the thread cannot be switched back
-// it is left locked, so the Go runtime discards it rather than reusing a
-// thread that sits in the wrong netns.
+// path runs fn in the caller's netns.
 func Do(path string, fn func() error) error {
 	if path == "" {
 		return fn()
 	}
+	return onOwnThread(func() error {
+		target, err := netns.GetFromPath(path)
+		if err != nil {
+			return fmt.Errorf("netns %s: %w", path, err)
+		}
+		defer target.Close()
+		if err := netns.Set(target); err != nil {
+			return fmt.Errorf("enter netns %s: %w", path, err)
+		}
+		return fn()
+	})
+}
+
+// NewNamed creates the named netns as `ip netns add` does: a bind mount
+// under NetnsDir. netns.NewNamed moves its thread into the new netns,
+// hence a thread of its own.
+func NewNamed(name string) error {
+	return onOwnThread(func() error {
+		ns, err := netns.NewNamed(name)
+		if err == nil {
+			ns.Close()
+		}
+		return err
+	})
+}
+
+// DeleteNamed removes the named netns; a missing one is fine.
+func DeleteNamed(name string) error {
+	if !Exists(name) {
+		return nil
+	}
+	err := netns.DeleteNamed(name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// A bind mount that is already gone leaves a plain file behind.
+		if rerr := os.Remove(Path(name)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			return fmt.Errorf("netns %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// onOwnThread runs fn on a fresh locked OS thread that fn may switch into
+// another netns, and switches it back afterwards. If it cannot be switched
+// back it stays locked, so the Go runtime discards it rather than reusing
+// a thread that sits in the wrong netns.
+func onOwnThread(fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
@@ -38,16 +84,6 @@ func Do(path string, fn func() error) error {
 			return
 		}
 		defer orig.Close()
-		target, err := netns.GetFromPath(path)
-		if err != nil {
-			errc <- fmt.Errorf("netns %s: %w", path, err)
-			return
-		}
-		defer target.Close()
-		if err := netns.Set(target); err != nil {
-			errc <- fmt.Errorf("enter netns %s: %w", path, err)
-			return
-		}
 		ferr := fn()
 		if err := netns.Set(orig); err == nil {
 			runtime.UnlockOSThread()
