@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/ovslab/ovslab/internal/testenv"
-	"github.com/ovslab/ovslab/labs/catalog"
 )
 
 // e2eLab is the reference lab under another name, so the test never
@@ -23,27 +22,10 @@ const e2eLab = "e2e-l3"
 
 func refLab(t *testing.T, mtu int) *Source {
 	t.Helper()
-	data, ok := catalog.Get("l3-vxlan")
-	if !ok {
-		t.Fatal("built-in lab l3-vxlan missing")
-	}
-	s := strings.Replace(string(data), "name: l3-vxlan", "name: "+e2eLab, 1)
-	if !strings.Contains(s, "mtu: 1554") {
-		t.Fatal("reference lab does not set underlay mtu 1554")
-	}
-	s = strings.Replace(s, "mtu: 1554", fmt.Sprintf("mtu: %d", mtu), 1)
-	// Docker names are global: keep clear of a reference lab a user runs.
-	s = strings.ReplaceAll(s, "doc", "e2edoc")
-	src, err := resolveData(t, "builtin:"+e2eLab, []byte(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return src
-}
-
-func resolveData(t *testing.T, name string, data []byte) (*Source, error) {
-	t.Helper()
-	return sourceFromData(name, data)
+	// Docker names are global: prefixed, they keep clear of a reference
+	// lab a user runs.
+	text := edit(t, labYAML(t, e2eLab, "e2e"), "mtu: 1554", fmt.Sprintf("mtu: %d", mtu))
+	return mustSource(t, text)
 }
 
 func requireLabTools(t *testing.T) {
@@ -283,15 +265,7 @@ func iperf(t *testing.T, serverNetns []string, clientPid, addr string) float64 {
 }
 
 func verifyWithTools(t *testing.T, lab string) {
-	vsctl := func(host string, args ...string) string {
-		c := exec.Command("ovs-vsctl", args...)
-		c.Env = append(os.Environ(), "OVS_RUNDIR="+HostRunDir(lab, host))
-		out, err := c.CombinedOutput()
-		if err != nil {
-			t.Fatalf("ovs-vsctl %v on %s: %v\n%s", args, host, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	vsctl := func(host string, args ...string) string { return mustVsctl(t, lab, host, args...) }
 	for host, remote := range map[string]string{"host1": "172.16.20.100", "host2": "172.16.10.100"} {
 		brs := vsctl(host, "list-br")
 		for _, b := range []string{"br1", "br2"} {
@@ -325,11 +299,8 @@ func verifyWithTools(t *testing.T, lab string) {
 // assertGone checks that nothing of the lab is left on the machine.
 func assertGone(t *testing.T, lab string) {
 	t.Helper()
-	ns := testenv.Run(t, "ip", "netns", "list")
-	for _, l := range strings.Split(ns, "\n") {
-		if strings.HasPrefix(l, lab+"-") {
-			t.Errorf("netns %s left after down", l)
-		}
+	for _, n := range labNetns(t, lab) {
+		t.Errorf("netns %s left after down", n)
 	}
 	if out := strings.TrimSpace(testenv.Run(t, "docker", "ps", "-aq", "--filter", "label=ovslab.lab="+lab)); out != "" {
 		t.Errorf("containers left after down: %s", out)

@@ -25,13 +25,8 @@ func tunnelTx(t *testing.T, hosts ...string) int {
 	total := 0
 	for _, h := range hosts {
 		env := append(os.Environ(), "OVS_RUNDIR="+HostRunDir(meshLab, h))
-		ports := exec.Command("ovs-vsctl", "--bare", "--columns=name", "find", "interface", "type=vxlan")
-		ports.Env = env
-		out, err := ports.Output()
-		if err != nil {
-			t.Fatalf("%s: list vxlan ports: %v", h, err)
-		}
-		for _, p := range strings.Fields(string(out)) {
+		out := mustVsctl(t, meshLab, h, "--bare", "--columns=name", "find", "interface", "type=vxlan")
+		for _, p := range strings.Fields(out) {
 			c := exec.Command("ovs-ofctl", "dump-ports", "br1", p)
 			c.Env = env
 			stats, err := c.CombinedOutput()
