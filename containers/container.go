@@ -14,6 +14,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"golang.org/x/sync/errgroup"
 )
 
 // LabLabel is the label key ovslab marks its containers with; its value is
@@ -191,6 +192,9 @@ func (c *Client) create(ctx context.Context, s Spec, hash string) (string, error
 	return resp.ID, nil
 }
 
+// listParallel bounds the inspections List has in flight.
+const listParallel = 8
+
 // List returns the containers, in any state, that carry every given label,
 // sorted by name. An empty map matches every container on the machine.
 func (c *Client) List(ctx context.Context, labels map[string]string) ([]Info, error) {
@@ -202,25 +206,40 @@ func (c *Client) List(ctx context.Context, labels map[string]string) ([]Info, er
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
-	out := make([]Info, 0, len(sums))
-	for _, sum := range sums {
-		// The summary has no PID; inspect each one.
-		cur, err := c.api.ContainerInspect(ctx, sum.ID)
-		if cerrdefs.IsNotFound(err) {
-			continue // removed since the list
-		}
-		if err != nil {
-			return nil, fmt.Errorf("inspect container %s: %w", sum.ID, err)
-		}
-		out = append(out, Info{
-			Name:        strings.TrimPrefix(cur.Name, "/"),
-			ID:          cur.ID,
-			Image:       cur.Config.Image,
-			State:       cur.State.Status,
-			Pid:         cur.State.Pid,
-			Labels:      cur.Config.Labels,
-			NetworkMode: string(cur.HostConfig.NetworkMode),
+	// The summary has no PID: inspect each one, a few at a time, since a
+	// lab of hundreds of containers is listed on every up and status.
+	found := make([]*Info, len(sums))
+	var g errgroup.Group
+	g.SetLimit(listParallel)
+	for i, sum := range sums {
+		g.Go(func() error {
+			cur, err := c.api.ContainerInspect(ctx, sum.ID)
+			if cerrdefs.IsNotFound(err) {
+				return nil // removed since the list
+			}
+			if err != nil {
+				return fmt.Errorf("inspect container %s: %w", sum.ID, err)
+			}
+			found[i] = &Info{
+				Name:        strings.TrimPrefix(cur.Name, "/"),
+				ID:          cur.ID,
+				Image:       cur.Config.Image,
+				State:       cur.State.Status,
+				Pid:         cur.State.Pid,
+				Labels:      cur.Config.Labels,
+				NetworkMode: string(cur.HostConfig.NetworkMode),
+			}
+			return nil
 		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make([]Info, 0, len(sums))
+	for _, f := range found {
+		if f != nil {
+			out = append(out, *f)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -246,6 +265,34 @@ func (c *Client) CheckOwner(ctx context.Context, name, key, val string) error {
 		return err
 	}
 	return ownerError(cur, name, key, val)
+}
+
+// CheckOwners is CheckOwner for many names with one list of the machine's
+// containers: a lab of hundreds of containers is checked on every up.
+// Names match exactly, never as an ID prefix.
+func (c *Client) CheckOwners(ctx context.Context, names []string, key, val string) error {
+	sums, err := c.api.ContainerList(ctx, container.ListOptions{All: true})
+	if err != nil {
+		return fmt.Errorf("list containers: %w", err)
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	var errs []error
+	for _, sum := range sums {
+		for _, n := range sum.Names {
+			n = strings.TrimPrefix(n, "/")
+			if !want[n] {
+				continue
+			}
+			cur := container.InspectResponse{Config: &container.Config{Labels: sum.Labels}}
+			if err := ownerError(cur, n, key, val); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // ownerError is nil when cur carries the owner label key=val.

@@ -74,7 +74,7 @@ func (h *handles) converge(l Link) error {
 // IPv6 link-local ones the kernel manages.
 func (h *handles) convergeAddr(ctr netlink.Link, want netip.Prefix) error {
 	want = normPrefix(want)
-	addrs, err := dump(func() ([]netlink.Addr, error) { return h.ctr.AddrList(ctr, netlink.FAMILY_ALL) })
+	addrs, err := nsutil.Dump(func() ([]netlink.Addr, error) { return h.ctr.AddrList(ctr, netlink.FAMILY_ALL) })
 	if err != nil {
 		return fmt.Errorf("list addresses of %s: %w", ctr.Attrs().Name, err)
 	}
@@ -105,7 +105,7 @@ func (h *handles) convergeAddr(ctr netlink.Link, want netip.Prefix) error {
 func (h *handles) convergeRoute(ctr netlink.Link, gw netip.Addr) error {
 	have := false
 	for _, fam := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-		routes, err := dump(func() ([]netlink.Route, error) { return h.ctr.RouteList(ctr, fam) })
+		routes, err := nsutil.Dump(func() ([]netlink.Route, error) { return h.ctr.RouteList(ctr, fam) })
 		if err != nil {
 			return fmt.Errorf("list routes of %s: %w", ctr.Attrs().Name, err)
 		}
@@ -167,22 +167,6 @@ func mustLink(h *netlink.Handle, name, what string) (netlink.Link, error) {
 func isNotFound(err error) bool {
 	var nf netlink.LinkNotFoundError
 	return errors.As(err, &nf) || errors.Is(err, unix.ENODEV)
-}
-
-// dump retries a netlink dump the kernel interrupted because the table
-// changed under it; the partial result could make us delete the wrong
-// thing.
-func dump[T any](f func() ([]T, error)) ([]T, error) {
-	var (
-		out []T
-		err error
-	)
-	for range 5 {
-		if out, err = f(); !errors.Is(err, netlink.ErrDumpInterrupted) {
-			break
-		}
-	}
-	return out, err
 }
 
 func normPrefix(p netip.Prefix) netip.Prefix {

@@ -72,7 +72,7 @@ func Inspect(l Link) (LinkStatus, error) {
 		s.ContainerMTU = ctr.Attrs().MTU
 		s.ContainerMAC = ctr.Attrs().HardwareAddr
 		s.TxChecksumOff = nsutil.TxChecksumIsOff(h.ctrNS.Path, l.Name)
-		addrs, err := dump(func() ([]netlink.Addr, error) { return h.ctr.AddrList(ctr, netlink.FAMILY_ALL) })
+		addrs, err := nsutil.Dump(func() ([]netlink.Addr, error) { return h.ctr.AddrList(ctr, netlink.FAMILY_ALL) })
 		if err != nil {
 			return s, fmt.Errorf("list addresses of %s: %w", l.Name, err)
 		}
@@ -82,7 +82,7 @@ func Inspect(l Link) (LinkStatus, error) {
 			s.HasAddress = s.HasAddress || p == normPrefix(l.Address)
 		}
 		if l.DefaultRoute.IsValid() {
-			routes, err := dump(func() ([]netlink.Route, error) { return h.ctr.RouteList(ctr, netlink.FAMILY_ALL) })
+			routes, err := nsutil.Dump(func() ([]netlink.Route, error) { return h.ctr.RouteList(ctr, netlink.FAMILY_ALL) })
 			if err != nil {
 				return s, fmt.Errorf("list routes of %s: %w", l.Name, err)
 			}

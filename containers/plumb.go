@@ -104,26 +104,27 @@ func (h *handles) close() {
 // netns under its final name. TX checksum offload is turned off on both
 // ends: OVS's userspace datapath does not complete offloaded checksums, so
 // with it on ping works and TCP silently carries nothing. If Plumb fails
-// after creating a pair, it deletes it again.
-func Plumb(l Link) error {
+// after creating a pair, it deletes it again. It reports whether it made
+// the pair anew: the host end is then a new device behind an old name.
+func Plumb(l Link) (created bool, err error) {
 	if err := l.validate(); err != nil {
-		return err
+		return false, err
 	}
 	h, err := openHandles(l)
 	if err != nil {
-		return fmt.Errorf("link %s: %w", l.HostVeth, err)
+		return false, fmt.Errorf("link %s: %w", l.HostVeth, err)
 	}
 	defer h.close()
 
 	host, err := linkByName(h.host, l.HostVeth)
 	if err != nil {
-		return fmt.Errorf("host veth %s: %w", l.HostVeth, err)
+		return false, fmt.Errorf("host veth %s: %w", l.HostVeth, err)
 	}
 	ctr, err := linkByName(h.ctr, l.Name)
 	if err != nil {
-		return fmt.Errorf("container interface %s (pid %d): %w", l.Name, l.ContainerPid, err)
+		return false, fmt.Errorf("container interface %s (pid %d): %w", l.Name, l.ContainerPid, err)
 	}
-	created, success := false, false
+	success := false
 	defer func() {
 		if created && !success {
 			if veth, _ := linkByName(h.host, l.HostVeth); veth != nil {
@@ -133,15 +134,15 @@ func Plumb(l Link) error {
 	}()
 	if !h.paired(host, ctr) {
 		if err := h.createPair(l, host, ctr); err != nil {
-			return fmt.Errorf("link %s: %w", l.HostVeth, err)
+			return false, fmt.Errorf("link %s: %w", l.HostVeth, err)
 		}
 		created = true
 	}
 	if err := h.converge(l); err != nil {
-		return fmt.Errorf("link %s (%s in pid %d): %w", l.HostVeth, l.Name, l.ContainerPid, err)
+		return false, fmt.Errorf("link %s (%s in pid %d): %w", l.HostVeth, l.Name, l.ContainerPid, err)
 	}
 	success = true
-	return nil
+	return created, nil
 }
 
 // createPair makes a fresh veth pair. A host interface that already has

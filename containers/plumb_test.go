@@ -28,7 +28,7 @@ func TestPlumbRejectsLongNames(t *testing.T) {
 		{"no pid", Link{HostVeth: "v1", Name: "eth0"}, "not a running process"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for fn, err := range map[string]error{"Plumb": Plumb(tc.link), "Inspect": func() error { _, err := Inspect(tc.link); return err }()} {
+			for fn, err := range map[string]error{"Plumb": func() error { _, err := Plumb(tc.link); return err }(), "Inspect": func() error { _, err := Inspect(tc.link); return err }()} {
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Errorf("%s = %v, want %q", fn, err, tc.want)
 				}
@@ -140,7 +140,7 @@ func firstLines(s string, n int) string {
 func TestRootDockerPlumb(t *testing.T) {
 	f := newPlumbFixture(t)
 	l := f.link
-	if err := Plumb(l); err != nil {
+	if _, err := Plumb(l); err != nil {
 		t.Fatal(err)
 	}
 	// The gateway the test pings from; ovslab puts it on an OVS port.
@@ -149,7 +149,7 @@ func TestRootDockerPlumb(t *testing.T) {
 	hostIdx, ctrIdx := f.indexes(t)
 
 	t.Run("second Plumb changes nothing", func(t *testing.T) {
-		if err := Plumb(l); err != nil {
+		if _, err := Plumb(l); err != nil {
 			t.Fatal(err)
 		}
 		if h, c := f.indexes(t); h != hostIdx || c != ctrIdx {
@@ -166,7 +166,7 @@ func TestRootDockerPlumb(t *testing.T) {
 		if st, err := Inspect(l); err != nil || st.OK() || st.HasAddress || st.TxChecksumOff {
 			t.Fatalf("Inspect after drift = %+v, %v; want problems", st, err)
 		}
-		if err := Plumb(l); err != nil {
+		if _, err := Plumb(l); err != nil {
 			t.Fatal(err)
 		}
 		if h, c := f.indexes(t); h != hostIdx || c != ctrIdx {
@@ -183,7 +183,7 @@ func TestRootDockerPlumb(t *testing.T) {
 		if st, err := Inspect(l); err != nil || st.HostExists || st.ContainerPresent {
 			t.Fatalf("Inspect after delete = %+v, %v", st, err)
 		}
-		if err := Plumb(l); err != nil {
+		if _, err := Plumb(l); err != nil {
 			t.Fatal(err)
 		}
 		f.host(t, "ip", "addr", "add", "10.99.1.1/24", "dev", l.HostVeth)
@@ -212,7 +212,7 @@ func TestRootDockerPlumbRollsBack(t *testing.T) {
 	// A gateway outside the interface's subnet cannot be routed to: the
 	// failure comes after the pair exists, so Plumb must delete it.
 	l.DefaultRoute = netip.MustParseAddr("10.77.0.1")
-	err := Plumb(l)
+	_, err := Plumb(l)
 	if err == nil || !strings.Contains(err.Error(), "default route via 10.77.0.1") {
 		t.Fatalf("Plumb(unreachable gateway) = %v", err)
 	}
@@ -228,7 +228,7 @@ func TestRootDockerPlumbLeavesForeignInterface(t *testing.T) {
 	f := newPlumbFixture(t)
 	l := f.link
 	f.host(t, "ip", "link", "add", l.HostVeth, "type", "bridge")
-	if err := Plumb(l); err == nil || !strings.Contains(err.Error(), "not a veth") {
+	if _, err := Plumb(l); err == nil || !strings.Contains(err.Error(), "not a veth") {
 		t.Fatalf("Plumb over a bridge = %v, want a refusal", err)
 	}
 	if err := Unplumb(l.HostNetns, l.HostVeth); err == nil || !strings.Contains(err.Error(), "not a veth") {
@@ -244,7 +244,7 @@ func TestRootDockerPlumbLeavesForeignVeth(t *testing.T) {
 	f := newPlumbFixture(t)
 	l := f.link
 	f.host(t, "ip", "link", "add", l.HostVeth, "type", "veth", "peer", "name", "userpeer0")
-	err := Plumb(l)
+	_, err := Plumb(l)
 	if !errors.Is(err, ErrNotOwned) || !strings.Contains(err.Error(), l.HostVeth) {
 		t.Fatalf("Plumb over a user's veth = %v, want ErrNotOwned naming %s", err, l.HostVeth)
 	}
@@ -259,7 +259,7 @@ func TestRootDockerPlumbCurrentNetns(t *testing.T) {
 	f := newPlumbFixture(t)
 	l := f.link
 	l.HostNetns = ""
-	if err := nsutil.Do(f.link.HostNetns, func() error { return Plumb(l) }); err != nil {
+	if err := nsutil.Do(f.link.HostNetns, func() error { _, err := Plumb(l); return err }); err != nil {
 		t.Fatal(err)
 	}
 	f.host(t, "ip", "addr", "add", "10.99.1.1/24", "dev", l.HostVeth)

@@ -28,11 +28,18 @@ const phyBridge = topology.PhysBridge
 
 // target is where one host's part of a lab is applied: the netns it lives
 // in ("" = this process's own, i.e. a real host) and the daemons it uses.
+// It is worked out once per host (hostTarget) and used by up, down,
+// status and check alike.
 type target struct {
+	host     string
 	netns    string // netns name, "" for the current netns
 	ovsdb    string // OVSDB endpoint
-	docker   *containers.Client
+	runDir   string // where vswitchd's pidfile and control socket are, "" if unknown
 	emulated bool
+	nic      string // the underlay NIC, once applyHost found it
+	docker   *containers.Client
+	j        *journal      // the one writer of the lab's state
+	jobs     chan struct{} // bounds container work across all hosts
 	progress func(format string, args ...any)
 }
 
@@ -42,22 +49,22 @@ func (tg target) netnsPath() string { return nsutil.Path(tg.netns) }
 // reached and ownership checked before any change; containers and their
 // veths next, so the single OVS transaction that follows finds every
 // device it attaches; then addresses that need OVS's internal ports; NAT
-// last, once there is something to forward.
-func applyHost(ctx context.Context, st *State, p *topology.HostPlan, tg target) error {
+// once there is something to forward; and last the underlay warmed, so
+// the lab forwards its first packet when up returns.
+func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
 	oc, err := ovs.Connect(ctx, tg.ovsdb)
 	if err != nil {
 		return &preflightError{err}
 	}
 	defer oc.Close()
-	nic, err := underlayNIC(st, p, tg)
-	if err != nil {
+	if tg.nic, err = underlayNIC(p, tg); err != nil {
 		return &preflightError{err}
 	}
-	bridges := ovsBridges(p, nic)
+	bridges := ovsBridges(p, tg.nic)
 	if err := preflight(ctx, oc, p, tg, bridges); err != nil {
 		return &preflightError{err}
 	}
-	if err := raiseMTU(st, p, tg, nic); err != nil {
+	if err := raiseMTU(p, tg); err != nil {
 		return err
 	}
 	tg.progress("%s: containers", p.Host)
@@ -70,7 +77,7 @@ func applyHost(ctx context.Context, st *State, p *topology.HostPlan, tg target) 
 	if err := oc.Apply(ctx, p.Lab, bridges); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
-	if err := underlayAddress(ctx, oc, st, p, tg, nic); err != nil {
+	if err := underlayAddress(ctx, oc, p, tg); err != nil {
 		return err
 	}
 	for _, b := range p.Bridges {
@@ -85,7 +92,15 @@ func applyHost(ctx context.Context, st *State, p *topology.HostPlan, tg target) 
 		}
 	}
 	tg.progress("%s: forwarding and NAT", p.Host)
-	return applyNAT(st, p, tg)
+	if err := applyNAT(p, tg); err != nil {
+		return err
+	}
+	// vswitchd has acted on everything above once it reports the config
+	// generation we ask for; only then can warming the tunnels work.
+	if err := oc.Sync(ctx); err != nil {
+		return fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	return warmUnderlay(ctx, p, tg, tg.emulated)
 }
 
 // preflightError is a refusal made before the host was changed.
@@ -111,19 +126,25 @@ func preflight(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg tar
 }
 
 // raiseMTU sets the underlay MTU on the NIC so a full inner frame plus the
-// VXLAN header fits, remembering the old value for `down`.
-func raiseMTU(st *State, p *topology.HostPlan, tg target, nic string) error {
+// VXLAN header fits, recording the old value for `down` first.
+func raiseMTU(p *topology.HostPlan, tg target) error {
+	nic := tg.nic
 	old, err := linkMTU(tg.netns, nic)
 	if err != nil {
 		return fmt.Errorf("host %s: underlay %w", p.Host, err)
 	}
-	r := st.restoreFor(p.Host)
-	if _, ok := r.MTU[nic]; !ok && !tg.emulated {
-		if orig, ok := othersNeed(st.Lab).mtu[nic]; ok {
-			old = orig // another lab raised it first: keep the true original
-		}
-		r.MTU[nic] = old
-		if err := st.Save(); err != nil {
+	if !tg.emulated {
+		err := tg.j.record(p.Host, func(r *HostRestore) bool {
+			if _, ok := r.MTU[nic]; ok {
+				return false
+			}
+			if orig, ok := othersNeed(p.Lab).mtu[nic]; ok {
+				old = orig // another lab raised it first: keep the true original
+			}
+			r.MTU[nic] = old
+			return true
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -179,20 +200,24 @@ func ovsBridges(p *topology.HostPlan, nic string) []ovs.Bridge {
 
 // applyNAT turns on forwarding where the host routes for a network and
 // converges the lab's MASQUERADE and FORWARD rules (removing stale ones).
-func applyNAT(st *State, p *topology.HostPlan, tg target) error {
+func applyNAT(p *topology.HostPlan, tg target) error {
 	if p.IPForward {
 		old, err := nat.SetIPForward(tg.netnsPath(), true)
 		if err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
-		if r := st.restoreFor(p.Host); r.IPForward == "" {
-			if orig := othersNeed(st.Lab).ipForward; orig != "" && !tg.emulated {
+		err = tg.j.record(p.Host, func(r *HostRestore) bool {
+			if r.IPForward != "" {
+				return false
+			}
+			if orig := othersNeed(p.Lab).ipForward; orig != "" && !tg.emulated {
 				old = orig
 			}
 			r.IPForward = old
-			if err := st.Save(); err != nil {
-				return err
-			}
+			return true
+		})
+		if err != nil {
+			return err
 		}
 	}
 	var rules []nat.Rule

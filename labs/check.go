@@ -2,10 +2,12 @@ package labs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ovslab/ovslab/internal/probe"
@@ -44,10 +46,10 @@ type probeJob struct {
 	echo  probe.Echo
 }
 
-// RunCheck tests the lab as a network engineer would: every container
-// against every other on each network and against its gateway, a full-size
-// DF packet across each pair of hosts, the WAN through NAT (emulated labs),
-// and every tunnel port and host as OVS and Docker report them.
+// RunCheck tests the lab as a network engineer would, with probes that
+// grow linearly with the lab (see probeJobs) unless o.Full asks for the
+// whole matrix, and every tunnel port and host as OVS and Docker report
+// them. Probes run in parallel and stop when ctx ends.
 func RunCheck(ctx context.Context, lab string, o Options) (*CheckReport, error) {
 	state, src, err := loadLab(lab)
 	if err != nil {
@@ -64,8 +66,12 @@ func RunCheck(ctx context.Context, lab string, o Options) (*CheckReport, error) 
 			}
 		}
 	}
-	jobs := probeJobs(src.Topo, state, pids)
-	rep.Results = append(rep.Results, runProbes(jobs)...)
+	jobs := probeJobs(src.Topo, state, pids, o.Full)
+	res, err := runProbes(ctx, jobs, o.progress())
+	if err != nil {
+		return nil, err
+	}
+	rep.Results = append(rep.Results, res...)
 	rep.OK = true
 	for _, r := range rep.Results {
 		rep.OK = rep.OK && r.OK
@@ -104,42 +110,81 @@ func hostResults(h HostStatus) []CheckResult {
 	return out
 }
 
-// probeJobs lists the pings to make. Full-size DF probes go one way per
-// pair of hosts and network: that is enough to prove the underlay MTU.
-func probeJobs(t *topology.Topology, st *State, pids map[string]int) []probeJob {
+// probeJobs lists the pings to make. By default the count grows linearly
+// with the lab: each container pings its gateway and one container on
+// its own and on every other host of each of its networks (peers chosen
+// round-robin, so every container is also a target); one full-size DF
+// packet crosses each pair of hosts per network, which is what proves the
+// underlay MTU; and one container per host and NAT'd network reaches the
+// WAN. full pings every pair, sends DF between every pair of containers on
+// different hosts, and tries the WAN from every container.
+func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) []probeJob {
 	var jobs []probeJob
-	add := func(kind, from, to string, pid int, dst netip.Addr, size int, df bool) {
-		r := CheckResult{Kind: kind, From: from, To: fmt.Sprintf("%s (%s)", to, dst)}
-		jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pid),
+	add := func(kind string, a, b member, dst netip.Addr, to string, size int, df bool) {
+		r := CheckResult{Kind: kind, From: a.container.Name, To: fmt.Sprintf("%s (%s)", to, dst)}
+		jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.container.Name]),
 			echo: probe.Echo{Dst: dst, Size: size, DF: df, Timeout: time.Second, Tries: 3}})
 	}
+	const small, large = 56, topology.ContainerMTU - 28
 	for _, n := range t.Networks {
-		members := membersOf(t, n.Name)
-		for _, a := range members {
-			pid := pids[a.container.Name]
-			if pid == 0 {
-				continue // reported by the host check
+		var members []member
+		for _, m := range membersOf(t, n.Name) {
+			if pids[m.container.Name] != 0 { // else reported by the host check
+				members = append(members, m)
 			}
+		}
+		byHost := map[string][]member{}
+		for _, m := range members {
+			byHost[m.container.Host] = append(byHost[m.container.Host], m)
+		}
+		hosts := make([]string, 0, len(byHost))
+		for h := range byHost {
+			hosts = append(hosts, h)
+		}
+		sort.Strings(hosts)
+		for i, a := range members {
 			if n.Gateway != nil {
-				add(CheckGateway, a.container.Name, n.Gateway.Host, pid, n.Gateway.Address, 56, false)
+				add(CheckGateway, a, member{}, n.Gateway.Address, n.Gateway.Host, small, false)
 			}
-			pmtuDone := map[string]bool{}
-			for _, b := range members {
-				if a.container.Name == b.container.Name {
+			for _, h := range hosts {
+				peers := byHost[h]
+				if full {
+					for _, b := range peers {
+						if b.container.Name != a.container.Name {
+							add(CheckPing, a, b, b.iface.Address, b.container.Name, small, false)
+							if h != a.container.Host {
+								add(CheckPMTU, a, b, b.iface.Address, b.container.Name, large, true)
+							}
+						}
+					}
 					continue
 				}
-				add(CheckPing, a.container.Name, b.container.Name, pid, b.iface.Address, 56, false)
-				if a.container.Host != b.container.Host && a.container.Name < b.container.Name && !pmtuDone[b.container.Host] {
-					pmtuDone[b.container.Host] = true
-					add(CheckPMTU, a.container.Name, b.container.Name, pid, b.iface.Address, topology.ContainerMTU-28, true)
+				peers = slices.DeleteFunc(slices.Clone(peers), func(b member) bool { return b.container.Name == a.container.Name })
+				if len(peers) > 0 {
+					b := peers[i%len(peers)]
+					add(CheckPing, a, b, b.iface.Address, b.container.Name, small, false)
+				}
+			}
+		}
+		if !full {
+			for x, h1 := range hosts {
+				for _, h2 := range hosts[x+1:] {
+					a, b := byHost[h1][0], byHost[h2][0]
+					add(CheckPMTU, a, b, b.iface.Address, b.container.Name, large, true)
 				}
 			}
 		}
 		if st.Mode == ModeEmulated && n.Gateway != nil && n.Gateway.NAT {
 			wan, _ := wanAddrs(t.Emulation.WAN)
-			for _, a := range members {
-				if pid := pids[a.container.Name]; pid != 0 && a.idx == 0 {
-					add(CheckNAT, a.container.Name, "wan", pid, wan.Addr(), 56, false)
+			for _, h := range hosts {
+				for _, a := range byHost[h] {
+					if a.idx != 0 {
+						continue // its default route is on another network
+					}
+					add(CheckNAT, a, member{}, wan.Addr(), "wan", small, false)
+					if !full {
+						break
+					}
 				}
 			}
 		}
@@ -165,34 +210,47 @@ func membersOf(t *topology.Topology, network string) []member {
 	return out
 }
 
-// runProbes runs the probes a few at a time: each one waits up to seconds
-// for a reply that should come in a millisecond.
-func runProbes(jobs []probeJob) []CheckResult {
+// probeParallel bounds the probes in flight: each waits up to seconds for
+// a reply that should come in a millisecond, so many can wait at once.
+const probeParallel = 32
+
+// runProbes runs the probes, probeParallel at a time, reporting progress
+// as they finish. It returns ctx's error if ctx ends first.
+func runProbes(ctx context.Context, jobs []probeJob, progress func(string, ...any)) ([]CheckResult, error) {
 	out := make([]CheckResult, len(jobs))
-	sem := make(chan struct{}, 16)
-	var wg sync.WaitGroup
-	for i, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			r := j.res
-			rtt, err := probe.Ping(j.netns, j.echo)
-			r.OK = err == nil
-			if err != nil {
-				r.Detail = err.Error()
-				if j.echo.DF {
-					r.Detail = fmt.Sprintf("no reply to %d-byte DF packets: the underlay drops full-size VXLAN frames; raise underlay.mtu to %d", j.echo.Size+28, topology.DefaultUnderlayMTU)
-				}
-			} else {
-				r.Detail = fmt.Sprintf("%d bytes, %s", j.echo.Size+28, rtt.Round(10*time.Microsecond))
+	var done atomic.Int64
+	step := max(len(jobs)/10, 50)
+	_ = each(indexes(len(jobs)), probeParallel, func(i int) error {
+		j := jobs[i]
+		r := j.res
+		rtt, err := probe.Ping(ctx, j.netns, j.echo)
+		r.OK = err == nil
+		if err != nil {
+			r.Detail = err.Error()
+			if j.echo.DF && errors.Is(err, probe.ErrNoReply) {
+				r.Detail = fmt.Sprintf("no reply to %d-byte DF packets: the underlay drops full-size VXLAN frames; raise underlay.mtu to %d", j.echo.Size+28, topology.DefaultUnderlayMTU)
 			}
-			out[i] = r
-		}()
+		} else {
+			r.Detail = fmt.Sprintf("%d bytes, %s", j.echo.Size+28, rtt.Round(10*time.Microsecond))
+		}
+		out[i] = r
+		if n := done.Add(1); n%int64(step) == 0 {
+			progress("probes: %d of %d done", n, len(jobs))
+		}
+		return nil
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	wg.Wait()
 	sort.SliceStable(out, func(a, b int) bool { return kindOrder(out[a].Kind) < kindOrder(out[b].Kind) })
+	return out, nil
+}
+
+func indexes(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
 	return out
 }
 

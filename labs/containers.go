@@ -3,50 +3,79 @@ package labs
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/topology"
 )
 
-// applyContainers converges the host's containers and their veths, and
-// removes this lab's containers on the host that the plan no longer names.
-// It returns the host veths that are new devices (see ovs.Port.Recreated).
+// applyContainers converges the host's containers and their veths, at
+// most len(tg.jobs) at a time across all hosts, and removes this lab's
+// containers on the host that the plan no longer names. It returns the
+// host veths that are new devices (see ovs.Port.Recreated).
 func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]string, error) {
+	var (
+		mu    sync.Mutex
+		fresh []string
+	)
+	err := each(p.Containers, len(p.Containers), func(c topology.ContainerPlan) error {
+		select {
+		case tg.jobs <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-tg.jobs }()
+		made, err := applyContainer(ctx, p, tg, c)
+		mu.Lock()
+		fresh = append(fresh, made...)
+		mu.Unlock()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	want := map[string]bool{}
-	var fresh []string
 	for _, c := range p.Containers {
 		want[c.Name] = true
-		_, pid, err := tg.docker.Ensure(ctx, containers.Spec{
-			Name: c.Name, Image: c.Image, Command: c.Command, Hostname: c.Name,
-			Labels: map[string]string{LabelLab: p.Lab, LabelHost: p.Host, LabelNode: c.Name},
-		}, LabelLab)
-		if err != nil {
-			return nil, fmt.Errorf("host %s: %w", p.Host, err)
-		}
-		for _, i := range c.Interfaces {
-			before := linkIndex(tg.netns, i.HostVeth)
-			err := containers.Plumb(containers.Link{
-				HostNetns: tg.netnsPath(), HostVeth: i.HostVeth, ContainerPid: pid,
-				Name: i.Name, Address: i.Address, MAC: i.MAC, MTU: i.MTU, DefaultRoute: i.DefaultRoute,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("container %s %s: %w", c.Name, i.Name, err)
-			}
-			if linkIndex(tg.netns, i.HostVeth) != before {
-				fresh = append(fresh, i.HostVeth)
-			}
-		}
 	}
 	have, err := tg.docker.List(ctx, map[string]string{LabelLab: p.Lab, LabelHost: p.Host})
 	if err != nil {
 		return nil, err
 	}
+	var stale []containers.Info
 	for _, c := range have {
 		if !want[c.Name] {
-			tg.progress("%s: removing container %s (no longer in the file)", p.Host, c.Name)
-			if err := tg.docker.Remove(ctx, c.Name); err != nil {
-				return nil, err
-			}
+			stale = append(stale, c)
+		}
+	}
+	err = each(stale, cap(tg.jobs), func(c containers.Info) error {
+		tg.progress("%s: removing container %s (no longer in the file)", p.Host, c.Name)
+		return tg.docker.Remove(ctx, c.ID)
+	})
+	return fresh, err
+}
+
+// applyContainer converges one container and plumbs its interfaces,
+// returning the host veths it made anew.
+func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, c topology.ContainerPlan) ([]string, error) {
+	_, pid, err := tg.docker.Ensure(ctx, containers.Spec{
+		Name: c.Name, Image: c.Image, Command: c.Command, Hostname: c.Name,
+		Labels: map[string]string{LabelLab: p.Lab, LabelHost: p.Host, LabelNode: c.Name},
+	}, LabelLab)
+	if err != nil {
+		return nil, fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	var fresh []string
+	for _, i := range c.Interfaces {
+		created, err := containers.Plumb(containers.Link{
+			HostNetns: tg.netnsPath(), HostVeth: i.HostVeth, ContainerPid: pid,
+			Name: i.Name, Address: i.Address, MAC: i.MAC, MTU: i.MTU, DefaultRoute: i.DefaultRoute,
+		})
+		if err != nil {
+			return fresh, fmt.Errorf("container %s %s: %w", c.Name, i.Name, err)
+		}
+		if created {
+			fresh = append(fresh, i.HostVeth)
 		}
 	}
 	return fresh, nil

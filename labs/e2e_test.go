@@ -52,6 +52,30 @@ func mustReach(t *testing.T, pid, from, addr string, extra ...string) {
 	}
 }
 
+// firstPackets sends one echo with a one-second timeout across the tunnel
+// each way, on each network, as a CI job doing `ovslab up && test` would;
+// and checks with OVS's own tool that every host's vswitchd knows the
+// neighbour its tunnels go through.
+func firstPackets(t *testing.T, lab string, pid map[string]string) {
+	t.Helper()
+	for _, p := range []struct{ from, to, addr string }{
+		{"doc1", "doc3", "10.0.1.20"}, // host1 -> host2 on net1
+		{"doc4", "doc2", "10.0.2.10"}, // host2 -> host1 on net2
+	} {
+		if out, err := inNetnsOf(pid[p.from], "ping", "-c", "1", "-W", "1", p.addr); err != nil {
+			t.Errorf("first ping %s -> %s (%s) right after up: %v\n%s", p.from, p.to, p.addr, err, out)
+		}
+	}
+	for host, gw := range map[string]string{"host1": "172.16.10.1", "host2": "172.16.20.1"} {
+		cmd := exec.Command("ovs-appctl", "tnl/neigh/show")
+		cmd.Env = append(os.Environ(), "OVS_RUNDIR="+HostRunDir(lab, host))
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), gw) {
+			t.Errorf("%s: ovs-appctl tnl/neigh/show lacks the next hop %s: %v\n%s", host, gw, err, out)
+		}
+	}
+}
+
 // mustNotReach checks that a ping from a container goes unanswered:
 // iputils ping exits 1 and counts 0 received. Any other failure (a bad
 // flag, no route, nsenter failing) is not the drop the caller expects.
@@ -101,6 +125,9 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 	for _, c := range []string{"doc1", "doc2", "doc3", "doc4"} {
 		pid[c] = containerPid(t, "e2e"+c)
 	}
+	// Before anything else sends a packet: up has returned, so the lab
+	// forwards, and the very first packet across each tunnel is delivered.
+	t.Run("first packet after up", func(t *testing.T) { firstPackets(t, e2eLab, pid) })
 	t.Run("connectivity", func(t *testing.T) {
 		mustReach(t, pid["doc1"], "doc1", "10.0.1.20")
 		mustReach(t, pid["doc2"], "doc2", "10.0.2.20")

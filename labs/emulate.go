@@ -70,7 +70,7 @@ func removeStaleSegments(router string, want []segment) error {
 	}
 	defer hns.Close()
 	h := hns.Handle
-	links, err := h.LinkList()
+	links, err := nsutil.Dump(h.LinkList)
 	if err != nil {
 		return err
 	}
@@ -111,10 +111,10 @@ func wanAddrs(p netip.Prefix) (wan, router netip.Prefix) {
 // behind it. It is idempotent, so a second `up` repairs a missing piece.
 // The router has no default route: nothing in the lab can reach the
 // machine's real uplink.
-func buildFabric(st *State, t *topology.Topology) error {
+func buildFabric(j *journal, t *topology.Topology) error {
 	lab := t.Name
 	router := NetnsName(lab, routerNode)
-	if err := claimNetns(st, append([]string{router, NetnsName(lab, wanNode)}, hostNetnsNames(t)...)); err != nil {
+	if err := claimNetns(j, append([]string{router, NetnsName(lab, wanNode)}, hostNetnsNames(t)...)); err != nil {
 		return err
 	}
 	if _, err := nat.SetIPForward(nsutil.Path(router), true); err != nil {

@@ -60,7 +60,7 @@ func addrSet(ns, link string, want ...netip.Prefix) error {
 
 // setAddrs makes want the only IPv4 addresses of l.
 func setAddrs(h *netlink.Handle, l netlink.Link, want []netip.Prefix) error {
-	have, err := h.AddrList(l, netlink.FAMILY_V4)
+	have, err := nsutil.Dump(func() ([]netlink.Addr, error) { return h.AddrList(l, netlink.FAMILY_V4) })
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func linkWithAddr(ns string, addr netip.Addr) (string, error) {
 	}
 	defer hns.Close()
 	h := hns.Handle
-	addrs, err := h.AddrList(nil, netlink.FAMILY_V4)
+	addrs, err := nsutil.Dump(func() ([]netlink.Addr, error) { return h.AddrList(nil, netlink.FAMILY_V4) })
 	if err != nil {
 		return "", err
 	}

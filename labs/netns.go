@@ -3,7 +3,6 @@ package labs
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 )
@@ -37,16 +36,13 @@ func deleteNetns(name string) error { return nsutil.DeleteNamed(name) }
 // host "vxlan-host1" and lab "l3-vxlan" with "host1" would share one, and
 // a user's own netns may have any name. Each is recorded in the state
 // before it is made, so `down` removes exactly what this lab made.
-func claimNetns(st *State, names []string) error {
-	if err := checkNetnsFree(st, names); err != nil {
+func claimNetns(j *journal, names []string) error {
+	if err := checkNetnsFree(j, names); err != nil {
 		return err
 	}
 	for _, n := range names {
-		if !slices.Contains(st.Netns, n) {
-			st.Netns = append(st.Netns, n)
-			if err := st.Save(); err != nil {
-				return err
-			}
+		if err := j.claimNetns(n); err != nil {
+			return err
 		}
 		if err := ensureNetns(n); err != nil {
 			return err
@@ -56,24 +52,23 @@ func claimNetns(st *State, names []string) error {
 }
 
 // checkNetnsFree refuses names that exist as a netns this lab did not make.
-func checkNetnsFree(st *State, names []string) error {
+func checkNetnsFree(j *journal, names []string) error {
 	var errs []error
 	for _, n := range names {
-		if nsutil.Exists(n) && !slices.Contains(st.Netns, n) {
-			errs = append(errs, fmt.Errorf("netns %s exists and was not made by lab %s (another lab, or by hand); remove it or rename the lab or host", n, st.Lab))
+		if nsutil.Exists(n) && !j.ownsNetns(n) {
+			errs = append(errs, fmt.Errorf("netns %s exists and was not made by lab %s (another lab, or by hand); remove it or rename the lab or host", n, j.st.Lab))
 		}
 	}
 	return errors.Join(errs...)
 }
 
 // releaseNetns deletes a namespace the lab made and forgets it.
-func releaseNetns(st *State, name string) error {
-	if !slices.Contains(st.Netns, name) {
+func releaseNetns(j *journal, name string) error {
+	if !j.ownsNetns(name) {
 		return nil
 	}
 	if err := deleteNetns(name); err != nil {
 		return err
 	}
-	st.Netns = slices.DeleteFunc(st.Netns, func(n string) bool { return n == name })
-	return st.Save()
+	return j.forgetNetns(name)
 }

@@ -3,6 +3,7 @@ package labs
 import (
 	"context"
 	"fmt"
+	"github.com/ovslab/ovslab/internal/nsutil"
 	"net/netip"
 
 	"github.com/ovslab/ovslab/ovs"
@@ -27,11 +28,11 @@ type SavedRoute struct {
 
 // underlayNIC returns the host's underlay interface: the one the file
 // names, else the one `up` moved the address from, else the one holding it.
-func underlayNIC(st *State, p *topology.HostPlan, tg target) (string, error) {
+func underlayNIC(p *topology.HostPlan, tg target) (string, error) {
 	if p.Interface != "" {
 		return p.Interface, nil
 	}
-	if r := st.Restore[p.Host]; r != nil && r.Underlay != nil {
+	if r := tg.j.restore(p.Host); r.Underlay != nil {
 		return r.Underlay.NIC, nil
 	}
 	name, err := linkWithAddr(tg.netns, p.Underlay.Addr())
@@ -49,14 +50,15 @@ func underlayNIC(st *State, p *topology.HostPlan, tg target) (string, error) {
 // only out of ports of its own bridges, so the address (and the routes
 // through the NIC) move from the NIC onto br-phy. Emulated hosts also get
 // their default route via the router.
-func underlayAddress(ctx context.Context, oc *ovs.Client, st *State, p *topology.HostPlan, tg target, nic string) error {
+func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target) error {
+	nic := tg.nic
 	uplink := nic
 	if p.Datapath == topology.DatapathNetdev {
 		uplink = phyBridge
 		if err := oc.WaitInterface(ctx, phyBridge); err != nil {
 			return fmt.Errorf("host %s: %s: %w", p.Host, phyBridge, err)
 		}
-		if err := moveUnderlay(st, p, tg, nic); err != nil {
+		if err := moveUnderlay(p, tg); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	} else if tg.emulated {
@@ -74,22 +76,27 @@ func underlayAddress(ctx context.Context, oc *ovs.Client, st *State, p *topology
 // recording them first so an interrupted run can still be undone. Routes
 // are re-added (from the record) on every up: a restarted ovs-vswitchd
 // makes a fresh br-phy without them.
-func moveUnderlay(st *State, p *topology.HostPlan, tg target, nic string) error {
-	r := st.restoreFor(p.Host)
-	if r.Underlay == nil {
+func moveUnderlay(p *topology.HostPlan, tg target) error {
+	nic := tg.nic
+	moved := tg.j.restore(p.Host).Underlay
+	if moved == nil {
 		routes, err := nicRoutes(tg.netns, nic)
 		if err != nil {
 			return err
 		}
-		r.Underlay = &MovedUnderlay{NIC: nic, Address: p.Underlay, Routes: routes}
-		if err := st.Save(); err != nil {
+		moved = &MovedUnderlay{NIC: nic, Address: p.Underlay, Routes: routes}
+		err = tg.j.record(p.Host, func(r *HostRestore) bool {
+			r.Underlay = moved
+			return true
+		})
+		if err != nil {
 			return err
 		}
 	}
 	if err := addrSet(tg.netns, phyBridge, p.Underlay); err != nil {
 		return err
 	}
-	if err := addRoutes(tg.netns, phyBridge, r.Underlay.Routes); err != nil {
+	if err := addRoutes(tg.netns, phyBridge, moved.Routes); err != nil {
 		return err
 	}
 	return addrDel(tg.netns, nic, p.Underlay)
@@ -111,7 +118,7 @@ func restoreUnderlay(ns string, m *MovedUnderlay) error {
 func nicRoutes(ns, nic string) ([]SavedRoute, error) {
 	var out []SavedRoute
 	err := withLink(ns, nic, func(h *netlink.Handle, l netlink.Link) error {
-		rs, err := h.RouteList(l, netlink.FAMILY_V4)
+		rs, err := nsutil.Dump(func() ([]netlink.Route, error) { return h.RouteList(l, netlink.FAMILY_V4) })
 		if err != nil {
 			return fmt.Errorf("%s: routes: %w", nic, err)
 		}

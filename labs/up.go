@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 
 	"github.com/ovslab/ovslab/containers"
@@ -19,7 +20,21 @@ type Options struct {
 	Host     string // real mode: which host this machine is
 	OVSDB    string // real mode: OVSDB endpoint
 	NoWait   bool   // fail instead of waiting for another up/down of the lab
+	Jobs     int    // containers created, started and plumbed at once; 0 = DefaultJobs()
+	Full     bool   // check: the whole probe matrix, not the linear sample
 	Progress func(format string, args ...any)
+}
+
+// DefaultJobs is how many containers are worked on at once unless told:
+// dockerd, containerd and runc spend much of a container's start waiting,
+// so a few more than the cores keeps them busy without crowding them.
+func DefaultJobs() int { return max(4, 2*runtime.NumCPU()) }
+
+func (o Options) jobs() int {
+	if o.Jobs > 0 {
+		return o.Jobs
+	}
+	return DefaultJobs()
 }
 
 func (o Options) progress() func(string, ...any) {
@@ -103,10 +118,16 @@ func Up(ctx context.Context, src *Source, o Options) error {
 		return err
 	}
 
+	j := newJournal(st)
 	if o.Emulate {
-		err = upEmulated(ctx, st, t, plans, dc, o)
+		err = upEmulated(ctx, j, t, plans, dc, o)
 	} else {
-		err = upReal(ctx, st, plans[hosts[0]], dc, o)
+		err = upReal(ctx, j, plans[hosts[0]], dc, o)
+	}
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		// A tool killed by the cancelled context says only "signal:
+		// killed"; the user pressed Ctrl-C and should read that.
+		err = fmt.Errorf("%w: %v", ctx.Err(), err)
 	}
 	if err != nil {
 		var pe *preflightError
@@ -118,53 +139,68 @@ func Up(ctx context.Context, src *Source, o Options) error {
 		}
 		return err
 	}
-	st.Hosts, st.Complete = hosts, true
-	return st.Save()
+	return j.save(func(st *State) { st.Hosts, st.Complete = hosts, true })
 }
 
-func upEmulated(ctx context.Context, st *State, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, o Options) error {
+func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, o Options) error {
 	pr := o.progress()
 	// Hosts the file no longer names go first, so their names and
 	// addresses are free for the new ones.
-	for _, h := range st.Hosts {
+	for _, h := range j.st.Hosts {
 		if _, ok := plans[h]; !ok {
 			pr("%s: removing (no longer in the file)", h)
-			if err := downEmulatedHost(ctx, st, h, dc); err != nil {
+			if err := downEmulatedHost(ctx, j, h, dc); err != nil {
 				return err
 			}
 		}
 	}
 	names := append([]string{NetnsName(t.Name, routerNode), NetnsName(t.Name, wanNode)}, hostNetnsNames(t)...)
-	if err := checkNetnsFree(st, names); err != nil {
+	if err := checkNetnsFree(j, names); err != nil {
 		return &preflightError{err}
 	}
 	pr("underlay: router, WAN and host namespaces")
-	if err := buildFabric(st, t); err != nil {
+	if err := buildFabric(j, t); err != nil {
 		return err
 	}
-	for _, h := range t.HostNames() {
+	// The fabric is shared; the hosts on it are independent, so they come
+	// up at once, their containers drawing on one pool of jobs.
+	// One host failing does not stop the others: each is reported.
+	jobs := make(chan struct{}, o.jobs())
+	return each(t.HostNames(), len(plans), func(h string) error {
 		runDir := HostRunDir(t.Name, h)
 		pr("%s: OVS daemons in %s", h, runDir)
 		if err := ovs.StartDaemons(ctx, runDir, nsutil.Path(NetnsName(t.Name, h))); err != nil {
 			return fmt.Errorf("host %s: %w", h, err)
 		}
-		tg := target{netns: NetnsName(t.Name, h), ovsdb: ovs.Endpoint(runDir), docker: dc, emulated: true, progress: pr}
-		if err := applyHost(ctx, st, plans[h], tg); err != nil {
-			var pe *preflightError
-			if errors.As(err, &pe) {
-				// This host is untouched, but the fabric is not: down
-				// must still find the lab.
-				return pe.err
-			}
-			return err
+		tg := emulatedTarget(t.Name, h)
+		tg.docker, tg.j, tg.jobs, tg.progress = dc, j, jobs, pr
+		err := applyHost(ctx, plans[h], tg)
+		var pe *preflightError
+		if errors.As(err, &pe) {
+			// This host is untouched, but the fabric is not: down
+			// must still find the lab.
+			return pe.err
 		}
-	}
-	return nil
+		return err
+	})
 }
 
-func upReal(ctx context.Context, st *State, p *topology.HostPlan, dc *containers.Client, o Options) error {
-	tg := target{ovsdb: st.OVSDB, docker: dc, progress: o.progress()}
-	return applyHost(ctx, st, p, tg)
+func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, o Options) error {
+	tg := realTarget(p.Host, j.st.OVSDB)
+	tg.docker, tg.j, tg.jobs, tg.progress = dc, j, make(chan struct{}, o.jobs()), o.progress()
+	return applyHost(ctx, p, tg)
+}
+
+// emulatedTarget is where emulated host h of lab lives: its netns and
+// the OVS daemons in its run dir.
+func emulatedTarget(lab, h string) target {
+	runDir := HostRunDir(lab, h)
+	return target{host: h, netns: NetnsName(lab, h), ovsdb: ovs.Endpoint(runDir), runDir: runDir, emulated: true, progress: func(string, ...any) {}}
+}
+
+// realTarget is this machine as host h, reached through OVSDB endpoint.
+func realTarget(h, endpoint string) target {
+	return target{host: h, ovsdb: endpoint, runDir: ovs.RunDirOf(endpoint), progress: func(string, ...any) {}}
 }
 
 // endpoint is the OVSDB a real-host command uses: the flag, else the one
@@ -215,13 +251,14 @@ func union(a, b []string) []string {
 // checkContainerNames refuses, before anything changes, a Docker container
 // that has a name the lab needs but is not the lab's.
 func checkContainerNames(ctx context.Context, dc *containers.Client, lab string, plans map[string]*topology.HostPlan) error {
-	var errs []error
+	var names []string
 	for _, p := range plans {
 		for _, c := range p.Containers {
-			if err := dc.CheckOwner(ctx, c.Name, LabelLab, lab); err != nil {
-				errs = append(errs, fmt.Errorf("host %s: %w", p.Host, err))
-			}
+			names = append(names, c.Name)
 		}
 	}
-	return errors.Join(errs...)
+	if len(names) == 0 {
+		return nil
+	}
+	return dc.CheckOwners(ctx, names, LabelLab, lab)
 }

@@ -50,6 +50,7 @@ DOCKER_HOST. Without FILE it reads ./topology.yaml.`,
 	f.StringVar(&o.Host, "host", "", "the host this machine is (default: found by its underlay address)")
 	f.StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint, e.g. unix:/var/run/openvswitch/db.sock")
 	f.BoolVar(&o.NoWait, "no-wait", false, "fail at once if another up/down of the lab is running")
+	f.IntVarP(&o.Jobs, "jobs", "j", 0, fmt.Sprintf("containers to create, start and plumb at once (default %d: from the CPU count)", labs.DefaultJobs()))
 	return c
 }
 

@@ -1,6 +1,7 @@
 package nsutil
 
 import (
+	"errors"
 	"fmt"
 	"net"
 
@@ -88,4 +89,21 @@ func AddVeth(a *NS, aName string, b *NS, bName string, mtu int, bMAC net.Hardwar
 		return fmt.Errorf("create veth pair %s <-> %s: %w", aName, bName, err)
 	}
 	return nil
+}
+
+// Dump runs a netlink dump, retrying while the kernel reports it was
+// interrupted because the table changed under it (NLM_F_DUMP_INTR): the
+// partial result could make a caller delete or miss the wrong thing. Every
+// list call (links, addresses, routes, neighbours) goes through it.
+func Dump[T any](f func() ([]T, error)) ([]T, error) {
+	var (
+		out []T
+		err error
+	)
+	for range 10 {
+		if out, err = f(); !errors.Is(err, netlink.ErrDumpInterrupted) {
+			break
+		}
+	}
+	return out, err
 }

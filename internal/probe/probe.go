@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -26,8 +27,8 @@ type Echo struct {
 var ErrNoReply = errors.New("no reply")
 
 // Ping runs e from the netns at netnsPath ("" = current) and returns the
-// round-trip time of the first reply.
-func Ping(netnsPath string, e Echo) (time.Duration, error) {
+// round-trip time of the first reply. It gives up soon after ctx ends.
+func Ping(ctx context.Context, netnsPath string, e Echo) (time.Duration, error) {
 	if e.Tries <= 0 {
 		e.Tries = 1
 	}
@@ -54,33 +55,42 @@ func Ping(netnsPath string, e Echo) (time.Duration, error) {
 	id := uint16(rand.Uint32())
 	to := &syscall.SockaddrInet4{Addr: e.Dst.As4()}
 	for seq := 1; seq <= e.Tries; seq++ {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		start := time.Now()
 		if err := syscall.Sendto(fd, echoRequest(id, uint16(seq), e.Size), 0, to); err != nil {
 			return 0, fmt.Errorf("send to %s: %w", e.Dst, err)
 		}
-		if waitReply(fd, e.Dst, id, uint16(seq), start.Add(e.Timeout)) {
+		if waitReply(ctx, fd, e.Dst, id, uint16(seq), start.Add(e.Timeout)) {
 			return time.Since(start), nil
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
 	}
 	return 0, ErrNoReply
 }
 
-// waitReply reads ICMP until the matching echo reply or the deadline. A
-// raw socket sees every ICMP packet of the netns, hence the filtering.
-func waitReply(fd int, from netip.Addr, id, seq uint16, deadline time.Time) bool {
+// waitReply reads ICMP until the matching echo reply, the deadline or the
+// end of ctx. A raw socket sees every ICMP packet of the netns, hence the
+// filtering. Reads wait at most a slice at a time so a cancelled ctx is
+// noticed quickly.
+func waitReply(ctx context.Context, fd int, from netip.Addr, id, seq uint16, deadline time.Time) bool {
 	buf := make([]byte, 65536)
 	for {
 		left := time.Until(deadline)
-		if left <= 0 {
+		if left <= 0 || ctx.Err() != nil {
 			return false
 		}
+		left = min(left, 200*time.Millisecond)
 		tv := syscall.NsecToTimeval(left.Nanoseconds())
 		if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
 			return false
 		}
 		n, sa, err := syscall.Recvfrom(fd, buf, 0)
 		if err != nil {
-			if errors.Is(err, syscall.EINTR) {
+			if errors.Is(err, syscall.EINTR) || errors.Is(err, syscall.EAGAIN) {
 				continue
 			}
 			return false

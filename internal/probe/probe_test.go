@@ -1,10 +1,11 @@
 package probe
 
 import (
+	"context"
+	"errors"
+	"net/netip"
 	"testing"
 	"time"
-
-	"net/netip"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/internal/testenv"
@@ -46,10 +47,33 @@ func TestRootPingDF(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.e.Timeout, tc.e.Tries = 500*time.Millisecond, 2
-			_, err := Ping(nsutil.Path(a), tc.e)
+			_, err := Ping(context.Background(), nsutil.Path(a), tc.e)
 			if (err == nil) != tc.ok {
 				t.Fatalf("Ping(%+v) err = %v, want ok=%v", tc.e, err, tc.ok)
 			}
 		})
+	}
+}
+
+// TestRootPingStopsWithContext: a cancelled check must not wait out its
+// probes' timeouts (Ctrl-C stops any command within a second).
+func TestRootPingStopsWithContext(t *testing.T) {
+	testenv.Require(t, "ip")
+	a, b := testenv.Netns(t, "prba"), testenv.Netns(t, "prbb")
+	// 10.78.0.9 is on a link whose far end answers nothing.
+	testenv.Run(t, "ip", "-n", a, "link", "add", "p0", "type", "veth", "peer", "name", "p1", "netns", b)
+	testenv.Run(t, "ip", "-n", a, "addr", "add", "10.78.0.1/24", "dev", "p0")
+	testenv.Run(t, "ip", "-n", a, "link", "set", "p0", "up")
+	testenv.Run(t, "ip", "-n", b, "link", "set", "p1", "up")
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := Ping(ctx, nsutil.Path(a), Echo{Dst: netip.MustParseAddr("10.78.0.9"), Size: 56, Timeout: 10 * time.Second, Tries: 3})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Ping after cancel = %v, want context.Canceled", err)
+	}
+	// A bound on a hang, not a timing target: the probe alone would wait 30 s.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Ping returned %s after cancel", d)
 	}
 }

@@ -1,0 +1,82 @@
+package labs
+
+import (
+	"maps"
+	"slices"
+	"sync"
+)
+
+// journal is the one writer of a lab's state while up or down runs. Hosts
+// are applied concurrently; each records what it is about to change (an
+// original MTU, a moved address, a claimed netns) through the journal,
+// which merges it into the state and saves it under one lock before the
+// change is made, so an interrupted run can still be undone.
+type journal struct {
+	mu sync.Mutex
+	st *State
+}
+
+func newJournal(st *State) *journal { return &journal{st: st} }
+
+// restore returns a copy of host's restore record (empty if none).
+func (j *journal) restore(host string) HostRestore {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	r := j.st.Restore[host]
+	if r == nil {
+		return HostRestore{}
+	}
+	c := *r
+	c.MTU = maps.Clone(r.MTU)
+	return c
+}
+
+// record lets fn change host's restore record and saves the state if fn
+// reports a change.
+func (j *journal) record(host string, fn func(r *HostRestore) bool) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !fn(j.st.restoreFor(host)) {
+		return nil
+	}
+	return j.st.Save()
+}
+
+// claimNetns records that the lab made (or is about to make) the netns.
+func (j *journal) claimNetns(name string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if slices.Contains(j.st.Netns, name) {
+		return nil
+	}
+	j.st.Netns = append(j.st.Netns, name)
+	return j.st.Save()
+}
+
+// ownsNetns reports whether the lab recorded the netns as its own.
+func (j *journal) ownsNetns(name string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Contains(j.st.Netns, name)
+}
+
+// forgetNetns drops a deleted netns from the record.
+func (j *journal) forgetNetns(name string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !slices.Contains(j.st.Netns, name) {
+		return nil
+	}
+	j.st.Netns = slices.DeleteFunc(j.st.Netns, func(n string) bool { return n == name })
+	return j.st.Save()
+}
+
+// save writes the state as it stands.
+func (j *journal) save(fn func(st *State)) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if fn != nil {
+		fn(j.st)
+	}
+	return j.st.Save()
+}

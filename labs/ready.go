@@ -1,0 +1,155 @@
+package labs
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ovslab/ovslab/internal/nsutil"
+	"github.com/ovslab/ovslab/internal/probe"
+	"github.com/ovslab/ovslab/ovs"
+	"github.com/ovslab/ovslab/topology"
+)
+
+// nextHops returns, once each, the underlay next hop towards every VTEP
+// the host tunnels to: the VTEP itself when it shares the host's underlay
+// subnet, else the host's gateway.
+func nextHops(p *topology.HostPlan) []netip.Addr {
+	var out []netip.Addr
+	for _, b := range p.Bridges {
+		for _, t := range b.Tunnels {
+			nh := p.Gateway
+			if p.Underlay.Contains(t.RemoteIP) {
+				nh = t.RemoteIP
+			}
+			if !slices.Contains(out, nh) {
+				out = append(out, nh)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
+	return out
+}
+
+// warmUnderlay makes the host's first tunnelled packet leave at once. OVS
+// userspace tunnelling (netdev) resolves a tunnel's next hop from its own
+// neighbour cache, which it fills only by snooping ARP replies on br-phy;
+// until then it drops the encapsulated packet and ARPs. Right after up the
+// cache is empty, so the first packet across each tunnel was lost. Here
+// the kernel resolves each next hop (an echo makes it ARP), and OVS is
+// given what the kernel learned if it has not snooped it itself. The
+// kernel datapath queues packets while the kernel ARPs, so there the echo
+// only proves the path.
+//
+// strict makes an unresolvable next hop an error: on an emulated lab every
+// VTEP is ours and must answer. On a real host a peer may not be up yet,
+// so it is only reported.
+func warmUnderlay(ctx context.Context, p *topology.HostPlan, tg target, strict bool) error {
+	hops := nextHops(p)
+	if len(hops) == 0 {
+		return nil
+	}
+	uplink := tg.nic
+	if p.Datapath == topology.DatapathNetdev {
+		uplink = phyBridge
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(16)
+	for _, nh := range hops {
+		g.Go(func() error {
+			// The reply itself does not matter (a router may drop ICMP);
+			// the ARP exchange before it does.
+			_, _ = probe.Ping(gctx, tg.netnsPath(), probe.Echo{Dst: nh, Timeout: 300 * time.Millisecond, Tries: 3})
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	macs, err := neighbours(tg.netns, uplink)
+	if err != nil {
+		return fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	var missing []string
+	for _, nh := range hops {
+		if macs[nh] == nil {
+			missing = append(missing, nh.String())
+		}
+	}
+	if len(missing) > 0 {
+		msg := fmt.Sprintf("host %s: underlay next hop %s does not answer ARP on %s: tunnels through it carry nothing; check the underlay (hosts.%s.gateway, cabling, the peer being up)",
+			p.Host, strings.Join(missing, ", "), uplink, p.Host)
+		if strict {
+			return fmt.Errorf("%s", msg)
+		}
+		tg.progress("warning: %s", msg)
+	}
+	if p.Datapath != topology.DatapathNetdev {
+		return nil
+	}
+	return teachTunnelNeighbours(ctx, p, tg, macs)
+}
+
+// teachTunnelNeighbours puts every resolved next hop into vswitchd's
+// tunnel neighbour cache (ovs-appctl tnl/neigh/set), unless it is there.
+func teachTunnelNeighbours(ctx context.Context, p *topology.HostPlan, tg target, macs map[netip.Addr]net.HardwareAddr) error {
+	if tg.runDir == "" {
+		return nil // a TCP OVSDB endpoint: the control socket is elsewhere
+	}
+	sock, err := ovs.VswitchdControl(tg.runDir)
+	if err != nil {
+		return fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	known, err := ovs.Appctl(ctx, sock, "tnl/neigh/show")
+	if err != nil {
+		return fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	for _, nh := range nextHops(p) {
+		mac := macs[nh]
+		if mac == nil || neighKnown(known, nh, mac) {
+			continue
+		}
+		if _, err := ovs.Appctl(ctx, sock, "tnl/neigh/set", phyBridge, nh.String(), mac.String()); err != nil {
+			return fmt.Errorf("host %s: tunnel next hop %s: %w", p.Host, nh, err)
+		}
+	}
+	return nil
+}
+
+// neighKnown reports whether tnl/neigh/show output has ip at mac.
+func neighKnown(show string, ip netip.Addr, mac net.HardwareAddr) bool {
+	for _, line := range strings.Split(show, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == ip.String() && strings.EqualFold(f[1], mac.String()) {
+			return true
+		}
+	}
+	return false
+}
+
+// neighbours returns the kernel's resolved IPv4 neighbours on link.
+func neighbours(ns, link string) (map[netip.Addr]net.HardwareAddr, error) {
+	out := map[netip.Addr]net.HardwareAddr{}
+	err := withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
+		ns, err := nsutil.Dump(func() ([]netlink.Neigh, error) { return h.NeighList(l.Attrs().Index, netlink.FAMILY_V4) })
+		if err != nil {
+			return fmt.Errorf("%s: neighbours: %w", link, err)
+		}
+		for _, n := range ns {
+			ip, ok := netip.AddrFromSlice(n.IP.To4())
+			if ok && len(n.HardwareAddr) == 6 && n.State&(netlink.NUD_INCOMPLETE|netlink.NUD_FAILED) == 0 {
+				out[ip] = n.HardwareAddr
+			}
+		}
+		return nil
+	})
+	return out, err
+}
