@@ -3,6 +3,7 @@ package containers
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/docker/docker/client"
@@ -12,6 +13,10 @@ import (
 // the daemon's API version.
 type Client struct {
 	api *client.Client
+	// imageIDs caches the ID each image name resolved to in Ensure: a lab
+	// of hundreds of containers shares a few images, and one command
+	// should not ask Docker the same question hundreds of times.
+	imageIDs sync.Map // name → ID
 }
 
 // connectTimeout bounds the first ping so a dead socket fails fast instead

@@ -73,12 +73,9 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 	want := specHash(s)
 	// Check the image before touching an existing container, so a missing
 	// image does not turn into a removed container that cannot be remade.
-	img, err := c.api.ImageInspect(ctx, s.Image)
+	imgID, err := c.imageID(ctx, s.Image)
 	if err != nil {
-		if cerrdefs.IsNotFound(err) {
-			return "", 0, fmt.Errorf("container %q: image %q is not on this machine (EnsureImage first): %w", s.Name, s.Image, ErrNoImage)
-		}
-		return "", 0, fmt.Errorf("container %q: inspect image %q: %w", s.Name, s.Image, err)
+		return "", 0, fmt.Errorf("container %q: %w", s.Name, err)
 	}
 
 	cur, found, err := c.inspect(ctx, s.Name)
@@ -91,7 +88,7 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 		}
 		stale := cur.Config.Labels[SpecLabel] != want ||
 			cur.HostConfig == nil || string(cur.HostConfig.NetworkMode) != "none" ||
-			cur.Image != img.ID ||
+			cur.Image != imgID ||
 			cur.State == nil || cur.State.Dead
 		if stale {
 			if err := c.Remove(ctx, cur.ID); err != nil {
@@ -107,8 +104,27 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 		}
 	} else {
 		id = cur.ID
+		if st := cur.State; st != nil && st.Running && !st.Paused && !st.Restarting && st.Pid > 0 {
+			return id, st.Pid, nil // as wanted already: nothing to ask Docker
+		}
 	}
 	return c.start(ctx, s.Name, id)
+}
+
+// imageID resolves an image name to its ID, once per Client.
+func (c *Client) imageID(ctx context.Context, name string) (string, error) {
+	if id, ok := c.imageIDs.Load(name); ok {
+		return id.(string), nil
+	}
+	img, err := c.api.ImageInspect(ctx, name)
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return "", fmt.Errorf("image %q is not on this machine (EnsureImage first): %w", name, ErrNoImage)
+		}
+		return "", fmt.Errorf("inspect image %q: %w", name, err)
+	}
+	c.imageIDs.Store(name, img.ID)
+	return img.ID, nil
 }
 
 // ownership works out the owner key and value and returns the labels to

@@ -117,7 +117,13 @@ func preflight(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg tar
 	if err := oc.Check(ctx, p.Lab, bridges); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
+	done := map[[2]string]bool{} // hundreds of containers share a few images
 	for _, c := range p.Containers {
+		k := [2]string{c.Image, c.Build}
+		if done[k] {
+			continue
+		}
+		done[k] = true
 		if err := tg.docker.EnsureImage(ctx, c.Image, c.Build); err != nil {
 			return fmt.Errorf("container %s: %w", c.Name, err)
 		}

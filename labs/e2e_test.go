@@ -56,13 +56,17 @@ func mustReach(t *testing.T, pid, from, addr string, extra ...string) {
 // each way, on each network, as a CI job doing `ovslab up && test` would;
 // and checks with OVS's own tool that every host's vswitchd knows the
 // neighbour its tunnels go through.
-func firstPackets(t *testing.T, lab string, pid map[string]string) {
+func firstPackets(t *testing.T, lab, prefix string) {
 	t.Helper()
-	for _, p := range []struct{ from, to, addr string }{
-		{"doc1", "doc3", "10.0.1.20"}, // host1 -> host2 on net1
-		{"doc4", "doc2", "10.0.2.10"}, // host2 -> host1 on net2
+	pids := strings.Fields(testenv.Run(t, "docker", "inspect", "-f", "{{.State.Pid}}", prefix+"doc1", prefix+"doc4"))
+	if len(pids) != 2 {
+		t.Fatalf("pids of %sdoc1 and %sdoc4: %q", prefix, prefix, pids)
+	}
+	for _, p := range []struct{ pid, from, to, addr string }{
+		{pids[0], "doc1", "doc3", "10.0.1.20"}, // host1 -> host2 on net1
+		{pids[1], "doc4", "doc2", "10.0.2.10"}, // host2 -> host1 on net2
 	} {
-		if out, err := inNetnsOf(pid[p.from], "ping", "-c", "1", "-W", "1", p.addr); err != nil {
+		if out, err := inNetnsOf(p.pid, "ping", "-c", "1", "-W", "1", p.addr); err != nil {
 			t.Errorf("first ping %s -> %s (%s) right after up: %v\n%s", p.from, p.to, p.addr, err, out)
 		}
 	}
@@ -121,13 +125,15 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 	}
 	t.Logf("up took %s", time.Since(start))
 
+	// At once, before anything else sends a packet: up has returned, so the
+	// lab forwards, and the very first packet across each tunnel is
+	// delivered (the containers' own IPv6 chatter warms the tunnels within
+	// a second or two, so waiting here would hide the bug this catches).
+	t.Run("first packet after up", func(t *testing.T) { firstPackets(t, e2eLab, "e2e") })
 	pid := map[string]string{}
 	for _, c := range []string{"doc1", "doc2", "doc3", "doc4"} {
 		pid[c] = containerPid(t, "e2e"+c)
 	}
-	// Before anything else sends a packet: up has returned, so the lab
-	// forwards, and the very first packet across each tunnel is delivered.
-	t.Run("first packet after up", func(t *testing.T) { firstPackets(t, e2eLab, pid) })
 	t.Run("connectivity", func(t *testing.T) {
 		mustReach(t, pid["doc1"], "doc1", "10.0.1.20")
 		mustReach(t, pid["doc2"], "doc2", "10.0.2.20")

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Side-by-side scale measurements on this machine, in one run (the machine
+# is shared and noisy: compare ratios within a run, not absolute times):
+#   (a) N containers on one real-host-mode host (a netns with its own OVS,
+#       netdev): the hand-made way (docker run --net none + ovs-docker
+#       add-port + ovs-vsctl + iptables, one process per step) against
+#       `ovslab up --host` of the same lab on the same OVS; both teardowns;
+#       a no-op up;
+#   (b) dockerd's own floor: `docker run --net none` x N and `docker rm -f`
+#       x N, 4 at a time;
+#   (c) an emulated lab of 4 hosts x 50 containers on 2 networks: up, no-op
+#       up, check, down, peak RSS, and dockerd's floor for 200 containers.
+# Usage: scripts/bench-scale.sh [N...]   (default: 20 100). Needs root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=$PATH:/usr/local/go/bin
+sizes=("$@")
+[ $# -gt 0 ] || sizes=(20 100)
+
+scripts/install-deps.sh >/dev/null
+scripts/start-daemons.sh >/dev/null
+go build -o bin/ovslab ./cmd/ovslab
+
+img=ovslab/busybox
+work=$(mktemp -d)
+ns=bsc-h1 peer=bsc-peer run=/run/ovslab-bench
+cleanup() {
+  bin/ovslab down bsc-emu >/dev/null 2>&1 || true
+  ip netns exec $ns env OVS_RUNDIR=$run bin/ovslab down bsc-one >/dev/null 2>&1 || true
+  docker ps -aq --filter label=ovslab-bench=1 | xargs -r docker rm -f >/dev/null 2>&1 || true
+  for d in ovs-vswitchd ovsdb-server; do
+    [ -f $run/$d.pid ] && kill "$(cat $run/$d.pid)" 2>/dev/null || true
+  done
+  ip netns del $ns 2>/dev/null || true
+  ip netns del $peer 2>/dev/null || true
+  rm -rf "$work" $run
+}
+trap cleanup EXIT
+cleanup; mkdir -p "$work" $run
+
+# secs CMD...: wall seconds of one run, output discarded.
+secs() {
+  local t0 t1
+  t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+  printf '%.2f' "$(echo "$t1 - $t0" | bc -l)"
+}
+# rss_secs CMD...: "seconds s, peak RSS MiB".
+rss_secs() {
+  local t0 t1
+  t0=$(date +%s.%N); /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+  printf '%.2f s, %d MiB' "$(echo "$t1 - $t0" | bc -l)" "$(( $(tail -1 "$work/rss") / 1024 ))"
+}
+ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+
+# The image, made by ovslab itself on first use (no registry).
+bin/ovslab validate labs/catalog/l3-vxlan/topology.yaml >/dev/null
+docker image inspect $img >/dev/null 2>&1 || {
+  bin/ovslab up --emulate l3-vxlan >/dev/null && bin/ovslab down l3-vxlan >/dev/null; }
+
+# A "real host": a netns with an underlay NIC (one end of a veth) and its
+# own ovsdb-server + ovs-vswitchd.
+ip netns add $ns; ip netns add $peer
+ip -n $ns link set lo up
+ip link add bsc0 netns $ns type veth peer name bsc1 netns $peer
+ip -n $ns addr add 172.31.10.100/24 dev bsc0; ip -n $ns link set bsc0 up
+ip -n $peer addr add 172.31.10.1/24 dev bsc1; ip -n $peer link set bsc1 up
+ip -n $ns route add default via 172.31.10.1
+ovsdb-tool create $run/conf.db /usr/share/openvswitch/vswitch.ovsschema
+ip netns exec $ns env OVS_RUNDIR=$run ovsdb-server $run/conf.db --remote=punix:$run/db.sock \
+  --pidfile=$run/ovsdb-server.pid --log-file=$run/ovsdb.log --detach --no-chdir
+ovs-vsctl --db=unix:$run/db.sock --no-wait init
+ip netns exec $ns env OVS_RUNDIR=$run ovs-vswitchd unix:$run/db.sock \
+  --pidfile=$run/ovs-vswitchd.pid --log-file=$run/vswitchd.log --detach --no-chdir
+inh() { ip netns exec $ns env OVS_RUNDIR=$run "$@"; }
+
+# one_host_lab N: a lab of N containers on host h1 (net1, gateway + NAT);
+# h2 exists only as the far end of the tunnel.
+one_host_lab() {
+  python3 - "$1" <<'PY'
+import sys
+n = int(sys.argv[1])
+print("""name: bsc-one
+hosts:
+  h1: {underlay: 172.31.10.100/24, gateway: 172.31.10.1, datapath: netdev}
+  h2: {underlay: 172.31.20.100/24, gateway: 172.31.20.1, datapath: netdev}
+networks:
+  net1: {subnet: 10.90.0.0/16, vni: 5000, bridge: br1, gateway: {host: h1, nat: true}}
+containers:""")
+for i in range(1, n + 1):
+    print(f"  b{i}: {{host: h1, image: ovslab/busybox, network: net1, address: 10.90.{i // 250}.{i % 250 + 2}, command: [sleep, infinity]}}")
+PY
+}
+
+# hand_up N / hand_down N: the hand-made way, one process per step.
+hand_up() {
+  inh ovs-vsctl add-br br1 -- set bridge br1 datapath_type=netdev
+  inh ovs-vsctl add-port br1 gw1 -- set interface gw1 type=internal
+  ip -n $ns addr add 10.90.0.1/16 dev gw1; ip -n $ns link set gw1 up
+  ip netns exec $ns sysctl -qw net.ipv4.ip_forward=1
+  ip netns exec $ns iptables -t nat -A POSTROUTING -s 10.90.0.0/16 ! -d 10.90.0.0/16 -j MASQUERADE
+  for i in $(seq 1 "$1"); do
+    docker run -d --net none --label ovslab-bench=1 --name hand$i $img sleep infinity >/dev/null
+    inh ovs-docker add-port br1 eth0 hand$i --ipaddress=10.90.$((i / 250)).$((i % 250 + 2))/16 --gateway=10.90.0.1
+  done
+}
+hand_down() {
+  for i in $(seq 1 "$1"); do
+    inh ovs-docker del-port br1 eth0 hand$i
+    docker rm -f hand$i >/dev/null
+  done
+  ip netns exec $ns iptables -t nat -D POSTROUTING -s 10.90.0.0/16 ! -d 10.90.0.0/16 -j MASQUERADE
+  inh ovs-vsctl del-br br1
+}
+floor_up() { seq 1 "$1" | xargs -P4 -I{} docker run -d --net none --label ovslab-bench=1 --name floor{} $img sleep infinity; }
+floor_down() { seq 1 "$1" | xargs -P4 -I{} docker rm -f floor{}; }
+
+printf '\n%-44s %10s %10s %10s %10s\n' "one host, real-host mode (seconds)" hand-made floor ovslab "ovslab/floor"
+for n in "${sizes[@]}"; do
+  one_host_lab "$n" >"$work/one.yaml"
+  hu=$(secs hand_up "$n"); hd=$(secs hand_down "$n")
+  fu=$(secs floor_up "$n"); fd=$(secs floor_down "$n")
+  ou=$(secs inh bin/ovslab up --host h1 "$work/one.yaml")
+  on=$(secs inh bin/ovslab up --host h1 "$work/one.yaml")
+  od=$(secs inh bin/ovslab down bsc-one)
+  printf '%-44s %10s %10s %10s %10s\n' "N=$n up" "$hu" "$fu" "$ou" "$(ratio "$ou" "$fu")"
+  printf '%-44s %10s %10s %10s %10s\n' "N=$n down" "$hd" "$fd" "$od" "$(ratio "$od" "$fd")"
+  printf '%-44s %10s %10s %10s\n' "N=$n no-op up" - - "$on"
+done
+
+# (c) emulated 4 x 50 on two networks spanning every host.
+python3 - >"$work/emu.yaml" <<'PY'
+hosts, per = 4, 50
+print("name: bsc-emu\nhosts:")
+for h in range(1, hosts + 1):
+    print(f"  h{h}: {{underlay: 172.31.{h}.100/24, gateway: 172.31.{h}.1}}")
+print("""networks:
+  net1: {subnet: 10.91.0.0/16, vni: 5001, bridge: br1, gateway: {host: h1, nat: true}}
+  net2: {subnet: 10.92.0.0/16, vni: 5002, bridge: br2, gateway: {host: h1, nat: true}}
+containers:""")
+for h in range(1, hosts + 1):
+    for i in range(1, per + 1):
+        net = 1 + i % 2
+        print(f"  e{h}x{i}: {{host: h{h}, image: ovslab/busybox, network: net{net}, address: 10.9{net}.{h}.{i + 1}, command: [sleep, infinity]}}")
+PY
+n=200
+fu=$(secs floor_up $n); fd=$(secs floor_down $n)
+eu=$(rss_secs bin/ovslab up --emulate "$work/emu.yaml")
+en=$(secs bin/ovslab up --emulate "$work/emu.yaml")
+t0=$(date +%s.%N); ok=green; bin/ovslab check bsc-emu >"$work/check.txt" 2>&1 || ok=RED; t1=$(date +%s.%N)
+ec=$(printf '%.2f' "$(echo "$t1 - $t0" | bc -l)")
+probes=$(grep -c '' "$work/check.txt" || true)
+ed=$(rss_secs bin/ovslab down bsc-emu)
+printf '\n%-44s %s\n' "emulated 4 x 50 (seconds)" ""
+printf '%-44s %s\n' "dockerd floor: run 200, 4 at a time" "$fu"
+printf '%-44s %s\n' "dockerd floor: rm -f 200, 4 at a time" "$fd"
+printf '%-44s %s (%sx floor)\n' "ovslab up" "$eu" "$(ratio "${eu%% s*}" "$fu")"
+printf '%-44s %s\n' "ovslab no-op up" "$en"
+printf '%-44s %s (%s, %s lines)\n' "ovslab check" "$ec" "$ok" "$probes"
+printf '%-44s %s (%sx floor)\n' "ovslab down" "$ed" "$(ratio "${ed%% s*}" "$fd")"
+[ "$ok" = green ] || { echo "check was red:"; grep FAIL "$work/check.txt" | head -20; }
