@@ -86,11 +86,11 @@ func downEmulatedHost(ctx context.Context, j *journal, host string, dc *containe
 // removeEmulatedHost stops the host's OVS daemons and deletes its run dir
 // and netns; its containers must be gone or going.
 func removeEmulatedHost(j *journal, host string) error {
-	runDir := HostRunDir(j.st.Lab, host)
+	tg := j.st.hostTarget(host, "")
 	return errors.Join(
-		ovs.StopDaemons(runDir),
-		releaseNetns(j, NetnsName(j.st.Lab, host)),
-		os.RemoveAll(runDir),
+		ovs.StopDaemons(tg.runDir),
+		releaseNetns(j, tg.netns),
+		os.RemoveAll(tg.runDir),
 	)
 }
 
@@ -105,7 +105,7 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o Options) 
 			// Back on the NIC before br-phy goes, so the host keeps its routes.
 			errs = append(errs, restoreUnderlay("", r.Underlay))
 		}
-		oc, err := ovs.Connect(ctx, st.endpoint(o.OVSDB))
+		oc, err := ovs.Connect(ctx, st.hostTarget(h, o.OVSDB).ovsdb)
 		if err == nil {
 			errs = append(errs, oc.DeleteLab(ctx, st.Lab))
 			oc.Close()

@@ -121,13 +121,11 @@ func collectStatus(ctx context.Context, st *State, src *Source, o Options) *Stat
 		defer dc.Close()
 	}
 	for _, h := range st.Hosts {
-		hs := HostStatus{Name: h, OVSDB: st.endpoint(o.OVSDB)}
-		netnsPath := ""
-		if st.Mode == ModeEmulated {
-			hs.Netns = NetnsName(lab, h)
-			netnsPath = nsutil.Path(hs.Netns)
-			hs.OVSDB = ovs.Endpoint(HostRunDir(lab, h))
-			_, hs.VswitchdUp = ovs.DaemonsRunning(HostRunDir(lab, h))
+		tg := st.hostTarget(h, o.OVSDB)
+		hs := HostStatus{Name: h, OVSDB: tg.ovsdb, Netns: tg.netns}
+		netnsPath := tg.netnsPath()
+		if tg.emulated {
+			_, hs.VswitchdUp = ovs.DaemonsRunning(tg.runDir)
 			if !nsutil.Exists(hs.Netns) {
 				hs.Problems = append(hs.Problems, "netns "+hs.Netns+" is missing")
 			}

@@ -9,7 +9,6 @@ import (
 	"slices"
 
 	"github.com/ovslab/ovslab/containers"
-	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/ovs"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -167,12 +166,11 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	// One host failing does not stop the others: each is reported.
 	jobs := make(chan struct{}, o.jobs())
 	return each(t.HostNames(), len(plans), func(h string) error {
-		runDir := HostRunDir(t.Name, h)
-		pr("%s: OVS daemons in %s", h, runDir)
-		if err := ovs.StartDaemons(ctx, runDir, nsutil.Path(NetnsName(t.Name, h))); err != nil {
+		tg := j.st.hostTarget(h, "")
+		pr("%s: OVS daemons in %s", h, tg.runDir)
+		if err := ovs.StartDaemons(ctx, tg.runDir, tg.netnsPath()); err != nil {
 			return fmt.Errorf("host %s: %w", h, err)
 		}
-		tg := emulatedTarget(t.Name, h)
 		tg.docker, tg.j, tg.jobs, tg.progress = dc, j, jobs, pr
 		err := applyHost(ctx, plans[h], tg)
 		var pe *preflightError
@@ -186,21 +184,26 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 }
 
 func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, o Options) error {
-	tg := realTarget(p.Host, j.st.OVSDB)
+	tg := j.st.hostTarget(p.Host, "")
 	tg.docker, tg.j, tg.jobs, tg.progress = dc, j, make(chan struct{}, o.jobs()), o.progress()
 	return applyHost(ctx, p, tg)
 }
 
-// emulatedTarget is where emulated host h of lab lives: its netns and
-// the OVS daemons in its run dir.
-func emulatedTarget(lab, h string) target {
-	runDir := HostRunDir(lab, h)
-	return target{host: h, netns: NetnsName(lab, h), ovsdb: ovs.Endpoint(runDir), runDir: runDir, emulated: true, progress: func(string, ...any) {}}
-}
-
-// realTarget is this machine as host h, reached through OVSDB endpoint.
-func realTarget(h, endpoint string) target {
-	return target{host: h, ovsdb: endpoint, runDir: ovs.RunDirOf(endpoint), progress: func(string, ...any) {}}
+// hostTarget is where host h of the lab lives, worked out in this one
+// place for up, down, status, check and exec: an emulated host is its
+// netns and the OVS daemons in its run dir; a real host is this machine,
+// reached through the OVSDB endpoint (the flag, else the one up recorded,
+// else the default).
+func (st *State) hostTarget(h, ovsdbFlag string) target {
+	tg := target{host: h, progress: func(string, ...any) {}}
+	if st.Mode == ModeEmulated {
+		tg.runDir = HostRunDir(st.Lab, h)
+		tg.netns, tg.ovsdb, tg.emulated = NetnsName(st.Lab, h), ovs.Endpoint(tg.runDir), true
+		return tg
+	}
+	tg.ovsdb = st.endpoint(ovsdbFlag)
+	tg.runDir = ovs.RunDirOf(tg.ovsdb)
+	return tg
 }
 
 // endpoint is the OVSDB a real-host command uses: the flag, else the one
