@@ -22,6 +22,7 @@ const (
 	CheckNAT     = "nat"     // a container reaches the emulated WAN through NAT
 	CheckTunnel  = "tunnel"  // vswitchd has the VXLAN port open, without error
 	CheckHost    = "host"    // the host's daemons and containers are as planned
+	CheckIsolate = "isolate" // an ARP request does not cross from one network to another
 )
 
 // CheckResult is one line of `ovslab check`.
@@ -44,6 +45,7 @@ type probeJob struct {
 	res   CheckResult
 	netns string
 	echo  probe.Echo
+	arpOn string // an isolation sample: ARP for echo.Dst out of this interface, expecting silence
 }
 
 // RunCheck tests the lab as a network engineer would, with probes that
@@ -126,6 +128,7 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 			echo: probe.Echo{Dst: dst, Size: size, DF: df, Timeout: time.Second, Tries: 3}})
 	}
 	const small, large = 56, topology.ContainerMTU - 28
+	firstOn := map[string][]member{}
 	for _, n := range t.Networks {
 		var members []member
 		for _, m := range membersOf(t, n.Name) {
@@ -174,6 +177,7 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 				}
 			}
 		}
+		firstOn[n.Name] = members
 		if st.Mode == ModeEmulated && n.Gateway != nil && n.Gateway.NAT {
 			wan, _ := wanAddrs(t.Emulation.WAN)
 			for _, h := range hosts {
@@ -187,6 +191,30 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 					}
 				}
 			}
+		}
+	}
+	// Isolation samples: one per pair of networks, from a container on the
+	// first to one on the second, on the same host where one is (the two
+	// bridges side by side are what must stay apart).
+	for x, na := range t.Networks {
+		for _, nb := range t.Networks[x+1:] {
+			as, bs := firstOn[na.Name], firstOn[nb.Name]
+			if len(as) == 0 || len(bs) == 0 {
+				continue
+			}
+			a, b := as[0], bs[0]
+			for _, c := range bs {
+				if c.container.Host == a.container.Host && c.container.Name != a.container.Name {
+					b = c
+					break
+				}
+			}
+			if b.container.Name == a.container.Name {
+				continue // one multi-homed container: its own two interfaces
+			}
+			r := CheckResult{Kind: CheckIsolate, From: a.container.Name + "." + na.Name, To: fmt.Sprintf("%s.%s (%s)", b.container.Name, nb.Name, b.iface.Address)}
+			jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.container.Name]),
+				echo: probe.Echo{Dst: b.iface.Address, Timeout: 500 * time.Millisecond}, arpOn: a.iface.Name})
 		}
 	}
 	return jobs
@@ -222,18 +250,11 @@ func runProbes(ctx context.Context, jobs []probeJob, progress func(string, ...an
 	step := max(len(jobs)/10, 50)
 	_ = each(indexes(len(jobs)), probeParallel, func(i int) error {
 		j := jobs[i]
-		r := j.res
-		rtt, err := probe.Ping(ctx, j.netns, j.echo)
-		r.OK = err == nil
-		if err != nil {
-			r.Detail = err.Error()
-			if j.echo.DF && errors.Is(err, probe.ErrNoReply) {
-				r.Detail = fmt.Sprintf("no reply to %d-byte DF packets: the underlay drops full-size VXLAN frames; raise underlay.mtu to %d", j.echo.Size+28, topology.DefaultUnderlayMTU)
-			}
+		if j.arpOn != "" {
+			out[i] = isolation(ctx, j)
 		} else {
-			r.Detail = fmt.Sprintf("%d bytes, %s", j.echo.Size+28, rtt.Round(10*time.Microsecond))
+			out[i] = echo(ctx, j)
 		}
-		out[i] = r
 		if n := done.Add(1); n%int64(step) == 0 {
 			progress("probes: %d of %d done", n, len(jobs))
 		}
@@ -246,6 +267,37 @@ func runProbes(ctx context.Context, jobs []probeJob, progress func(string, ...an
 	return out, nil
 }
 
+// isolation runs an isolation sample: silence passes.
+func isolation(ctx context.Context, j probeJob) CheckResult {
+	r := j.res
+	heard, err := probe.ARP(ctx, j.netns, j.arpOn, j.echo.Dst, j.echo.Timeout)
+	switch {
+	case err != nil:
+		r.Detail = err.Error()
+	case heard:
+		r.Detail = fmt.Sprintf("%s answered ARP from %s: the two networks share one L2 segment; check which bridge each port is on (ovs-vsctl show)", j.echo.Dst, j.arpOn)
+	default:
+		r.OK, r.Detail = true, "no ARP reply, as two networks should"
+	}
+	return r
+}
+
+// echo runs a ping probe.
+func echo(ctx context.Context, j probeJob) CheckResult {
+	r := j.res
+	rtt, err := probe.Ping(ctx, j.netns, j.echo)
+	r.OK = err == nil
+	switch {
+	case err != nil && j.echo.DF && errors.Is(err, probe.ErrNoReply):
+		r.Detail = fmt.Sprintf("no reply to %d-byte DF packets: the underlay drops full-size VXLAN frames; raise underlay.mtu to %d", j.echo.Size+28, topology.DefaultUnderlayMTU)
+	case err != nil:
+		r.Detail = err.Error()
+	default:
+		r.Detail = fmt.Sprintf("%d bytes, %s", j.echo.Size+28, rtt.Round(10*time.Microsecond))
+	}
+	return r
+}
+
 func indexes(n int) []int {
 	out := make([]int, n)
 	for i := range out {
@@ -255,7 +307,7 @@ func indexes(n int) []int {
 }
 
 func kindOrder(k string) int {
-	for i, x := range []string{CheckHost, CheckTunnel, CheckPing, CheckGateway, CheckPMTU, CheckNAT} {
+	for i, x := range []string{CheckHost, CheckTunnel, CheckPing, CheckGateway, CheckPMTU, CheckNAT, CheckIsolate} {
 		if x == k {
 			return i
 		}

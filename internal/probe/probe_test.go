@@ -77,3 +77,21 @@ func TestRootPingStopsWithContext(t *testing.T) {
 		t.Errorf("Ping returned %s after cancel", d)
 	}
 }
+
+// TestRootARP: an ARP request is answered by a neighbour on the link and
+// by nobody for an address no one holds.
+func TestRootARP(t *testing.T) {
+	testenv.Require(t, "ip")
+	a, b := testenv.Netns(t, "arpa"), testenv.Netns(t, "arpb")
+	testenv.Run(t, "ip", "-n", a, "link", "add", "pa", "type", "veth", "peer", "name", "pb", "netns", b)
+	testenv.Run(t, "ip", "-n", a, "addr", "add", "10.79.0.1/24", "dev", "pa")
+	testenv.Run(t, "ip", "-n", b, "addr", "add", "10.79.0.2/24", "dev", "pb")
+	testenv.Run(t, "ip", "-n", a, "link", "set", "pa", "up")
+	testenv.Run(t, "ip", "-n", b, "link", "set", "pb", "up")
+	for dst, want := range map[string]bool{"10.79.0.2": true, "10.79.0.9": false} {
+		got, err := ARP(context.Background(), nsutil.Path(a), "pa", netip.MustParseAddr(dst), 500*time.Millisecond)
+		if err != nil || got != want {
+			t.Errorf("ARP who-has %s = %v, %v; want %v", dst, got, err, want)
+		}
+	}
+}
