@@ -106,7 +106,7 @@ func (h *handles) close() {
 // with it on ping works and TCP silently carries nothing. If Plumb fails
 // after creating a pair, it deletes it again. It reports whether it made
 // the pair anew: the host end is then a new device behind an old name.
-func Plumb(l Link) (created bool, err error) {
+func Plumb(l Link) (bool, error) {
 	if err := l.validate(); err != nil {
 		return false, err
 	}
@@ -124,7 +124,8 @@ func Plumb(l Link) (created bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("container interface %s (pid %d): %w", l.Name, l.ContainerPid, err)
 	}
-	success := false
+	// Not the results: a return sets those before the deferred rollback reads them.
+	created, success := false, false
 	defer func() {
 		if created && !success {
 			if veth, _ := linkByName(h.host, l.HostVeth); veth != nil {
