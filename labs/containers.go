@@ -44,7 +44,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 	for _, c := range have {
 		if !want[c.Name] {
 			tg.progress("%s: removing container %s (no longer in the file)", p.Host, c.Name)
-			if err := tg.docker.Remove(ctx, c.Name); err != nil {
+			if err := tg.docker.Remove(ctx, c.ID); err != nil {
 				return nil, err
 			}
 		}
