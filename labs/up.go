@@ -20,11 +20,22 @@ type Options struct {
 	OVSDB    string // real mode: OVSDB endpoint
 	NoWait   bool   // fail instead of waiting for another up/down of the lab
 	Progress func(format string, args ...any)
+	// Note tells the user something that is the answer rather than a
+	// step (down of a lab that is not here), so the caller shows it even
+	// where it hides progress.
+	Note func(format string, args ...any)
 }
 
 func (o Options) progress() func(string, ...any) {
 	if o.Progress != nil {
 		return o.Progress
+	}
+	return func(string, ...any) {}
+}
+
+func (o Options) note() func(string, ...any) {
+	if o.Note != nil {
+		return o.Note
 	}
 	return func(string, ...any) {}
 }
