@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -11,6 +12,11 @@ import (
 // two share their first two hex digits with probability about
 // 1-exp(-n²/512), so 200 fail to clash about once in 10^34 runs.
 const maxClashTries = 200
+
+// clashBatch containers are created at once: about 20 are needed on
+// average, and one `docker create` takes most of a second on a busy
+// machine.
+const clashBatch = 8
 
 // DockerIDClash creates throwaway containers of image (created, never
 // started: cheap) named NAME-N and labelled ovslab.test=NAME until two of
@@ -27,20 +33,55 @@ func DockerIDClash(t testing.TB, image, name string) (prefix string, ids []strin
 			}
 		}
 	})
-	byPrefix := map[string]string{}
-	for i := range maxClashTries {
-		out := Run(t, "docker", "create", "--net", "none", "--label", "ovslab.test="+name,
-			"--name", fmt.Sprintf("%s-%d", name, i), image)
-		id := strings.TrimSpace(out)
-		ids = append(ids, id)
-		p := id[:2]
-		if _, clash := byPrefix[p]; clash && !dockerNameTaken(t, p) {
-			return p, ids
+	byPrefix := map[string]bool{}
+	for len(ids) < maxClashTries {
+		batch, err := createBatch(image, name, len(ids))
+		ids = append(ids, batch...)
+		if err != nil {
+			t.Fatal(err)
 		}
-		byPrefix[p] = id
+		for _, id := range batch {
+			p := id[:2]
+			if byPrefix[p] && !dockerNameTaken(t, p) {
+				t.Logf("%d throwaway containers until two IDs began with %s", len(ids), p)
+				return p, ids
+			}
+			byPrefix[p] = true
+		}
 	}
-	t.Fatalf("%d containers and no two IDs share their first two hex digits", maxClashTries)
+	t.Fatalf("%d containers and no two IDs share their first two hex digits", len(ids))
 	return "", nil
+}
+
+// createBatch creates clashBatch containers concurrently, numbered from
+// first, and returns the IDs of those it made.
+func createBatch(image, name string, first int) ([]string, error) {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		ids  []string
+		errs []string
+	)
+	for i := range clashBatch {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := exec.Command("docker", "create", "--net", "none", "--label", "ovslab.test="+name,
+				"--name", fmt.Sprintf("%s-%d", name, first+i), image).CombinedOutput()
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("docker create: %v: %s", err, out))
+				return
+			}
+			ids = append(ids, strings.TrimSpace(string(out)))
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return ids, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return ids, nil
 }
 
 // dockerNameTaken reports whether a container is called exactly name.
