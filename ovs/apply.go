@@ -230,6 +230,9 @@ func (c *Client) check(ctx context.Context, lab string, bridges []Bridge) (*snap
 	if err := validate(lab, bridges); err != nil {
 		return nil, err
 	}
+	if err := c.catchUp(ctx); err != nil {
+		return nil, err
+	}
 	s, err := c.snapshot(ctx)
 	if err != nil {
 		return nil, err
