@@ -7,10 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	cerrdefs "github.com/containerd/errdefs"
 	"maps"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
+
+	cerrdefs "github.com/containerd/errdefs"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
@@ -92,7 +95,7 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 			cur.State == nil || cur.State.Dead
 		if stale {
 			if err := c.Remove(ctx, cur.ID); err != nil {
-				return "", 0, err
+				return "", 0, fmt.Errorf("container %q: %w", s.Name, err)
 			}
 			found = false
 		}
@@ -166,23 +169,44 @@ func specHash(s Spec) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// inspect looks a container up by exact name. Docker also resolves ID
-// prefixes, so a short hex name could otherwise match an unrelated
-// container.
+// inspect looks a container up by its exact name. Docker resolves a name
+// it does not know as an ID prefix, so asking it for "c7" can return
+// another container, or fail with "Multiple IDs found"; lookup matches the
+// name itself and the inspect goes by the ID it found.
 func (c *Client) inspect(ctx context.Context, name string) (container.InspectResponse, bool, error) {
-	cur, err := c.api.ContainerInspect(ctx, name)
+	id, found, err := c.lookup(ctx, name)
+	if err != nil || !found {
+		return container.InspectResponse{}, false, err
+	}
+	cur, err := c.api.ContainerInspect(ctx, id)
 	switch {
 	case cerrdefs.IsNotFound(err):
-		return cur, false, nil
+		return cur, false, nil // removed since the lookup
 	case err != nil:
 		return cur, false, fmt.Errorf("inspect container %q: %w", name, err)
-	case strings.TrimPrefix(cur.Name, "/") != name:
-		return cur, false, nil
 	case cur.Config == nil:
 		// Never seen from a real daemon, but Ensure must not panic on it.
 		cur.Config = &container.Config{}
 	}
 	return cur, true, nil
+}
+
+// lookup returns the ID of the container called exactly name, in any
+// state. Docker's name filter is a regular expression over names with
+// their leading slash; anchored and quoted it matches one name, and the
+// loop below makes sure of it.
+func (c *Client) lookup(ctx context.Context, name string) (string, bool, error) {
+	args := filters.NewArgs(filters.Arg("name", "^/"+regexp.QuoteMeta(name)+"$"))
+	sums, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
+	if err != nil {
+		return "", false, fmt.Errorf("look up container %q: %w", name, err)
+	}
+	for _, sum := range sums {
+		if slices.Contains(sum.Names, "/"+name) {
+			return sum.ID, true, nil
+		}
+	}
+	return "", false, nil
 }
 
 func (c *Client) create(ctx context.Context, s Spec, hash string) (string, error) {
@@ -261,13 +285,15 @@ func (c *Client) List(ctx context.Context, labels map[string]string) ([]Info, er
 	return out, nil
 }
 
-// Remove force-removes a container, with its anonymous volumes, by name or
-// ID. A container that does not exist is success. It does not check
-// ownership: callers remove what List found under their label.
-func (c *Client) Remove(ctx context.Context, nameOrID string) error {
-	err := c.api.ContainerRemove(ctx, nameOrID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+// Remove force-removes the container with the given full ID (as List and
+// Ensure return it), with its anonymous volumes. A container that does not
+// exist is success. It takes no name: Docker would match a short one
+// against ID prefixes and could remove another container. It does not
+// check ownership: callers remove what List found under their label.
+func (c *Client) Remove(ctx context.Context, id string) error {
+	err := c.api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
 	if err != nil && !cerrdefs.IsNotFound(err) {
-		return fmt.Errorf("remove container %q: %w", nameOrID, err)
+		return fmt.Errorf("remove container %s: %w", id, err)
 	}
 	return nil
 }

@@ -183,7 +183,7 @@ func TestRootDockerListRemove(t *testing.T) {
 	c, ctx := newClient(t)
 	lab := unique("lab")
 	a, idA, pidA := sleeper(t, c, ctx, lab)
-	b, _, _ := sleeper(t, c, ctx, lab)
+	b, idB, _ := sleeper(t, c, ctx, lab)
 	sleeper(t, c, ctx, unique("otherlab"))
 
 	got, err := c.List(ctx, map[string]string{LabLabel: lab})
@@ -211,13 +211,13 @@ func TestRootDockerListRemove(t *testing.T) {
 		t.Errorf("List = %+v, want %s with ID %s and pid %d", got, a.Name, idA, pidA)
 	}
 
-	if err := c.Remove(ctx, b.Name); err != nil {
+	if err := c.Remove(ctx, idB); err != nil {
 		t.Fatal(err)
 	}
 	if dockerExists("container", b.Name) {
 		t.Fatalf("%s still exists after Remove", b.Name)
 	}
-	if err := c.Remove(ctx, b.Name); err != nil {
+	if err := c.Remove(ctx, idB); err != nil {
 		t.Fatalf("second Remove: %v (not found must be success)", err)
 	}
 	if got, _ := c.List(ctx, map[string]string{LabLabel: lab}); len(got) != 1 {

@@ -26,7 +26,11 @@ func WithEnv(env ...string) ExecOption {
 	return func(o *container.ExecOptions) { o.Env = append(o.Env, env...) }
 }
 
-// Exec runs cmd in the running container name (or ID) with the given stdio
+// ErrNoContainer is wrapped when no container has the name asked for.
+var ErrNoContainer = errors.New("no such container")
+
+// Exec runs cmd in the running container called exactly name (never an ID
+// prefix that happens to look like it) with the given stdio
 // and returns the command's exit code. A nil stdin gives the command no
 // input; nil stdout or stderr discard that stream. The error is non-nil
 // only when the command could not be run or followed, not when it exits
@@ -45,7 +49,14 @@ func (c *Client) Exec(ctx context.Context, name string, cmd []string, stdin io.R
 	for _, o := range opts {
 		o(&cfg)
 	}
-	created, err := c.api.ContainerExecCreate(ctx, name, cfg)
+	id, found, err := c.lookup(ctx, name)
+	if err != nil {
+		return -1, err
+	}
+	if !found {
+		return -1, fmt.Errorf("exec in %q: %w", name, ErrNoContainer)
+	}
+	created, err := c.api.ContainerExecCreate(ctx, id, cfg)
 	if err != nil {
 		return -1, fmt.Errorf("exec %q in %q: %w", cmd[0], name, err)
 	}

@@ -37,14 +37,24 @@ func newClient(t *testing.T) (*Client, context.Context) {
 	return c, ctx
 }
 
-// removeAtEnd removes the container when the test ends, pass or fail.
+// removeAtEnd removes the container called name when the test ends, pass
+// or fail.
 func removeAtEnd(t *testing.T, c *Client, name string) {
 	t.Helper()
 	t.Cleanup(func() {
-		if err := c.Remove(context.Background(), name); err != nil {
+		if err := removeNamed(context.Background(), c, name); err != nil {
 			t.Errorf("cleanup: %v", err)
 		}
 	})
+}
+
+// removeNamed removes the container called exactly name, if there is one.
+func removeNamed(ctx context.Context, c *Client, name string) error {
+	id, found, err := c.lookup(ctx, name)
+	if err != nil || !found {
+		return err
+	}
+	return c.Remove(ctx, id)
 }
 
 // removeImageAtEnd removes a test-tagged image when the test ends.

@@ -194,7 +194,7 @@ func ovsBridges(p *topology.HostPlan, nic string) []ovs.Bridge {
 		for _, c := range p.Containers {
 			for _, i := range c.Interfaces {
 				if i.Bridge == b.Name {
-					br.Ports = append(br.Ports, ovs.Port{Name: i.HostVeth})
+					br.Ports = append(br.Ports, ovs.Port{Name: i.HostVeth, ExternalIDs: ovs.ContainerExternalIDs(c.Name, i.Name)})
 				}
 			}
 		}

@@ -22,7 +22,7 @@ func Down(ctx context.Context, lab string, o Options) error {
 		return Usagef("%v", err)
 	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		o.progress()("lab %s is not up on this machine", lab)
+		o.note()("no lab %s on this machine: nothing to remove", lab)
 		return nil
 	}
 	lock, err := Acquire(ctx, lab, o.NoWait, func() {

@@ -22,6 +22,10 @@ type Options struct {
 	Jobs     int    // containers created, started and plumbed at once; 0 = DefaultJobs()
 	Full     bool   // check: the whole probe matrix, not the linear sample
 	Progress func(format string, args ...any)
+	// Note tells the user something that is the answer rather than a
+	// step (down of a lab that is not here), so the caller shows it even
+	// where it hides progress.
+	Note func(format string, args ...any)
 }
 
 // DefaultJobs is how many containers are worked on at once unless told:
@@ -39,6 +43,13 @@ func (o Options) jobs() int {
 func (o Options) progress() func(string, ...any) {
 	if o.Progress != nil {
 		return o.Progress
+	}
+	return func(string, ...any) {}
+}
+
+func (o Options) note() func(string, ...any) {
+	if o.Note != nil {
+		return o.Note
 	}
 	return func(string, ...any) {}
 }

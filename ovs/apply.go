@@ -29,6 +29,13 @@ type Port struct {
 	// protected ports, so a full VXLAN mesh cannot loop broadcasts.
 	Protected bool
 	MTU       int // Interface.mtu_request, 0 = none
+	// Tag is Port.tag, the access VLAN: 0 means untagged, and Apply
+	// removes a tag someone set by hand.
+	Tag int
+	// ExternalIDs are Interface.external_ids to set besides the lab's
+	// mark (LabKey), e.g. ContainerExternalIDs; other keys found on the
+	// interface are kept.
+	ExternalIDs map[string]string
 	// Recreated says the device behind this port was made anew since the
 	// port was last applied (a veth of a recreated container). It keeps
 	// its name, and vswitchd matches ports by name, so it would keep
@@ -57,7 +64,8 @@ func (e *notOwnedError) Unwrap() error { return ErrNotOwned }
 
 // Apply converges the lab's OVS state to bridges in one transaction: it
 // creates what is missing, rewrites the columns it manages where they
-// drifted (datapath_type, type, options, protected, mtu_request), and
+// drifted (datapath_type, type, options, protected, tag, mtu_request, the
+// interface external_ids it sets), and
 // removes the lab's ports and bridges that are no longer wanted. Removing a
 // bridge removes every port on it, as `ovs-vsctl del-br` does.
 //
@@ -164,6 +172,12 @@ func validate(lab string, bridges []Bridge) error {
 			if err := claim(p.Name, fmt.Sprintf("port on bridge %q", b.Name)); err != nil {
 				return err
 			}
+			if p.Tag < 0 || p.Tag > 4095 {
+				return fmt.Errorf("ovs: port %q: tag %d is not a VLAN ID (0 = untagged, 1..4095)", p.Name, p.Tag)
+			}
+			if _, ok := p.ExternalIDs[LabKey]; ok {
+				return fmt.Errorf("ovs: port %q: external_ids:%s is the lab's own mark, not the caller's to set", p.Name, LabKey)
+			}
 		}
 	}
 	return nil
@@ -214,6 +228,9 @@ func (c *Client) Check(ctx context.Context, lab string, bridges []Bridge) error 
 // it returns for Apply to plan from.
 func (c *Client) check(ctx context.Context, lab string, bridges []Bridge) (*snapshot, error) {
 	if err := validate(lab, bridges); err != nil {
+		return nil, err
+	}
+	if err := c.catchUp(ctx); err != nil {
 		return nil, err
 	}
 	s, err := c.snapshot(ctx)

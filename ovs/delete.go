@@ -21,6 +21,9 @@ func (c *Client) DeleteLab(ctx context.Context, lab string) error {
 	if lab == "" {
 		return errors.New("ovs: empty lab name")
 	}
+	if err := c.catchUp(ctx); err != nil {
+		return err
+	}
 	ops, err := c.deleteOps(ctx, lab)
 	if err != nil || len(ops) == 0 {
 		return err

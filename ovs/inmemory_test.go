@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,5 +165,24 @@ func TestValidateRejectsClashingNames(t *testing.T) {
 	}
 	if err := validate(lab, labBridges()); err != nil {
 		t.Errorf("validate(labBridges) = %v", err)
+	}
+}
+
+func TestValidateRejectsBadPorts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		port Port
+		want string
+	}{
+		{"tag over 4095", Port{Name: "p", Tag: 4096}, "not a VLAN ID"},
+		{"negative tag", Port{Name: "p", Tag: -1}, "not a VLAN ID"},
+		{"the lab's mark", Port{Name: "p", ExternalIDs: map[string]string{LabKey: "other"}}, "lab's own mark"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := validate(lab, []Bridge{{Name: "br1", Ports: []Port{tc.port}}})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("validate = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -19,6 +19,7 @@ func (p *planner) createPort(want Port) (string, error) {
 		Name:        want.Name,
 		Interfaces:  []string{iface.UUID},
 		Protected:   want.Protected,
+		Tag:         tagColumn(want.Tag),
 		ExternalIDs: labMark(p.lab),
 	}
 	if err := p.add(p.c.ovs.Create(iface, port)); err != nil {
@@ -36,7 +37,7 @@ func (p *planner) newIface(want Port) *vswitchd.Interface {
 		Type:        want.Type,
 		Options:     want.Options,
 		MTURequest:  mtuRequest(want.MTU),
-		ExternalIDs: labMark(p.lab),
+		ExternalIDs: withExternalIDs(labMark(p.lab), want.ExternalIDs),
 	}
 }
 
@@ -44,9 +45,18 @@ func (p *planner) newIface(want Port) *vswitchd.Interface {
 // that differ from want. Updates always name their fields: an Update
 // without them writes every column, including the ones vswitchd owns.
 func (p *planner) updatePort(have *vswitchd.Port, want Port) error {
+	port := &vswitchd.Port{UUID: have.UUID, Protected: want.Protected, Tag: tagColumn(want.Tag)}
+	var portFields []any
 	if have.Protected != want.Protected {
-		port := &vswitchd.Port{UUID: have.UUID, Protected: want.Protected}
-		if err := p.add(p.c.ovs.Where(port).Update(port, &port.Protected)); err != nil {
+		portFields = append(portFields, &port.Protected)
+	}
+	// A tag set by hand (ovs-docker set-vlan) is drift like any other:
+	// the file says which VLAN a port is in, untagged when it names none.
+	if !equalTag(have.Tag, want.Tag) {
+		portFields = append(portFields, &port.Tag)
+	}
+	if len(portFields) > 0 {
+		if err := p.add(p.c.ovs.Where(port).Update(port, portFields...)); err != nil {
 			return fmt.Errorf("port %q: %w", want.Name, err)
 		}
 	}
@@ -64,10 +74,11 @@ func (p *planner) updatePort(have *vswitchd.Port, want Port) error {
 		return nil
 	}
 	iface := &vswitchd.Interface{
-		UUID:       cur.UUID,
-		Type:       want.Type,
-		Options:    want.Options,
-		MTURequest: mtuRequest(want.MTU),
+		UUID:        cur.UUID,
+		Type:        want.Type,
+		Options:     want.Options,
+		MTURequest:  mtuRequest(want.MTU),
+		ExternalIDs: withExternalIDs(cur.ExternalIDs, want.ExternalIDs),
 	}
 	var fields []any
 	if cur.Type != want.Type {
@@ -82,6 +93,10 @@ func (p *planner) updatePort(have *vswitchd.Port, want Port) error {
 	if intOf(cur.MTURequest) != want.MTU {
 		fields = append(fields, &iface.MTURequest)
 	}
+	// Keys of others (a user's, a tool's) stay; ours are set again.
+	if !maps.Equal(cur.ExternalIDs, iface.ExternalIDs) {
+		fields = append(fields, &iface.ExternalIDs)
+	}
 	if len(fields) == 0 {
 		return nil
 	}
@@ -89,6 +104,42 @@ func (p *planner) updatePort(have *vswitchd.Port, want Port) error {
 		return fmt.Errorf("interface %q: %w", want.Name, err)
 	}
 	return nil
+}
+
+// withExternalIDs returns a copy of base with extra's keys set.
+func withExternalIDs(base, extra map[string]string) map[string]string {
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, extra)
+	return out
+}
+
+// ContainerExternalIDs are the Interface external_ids ovs-docker (shipped
+// with Open vSwitch) finds a container's port by: its set-vlan, del-port
+// and del-ports commands then work on a port ovslab made. container is the
+// Docker container's name, iface the interface's name inside it.
+func ContainerExternalIDs(container, iface string) map[string]string {
+	return map[string]string{"container_id": container, "container_iface": iface}
+}
+
+// equalTag compares a tag column with a wanted tag. An empty column and
+// tag=0 differ in OVS (0 makes an access port, empty a trunk), so 0 wants
+// the column empty.
+func equalTag(have *int, want int) bool {
+	if have == nil || want == 0 {
+		return have == nil && want == 0
+	}
+	return *have == want
+}
+
+// tagColumn maps 0 (untagged) to an empty tag column.
+func tagColumn(tag int) *int {
+	if tag == 0 {
+		return nil
+	}
+	return &tag
 }
 
 // mtuRequest maps 0 to an empty mtu_request, which lets OVS pick the MTU.

@@ -61,6 +61,19 @@ func (c *Client) snapshot(ctx context.Context) (*snapshot, error) {
 	return s, nil
 }
 
+// catchUp returns once the cache holds every change committed before the
+// call, by any client. ovsdb-server sends a session its pending monitor
+// updates before it reads the session's next request, and libovsdb applies
+// updates in the order they arrive, before it reads the reply to a later
+// request: one echo round trip is the barrier. Without it a plan made right
+// after another client's write (ovs-vsctl, ovs-docker) could miss it.
+func (c *Client) catchUp(ctx context.Context) error {
+	if err := c.ovs.Echo(ctx); err != nil {
+		return fmt.Errorf("OVSDB at %s: %w", c.endpoint, err)
+	}
+	return nil
+}
+
 // portIface returns the interface of port p named like the port, which is
 // the one ovslab creates and manages (ovslab never makes bonds).
 func (s *snapshot) portIface(p *vswitchd.Port) *vswitchd.Interface {

@@ -45,6 +45,9 @@ type PortStatus struct {
 // Status lists the lab's bridges, and bridges holding the lab's ports,
 // sorted by name, each with its ports sorted by name.
 func (c *Client) Status(ctx context.Context, lab string) ([]BridgeStatus, error) {
+	if err := c.catchUp(ctx); err != nil {
+		return nil, err
+	}
 	s, err := c.snapshot(ctx)
 	if err != nil {
 		return nil, err

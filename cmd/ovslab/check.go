@@ -33,6 +33,12 @@ LAB it checks the only lab up on this machine.`,
 			if err != nil {
 				return err
 			}
+			if err := ovsdbFits(lab, o.OVSDB); err != nil {
+				return err
+			}
+			if err := requireRootIfHere(c, lab, readsMachine+", and sends probes from inside the lab"); err != nil {
+				return err
+			}
 			o.Progress = progress
 			rep, err := labs.RunCheck(c.Context(), lab, o)
 			if err != nil {

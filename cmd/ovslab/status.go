@@ -27,7 +27,16 @@ Without LAB it lists the labs that are up here.`,
 				return err
 			}
 			if len(args) == 0 {
+				if o.OVSDB != "" {
+					return usageError{fmt.Errorf("--ovsdb %s needs a LAB: without one, status lists the labs up here", o.OVSDB)}
+				}
 				return listLabs(os.Stdout, output)
+			}
+			if err := ovsdbFits(args[0], o.OVSDB); err != nil {
+				return err
+			}
+			if err := requireRootIfHere(c, args[0], readsMachine); err != nil {
+				return err
 			}
 			s, err := labs.GetStatus(c.Context(), args[0], o)
 			if err != nil {

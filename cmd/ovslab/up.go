@@ -25,6 +25,14 @@ $OVS_RUNDIR/db.sock or /var/run/openvswitch/db.sock, and Docker through
 DOCKER_HOST. Without FILE it reads ./topology.yaml.`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			for _, flag := range []struct{ other, why string }{
+				{"host", "--emulate builds every host of the lab on this machine, --host makes this machine one of them; drop one (plan --emulate --host H shows one emulated host's part)"},
+				{"ovsdb", "an emulated lab runs its own OVSDB per host under /run/ovslab/LAB/HOST; --ovsdb is for real hosts"},
+			} {
+				if err := contradicts(c, "emulate", flag.other, flag.why); err != nil {
+					return err
+				}
+			}
 			file := defaultFile
 			if len(args) == 1 {
 				file = args[0]
@@ -34,6 +42,9 @@ DOCKER_HOST. Without FILE it reads ./topology.yaml.`,
 				return err
 			}
 			warn(src)
+			if err := requireRoot(c, changesMachine); err != nil {
+				return err
+			}
 			o.Progress = progress
 			start := time.Now()
 			if err := labs.Up(c.Context(), src, o); err != nil {
@@ -74,7 +85,13 @@ lab up on this machine.`,
 			if err != nil {
 				return err
 			}
-			o.Progress = progress
+			if err := ovsdbFits(lab, o.OVSDB); err != nil {
+				return err
+			}
+			if err := requireRootIfHere(c, lab, changesMachine); err != nil {
+				return err
+			}
+			o.Progress, o.Note = progress, note
 			return labs.Down(c.Context(), lab, o)
 		},
 	}
