@@ -29,6 +29,10 @@ type CheckResult struct {
 	To     string `json:"to"`
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail,omitempty"`
+	// Want, Message and Skipped belong to expect: entries (expect.go).
+	Want    string `json:"want,omitempty"`    // e.g. "reach: false"
+	Message string `json:"message,omitempty"` // the lab author's words for a failure
+	Skipped bool   `json:"skipped,omitempty"` // not graded from this machine; OK stays true
 }
 
 // CheckReport is everything `ovslab check` found.
@@ -47,7 +51,8 @@ type probeJob struct {
 // RunCheck tests the lab as a network engineer would: every container
 // against every other on each network and against its gateway, a full-size
 // DF packet across each pair of hosts, the WAN through NAT (emulated labs),
-// and every tunnel port and host as OVS and Docker report them.
+// every tunnel port and host as OVS and Docker report them, and every
+// expect: entry of the file (expect.go).
 func RunCheck(ctx context.Context, lab string, o Options) (*CheckReport, error) {
 	state, src, err := loadLab(lab)
 	if err != nil {
@@ -66,6 +71,7 @@ func RunCheck(ctx context.Context, lab string, o Options) (*CheckReport, error) 
 	}
 	jobs := probeJobs(src.Topo, state, pids)
 	rep.Results = append(rep.Results, runProbes(jobs)...)
+	rep.Results = append(rep.Results, runExpectations(ctx, src.Topo, state, pids)...)
 	rep.OK = true
 	for _, r := range rep.Results {
 		rep.OK = rep.OK && r.OK

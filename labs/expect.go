@@ -1,0 +1,211 @@
+package labs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ovslab/ovslab/internal/probe"
+	"github.com/ovslab/ovslab/topology"
+)
+
+// CheckExpect is the kind of a result that grades one expect: entry.
+const CheckExpect = "expect"
+
+// Probes of expect: entries. A reply on a lab comes within milliseconds:
+// reach: true gives it three tries of a second, as the built-in probes do;
+// reach: false listens for one second in all, long enough that a reply
+// would have come, short enough that a class's check stays quick.
+var (
+	reachEcho  = probe.Echo{Size: 56, Timeout: time.Second, Tries: 3}
+	silentEcho = probe.Echo{Size: 56, Timeout: 500 * time.Millisecond, Tries: 2}
+)
+
+// rttSamples round trips are measured for an rtt: entry; their median is
+// graded, so one slow first packet (ARP, an OVS upcall) does not decide it.
+const rttSamples = 5
+
+// maxExpectProbes bounds the expectations probed at once.
+const maxExpectProbes = 16
+
+// runExpectations grades every expect: entry of t from this machine.
+// pids are the PIDs of the containers running here.
+func runExpectations(ctx context.Context, t *topology.Topology, st *State, pids map[string]int) []CheckResult {
+	out := make([]CheckResult, len(t.Expect))
+	sem := make(chan struct{}, maxExpectProbes)
+	var wg sync.WaitGroup
+	for i, e := range t.Expect {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i] = gradeExpectation(ctx, t, st, pids, e)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func gradeExpectation(ctx context.Context, t *topology.Topology, st *State, pids map[string]int, e topology.Expectation) CheckResult {
+	r := CheckResult{Kind: CheckExpect, From: e.From, To: e.To, Want: e.Want(), Message: e.Message}
+	if e.To != e.Dst.String() {
+		r.To = fmt.Sprintf("%s (%s)", e.To, e.Dst)
+	}
+	c, _ := t.ContainerByName(e.From)
+	switch {
+	case e.WAN && st.Mode != ModeEmulated:
+		r.OK, r.Skipped = true, true
+		r.Detail = "wan is the emulated internet: only labs up with --emulate have one"
+		return r
+	case c == nil:
+		r.Detail = fmt.Sprintf("%s is not a container of this lab", e.From)
+		return r
+	case !slices.Contains(st.Hosts, c.Host):
+		r.OK, r.Skipped = true, true
+		r.Detail = fmt.Sprintf("%s runs on %s: ovslab check there grades this", c.Name, c.Host)
+		return r
+	case pids[c.Name] == 0:
+		r.Detail = fmt.Sprintf("%s is not running (see ovslab status %s)", c.Name, st.Lab)
+		return r
+	case ctx.Err() != nil:
+		r.Detail = ctx.Err().Error()
+		return r
+	}
+	netns := fmt.Sprintf("/proc/%d/ns/net", pids[c.Name])
+	switch e.Kind {
+	case topology.ExpectReach:
+		if e.Reach {
+			r.OK, r.Detail = gradeReach(netns, e.Dst)
+		} else {
+			r.OK, r.Detail = gradeSilence(netns, e.Dst, controlAddr(t, c, e.Dst))
+		}
+	case topology.ExpectMTU:
+		r.OK, r.Detail = gradeMTU(netns, e)
+	case topology.ExpectRTT:
+		r.OK, r.Detail = gradeRTT(ctx, netns, e)
+	default:
+		r.Detail = fmt.Sprintf("unknown expectation %q", e.Kind)
+	}
+	return r
+}
+
+func gradeReach(netns string, dst netip.Addr) (bool, string) {
+	echo := reachEcho
+	echo.Dst = dst
+	rtt, err := probe.Ping(netns, echo)
+	if err != nil {
+		return false, fmt.Sprintf("no reply from %s (%d tries of %s)%s", dst, echo.Tries, echo.Timeout, unlessNoReply(err))
+	}
+	return true, "reply in " + round(rtt)
+}
+
+// gradeSilence passes when dst does not answer and control, an address
+// that must answer, does: silence from a container that reaches nothing
+// would prove nothing. An invalid control (nothing else on the sender's
+// networks) leaves the silence alone to decide.
+func gradeSilence(netns string, dst, control netip.Addr) (bool, string) {
+	echo := silentEcho
+	echo.Dst = dst
+	if rtt, err := probe.Ping(netns, echo); err == nil {
+		return false, fmt.Sprintf("%s replied in %s, but must not be reachable", dst, round(rtt))
+	}
+	silence := fmt.Sprintf("no reply from %s in %s", dst, time.Duration(echo.Tries)*echo.Timeout)
+	if !control.IsValid() {
+		return true, silence + " (no control address: nothing else on the sender's networks)"
+	}
+	ctl := reachEcho
+	ctl.Dst = control
+	if _, err := probe.Ping(netns, ctl); err != nil {
+		return false, fmt.Sprintf("%s, but the control %s did not reply either: a container that reaches nothing proves nothing", silence, control)
+	}
+	return true, fmt.Sprintf("%s; control %s replied", silence, control)
+}
+
+// controlAddr is an address c must reach if its networking works at all:
+// the gateway of one of its networks, else another container on one,
+// never dst itself.
+func controlAddr(t *topology.Topology, c *topology.Container, dst netip.Addr) netip.Addr {
+	for _, it := range c.Interfaces {
+		if n, ok := t.NetworkByName(it.Network); ok && n.Gateway != nil && n.Gateway.Address != dst {
+			return n.Gateway.Address
+		}
+	}
+	for _, it := range c.Interfaces {
+		for _, o := range t.Containers {
+			if o.Name == c.Name {
+				continue
+			}
+			for _, oi := range o.Interfaces {
+				if oi.Network == it.Network && oi.Address != dst {
+					return oi.Address
+				}
+			}
+		}
+	}
+	return netip.Addr{}
+}
+
+func gradeMTU(netns string, e topology.Expectation) (bool, string) {
+	echo := reachEcho
+	echo.Dst, echo.Size, echo.DF = e.Dst, e.MTU-ipICMPHeaders, true
+	rtt, err := probe.Ping(netns, echo)
+	switch {
+	case errors.Is(err, probe.ErrNoReply):
+		return false, fmt.Sprintf("no reply to %d-byte packets with Don't Fragment (%d tries): a link on the path carries less", e.MTU, echo.Tries)
+	case err != nil:
+		return false, fmt.Sprintf("%d-byte packet with Don't Fragment: %v", e.MTU, err)
+	}
+	return true, fmt.Sprintf("%d bytes with Don't Fragment, reply in %s", e.MTU, round(rtt))
+}
+
+// ipICMPHeaders is what an ICMP echo adds to its payload: IPv4 20 + ICMP 8.
+const ipICMPHeaders = 28
+
+// gradeRTT measures rttSamples round trips, one after another so they do
+// not queue behind each other, and grades their median. It gives up once
+// most samples are lost.
+func gradeRTT(ctx context.Context, netns string, e topology.Expectation) (bool, string) {
+	echo := probe.Echo{Dst: e.Dst, Size: 56, Timeout: e.RTTMax + time.Second, Tries: 1}
+	var rtts []time.Duration
+	lost := 0
+	for range rttSamples {
+		if ctx.Err() != nil || lost > rttSamples/2 {
+			break
+		}
+		rtt, err := probe.Ping(netns, echo)
+		if err != nil {
+			lost++
+			continue
+		}
+		rtts = append(rtts, rtt)
+	}
+	if len(rtts) <= rttSamples/2 {
+		return false, fmt.Sprintf("%d of %d round trips to %s got no reply", lost, len(rtts)+lost, e.Dst)
+	}
+	slices.Sort(rtts)
+	med := rtts[len(rtts)/2]
+	what := fmt.Sprintf("median of %d round trips %s (min %s, max %s)", len(rtts), round(med), round(rtts[0]), round(rtts[len(rtts)-1]))
+	switch {
+	case med < e.RTTMin:
+		return false, what + fmt.Sprintf(", faster than %s", e.RTTMin)
+	case med > e.RTTMax:
+		return false, what + fmt.Sprintf(", slower than %s", e.RTTMax)
+	}
+	return true, what
+}
+
+// unlessNoReply says what went wrong when it is more than silence, e.g.
+// a send refused by the sender's own routing table.
+func unlessNoReply(err error) string {
+	if errors.Is(err, probe.ErrNoReply) {
+		return ""
+	}
+	return ": " + err.Error()
+}
+
+func round(d time.Duration) string { return d.Round(10 * time.Microsecond).String() }
