@@ -191,4 +191,3 @@ func lineWith(lines []string, words ...string) int {
 	}
 	return -1
 }
-
