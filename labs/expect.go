@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/internal/probe"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -56,33 +57,30 @@ func gradeExpectation(ctx context.Context, t *topology.Topology, st *State, pids
 	if e.To != e.Dst.String() {
 		r.To = fmt.Sprintf("%s (%s)", e.To, e.Dst)
 	}
-	c, _ := t.ContainerByName(e.From)
 	switch {
 	case e.WAN && st.Mode != ModeEmulated:
 		r.OK, r.Skipped = true, true
 		r.Detail = "wan is the emulated internet: only labs up with --emulate have one"
 		return r
-	case c == nil:
-		r.Detail = fmt.Sprintf("%s is not a container of this lab", e.From)
-		return r
-	case !slices.Contains(st.Hosts, c.Host):
-		r.OK, r.Skipped = true, true
-		r.Detail = fmt.Sprintf("%s runs on %s: ovslab check there grades this", c.Name, c.Host)
-		return r
-	case pids[c.Name] == 0:
-		r.Detail = fmt.Sprintf("%s is not running (see ovslab status %s)", c.Name, st.Lab)
-		return r
 	case ctx.Err() != nil:
 		r.Detail = ctx.Err().Error()
 		return r
 	}
-	netns := fmt.Sprintf("/proc/%d/ns/net", pids[c.Name])
+	netns, nets, skip, fail := sender(t, st, pids, e)
+	switch {
+	case skip != "":
+		r.OK, r.Skipped, r.Detail = true, true, skip
+		return r
+	case fail != "":
+		r.Detail = fail
+		return r
+	}
 	switch e.Kind {
 	case topology.ExpectReach:
 		if e.Reach {
 			r.OK, r.Detail = gradeReach(netns, e.Dst)
 		} else {
-			r.OK, r.Detail = gradeSilence(netns, e.Dst, controlAddr(t, c, e.Dst))
+			r.OK, r.Detail = gradeSilence(netns, e.Dst, controlAddr(t, e.From, nets, e.Dst))
 		}
 	case topology.ExpectMTU:
 		r.OK, r.Detail = gradeMTU(netns, e)
@@ -126,22 +124,50 @@ func gradeSilence(netns string, dst, control netip.Addr) (bool, string) {
 	return true, fmt.Sprintf("%s; control %s replied", silence, control)
 }
 
-// controlAddr is an address c must reach if its networking works at all:
-// the gateway of one of its networks, else another container on one,
-// never dst itself.
-func controlAddr(t *topology.Topology, c *topology.Container, dst netip.Addr) netip.Addr {
+// sender is where e's probes start: the netns path of its container, or
+// of its host when it sends through a host port, and the networks it is
+// on. skip says why this machine does not grade e, fail why it cannot.
+func sender(t *topology.Topology, st *State, pids map[string]int, e topology.Expectation) (netns string, nets []string, skip, fail string) {
+	if e.FromHost {
+		switch {
+		case !slices.Contains(st.Hosts, e.From):
+			return "", nil, fmt.Sprintf("%s is another machine: ovslab check there grades this", e.From), ""
+		case st.Mode == ModeEmulated:
+			return nsutil.Path(NetnsName(st.Lab, e.From)), nil, "", ""
+		}
+		return "", nil, "", "" // a real host: ovslab runs in its namespace
+	}
+	c, ok := t.ContainerByName(e.From)
+	switch {
+	case !ok:
+		return "", nil, "", fmt.Sprintf("%s is not a container of this lab", e.From)
+	case !slices.Contains(st.Hosts, c.Host):
+		return "", nil, fmt.Sprintf("%s runs on %s: ovslab check there grades this", c.Name, c.Host), ""
+	case pids[c.Name] == 0:
+		return "", nil, "", fmt.Sprintf("%s is not running (see ovslab status %s)", c.Name, st.Lab)
+	}
 	for _, it := range c.Interfaces {
-		if n, ok := t.NetworkByName(it.Network); ok && n.Gateway != nil && n.Gateway.Address != dst {
+		nets = append(nets, it.Network)
+	}
+	return fmt.Sprintf("/proc/%d/ns/net", pids[c.Name]), nets, "", ""
+}
+
+// controlAddr is an address that node self, on networks nets, must reach
+// if its networking works at all: the gateway of one of its networks,
+// else a container on one, never dst itself.
+func controlAddr(t *topology.Topology, self string, nets []string, dst netip.Addr) netip.Addr {
+	for _, name := range nets {
+		if n, ok := t.NetworkByName(name); ok && n.Gateway != nil && n.Gateway.Address != dst {
 			return n.Gateway.Address
 		}
 	}
-	for _, it := range c.Interfaces {
+	for _, name := range nets {
 		for _, o := range t.Containers {
-			if o.Name == c.Name {
+			if o.Name == self {
 				continue
 			}
 			for _, oi := range o.Interfaces {
-				if oi.Network == it.Network && oi.Address != dst {
+				if oi.Network == name && oi.Address != dst {
 					return oi.Address
 				}
 			}

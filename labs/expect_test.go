@@ -60,6 +60,21 @@ func TestGradeWithoutProbing(t *testing.T) {
 	}
 }
 
+// TestGradeHostSender: a host sending through its host port is graded on
+// the machine that applied that host, like a container.
+func TestGradeHostSender(t *testing.T) {
+	top, err := topology.Parse("ex.yaml", []byte(expectLab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := topology.Expectation{From: "host2", FromHost: true, To: "a", Dst: netip.MustParseAddr("10.0.1.10"), Kind: topology.ExpectReach, Reach: true}
+	real := &State{Lab: "ex", Mode: ModeReal, Hosts: []string{"host1"}}
+	r := gradeExpectation(context.Background(), top, real, nil, e)
+	if !r.Skipped || !strings.Contains(r.Detail, "host2 is another machine") {
+		t.Errorf("host2's probe checked on host1: %+v, want it skipped", r)
+	}
+}
+
 // TestControlAddr: silence is graded against an address the sender must
 // reach: its gateway, else a neighbour, never the silent target itself.
 func TestControlAddr(t *testing.T) {
@@ -67,9 +82,13 @@ func TestControlAddr(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	get := func(name string) *topology.Container {
+	nets := func(name string) []string {
 		c, _ := top.ContainerByName(name)
-		return c
+		var out []string
+		for _, it := range c.Interfaces {
+			out = append(out, it.Network)
+		}
+		return out
 	}
 	for _, tc := range []struct{ from, dst, want string }{
 		{"a", "10.0.2.30", "10.0.1.1"},  // the gateway of net1
@@ -77,7 +96,7 @@ func TestControlAddr(t *testing.T) {
 		{"c", "10.0.1.10", "10.0.2.40"}, // net2 has no gateway: d
 		{"c", "10.0.2.40", "invalid IP"},
 	} {
-		if got := controlAddr(top, get(tc.from), netip.MustParseAddr(tc.dst)).String(); got != tc.want {
+		if got := controlAddr(top, tc.from, nets(tc.from), netip.MustParseAddr(tc.dst)).String(); got != tc.want {
 			t.Errorf("controlAddr(%s, not %s) = %s, want %s", tc.from, tc.dst, got, tc.want)
 		}
 	}

@@ -13,17 +13,20 @@ import (
 // resolved to the node that sends the probe and the address it probes.
 // `ovslab check` grades it.
 type Expectation struct {
-	Line    int    // where the entry starts in the file, for reports
-	From    string // the sending container
-	To      string // the target as written: NODE, NODE.NETWORK, an address or wan
-	Dst     netip.Addr
-	WAN     bool // Dst is the emulated internet, which only emulated labs have
-	Kind    string
-	Reach   bool          // ExpectReach: whether a reply must come (true) or must not (false)
-	MTU     int           // ExpectMTU: the IP size of a Don't-Fragment packet that must pass
-	RTTMin  time.Duration // ExpectRTT: the window the measured round trip must fall in
-	RTTMax  time.Duration
-	Message string // what the student sees when it fails; may be ""
+	Line int    // where the entry starts in the file, for reports
+	From string // the sending node
+	// FromHost: From is a host, sending from its own namespace through
+	// its host port; otherwise a container.
+	FromHost bool
+	To       string // the target as written: NODE, NODE.NETWORK, an address or wan
+	Dst      netip.Addr
+	WAN      bool // Dst is the emulated internet, which only emulated labs have
+	Kind     string
+	Reach    bool          // ExpectReach: whether a reply must come (true) or must not (false)
+	MTU      int           // ExpectMTU: the IP size of a Don't-Fragment packet that must pass
+	RTTMin   time.Duration // ExpectRTT: the window the measured round trip must fall in
+	RTTMax   time.Duration
+	Message  string // what the student sees when it fails; may be ""
 }
 
 // Expectation kinds: exactly one per entry.
