@@ -78,12 +78,12 @@ func gradeExpectation(ctx context.Context, t *topology.Topology, st *State, pids
 	switch e.Kind {
 	case topology.ExpectReach:
 		if e.Reach {
-			r.OK, r.Detail = gradeReach(netns, e.Dst)
+			r.OK, r.Detail = gradeReach(ctx, netns, e.Dst)
 		} else {
-			r.OK, r.Detail = gradeSilence(netns, e.Dst, controlAddr(t, e.From, nets, e.Dst))
+			r.OK, r.Detail = gradeSilence(ctx, netns, e.Dst, controlAddr(t, e.From, nets, e.Dst))
 		}
 	case topology.ExpectMTU:
-		r.OK, r.Detail = gradeMTU(netns, e)
+		r.OK, r.Detail = gradeMTU(ctx, netns, e)
 	case topology.ExpectRTT:
 		r.OK, r.Detail = gradeRTT(ctx, netns, e)
 	default:
@@ -92,10 +92,10 @@ func gradeExpectation(ctx context.Context, t *topology.Topology, st *State, pids
 	return r
 }
 
-func gradeReach(netns string, dst netip.Addr) (bool, string) {
+func gradeReach(ctx context.Context, netns string, dst netip.Addr) (bool, string) {
 	echo := reachEcho
 	echo.Dst = dst
-	rtt, err := probe.Ping(netns, echo)
+	rtt, err := ping(ctx, netns, echo)
 	if err != nil {
 		return false, fmt.Sprintf("no reply from %s (%d tries of %s)%s", dst, echo.Tries, echo.Timeout, unlessNoReply(err))
 	}
@@ -106,11 +106,14 @@ func gradeReach(netns string, dst netip.Addr) (bool, string) {
 // that must answer, does: silence from a container that reaches nothing
 // would prove nothing. An invalid control (nothing else on the sender's
 // networks) leaves the silence alone to decide.
-func gradeSilence(netns string, dst, control netip.Addr) (bool, string) {
+func gradeSilence(ctx context.Context, netns string, dst, control netip.Addr) (bool, string) {
 	echo := silentEcho
 	echo.Dst = dst
-	if rtt, err := probe.Ping(netns, echo); err == nil {
+	switch rtt, err := ping(ctx, netns, echo); {
+	case err == nil:
 		return false, fmt.Sprintf("%s replied in %s, but must not be reachable", dst, round(rtt))
+	case ctx.Err() != nil:
+		return false, ctx.Err().Error() // interrupted: silence proves nothing
 	}
 	silence := fmt.Sprintf("no reply from %s in %s", dst, time.Duration(echo.Tries)*echo.Timeout)
 	if !control.IsValid() {
@@ -118,7 +121,7 @@ func gradeSilence(netns string, dst, control netip.Addr) (bool, string) {
 	}
 	ctl := reachEcho
 	ctl.Dst = control
-	if _, err := probe.Ping(netns, ctl); err != nil {
+	if _, err := ping(ctx, netns, ctl); err != nil {
 		return false, fmt.Sprintf("%s, but the control %s did not reply either: a container that reaches nothing proves nothing", silence, control)
 	}
 	return true, fmt.Sprintf("%s; control %s replied", silence, control)
@@ -176,10 +179,10 @@ func controlAddr(t *topology.Topology, self string, nets []string, dst netip.Add
 	return netip.Addr{}
 }
 
-func gradeMTU(netns string, e topology.Expectation) (bool, string) {
+func gradeMTU(ctx context.Context, netns string, e topology.Expectation) (bool, string) {
 	echo := reachEcho
 	echo.Dst, echo.Size, echo.DF = e.Dst, e.MTU-ipICMPHeaders, true
-	rtt, err := probe.Ping(netns, echo)
+	rtt, err := ping(ctx, netns, echo)
 	switch {
 	case errors.Is(err, probe.ErrNoReply):
 		return false, fmt.Sprintf("no reply to %d-byte packets with Don't Fragment (%d tries): a link on the path carries less", e.MTU, echo.Tries)
@@ -203,7 +206,7 @@ func gradeRTT(ctx context.Context, netns string, e topology.Expectation) (bool, 
 		if ctx.Err() != nil || lost > rttSamples/2 {
 			break
 		}
-		rtt, err := probe.Ping(netns, echo)
+		rtt, err := ping(ctx, netns, echo)
 		if err != nil {
 			lost++
 			continue
@@ -223,6 +226,15 @@ func gradeRTT(ctx context.Context, netns string, e topology.Expectation) (bool, 
 		return false, what + fmt.Sprintf(", slower than %s", e.RTTMax)
 	}
 	return true, what
+}
+
+// ping is the one place expectations send probes from; it stops early
+// when ctx ends.
+func ping(ctx context.Context, netns string, e probe.Echo) (time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return probe.Ping(netns, e)
 }
 
 // unlessNoReply says what went wrong when it is more than silence, e.g.
