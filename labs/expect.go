@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/internal/probe"
 	"github.com/ovslab/ovslab/topology"
+	"golang.org/x/sync/errgroup"
 )
 
 // CheckExpect is the kind of a result that grades one expect: entry.
@@ -37,18 +37,15 @@ const maxExpectProbes = 16
 // pids are the PIDs of the containers running here.
 func runExpectations(ctx context.Context, t *topology.Topology, st *State, pids map[string]int) []CheckResult {
 	out := make([]CheckResult, len(t.Expect))
-	sem := make(chan struct{}, maxExpectProbes)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(maxExpectProbes)
 	for i, e := range t.Expect {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		g.Go(func() error {
 			out[i] = gradeExpectation(ctx, t, st, pids, e)
-		}()
+			return nil // a failed expectation is a result, not an error
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	return out
 }
 

@@ -21,9 +21,11 @@ if [ -z "${OVSLAB:-}" ]; then
   OVSLAB=$scripts/../bin/ovslab
 fi
 
-# The lab's name and hosts, from the file (a bad file stops here, exit 2).
-read -r lab hosts < <("$OVSLAB" plan "$file" -o json |
-  python3 -c 'import json, sys; p = json.load(sys.stdin); print(p[0]["lab"], " ".join(h["host"] for h in p))')
+# A bad file stops here with exit 2, before anything is built.
+"$OVSLAB" validate "$file"
+# The lab's name and hosts, from the file.
+plan=$("$OVSLAB" plan "$file" -o json)
+read -r lab hosts < <(python3 -c 'import json, sys; p = json.load(sys.stdin); print(p[0]["lab"], " ".join(h["host"] for h in p))' <<<"$plan")
 
 # From here on the lab is always taken down, even on failure or cancel.
 trap '"$OVSLAB" down "$lab" || echo "ci-lab: down $lab failed" >&2' EXIT

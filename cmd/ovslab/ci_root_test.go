@@ -55,6 +55,16 @@ func TestRootCIRecipe(t *testing.T) {
 		return r, out
 	}
 
+	t.Run("a bad file", func(t *testing.T) {
+		r, out := run(t, writeFile(t, "topology.yaml", strings.Replace(text, "vni: 6000", "vni: 5000", 1)))
+		if r.code != 2 || !strings.Contains(r.stderr, "VNI 5000 is already used") {
+			t.Errorf("want exit 2 naming the duplicate VNI, got %s", r)
+		}
+		if _, err := os.Stat(filepath.Join(out, "report.xml")); err == nil {
+			t.Errorf("a report was written for a lab that was never built")
+		}
+	})
+
 	t.Run("green", func(t *testing.T) {
 		r, out := run(t, writeFile(t, "topology.yaml", text))
 		if r.code != 0 {
