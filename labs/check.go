@@ -32,6 +32,10 @@ type CheckResult struct {
 	To     string `json:"to"`
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail,omitempty"`
+	// Want, Message and Skipped belong to expect: entries (expect.go).
+	Want    string `json:"want,omitempty"`    // e.g. "reach: false"
+	Message string `json:"message,omitempty"` // the lab author's words for a failure
+	Skipped bool   `json:"skipped,omitempty"` // not graded from this machine; OK stays true
 }
 
 // CheckReport is everything `ovslab check` found.
@@ -50,8 +54,9 @@ type probeJob struct {
 
 // RunCheck tests the lab as a network engineer would, with probes that
 // grow linearly with the lab (see probeJobs) unless o.Full asks for the
-// whole matrix, and every tunnel port and host as OVS and Docker report
-// them. Probes run in parallel and stop when ctx ends.
+// whole matrix, every tunnel port and host as OVS and Docker report them,
+// and every expect: entry of the file (expect.go). Probes run in parallel
+// and stop when ctx ends.
 func RunCheck(ctx context.Context, lab string, o Options) (*CheckReport, error) {
 	state, src, err := loadLab(lab)
 	if err != nil {
@@ -74,6 +79,10 @@ func RunCheck(ctx context.Context, lab string, o Options) (*CheckReport, error) 
 		return nil, err
 	}
 	rep.Results = append(rep.Results, res...)
+	rep.Results = append(rep.Results, runExpectations(ctx, src.Topo, state, pids)...)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	rep.OK = true
 	for _, r := range rep.Results {
 		rep.OK = rep.OK && r.OK

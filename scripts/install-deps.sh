@@ -7,6 +7,14 @@ pkgs=(openvswitch-switch docker.io iptables iproute2 iperf3 iputils-ping
       iputils-arping ethtool busybox-static util-linux procps ca-certificates
       time bc python3)
 
+# Docker from another packaging (docker-ce on CI runners) stays: docker.io
+# would conflict with it.
+if command -v dockerd >/dev/null 2>&1; then
+  keep=()
+  for p in "${pkgs[@]}"; do [ "$p" = docker.io ] || keep+=("$p"); done
+  pkgs=("${keep[@]}")
+fi
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -26,6 +26,7 @@ func TestDocsNameEveryKey(t *testing.T) {
 		{"Each interface:", interfaceKeys},
 		{"### `underlay`", []string{"underlay.mtu"}},
 		{"### `emulation`", []string{"emulation.wan"}},
+		{"### `expect`", expectKeys},
 	} {
 		_, body, ok := strings.Cut(doc, set.section)
 		if !ok {

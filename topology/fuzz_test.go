@@ -36,6 +36,8 @@ func FuzzParse(f *testing.F) {
 		"vni: 0x1388\n",
 		"\xff\xfe",
 		"\t",
+		withExpect("  - {from: doc1, to: doc2.net2, mtu: 1500, message: m}", "  - {from: doc2, to: wan, rtt: {min: 1ms, max: 1s}}"),
+		withExpect("  - {from: doc1, to: 10.0.1.20, reach: false}", "  - {from: doc1, to: doc1.net1, reach: true, mtu: 1}", "  - *x"),
 	} {
 		f.Add([]byte(seed))
 	}
@@ -50,6 +52,11 @@ func FuzzParse(f *testing.F) {
 			}
 			_ = err.Error()
 			return
+		}
+		for _, e := range top.Expect {
+			if !e.Dst.Is4() || e.From == "" || e.Want() == e.Kind || e.RTTMin > e.RTTMax {
+				t.Fatalf("expectation resolved badly: %+v", e)
+			}
 		}
 		for _, p := range top.Plans() {
 			seen := map[string]bool{}

@@ -16,6 +16,7 @@ type Topology struct {
 	Networks   []Network
 	Emulation  Emulation
 	Containers []Container
+	Expect     []Expectation // in file order
 
 	buildAt map[string]position // container → where its build: was written
 }

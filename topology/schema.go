@@ -9,7 +9,7 @@ import (
 
 // The keys each object of the file accepts (SPEC.md, "Topology file").
 var (
-	topKeys       = []string{"version", "name", "hosts", "underlay", "networks", "emulation", "containers"}
+	topKeys       = []string{"version", "name", "hosts", "underlay", "networks", "emulation", "containers", "expect"}
 	hostKeys      = []string{"underlay", "gateway", "interface", "datapath"}
 	networkKeys   = []string{"subnet", "vni", "bridge", "gateway"}
 	gatewayKeys   = []string{"host", "address", "nat"}
@@ -66,6 +66,9 @@ func (p *parser) topology(root *yaml.Node) *Topology {
 	}
 	if f, ok := o.get("containers"); ok {
 		t.Containers = p.containers(f.val)
+	}
+	if f, ok := o.get("expect"); ok {
+		t.Expect = p.expect(f)
 	}
 	return t
 }

@@ -14,20 +14,26 @@ func newCheck() *cobra.Command {
 	var o labs.Options
 	var output string
 	c := &cobra.Command{
-		Use:   "check [LAB] [--full] [-o json]",
-		Short: "Test connectivity, path MTU and tunnel health; exit 1 on any failure",
+		Use:   "check [LAB] [--full] [-o text|json|junit]",
+		Short: "Test connectivity, path MTU, tunnel health and the file's expect: entries; exit 1 on any failure",
 		Long: `check tests the lab with probes that grow linearly with it: every
 container pings its gateway and one container on its own and on every
 other host of each of its networks; a full-size (1500-byte) packet with
 Don't Fragment crosses each pair of hosts on each network; one container
-per host and NAT'd network reaches the emulated WAN; and every VXLAN port
-must be open and protected. --full pings every pair instead. Probes run in
-parallel; Ctrl-C stops them. Exit 0 when all pass, 1 otherwise. Without
-LAB it checks the only lab up on this machine.`,
+per host and NAT'd network reaches the emulated WAN; an ARP request from
+each network to every other goes unanswered; and every VXLAN port must be
+open and protected. --full pings every pair instead. Then it grades every
+entry of the topology file's expect: list, printing the entry's message
+when it fails. Probes run in parallel; Ctrl-C stops them. Exit 0 when all
+pass, 1 otherwise. Without LAB it checks the only lab up on this machine.
+
+-o json prints the results for machines; -o junit prints JUnit XML for CI
+(one test case per probe and per expectation).`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
+			// junit is check's own format; the other commands have text and json.
+			if output != "junit" && checkOutput(output) != nil {
+				return usageError{fmt.Errorf("-o %s: want text, json or junit", output)}
 			}
 			lab, err := labArg(args)
 			if err != nil {
@@ -44,9 +50,12 @@ LAB it checks the only lab up on this machine.`,
 			if err != nil {
 				return err
 			}
-			if output == "json" {
+			switch output {
+			case "json":
 				err = writeJSON(os.Stdout, rep)
-			} else {
+			case "junit":
+				err = writeJUnit(os.Stdout, rep)
+			default:
 				printCheck(os.Stdout, rep)
 			}
 			if err == nil && !rep.OK {
@@ -55,7 +64,7 @@ LAB it checks the only lab up on this machine.`,
 			return err
 		},
 	}
-	c.Flags().StringVarP(&output, "output", "o", "", "output format: text or json")
+	c.Flags().StringVarP(&output, "output", "o", "", "output format: text, json or junit")
 	c.Flags().StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint (real hosts)")
 	c.Flags().BoolVar(&o.Full, "full", false, "probe every pair of containers, not the linear sample")
 	return c
@@ -63,18 +72,33 @@ LAB it checks the only lab up on this machine.`,
 
 func printCheck(w io.Writer, rep *labs.CheckReport) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fail := 0
+	fail, skip := 0, 0
 	for _, r := range rep.Results {
 		mark := "ok"
-		if !r.OK {
+		switch {
+		case r.Skipped:
+			mark, skip = "skip", skip+1
+		case !r.OK:
 			mark, fail = "FAIL", fail+1
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s -> %s\t%s\n", mark, r.Kind, r.From, r.To, r.Detail)
+		detail := r.Detail
+		if r.Want != "" {
+			detail = r.Want + ": " + detail
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s -> %s\t%s\n", mark, r.Kind, r.From, r.To, detail)
+		if !r.OK && r.Message != "" {
+			// The lab author's words, under the result they explain.
+			fmt.Fprintf(tw, "\t\t  %s\t\n", r.Message)
+		}
 	}
 	tw.Flush()
+	skipped := ""
+	if skip > 0 {
+		skipped = fmt.Sprintf(" (%d skipped)", skip)
+	}
 	if fail == 0 {
-		fmt.Fprintf(w, "lab %s: all %d checks passed\n", rep.Lab, len(rep.Results))
+		fmt.Fprintf(w, "lab %s: all %d checks passed%s\n", rep.Lab, len(rep.Results)-skip, skipped)
 	} else {
-		fmt.Fprintf(w, "lab %s: %d of %d checks FAILED\n", rep.Lab, fail, len(rep.Results))
+		fmt.Fprintf(w, "lab %s: %d of %d checks FAILED%s\n", rep.Lab, fail, len(rep.Results)-skip, skipped)
 	}
 }

@@ -210,6 +210,8 @@ func TestUsageErrors(t *testing.T) {
 		{"plan unknown host", []string{"plan", "l3-vxlan", "--host", "nosuch"}, "host1, host2"},
 		{"plan -o yaml", []string{"plan", "l3-vxlan", "-o", "yaml"}, "-o yaml: want text or json"},
 		{"status -o yaml", []string{"status", "-o", "yaml"}, "-o yaml: want text or json"},
+		{"status -o junit", []string{"status", "-o", "junit"}, "-o junit: want text or json"},
+		{"check -o yaml", []string{"check", "-o", "yaml"}, "-o yaml: want text, json or junit"},
 		{"labs unknown lab", []string{"labs", "no-such-lab"}, `no built-in lab "no-such-lab"`},
 		{"labs --yaml of an unknown lab", []string{"labs", "no-such-lab", "--yaml"}, `no built-in lab "no-such-lab"`},
 		{"labs --yaml without a lab", []string{"labs", "--yaml"}, "--yaml needs a LAB"},
