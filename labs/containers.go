@@ -15,9 +15,9 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 	want := map[string]bool{}
 	var fresh []string
 	for _, c := range p.Containers {
-		want[c.Name] = true
+		want[c.Docker] = true
 		_, pid, err := tg.docker.Ensure(ctx, containers.Spec{
-			Name: c.Name, Image: c.Image, Command: c.Command, Hostname: c.Name,
+			Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name,
 			Labels: map[string]string{LabelLab: p.Lab, LabelHost: p.Host, LabelNode: c.Name},
 		}, LabelLab)
 		if err != nil {

@@ -19,6 +19,7 @@ type Options struct {
 	Host     string // real mode: which host this machine is
 	OVSDB    string // real mode: OVSDB endpoint
 	NoWait   bool   // fail instead of waiting for another up/down of the lab
+	Name     string // up: bring the lab up as a copy under this name (Topology.Rename)
 	Progress func(format string, args ...any)
 }
 
@@ -34,6 +35,11 @@ func (o Options) progress() func(string, ...any) {
 // finishes what an interrupted Up left.
 func Up(ctx context.Context, src *Source, o Options) error {
 	t := src.Topo
+	if o.Name != "" {
+		if err := t.Rename(o.Name); err != nil {
+			return Usagef("--name: %v", err)
+		}
+	}
 	mode := ModeReal
 	if o.Emulate {
 		mode = ModeEmulated
@@ -218,7 +224,7 @@ func checkContainerNames(ctx context.Context, dc *containers.Client, lab string,
 	var errs []error
 	for _, p := range plans {
 		for _, c := range p.Containers {
-			if err := dc.CheckOwner(ctx, c.Name, LabelLab, lab); err != nil {
+			if err := dc.CheckOwner(ctx, c.Docker, LabelLab, lab); err != nil {
 				errs = append(errs, fmt.Errorf("host %s: %w", p.Host, err))
 			}
 		}
