@@ -71,8 +71,29 @@ func TestRootLabCopiesAndCapture(t *testing.T) {
 			t.Errorf("exec %s doc1 hostname: %s", copyA, r)
 		}
 	})
+	if r := ovslab(t, "graph", copyB, "--check"); r.code != 1 || !strings.Contains(r.stderr, "no check has run") {
+		t.Errorf("graph --check before any check: %s; want exit 1 saying no check has run", r)
+	}
 	mustCheck(t, copyA)
 	mustCheck(t, copyB)
+
+	t.Run("graph", func(t *testing.T) {
+		r := ovslab(t, "graph", copyA, "--check", "--format", "svg")
+		if r.code != 0 {
+			t.Fatalf("graph --check: %s", r)
+		}
+		texts, attrs, err := testenv.SVGText([]byte(r.stdout))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Every check passed: green everywhere a check went, no red or orange.
+		if !strings.Contains(attrs, "#1b7837") || strings.Contains(attrs, "#c51b0a") || strings.Contains(attrs, "#e08214") {
+			t.Errorf("after a green check the SVG should be green only; attributes: %s", attrs)
+		}
+		if !strings.Contains(texts, "lab cp-a, check of") || !strings.Contains(texts, "VXLAN 5000") {
+			t.Errorf("SVG lacks the caption or the tunnel: %s", texts)
+		}
+	})
 
 	t.Run("container", func(t *testing.T) {
 		stop := pingInBackground(t, copyA, "doc1", "10.0.1.20")
