@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -45,29 +46,51 @@ It stops after -c N frames, or on Ctrl-C, leaving a complete file.`,
 			if err != nil {
 				return err
 			}
+			var out *lazyFile
 			if file != "" && file != "-" {
-				f, err := os.Create(file)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				w = f
+				out = &lazyFile{path: file}
+				w = out
 			}
 			// Like tcpdump: what it listens on and the count go to stderr,
 			// the stream stays pure pcap.
 			fmt.Fprintf(os.Stderr, "capturing %s\n", cp.What)
 			n, err := labs.Capture(c.Context(), cp, w, count)
 			fmt.Fprintf(os.Stderr, "%d packets captured\n", n)
-			if err != nil {
-				return err
+			if out != nil {
+				err = errors.Join(err, out.Close())
 			}
-			if f, ok := w.(*os.File); ok && f != os.Stdout {
-				return f.Close()
-			}
-			return nil
+			return err
 		},
 	}
 	c.Flags().StringVarP(&file, "write", "w", "", "write the pcap to FILE (- is stdout)")
 	c.Flags().IntVarP(&count, "count", "c", 0, "stop after N frames (0: until Ctrl-C)")
 	return c
+}
+
+// lazyFile creates its file on the first write, so a capture that cannot
+// start (no such interface) leaves no empty file behind.
+type lazyFile struct {
+	path string
+	f    *os.File
+}
+
+func (l *lazyFile) Write(b []byte) (int, error) {
+	if l.f == nil {
+		f, err := os.Create(l.path)
+		if err != nil {
+			return 0, err
+		}
+		l.f = f
+	}
+	return l.f.Write(b)
+}
+
+// Close closes the file if it was made; its error is a write that did not land.
+func (l *lazyFile) Close() error {
+	if l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
 }
