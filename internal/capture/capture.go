@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"time"
+	"unsafe"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"golang.org/x/sys/unix"
@@ -43,6 +44,7 @@ func Run(ctx context.Context, s Spec, w io.Writer) (int, error) {
 		return 0, err
 	}
 	buf := make([]byte, defaultSnaplen)
+	oob := make([]byte, unix.CmsgSpace(16))
 	n := 0
 	lastFlush := time.Now()
 	for s.Count == 0 || n < s.Count {
@@ -51,7 +53,7 @@ func Run(ctx context.Context, s Spec, w io.Writer) (int, error) {
 		}
 		// MSG_TRUNC makes the kernel report the frame's real length
 		// even when it did not fit into buf.
-		size, _, err := unix.Recvfrom(fd, buf, unix.MSG_TRUNC)
+		size, oobn, _, _, err := unix.Recvmsg(fd, buf, oob, unix.MSG_TRUNC)
 		switch {
 		case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
 			// Timed out (SO_RCVTIMEO): nothing arrived for a while.
@@ -64,7 +66,7 @@ func Run(ctx context.Context, s Spec, w io.Writer) (int, error) {
 			return n, fmt.Errorf("capture on %s: %w", s.Iface, err)
 		}
 		now := time.Now()
-		if err := pw.WritePacket(now, buf[:min(size, len(buf))], size); err != nil {
+		if err := pw.WritePacket(stamp(oob[:oobn], now), buf[:min(size, len(buf))], size); err != nil {
 			return n, err
 		}
 		n++
@@ -114,11 +116,32 @@ func setup(fd, ifindex int) error {
 	// Room for bursts while the writer is busy: the default (~200 KiB)
 	// holds a few dozen full-size frames.
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
+		return fmt.Errorf("timestamps: %w", err)
+	}
 	tv := unix.NsecToTimeval(pollInterval.Nanoseconds())
 	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
 		return err
 	}
 	return unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex})
+}
+
+// stamp is the time the kernel took the frame (SO_TIMESTAMPNS), which
+// Wireshark's RTTs and gaps need; without it, fallback.
+func stamp(oob []byte, fallback time.Time) time.Time {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return fallback
+	}
+	for _, m := range msgs {
+		if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= 16 {
+			// Copied out: the control message need not be aligned for it.
+			var ts unix.Timespec
+			copy(unsafe.Slice((*byte)(unsafe.Pointer(&ts)), unsafe.Sizeof(ts)), m.Data)
+			return time.Unix(ts.Unix())
+		}
+	}
+	return fallback
 }
 
 // htons puts a protocol number in network byte order, as AF_PACKET wants.

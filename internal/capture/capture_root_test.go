@@ -57,6 +57,7 @@ func TestRootCaptureICMPAcrossVeth(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	start := time.Now()
 	// Captured in b, on the peer of the pinging end: the socket must be in
 	// b's namespace, where cpa does not exist.
 	n, err := Run(ctx, Spec{Netns: "/run/netns/" + b, Iface: "cpb", Count: 6}, &out)
@@ -73,8 +74,14 @@ func TestRootCaptureICMPAcrossVeth(t *testing.T) {
 	if len(frames) != 6 {
 		t.Fatalf("pcap holds %d frames, Run said 6", len(frames))
 	}
+	end := time.Now()
 	var req, rep int
-	for _, f := range frames {
+	for i, f := range frames {
+		// The kernel's timestamps, microseconds in the file: in order and
+		// within the capture.
+		if f.Time.Before(start.Truncate(time.Microsecond)) || f.Time.After(end) || (i > 0 && f.Time.Before(frames[i-1].Time)) {
+			t.Errorf("frame %d at %s, outside the capture %s..%s or before its predecessor", i, f.Time, start, end)
+		}
 		if f.Proto == 1 && f.ICMPType == 8 && f.Dst.String() == "10.99.0.2" {
 			req++
 		}
@@ -107,7 +114,15 @@ func TestRootCaptureStopsOnCancel(t *testing.T) {
 		_, err := Run(ctx, Spec{Netns: "/run/netns/" + b, Iface: "cpb"}, &out)
 		done <- err
 	}()
-	time.Sleep(300 * time.Millisecond) // a capture in progress, with nothing to read
+	// A capture in progress, blocked on a quiet interface: its socket is
+	// listed in the namespace's packet sockets (OVS has none here).
+	testenv.Eventually(t, 5*time.Second, func() error {
+		out := testenv.Run(t, "ip", "netns", "exec", b, "cat", "/proc/net/packet")
+		if strings.Count(strings.TrimSpace(out), "\n") < 1 {
+			return errors.New("no packet socket in " + b + " yet")
+		}
+		return nil
+	})
 	start := time.Now()
 	cancel()
 	select {

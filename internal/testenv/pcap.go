@@ -4,11 +4,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"time"
 )
 
 // Frame is one record of a pcap file, decoded as far as tests look:
 // Ethernet, IPv4, then ICMP or UDP, and VXLAN on UDP port 4789.
 type Frame struct {
+	Time     time.Time
 	Data     []byte
 	Proto    byte // IPv4 protocol: 1 ICMP, 17 UDP; 0 when not IPv4
 	Src, Dst netip.Addr
@@ -43,6 +45,7 @@ func ReadPcap(b []byte) ([]Frame, error) {
 		return nil, fmt.Errorf("pcap: link type %d, want 1 (Ethernet)", lt)
 	}
 	snap := bo.Uint32(b[16:])
+	nano := bo.Uint32(b) == 0xa1b23c4d
 	var out []Frame
 	for off := 24; off < len(b); {
 		if len(b)-off < 16 {
@@ -56,7 +59,13 @@ func ReadPcap(b []byte) ([]Frame, error) {
 		if uint32(len(b)-off) < incl {
 			return out, fmt.Errorf("pcap: record at byte %d cut short", off)
 		}
-		out = append(out, DecodeEthernet(b[off:off+int(incl)]))
+		f := DecodeEthernet(b[off : off+int(incl)])
+		sec, frac := int64(bo.Uint32(b[off-16:])), int64(bo.Uint32(b[off-12:]))
+		if !nano {
+			frac *= 1000
+		}
+		f.Time = time.Unix(sec, frac)
+		out = append(out, f)
 		off += int(incl)
 	}
 	return out, nil
