@@ -94,8 +94,7 @@ func (p *pathFinder) keys(r CheckResult) []string {
 	if !ok {
 		return nil
 	}
-	// To is "NAME (ADDRESS)".
-	dst, _ := netip.ParseAddr(strings.TrimSuffix(r.To[strings.LastIndex(r.To, "(")+1:], ")"))
+	dst := p.target(r.To)
 	if to, ok := p.byAddr[dst]; ok {
 		return p.between(from, to)
 	}
@@ -109,6 +108,31 @@ func (p *pathFinder) keys(r CheckResult) []string {
 		return append(keys, topology.UplinkKey(n.Gateway.Host))
 	}
 	return []string{topology.LinkKey(from.container, from.iface)}
+}
+
+// target is the address a result's To names: "NAME (ADDRESS)" as check
+// writes it, else a plain address, a container (its first address) or
+// CONTAINER.NETWORK. Anything else (wan) is the invalid address: outside
+// the lab.
+func (p *pathFinder) target(to string) netip.Addr {
+	if i := strings.LastIndex(to, "("); i >= 0 {
+		to = strings.TrimSuffix(to[i+1:], ")")
+	}
+	if a, err := netip.ParseAddr(strings.TrimSpace(to)); err == nil {
+		return a
+	}
+	node, network, _ := strings.Cut(strings.TrimSpace(to), ".")
+	for _, c := range p.t.Containers {
+		if c.Name != node {
+			continue
+		}
+		for _, i := range c.Interfaces {
+			if network == "" || i.Network == network {
+				return i.Address
+			}
+		}
+	}
+	return netip.Addr{}
 }
 
 // between is the path from one container interface to another: across
