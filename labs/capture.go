@@ -53,7 +53,33 @@ func FindCapturePoint(lab, target string) (CapturePoint, error) {
 	if cp.Netns != "" && !nsutil.Exists(cp.Netns) {
 		return cp, fmt.Errorf("netns %s is gone: run ovslab up again to repair lab %s", cp.Netns, lab)
 	}
-	return cp, nil
+	if _, isContainer := containerByName(t, node); iface == "" || isContainer {
+		return cp, nil // the lab's own interfaces, or a container's checked against the file
+	}
+	return cp, hasLink(cp, node)
+}
+
+// hasLink refuses an interface the user named that is not in the node's
+// namespace, listing the ones that are.
+func hasLink(cp CapturePoint, node string) error {
+	ns, err := nsutil.OpenNamed(cp.Netns)
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	links, err := ns.Handle.LinkList()
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, l := range links {
+		if l.Attrs().Name == cp.Iface {
+			return nil
+		}
+		names = append(names, l.Attrs().Name)
+	}
+	slices.Sort(names)
+	return Usagef("%s has no interface %s (it has %s)", node, cp.Iface, strings.Join(names, ", "))
 }
 
 func hostCapturePoint(st *State, src *Source, host, iface string) (CapturePoint, error) {

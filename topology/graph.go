@@ -16,7 +16,8 @@ type graphHost struct {
 	nodes       []graphNode
 }
 
-// Keys of the picture's edges and hosts, for Overlay.
+// LinkKey names a container interface's link to its bridge. The XKey
+// functions name the parts of the picture that an Overlay colours.
 func LinkKey(container, iface string) string { return "link/" + container + "/" + iface }
 
 // TunnelKey names the tunnel of network between two hosts, in either order.

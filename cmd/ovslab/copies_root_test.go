@@ -173,6 +173,7 @@ func TestRootLabCopiesAndCapture(t *testing.T) {
 			{"capture", copyA, "nosuch"},
 			{"capture", copyA, "doc1:eth7"},
 			{"capture", copyA, "router"},
+			{"capture", copyA, "host1:nosuch0"},
 			{"capture", "no-such-lab", "doc1"},
 			{"up", "--emulate", "l3-vxlan", "--name", "Bad_Name"},
 		} {
