@@ -87,6 +87,9 @@ func RunCheck(ctx context.Context, lab string, o Options) (*CheckReport, error) 
 	for _, r := range rep.Results {
 		rep.OK = rep.OK && r.OK
 	}
+	if err := saveLastCheck(rep); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 

@@ -36,7 +36,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 	}
 	want := map[string]bool{}
 	for _, c := range p.Containers {
-		want[c.Name] = true
+		want[c.Docker] = true
 	}
 	have, err := tg.docker.List(ctx, map[string]string{LabelLab: p.Lab, LabelHost: p.Host})
 	if err != nil {
@@ -59,7 +59,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 // returning the host veths it made anew.
 func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, c topology.ContainerPlan) ([]string, error) {
 	_, pid, err := tg.docker.Ensure(ctx, containers.Spec{
-		Name: c.Name, Image: c.Image, Command: c.Command, Hostname: c.Name,
+		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name,
 		Labels: map[string]string{LabelLab: p.Lab, LabelHost: p.Host, LabelNode: c.Name},
 	}, LabelLab)
 	if err != nil {

@@ -73,6 +73,12 @@ func FromState(st *State) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lab %s: recorded topology: %w", st.Lab, err)
 	}
+	// A copy (up --name) records the file as given; its name is the state's.
+	if t.Name != st.Lab {
+		if err := t.Rename(st.Lab); err != nil {
+			return nil, fmt.Errorf("lab %s: %w", st.Lab, err)
+		}
+	}
 	if st.Mode == ModeEmulated {
 		t.ForEmulation()
 	}

@@ -50,7 +50,7 @@ type HostRestore struct {
 	Underlay  *MovedUnderlay `json:"underlay,omitempty"`   // address moved onto br-phy
 }
 
-var errBadName = errors.New("must be 1..24 of [a-z0-9-], starting and ending with a letter or digit")
+var errBadName = topology.ErrBadLabName
 
 // ErrNoLab is returned when a lab has no state on this machine.
 var ErrNoLab = errors.New("no such lab on this machine")

@@ -47,7 +47,8 @@ type HostStatus struct {
 
 // ContainerStatus is one container and its interfaces.
 type ContainerStatus struct {
-	Name       string            `json:"name"`
+	Name       string            `json:"name"`   // the node's name in the lab
+	Docker     string            `json:"docker"` // the Docker container's name
 	ID         string            `json:"id,omitempty"`
 	Image      string            `json:"image"`
 	State      string            `json:"state"` // running, exited, ..., or missing
@@ -194,8 +195,8 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 		byName[c.Name] = c
 	}
 	for _, c := range hs.plan.Containers {
-		cs := ContainerStatus{Name: c.Name, Image: c.Image, State: "missing"}
-		info, ok := byName[c.Name]
+		cs := ContainerStatus{Name: c.Name, Docker: c.Docker, Image: c.Image, State: "missing"}
+		info, ok := byName[c.Docker]
 		if ok {
 			cs.ID, cs.State, cs.pid = shortID(info.ID), info.State, info.Pid
 		}

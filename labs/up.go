@@ -21,6 +21,7 @@ type Options struct {
 	NoWait   bool   // fail instead of waiting for another up/down of the lab
 	Jobs     int    // containers created, started and plumbed at once; 0 = DefaultJobs()
 	Full     bool   // check: the whole probe matrix, not the linear sample
+	Name     string // up: bring the lab up as a copy under this name (Topology.Rename)
 	Progress func(format string, args ...any)
 	// Note tells the user something that is the answer rather than a
 	// step (down of a lab that is not here), so the caller shows it even
@@ -59,6 +60,11 @@ func (o Options) note() func(string, ...any) {
 // finishes what an interrupted Up left.
 func Up(ctx context.Context, src *Source, o Options) error {
 	t := src.Topo
+	if o.Name != "" {
+		if err := t.Rename(o.Name); err != nil {
+			return Usagef("--name: %v", err)
+		}
+	}
 	mode := ModeReal
 	if o.Emulate {
 		mode = ModeEmulated
@@ -268,7 +274,7 @@ func checkContainerNames(ctx context.Context, dc *containers.Client, lab string,
 	var names []string
 	for _, p := range plans {
 		for _, c := range p.Containers {
-			names = append(names, c.Name)
+			names = append(names, c.Docker)
 		}
 	}
 	if len(names) == 0 {

@@ -19,6 +19,9 @@ type Topology struct {
 	Expect     []Expectation // in file order
 
 	buildAt map[string]position // container → where its build: was written
+	// dockerPrefix is what a copy of the lab (Rename) puts before a
+	// container's name to make its Docker name; "" for the lab itself.
+	dockerPrefix string
 }
 
 // Host is one Docker host (a VTEP).

@@ -52,7 +52,8 @@ type TunnelPort struct {
 
 // ContainerPlan is one container on this host.
 type ContainerPlan struct {
-	Name       string          `json:"name"`
+	Name       string          `json:"name"`   // the node's name, also its hostname
+	Docker     string          `json:"docker"` // the Docker container's name (Topology.DockerName)
 	Image      string          `json:"image"`
 	Build      string          `json:"build,omitempty"`
 	Command    []string        `json:"command,omitempty"`

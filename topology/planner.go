@@ -134,7 +134,7 @@ func (t *Topology) bridgePlan(h *Host, n Network, carriers []string) BridgePlan 
 }
 
 func (t *Topology) containerPlan(c Container) ContainerPlan {
-	cp := ContainerPlan{Name: c.Name, Image: c.Image, Build: c.Build, Command: c.Command, Interfaces: []InterfacePlan{}}
+	cp := ContainerPlan{Name: c.Name, Docker: t.DockerName(c.Name), Image: c.Image, Build: c.Build, Command: c.Command, Interfaces: []InterfacePlan{}}
 	routed := false
 	for i, it := range c.Interfaces {
 		n, ok := t.NetworkByName(it.Network)

@@ -48,6 +48,9 @@ func (p *HostPlan) Text() string {
 
 	for _, c := range p.Containers {
 		fmt.Fprintf(&b, "\ncontainer %s, image %s", c.Name, c.Image)
+		if c.Docker != c.Name {
+			fmt.Fprintf(&b, ", Docker name %s", c.Docker)
+		}
 		if c.Build != "" {
 			fmt.Fprintf(&b, " (built from %s)", c.Build)
 		}

@@ -1,48 +1,73 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 
+	"github.com/ovslab/ovslab/internal/svg"
 	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/topology"
 	"github.com/spf13/cobra"
 )
 
 func newGraph() *cobra.Command {
 	var format string
+	var check bool
 	c := &cobra.Command{
-		Use:   "graph FILE|LAB [--format dot|mermaid|svg]",
+		Use:   "graph FILE|LAB [--format dot|mermaid|svg] [--check]",
 		Short: "Draw the topology as a picture (Graphviz DOT, Mermaid or SVG)",
 		Long: `graph prints the lab as a picture: hosts with their bridges, gateways and
 containers, the VXLAN tunnels between bridges, and the underlay router.
-svg needs Graphviz's dot (apt-get install graphviz).`,
+SVG is drawn by Graphviz built into ovslab: nothing to install.
+
+With --check, LAB is a lab that is up here and every link and tunnel is
+coloured by its last "ovslab check": green when every check across it
+passed, red when all failed, orange when some did, grey when none crossed
+it; the label counts the failures.
+
+  ovslab graph l3-vxlan --format svg > l3-vxlan.svg
+  ovslab check l3-vxlan; ovslab graph l3-vxlan --check --format svg > check.svg`,
 		Args: exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			src, err := labs.Resolve(args[0])
+			if format != "dot" && format != "mermaid" && format != "svg" {
+				return labs.Usagef("--format %s: want dot, mermaid or svg", format)
+			}
+			var src *labs.Source
+			var o *topology.Overlay
+			var err error
+			if check {
+				src, o, err = labs.CheckOverlay(args[0])
+			} else {
+				src, err = graphSource(args[0])
+			}
 			if err != nil {
 				return err
 			}
 			switch format {
-			case "dot":
-				fmt.Print(src.Topo.DOT())
 			case "mermaid":
-				fmt.Print(src.Topo.Mermaid())
+				_, err = fmt.Print(src.Topo.MermaidWith(o))
 			case "svg":
-				dot, err := exec.LookPath("dot")
-				if err != nil {
-					return fmt.Errorf("--format svg needs Graphviz's dot: apt-get install graphviz, or use --format dot")
-				}
-				cmd := exec.Command(dot, "-Tsvg")
-				cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewBufferString(src.Topo.DOT()), os.Stdout, os.Stderr
-				return cmd.Run()
+				err = svg.FromDOT(c.Context(), src.Topo.DOTWith(o), os.Stdout)
 			default:
-				return labs.Usagef("--format %s: want dot, mermaid or svg", format)
+				_, err = fmt.Print(src.Topo.DOTWith(o))
 			}
-			return nil
+			return err
 		},
 	}
 	c.Flags().StringVar(&format, "format", "dot", "dot, mermaid or svg")
+	c.Flags().BoolVar(&check, "check", false, "colour links and tunnels by the lab's last ovslab check")
 	return c
+}
+
+// graphSource reads a file or built-in lab, else a lab that is up here
+// (e.g. a copy made with up --name), as it was built.
+func graphSource(arg string) (*labs.Source, error) {
+	src, err := labs.Resolve(arg)
+	if err == nil {
+		return src, nil
+	}
+	if up, uerr := labs.LabSource(arg); uerr == nil {
+		return up, nil
+	}
+	return nil, err
 }

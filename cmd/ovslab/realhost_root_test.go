@@ -37,10 +37,15 @@ const (
 // it; without, the file names eth0 as host1's interface instead.
 func newRealHost(t *testing.T, tag string, addr bool) *realHost {
 	t.Helper()
+	return newRealHostLab(t, fmt.Sprintf("rt%s-%d", tag, time.Now().UnixNano()%1_000_000), addr)
+}
+
+// newRealHostLab is newRealHost with the lab's name given.
+func newRealHostLab(t *testing.T, lab string, addr bool) *realHost {
+	t.Helper()
 	testenv.Require(t, "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "iptables", "ip")
 	testenv.RequireDocker(t)
-	id := time.Now().UnixNano() % 1_000_000
-	h := &realHost{lab: fmt.Sprintf("rt%s-%d", tag, id)}
+	h := &realHost{lab: lab}
 	h.c1, h.c2 = h.lab+"-doc1", h.lab+"-doc3"
 
 	h.ns = testenv.Netns(t, "ovslab-rh")

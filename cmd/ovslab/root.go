@@ -42,7 +42,7 @@ Exit codes: 0 success, 1 a check or apply failed, 2 bad usage or bad file.`,
 		return usageError{errors.New(msg)}
 	}
 	root.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
-	root.AddCommand(newValidate(), newPlan(), newLabs(), newUp(), newDown(), newStatus(), newCheck(), newExec(), newGraph())
+	root.AddCommand(newValidate(), newPlan(), newLabs(), newUp(), newDown(), newStatus(), newCheck(), newExec(), newCapture(), newGraph())
 	return root
 }
 

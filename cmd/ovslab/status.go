@@ -127,7 +127,11 @@ func printStatus(w io.Writer, s *labs.Status) {
 		}
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, c := range h.Containers {
-			fmt.Fprintf(tw, "  container %s\t%s\t%s\t%s\n", c.Name, c.Image, c.ID, c.State)
+			name := c.Name
+			if c.Docker != "" && c.Docker != c.Name {
+				name += " (" + c.Docker + ")"
+			}
+			fmt.Fprintf(tw, "  container %s\t%s\t%s\t%s\n", name, c.Image, c.ID, c.State)
 			for _, i := range c.Interfaces {
 				fmt.Fprintf(tw, "    %s %s\ton %s\tveth %s\t%s\n", i.Name, i.Address, i.Network, i.HostVeth, okWord(i.OK)+problems(i.Problems))
 			}

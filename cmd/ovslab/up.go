@@ -22,7 +22,13 @@ per host with its own ovsdb-server and ovs-vswitchd, a router namespace and
 an emulated WAN. Without it, this machine applies only its own host's part
 (found by --host or by its underlay address), using the OVSDB at --ovsdb,
 $OVS_RUNDIR/db.sock or /var/run/openvswitch/db.sock, and Docker through
-DOCKER_HOST. Without FILE it reads ./topology.yaml.`,
+DOCKER_HOST. Without FILE it reads ./topology.yaml.
+
+--name NAME brings up a copy of the lab under another name, with the same
+addresses: several copies (one per student) run side by side on one
+emulating machine and never see each other. A copy's namespaces are
+NAME-HOST, its Docker containers NAME-NODE; exec, check and capture still
+take the node names (ovslab exec NAME doc1 -- ...).`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			for _, flag := range []struct{ other, why string }{
@@ -62,6 +68,7 @@ DOCKER_HOST. Without FILE it reads ./topology.yaml.`,
 	f.StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint, e.g. unix:/var/run/openvswitch/db.sock")
 	f.BoolVar(&o.NoWait, "no-wait", false, "fail at once if another up/down of the lab is running")
 	f.IntVarP(&o.Jobs, "jobs", "j", 0, fmt.Sprintf("containers to create, start and plumb at once (default %d: from the CPU count)", labs.DefaultJobs()))
+	f.StringVar(&o.Name, "name", "", "bring the lab up as a copy under this name (one per student: netns NAME-HOST, Docker names NAME-NODE)")
 	return c
 }
 
