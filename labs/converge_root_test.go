@@ -15,14 +15,17 @@ import (
 
 // labYAML is the reference lab's text renamed to lab, its containers
 // prefixed, so each test owns its lab and its Docker names (which are
-// global) and never meets e2e-l3 or a lab a user brought up.
+// global) and never meets e2e-l3 or a lab a user brought up. Its expect:
+// block goes: these tests edit containers and networks away, which the
+// expectations would rightly refuse.
 func labYAML(t *testing.T, lab, prefix string) string {
 	t.Helper()
 	data, ok := catalog.Get("l3-vxlan")
 	if !ok {
 		t.Fatal("built-in lab l3-vxlan missing")
 	}
-	s := edit(t, string(data), "name: l3-vxlan", "name: "+lab)
+	s, _, _ := strings.Cut(string(data), "\nexpect:")
+	s = edit(t, s+"\n", "name: l3-vxlan", "name: "+lab)
 	return strings.ReplaceAll(s, "doc", prefix+"doc")
 }
 

@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
 
-	"github.com/ovslab/ovslab/internal/svg"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
 	"github.com/spf13/cobra"
@@ -47,7 +45,7 @@ it; the label counts the failures.
 			case "mermaid":
 				_, err = fmt.Print(src.Topo.MermaidWith(o))
 			case "svg":
-				err = svg.FromDOT(c.Context(), src.Topo.DOTWith(o), os.Stdout)
+				_, err = fmt.Print(src.Topo.SVGWith(o))
 			default:
 				_, err = fmt.Print(src.Topo.DOTWith(o))
 			}
