@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(openvswitch-switch docker.io iptables iproute2 iperf3 iputils-ping
       iputils-arping ethtool busybox-static util-linux procps ca-certificates
-      time bc python3)
+      time bc python3 openssh-server openssh-client)
 
 missing=()
 for p in "${pkgs[@]}"; do
