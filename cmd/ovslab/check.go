@@ -13,18 +13,29 @@ import (
 func newCheck() *cobra.Command {
 	var o labs.Options
 	var output string
+	var all bool
 	c := &cobra.Command{
-		Use:   "check [LAB] [-o json]",
+		Use:   "check [LAB] [-o json] [--all FILE]",
 		Short: "Test connectivity, path MTU and tunnel health; exit 1 on any failure",
 		Long: `check pings every container from every other on each network and its
 gateway, sends a full-size (1500-byte) packet with Don't Fragment across
 each pair of hosts, reaches the emulated WAN through NAT, and checks that
 every VXLAN port is open and protected. Exit 0 when all pass, 1 otherwise.
-Without LAB it checks the only lab up on this machine.`,
+Without LAB it checks the only lab up on this machine.`+allHelp+` Every host
+runs its own probes, so cross-host paths are tested from both ends, and
+every host sends a DF packet of underlay.mtu bytes to every other; the
+results are one report.`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkOutput(output); err != nil {
 				return err
+			}
+			if all {
+				src, err := allSource(args, o)
+				if err != nil {
+					return err
+				}
+				return checkAll(c.Context(), src, o, output)
 			}
 			lab, err := labArg(args)
 			if err != nil {
@@ -47,6 +58,7 @@ Without LAB it checks the only lab up on this machine.`,
 	}
 	c.Flags().StringVarP(&output, "output", "o", "", "output format: text or json")
 	c.Flags().StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint (real hosts)")
+	c.Flags().BoolVar(&all, "all", false, "check every host of FILE from this machine, over SSH")
 	return c
 }
 

@@ -12,8 +12,10 @@ import (
 
 func newUp() *cobra.Command {
 	var o labs.Options
+	var all bool
+	var name string
 	c := &cobra.Command{
-		Use:   "up [FILE|LAB] [--host H] [--emulate]",
+		Use:   "up [FILE|LAB] [--host H] [--emulate] [--all]",
 		Short: "Converge this machine to the lab; safe to repeat",
 		Long: `up builds the lab, or repairs it, so that this machine matches the file.
 
@@ -22,14 +24,28 @@ per host with its own ovsdb-server and ovs-vswitchd, a router namespace and
 an emulated WAN. Without it, this machine applies only its own host's part
 (found by --host or by its underlay address), using the OVSDB at --ovsdb,
 $OVS_RUNDIR/db.sock or /var/run/openvswitch/db.sock, and Docker through
-DOCKER_HOST. Without FILE it reads ./topology.yaml.`,
+DOCKER_HOST. Without FILE it reads ./topology.yaml.
+
+Before changing anything, --all checks on every host that it answers over
+SSH, reaches OVSDB and Docker, has the datapath the file asks for, and has
+no bridge or container of someone else's with a name the lab needs; one
+failing host leaves every host unchanged. After up it sends a Don't-Fragment
+packet of underlay.mtu bytes from every host to every other, naming the hop
+where a path too small for VXLAN breaks.`+allHelp,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if all {
+				src, err := allSource(args, o)
+				if err != nil {
+					return err
+				}
+				return upAll(c.Context(), src, o)
+			}
 			file := defaultFile
 			if len(args) == 1 {
 				file = args[0]
 			}
-			src, err := labs.Resolve(file)
+			src, err := resolveArg(file, name)
 			if err != nil {
 				return err
 			}
@@ -50,21 +66,33 @@ DOCKER_HOST. Without FILE it reads ./topology.yaml.`,
 	f.StringVar(&o.Host, "host", "", "the host this machine is (default: found by its underlay address)")
 	f.StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint, e.g. unix:/var/run/openvswitch/db.sock")
 	f.BoolVar(&o.NoWait, "no-wait", false, "fail at once if another up/down of the lab is running")
+	f.BoolVar(&all, "all", false, "bring up every host of FILE from this machine, over SSH")
+	f.StringVar(&name, "source-name", "", "where a topology on stdin (FILE -) came from")
+	_ = f.MarkHidden("source-name")
 	return c
 }
 
 func newDown() *cobra.Command {
 	var o labs.Options
+	var all bool
 	c := &cobra.Command{
-		Use:   "down [FILE|LAB]",
+		Use:   "down [FILE|LAB] [--all]",
 		Short: "Remove everything the lab created, and nothing else",
 		Long: `down removes everything the lab created on this machine, and nothing else,
 and restores what up changed (MTU, ip_forward, the underlay address moved
 onto br-phy). A port you added by hand to one of the lab's bridges goes with
 the bridge, as with ovs-vsctl del-br. Without an argument it takes the only
-lab up on this machine.`,
+lab up on this machine.`+allHelp+` A host that does not answer is named
+and the others still go down.`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if all {
+				src, err := allSource(args, o)
+				if err != nil {
+					return err
+				}
+				return downAll(c.Context(), src, o)
+			}
 			lab, err := labArg(args)
 			if err != nil {
 				return err
@@ -79,6 +107,7 @@ lab up on this machine.`,
 	}
 	c.Flags().StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint (real hosts)")
 	c.Flags().BoolVar(&o.NoWait, "no-wait", false, "fail at once if another up/down of the lab is running")
+	c.Flags().BoolVar(&all, "all", false, "take down every host of FILE from this machine, over SSH")
 	return c
 }
 
