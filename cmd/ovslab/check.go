@@ -21,7 +21,7 @@ func newCheck() *cobra.Command {
 gateway, sends a full-size (1500-byte) packet with Don't Fragment across
 each pair of hosts, reaches the emulated WAN through NAT, and checks that
 every VXLAN port is open and protected. Exit 0 when all pass, 1 otherwise.
-Without LAB it checks the only lab up on this machine.`+allHelp+` Every host
+Without LAB it checks the only lab up on this machine.` + allHelp + ` Every host
 runs its own probes, so cross-host paths are tested from both ends, and
 every host sends a DF packet of underlay.mtu bytes to every other; the
 results are one report.`,

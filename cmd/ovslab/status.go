@@ -21,7 +21,7 @@ func newStatus() *cobra.Command {
 		Use:   "status [LAB] [-o json] [--all FILE]",
 		Short: "Show a lab's hosts, bridges, ports, tunnels, containers and NAT, each with its state",
 		Long: `status shows what a lab has on this machine and the state of each object.
-Without LAB it lists the labs that are up here.`+allHelp+` All hosts are
+Without LAB it lists the labs that are up here.` + allHelp + ` All hosts are
 shown as one lab; exit 1 if a host could not be asked.`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {

@@ -31,7 +31,7 @@ SSH, reaches OVSDB and Docker, has the datapath the file asks for, and has
 no bridge or container of someone else's with a name the lab needs; one
 failing host leaves every host unchanged. After up it sends a Don't-Fragment
 packet of underlay.mtu bytes from every host to every other, naming the hop
-where a path too small for VXLAN breaks.`+allHelp,
+where a path too small for VXLAN breaks.` + allHelp,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if all {
@@ -82,7 +82,7 @@ func newDown() *cobra.Command {
 and restores what up changed (MTU, ip_forward, the underlay address moved
 onto br-phy). A port you added by hand to one of the lab's bridges goes with
 the bridge, as with ovs-vsctl del-br. Without an argument it takes the only
-lab up on this machine.`+allHelp+` A host that does not answer is named
+lab up on this machine.` + allHelp + ` A host that does not answer is named
 and the others still go down.`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
