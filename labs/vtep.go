@@ -44,7 +44,7 @@ func UnderlayCheck(ctx context.Context, lab string) ([]CheckResult, error) {
 		}
 	}
 	out := make([]CheckResult, len(peers))
-	g, ctx := errgroup.WithContext(ctx)
+	var g errgroup.Group
 	g.SetLimit(16)
 	for i, dst := range peers {
 		g.Go(func() error {

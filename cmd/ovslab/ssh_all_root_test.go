@@ -108,9 +108,10 @@ func TestRootSSHAll(t *testing.T) {
 		seen := map[string]bool{}
 		for _, res := range rep.Results {
 			seen[res.Kind+" "+res.From+" "+res.To] = true
+			seen[res.Kind+" "+res.From] = true
 		}
 		c1, c2 := l.lab+"-c1", l.lab+"-c2"
-		for _, want := range []string{"underlay h1 h2", "underlay h2 h1", "host h1 h1", "host h2 h2"} {
+		for _, want := range []string{"underlay h1 h2", "underlay h2 h1", "host h1", "host h2", "tunnel h1/br1 172.16.20.100 key 5000", "tunnel h2/br1 172.16.10.100 key 5000"} {
 			if !seen[want] {
 				t.Errorf("no %q result in %v", want, seen)
 			}
@@ -166,17 +167,25 @@ func TestRootSSHAll(t *testing.T) {
 		// h2's vanish on the link into it.
 		testenv.Run(t, "ip", "-n", l.router, "link", "set", "rh2", "mtu", "1500")
 		defer testenv.Run(t, "ip", "-n", l.router, "link", "set", "rh2", "mtu", "1554")
-		r := l.ovslab(t, "check", "--all", l.file)
-		if r.code != 1 {
-			t.Fatalf("check --all over a 1500-byte link: want exit 1, got %s", r)
+		r := l.ovslab(t, "check", "--all", l.file, "-o", "json")
+		var rep labs.CheckReport
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 1 || rep.OK {
+			t.Fatalf("check --all over a 1500-byte link: want exit 1 and a failed report, got %v\n%s", err, r)
 		}
-		for _, want := range []string{
-			"FAIL  underlay  h1 -> h2  a 1554-byte DF packet to 172.16.20.100 does not arrive: router 172.16.10.1 cannot forward it (fragmentation needed, next-hop MTU 1500)",
-			"FAIL  underlay  h2 -> h1  a 1554-byte DF packet to 172.16.10.100 does not arrive: small packets pass, but hop 1 (172.16.20.1) drops 1554-byte ones",
-		} {
-			if !strings.Contains(r.stdout, want) {
-				t.Errorf("check --all output lacks %q:\n%s", want, r.stdout)
+		want := map[string]string{
+			"h1 h2": "a 1554-byte DF packet to 172.16.20.100 does not arrive: router 172.16.10.1 cannot forward it (fragmentation needed, next-hop MTU 1500)",
+			"h2 h1": "a 1554-byte DF packet to 172.16.10.100 does not arrive: small packets pass, but hop 1 (172.16.20.1) drops 1554-byte ones",
+		}
+		for _, res := range rep.Results {
+			if w, ok := want[res.From+" "+res.To]; ok && res.Kind == labs.CheckUnderlay {
+				if res.OK || !strings.HasPrefix(res.Detail, w) {
+					t.Errorf("underlay %s -> %s: ok=%v %q, want a failure starting %q", res.From, res.To, res.OK, res.Detail, w)
+				}
+				delete(want, res.From+" "+res.To)
 			}
+		}
+		if len(want) > 0 {
+			t.Errorf("no underlay results for %v", want)
 		}
 	})
 
