@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -135,7 +134,7 @@ func hostOf(hostport string) string {
 func portOf(hostport string) string {
 	_, p, err := net.SplitHostPort(hostport)
 	if err != nil {
-		return strconv.Itoa(22)
+		return "22"
 	}
 	return p
 }

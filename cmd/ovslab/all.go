@@ -88,12 +88,12 @@ func upAll(ctx context.Context, src *labs.Source, o labs.Options) error {
 		reportHosts(os.Stdout, f, "ready")
 		return fmt.Errorf("lab %s: nothing was changed on any host: %w", t.Name, errors.Join(errs...))
 	}
-	up := []string{"up", "--source-name", src.Name, "-"}
-	if o.NoWait {
-		up = append(up, "--no-wait")
-	}
 	f.run(ctx, func(h string) []string {
-		return append(append([]string{"up", "--host", h}, ovsdbArgs(o)...), up[1:]...)
+		args := append([]string{"up", "--host", h, "--source-name", src.Name, "-"}, ovsdbArgs(o)...)
+		if o.NoWait {
+			args = append(args, "--no-wait")
+		}
+		return args
 	}, src.Data)
 	reportHosts(os.Stdout, f, "up")
 	rep := underlayAll(ctx, f, t.Name)
