@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ovslab/ovslab/internal/testenv"
 	"github.com/ovslab/ovslab/labs"
@@ -71,9 +73,15 @@ func TestRootSSHAll(t *testing.T) {
 		l.assertUntouched(t, h2)
 	})
 
-	if r := l.ovslab(t, "up", "--all", l.file); r.code != 0 {
+	// --progress: the lines a terminal would show, each host's prefixed.
+	if r := l.ovslab(t, "up", "--all", "--progress", l.file); r.code != 0 {
 		t.Fatalf("up --all: %s", r)
 	} else {
+		for _, want := range []string{"h1: · h1: containers", "h2: · h2: OVS bridges and tunnels", "· h2: connecting to root@10.250.2.2:22"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("up --all progress lacks %q:\n%s", want, r.stderr)
+			}
+		}
 		for _, want := range []string{"ok  underlay  h1 -> h2  1554-byte DF packet to 172.16.20.100", "ok  underlay  h2 -> h1  1554-byte DF packet to 172.16.10.100"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("up --all output lacks %q:\n%s", want, r.stdout)
@@ -127,8 +135,27 @@ func TestRootSSHAll(t *testing.T) {
 		}
 	})
 
-	t.Run("status", func(t *testing.T) {
-		r := l.ovslab(t, "status", "--all", l.file, "-o", "json")
+	t.Run("status with keys from ssh-agent", func(t *testing.T) {
+		// A HOME whose .ssh holds known_hosts but no key: the key is
+		// only in the agent.
+		home := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		copyFile(t, filepath.Join(l.home, ".ssh", "known_hosts"), filepath.Join(home, ".ssh", "known_hosts"))
+		sock := filepath.Join(t.TempDir(), "agent.sock")
+		agent := exec.Command("ssh-agent", "-D", "-a", sock)
+		if err := agent.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = agent.Process.Kill(); _ = agent.Wait() })
+		testenv.Eventually(t, 5*time.Second, func() error { _, err := os.Stat(sock); return err })
+		add := exec.Command("ssh-add", filepath.Join(l.home, ".ssh", "id_ed25519"))
+		add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
+		if out, err := add.CombinedOutput(); err != nil {
+			t.Fatalf("ssh-add: %v: %s", err, out)
+		}
+		r := l.ovslabEnv(t, []string{"HOME=" + home, "SSH_AUTH_SOCK=" + sock}, "status", "--all", l.file, "-o", "json")
 		var s allStatus
 		if err := json.Unmarshal([]byte(r.stdout), &s); err != nil || r.code != 0 {
 			t.Fatalf("status --all: %v\n%s", err, r)

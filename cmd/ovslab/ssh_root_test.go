@@ -42,7 +42,7 @@ func (h *sshHost) libDir() string { return filepath.Join(h.dir, "lib") }
 
 func newSSHLab(t *testing.T, tag string, n int) *sshLab {
 	t.Helper()
-	testenv.Require(t, "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "iptables", "ip", "unshare", "ssh-keygen", "/usr/sbin/sshd")
+	testenv.Require(t, "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "iptables", "ip", "unshare", "ssh-keygen", "ssh-agent", "ssh-add", "/usr/sbin/sshd")
 	testenv.RequireDocker(t)
 	id := time.Now().UnixNano() % 1_000_000
 	l := &sshLab{lab: fmt.Sprintf("ss%s-%d", tag, id)}
@@ -219,8 +219,14 @@ func (l *sshLab) writeFile(t *testing.T, text string) {
 // no ssh-agent, as a teacher's laptop with only ~/.ssh would.
 func (l *sshLab) ovslab(t *testing.T, args ...string) result {
 	t.Helper()
-	argv := append([]string{"ip", "netns", "exec", l.client, "env", "HOME=" + l.home, "SSH_AUTH_SOCK=", bin}, args...)
-	return runCmd(t, t.TempDir(), argv...)
+	return l.ovslabEnv(t, []string{"HOME=" + l.home, "SSH_AUTH_SOCK="}, args...)
+}
+
+// ovslabEnv runs the binary in the client netns with env set.
+func (l *sshLab) ovslabEnv(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	argv := append(append([]string{"ip", "netns", "exec", l.client, "env"}, env...), bin)
+	return runCmd(t, t.TempDir(), append(argv, args...)...)
 }
 
 func (h *sshHost) vsctl(t *testing.T, args ...string) string {
