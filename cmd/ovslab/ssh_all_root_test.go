@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovslab/ovslab/fleet"
 	"github.com/ovslab/ovslab/internal/testenv"
 	"github.com/ovslab/ovslab/labs"
 )
@@ -156,7 +157,7 @@ func TestRootSSHAll(t *testing.T) {
 			t.Fatalf("ssh-add: %v: %s", err, out)
 		}
 		r := l.ovslabEnv(t, []string{"HOME=" + home, "SSH_AUTH_SOCK=" + sock}, "status", "--all", l.file, "-o", "json")
-		var s allStatus
+		var s fleet.Status
 		if err := json.Unmarshal([]byte(r.stdout), &s); err != nil || r.code != 0 {
 			t.Fatalf("status --all: %v\n%s", err, r)
 		}

@@ -1,11 +1,10 @@
-package main
+package fleet
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"io"
-	"os"
 	"strings"
 	"sync"
 
@@ -15,31 +14,38 @@ import (
 	"github.com/ovslab/ovslab/topology"
 )
 
-// fleetLimit bounds how many hosts `--all` talks to at once.
-const fleetLimit = 32
+// limit bounds how many hosts are talked to at once.
+const limit = 32
 
 // fleet is every host of a real-host lab, reached over SSH. A host that
 // fails any step is recorded with its error and skipped by later steps;
 // the others carry on.
 type fleet struct {
+	o     Options
 	hosts []topology.Host
 	conns map[string]*remote.Conn
 	bins  map[string]string // host → path of ovslab there
 	mu    sync.Mutex
 	errs  map[string]error
-	outMu sync.Mutex // one line at a time on our stderr
+	outMu sync.Mutex // one line at a time on o.Stream
 }
 
-// openFleet connects to every host at once and makes sure each has this
+// open connects to every host at once and makes sure each has this
 // ovslab.
-func openFleet(ctx context.Context, t *topology.Topology) *fleet {
-	f := &fleet{hosts: t.Hosts, conns: map[string]*remote.Conn{}, bins: map[string]string{}, errs: map[string]error{}}
+func open(ctx context.Context, t *topology.Topology, o Options) *fleet {
+	if o.Progress == nil {
+		o.Progress = func(string, ...any) {}
+	}
+	if o.Stream == nil {
+		o.Stream = io.Discard
+	}
+	f := &fleet{o: o, hosts: t.Hosts, conns: map[string]*remote.Conn{}, bins: map[string]string{}, errs: map[string]error{}}
 	g := errgroup.Group{}
-	g.SetLimit(fleetLimit)
+	g.SetLimit(limit)
 	for _, h := range t.Hosts {
 		g.Go(func() error {
-			progress("%s: connecting to %s", h.Name, h.SSH)
-			c, err := remote.Dial(ctx, remote.Target{Host: h.Name, User: h.SSH.User, HostPort: h.SSH.HostPort()}, remote.Config{})
+			o.Progress("%s: connecting to %s", h.Name, h.SSH)
+			c, err := remote.Dial(ctx, remote.Target{Host: h.Name, User: h.SSH.User, HostPort: h.SSH.HostPort()}, o.SSH)
 			if err != nil {
 				f.fail(h.Name, err)
 				return nil
@@ -51,7 +57,7 @@ func openFleet(ctx context.Context, t *topology.Topology) *fleet {
 				return nil
 			}
 			if copied {
-				progress("%s: copied ovslab to %s", h.Name, bin)
+				o.Progress("%s: copied ovslab to %s", h.Name, bin)
 			}
 			f.mu.Lock()
 			f.conns[h.Name], f.bins[h.Name] = c, bin
@@ -96,13 +102,13 @@ func (f *fleet) failed() []error {
 
 // run runs ovslab ARGS on every host still in good standing, all at once,
 // with stdin (if any) and stdout captured per host; the host's stderr is
-// streamed to ours, each line prefixed with the host. okCodes are exit
+// streamed to o.Stream, each line prefixed with the host. okCodes are exit
 // codes that are results rather than failures (check's 1). A host whose
 // command fails is recorded with its last error message.
 func (f *fleet) run(ctx context.Context, args func(h string) []string, stdin []byte, okCodes ...int) map[string][]byte {
 	out := map[string][]byte{}
 	g := errgroup.Group{}
-	g.SetLimit(fleetLimit)
+	g.SetLimit(limit)
 	for _, h := range f.hosts {
 		if f.err(h.Name) != nil {
 			continue
@@ -111,9 +117,9 @@ func (f *fleet) run(ctx context.Context, args func(h string) []string, stdin []b
 		g.Go(func() error {
 			var stdout bytes.Buffer
 			tail := &lastError{}
-			lw := remote.NewLineWriter(os.Stderr, h.Name+": ", &f.outMu)
+			lw := remote.NewLineWriter(f.o.Stream, h.Name+": ", &f.outMu)
 			argv := append([]string{bin}, args(h.Name)...)
-			if forceProgress || isTerminal(os.Stderr) {
+			if f.o.RemoteProgress {
 				argv = append(argv, "--progress")
 			}
 			var in io.Reader

@@ -1,4 +1,4 @@
-package main
+package fleet
 
 import (
 	"errors"
@@ -23,15 +23,15 @@ func TestLastError(t *testing.T) {
 	}
 }
 
-// TestMergeReports: every host's results in host order; a host with no
+// TestMerge: every host's results in host order; a host with no
 // report is a failed host line naming why, and fails the whole report.
-func TestMergeReports(t *testing.T) {
+func TestMerge(t *testing.T) {
 	f := &fleet{
 		hosts: []topology.Host{{Name: "h1"}, {Name: "h2"}, {Name: "h3"}},
 		errs:  map[string]error{"h2": errors.New("host h2: cannot reach 10.0.0.2:22")},
 	}
 	rep := &labs.CheckReport{Lab: "l", OK: true}
-	mergeReports(f, rep, map[string][]byte{
+	f.merge(rep, map[string][]byte{
 		"h1": []byte(`{"lab":"l","ok":true,"results":[{"kind":"underlay","from":"h1","to":"h3","ok":true}]}`),
 		"h3": []byte(`not json`),
 	}, nil)
