@@ -93,3 +93,11 @@ func sourceFromData(name string, data []byte) (*Source, error) {
 	}
 	return &Source{Name: name, Data: data, Topo: t}, nil
 }
+
+// FromData is a topology that arrived as text rather than as a file on
+// this machine, e.g. on stdin from `up --all`; name says where it came
+// from and is what status shows. Build contexts are not checked here: a
+// relative build: names a directory on the machine the file came from.
+func FromData(name string, data []byte) (*Source, error) {
+	return sourceFromData(name, data)
+}

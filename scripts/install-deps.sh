@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(openvswitch-switch docker.io iptables iproute2 iperf3 iputils-ping
       iputils-arping ethtool busybox-static util-linux procps ca-certificates
-      time bc python3 tcpdump)
+      time bc python3 tcpdump openssh-server openssh-client)
 
 # Docker from another packaging (docker-ce on CI runners) stays: docker.io
 # would conflict with it.

@@ -18,6 +18,7 @@ func (p *parser) defaults(t *Topology) {
 		if t.Hosts[i].Datapath == "" {
 			t.Hosts[i].Datapath = DatapathSystem
 		}
+		sshDefaults(&t.Hosts[i])
 	}
 	for i := range t.Networks {
 		n := &t.Networks[i]

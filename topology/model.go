@@ -31,6 +31,7 @@ type Host struct {
 	Gateway   netip.Addr   // underlay next hop
 	Interface string       // underlay NIC; "" means: the one holding the address (ForEmulation: eth0)
 	Datapath  string       // DatapathSystem or DatapathNetdev
+	SSH       SSH          // where `--all` reaches the host
 }
 
 // Datapath types accepted in hosts.*.datapath.

@@ -10,7 +10,7 @@ import (
 // The keys each object of the file accepts (SPEC.md, "Topology file").
 var (
 	topKeys       = []string{"version", "name", "hosts", "underlay", "networks", "emulation", "containers", "expect"}
-	hostKeys      = []string{"underlay", "gateway", "interface", "datapath"}
+	hostKeys      = []string{"underlay", "gateway", "interface", "datapath", "ssh"}
 	networkKeys   = []string{"subnet", "vni", "bridge", "gateway"}
 	gatewayKeys   = []string{"host", "address", "nat"}
 	containerKeys = []string{"host", "image", "build", "command", "network", "address", "mac", "interfaces"}
@@ -101,6 +101,9 @@ func (p *parser) hosts(n *yaml.Node) []Host {
 					}
 					h.Datapath = s
 				}
+			}
+			if f, ok := o.get("ssh"); ok {
+				h.SSH = p.sshTarget(f, path+".ssh")
 			}
 		}
 		out = append(out, h)

@@ -13,8 +13,9 @@ import (
 func newCheck() *cobra.Command {
 	var o labs.Options
 	var output string
+	var all bool
 	c := &cobra.Command{
-		Use:   "check [LAB] [--full] [-o text|json|junit]",
+		Use:   "check [LAB] [--full] [-o text|json|junit] [--all FILE]",
 		Short: "Test connectivity, path MTU, tunnel health and the file's expect: entries; exit 1 on any failure",
 		Long: `check tests the lab with probes that grow linearly with it: every
 container pings its gateway and one container on its own and on every
@@ -28,12 +29,22 @@ when it fails. Probes run in parallel; Ctrl-C stops them. Exit 0 when all
 pass, 1 otherwise. Without LAB it checks the only lab up on this machine.
 
 -o json prints the results for machines; -o junit prints JUnit XML for CI
-(one test case per probe and per expectation).`,
+(one test case per probe and per expectation).` + allHelp + ` Every host
+runs its own probes, so cross-host paths are tested from both ends, and
+every host sends a DF packet of underlay.mtu bytes to every other; the
+results are one report.`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			// junit is check's own format; the other commands have text and json.
 			if output != "junit" && checkOutput(output) != nil {
 				return usageError{fmt.Errorf("-o %s: want text, json or junit", output)}
+			}
+			if all {
+				src, err := allSource(args, o)
+				if err != nil {
+					return err
+				}
+				return checkAll(c.Context(), src, o, output)
 			}
 			lab, err := labArg(args)
 			if err != nil {
@@ -67,6 +78,7 @@ pass, 1 otherwise. Without LAB it checks the only lab up on this machine.
 	c.Flags().StringVarP(&output, "output", "o", "", "output format: text, json or junit")
 	c.Flags().StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint (real hosts)")
 	c.Flags().BoolVar(&o.Full, "full", false, "probe every pair of containers, not the linear sample")
+	c.Flags().BoolVar(&all, "all", false, "check every host of FILE from this machine, over SSH")
 	return c
 }
 

@@ -218,6 +218,10 @@ func TestUsageErrors(t *testing.T) {
 		{"status of a lab not here", []string{"status", "nosuchlab-cli"}, "nosuchlab-cli"},
 		{"down with a path as lab", []string{"down", "../etc"}, `lab name "../etc"`},
 		{"status with a path as lab", []string{"status", "../etc"}, `lab name "../etc"`},
+		{"up --all --emulate", []string{"up", "--all", "--emulate", "l3-vxlan"}, "--all drives real hosts over SSH; --emulate builds"},
+		{"up --all --host", []string{"up", "--all", "--host", "host1", "l3-vxlan"}, "--all runs every host's part; --host picks one"},
+		{"check --all without the file", []string{"check", "--all", "nosuch.yaml"}, "nosuch.yaml: no such file"},
+		{"down --all of a bad file", []string{"down", "--all", "bad.yaml"}, "bad.yaml: no such file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

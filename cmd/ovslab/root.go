@@ -42,7 +42,10 @@ Exit codes: 0 success, 1 a check or apply failed, 2 bad usage or bad file.`,
 		return usageError{errors.New(msg)}
 	}
 	root.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
-	root.AddCommand(newValidate(), newPlan(), newLabs(), newUp(), newDown(), newStatus(), newCheck(), newExec(), newCapture(), newGraph())
+	root.AddCommand(newValidate(), newPlan(), newLabs(), newUp(), newDown(), newStatus(), newCheck(), newExec(), newCapture(), newGraph(),
+		newVersion(), newPreflight(), newUnderlayCheck())
+	root.PersistentFlags().BoolVar(&forceProgress, "progress", false, "print progress even when stderr is not a terminal")
+	_ = root.PersistentFlags().MarkHidden("progress")
 	return root
 }
 
@@ -75,7 +78,7 @@ func isTerminal(f *os.File) bool {
 
 // progress prints a step to stderr when it is a terminal.
 func progress(format string, args ...any) {
-	if isTerminal(os.Stderr) {
+	if forceProgress || isTerminal(os.Stderr) {
 		fmt.Fprintf(os.Stderr, "· "+format+"\n", args...)
 	}
 }

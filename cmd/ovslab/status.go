@@ -16,15 +16,24 @@ import (
 func newStatus() *cobra.Command {
 	var o labs.Options
 	var output string
+	var all bool
 	c := &cobra.Command{
-		Use:   "status [LAB] [-o json]",
+		Use:   "status [LAB] [-o json] [--all FILE]",
 		Short: "Show a lab's hosts, bridges, ports, tunnels, containers and NAT, each with its state",
 		Long: `status shows what a lab has on this machine and the state of each object.
-Without LAB it lists the labs that are up here.`,
+Without LAB it lists the labs that are up here.` + allHelp + ` All hosts are
+shown as one lab; exit 1 if a host could not be asked.`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkOutput(output); err != nil {
 				return err
+			}
+			if all {
+				src, err := allSource(args, o)
+				if err != nil {
+					return err
+				}
+				return statusAll(c.Context(), src, o, output)
 			}
 			if len(args) == 0 {
 				if o.OVSDB != "" {
@@ -51,6 +60,7 @@ Without LAB it lists the labs that are up here.`,
 	}
 	c.Flags().StringVarP(&output, "output", "o", "", "output format: text or json")
 	c.Flags().StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint (real hosts)")
+	c.Flags().BoolVar(&all, "all", false, "ask every host of FILE from this machine, over SSH")
 	return c
 }
 

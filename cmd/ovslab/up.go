@@ -12,8 +12,10 @@ import (
 
 func newUp() *cobra.Command {
 	var o labs.Options
+	var all bool
+	var name string
 	c := &cobra.Command{
-		Use:   "up [FILE|LAB] [--host H] [--emulate]",
+		Use:   "up [FILE|LAB] [--host H] [--emulate] [--all]",
 		Short: "Converge this machine to the lab; safe to repeat",
 		Long: `up builds the lab, or repairs it, so that this machine matches the file.
 
@@ -28,7 +30,14 @@ DOCKER_HOST. Without FILE it reads ./topology.yaml.
 addresses: several copies (one per student) run side by side on one
 emulating machine and never see each other. A copy's namespaces are
 NAME-HOST, its Docker containers NAME-NODE; exec, check and capture still
-take the node names (ovslab exec NAME doc1 -- ...).`,
+take the node names (ovslab exec NAME doc1 -- ...).
+
+Before changing anything, --all checks on every host that it answers over
+SSH, reaches OVSDB and Docker, has the datapath the file asks for, and has
+no bridge or container of someone else's with a name the lab needs; one
+failing host leaves every host unchanged. After up it sends a Don't-Fragment
+packet of underlay.mtu bytes from every host to every other, naming the hop
+where a path too small for VXLAN breaks.` + allHelp,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			for _, flag := range []struct{ other, why string }{
@@ -39,11 +48,18 @@ take the node names (ovslab exec NAME doc1 -- ...).`,
 					return err
 				}
 			}
+			if all {
+				src, err := allSource(args, o)
+				if err != nil {
+					return err
+				}
+				return upAll(c.Context(), src, o)
+			}
 			file := defaultFile
 			if len(args) == 1 {
 				file = args[0]
 			}
-			src, err := labs.Resolve(file)
+			src, err := resolveArg(file, name)
 			if err != nil {
 				return err
 			}
@@ -69,21 +85,33 @@ take the node names (ovslab exec NAME doc1 -- ...).`,
 	f.BoolVar(&o.NoWait, "no-wait", false, "fail at once if another up/down of the lab is running")
 	f.IntVarP(&o.Jobs, "jobs", "j", 0, fmt.Sprintf("containers to create, start and plumb at once (default %d: from the CPU count)", labs.DefaultJobs()))
 	f.StringVar(&o.Name, "name", "", "bring the lab up as a copy under this name (one per student: netns NAME-HOST, Docker names NAME-NODE)")
+	f.BoolVar(&all, "all", false, "bring up every host of FILE from this machine, over SSH")
+	f.StringVar(&name, "source-name", "", "where a topology on stdin (FILE -) came from")
+	_ = f.MarkHidden("source-name")
 	return c
 }
 
 func newDown() *cobra.Command {
 	var o labs.Options
+	var all bool
 	c := &cobra.Command{
-		Use:   "down [FILE|LAB]",
+		Use:   "down [FILE|LAB] [--all]",
 		Short: "Remove everything the lab created, and nothing else",
 		Long: `down removes everything the lab created on this machine, and nothing else,
 and restores what up changed (MTU, ip_forward, the underlay address moved
 onto br-phy). A port you added by hand to one of the lab's bridges goes with
 the bridge, as with ovs-vsctl del-br. Without an argument it takes the only
-lab up on this machine.`,
+lab up on this machine.` + allHelp + ` A host that does not answer is named
+and the others still go down.`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if all {
+				src, err := allSource(args, o)
+				if err != nil {
+					return err
+				}
+				return downAll(c.Context(), src, o)
+			}
 			lab, err := labArg(args)
 			if err != nil {
 				return err
@@ -104,6 +132,7 @@ lab up on this machine.`,
 	}
 	c.Flags().StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint (real hosts)")
 	c.Flags().BoolVar(&o.NoWait, "no-wait", false, "fail at once if another up/down of the lab is running")
+	c.Flags().BoolVar(&all, "all", false, "take down every host of FILE from this machine, over SSH")
 	return c
 }
 

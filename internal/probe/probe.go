@@ -21,6 +21,7 @@ type Echo struct {
 	DF      bool
 	Timeout time.Duration // per attempt
 	Tries   int           // attempts; the first reply wins
+	TTL     int           // IP time to live; 0 = the system default
 }
 
 // ErrNoReply is returned when no attempt got an echo reply in time.
@@ -52,6 +53,11 @@ func Ping(ctx context.Context, netnsPath string, e Echo) (time.Duration, error) 
 	if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IP, syscall.IP_MTU_DISCOVER, pmtu); err != nil {
 		return 0, fmt.Errorf("set DF: %w", err)
 	}
+	if e.TTL > 0 {
+		if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IP, syscall.IP_TTL, e.TTL); err != nil {
+			return 0, fmt.Errorf("set TTL: %w", err)
+		}
+	}
 	id := uint16(rand.Uint32())
 	to := &syscall.SockaddrInet4{Addr: e.Dst.As4()}
 	for seq := 1; seq <= e.Tries; seq++ {
@@ -62,8 +68,12 @@ func Ping(ctx context.Context, netnsPath string, e Echo) (time.Duration, error) 
 		if err := syscall.Sendto(fd, echoRequest(id, uint16(seq), e.Size), 0, to); err != nil {
 			return 0, fmt.Errorf("send to %s: %w", e.Dst, err)
 		}
-		if waitReply(ctx, fd, e.Dst, id, uint16(seq), start.Add(e.Timeout)) {
+		ok, ierr := waitReply(ctx, fd, e.Dst, id, uint16(seq), start.Add(e.Timeout))
+		if ok {
 			return time.Since(start), nil
+		}
+		if ierr != nil {
+			return 0, ierr
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -72,31 +82,31 @@ func Ping(ctx context.Context, netnsPath string, e Echo) (time.Duration, error) 
 	return 0, ErrNoReply
 }
 
-// waitReply reads ICMP until the matching echo reply, the deadline or the
-// end of ctx. A raw socket sees every ICMP packet of the netns, hence the
-// filtering. Reads wait at most a slice at a time so a cancelled ctx is
-// noticed quickly.
-func waitReply(ctx context.Context, fd int, from netip.Addr, id, seq uint16, deadline time.Time) bool {
+// waitReply reads ICMP until the matching echo reply, an ICMP error about
+// our request, the deadline or the end of ctx. A raw socket sees every
+// ICMP packet of the netns, hence the filtering. Reads wait at most a
+// slice at a time so a cancelled ctx is noticed quickly.
+func waitReply(ctx context.Context, fd int, from netip.Addr, id, seq uint16, deadline time.Time) (bool, *ICMPError) {
 	buf := make([]byte, 65536)
 	for {
 		left := time.Until(deadline)
 		if left <= 0 || ctx.Err() != nil {
-			return false
+			return false, nil
 		}
 		left = min(left, 200*time.Millisecond)
 		tv := syscall.NsecToTimeval(left.Nanoseconds())
 		if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
-			return false
+			return false, nil
 		}
 		n, sa, err := syscall.Recvfrom(fd, buf, 0)
 		if err != nil {
 			if errors.Is(err, syscall.EINTR) || errors.Is(err, syscall.EAGAIN) {
 				continue
 			}
-			return false
+			return false, nil
 		}
 		src, ok := sa.(*syscall.SockaddrInet4)
-		if !ok || netip.AddrFrom4(src.Addr) != from || n < 20 {
+		if !ok || n < 20 {
 			continue
 		}
 		ihl := int(buf[0]&0x0f) * 4
@@ -104,8 +114,14 @@ func waitReply(ctx context.Context, fd int, from netip.Addr, id, seq uint16, dea
 			continue
 		}
 		icmp := buf[ihl:n]
+		if ie := icmpError(icmp, netip.AddrFrom4(src.Addr), from, id, seq); ie != nil {
+			return false, ie
+		}
+		if netip.AddrFrom4(src.Addr) != from {
+			continue
+		}
 		if icmp[0] == 0 && binary.BigEndian.Uint16(icmp[4:]) == id && binary.BigEndian.Uint16(icmp[6:]) == seq {
-			return true
+			return true, nil
 		}
 	}
 }

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ovslab/ovslab/fleet"
+	"github.com/ovslab/ovslab/labs"
+)
+
+// allHelp is the part of each command's help about --all.
+const allHelp = `
+
+With --all, FILE's hosts are driven from this machine over SSH: each host's
+hosts.H.ssh ([user@]address[:port], default root@ its underlay address),
+keys from ssh-agent or ~/.ssh/id_*, host keys checked against
+~/.ssh/known_hosts. ovslab copies itself to a host that lacks this version
+(into /usr/local/lib/ovslab/) and runs the command there on every host at
+once, each line of progress prefixed with the host.`
+
+// allSource reads the file that names the hosts for --all.
+func allSource(args []string, o labs.Options) (*labs.Source, error) {
+	if o.Emulate {
+		return nil, labs.Usagef("--all drives real hosts over SSH; --emulate builds the whole lab on this machine: use one or the other")
+	}
+	if o.Host != "" {
+		return nil, labs.Usagef("--all runs every host's part; --host picks one: use one or the other")
+	}
+	file := defaultFile
+	if len(args) == 1 {
+		file = args[0]
+	}
+	src, err := labs.Resolve(file)
+	if err != nil {
+		return nil, err
+	}
+	warn(src)
+	return src, nil
+}
+
+func fleetOptions(o labs.Options) fleet.Options {
+	return fleet.Options{
+		OVSDB: o.OVSDB, NoWait: o.NoWait,
+		Progress: progress, Stream: os.Stderr,
+		RemoteProgress: forceProgress || isTerminal(os.Stderr),
+	}
+}
+
+// printHosts prints one line per host: what happened there, or why not.
+func printHosts(w io.Writer, hosts []fleet.Host, ok string) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, h := range hosts {
+		if h.Err != nil {
+			fmt.Fprintf(tw, "%s\tFAIL\t%s\t%v\n", h.Name, h.SSH, h.Err)
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", h.Name, ok, h.SSH)
+		}
+	}
+	tw.Flush()
+}
+
+// hostsFailed is the error of a command whose report names each failed
+// host: exit 1.
+func hostsFailed(lab string, hosts []fleet.Host, fix string) error {
+	bad := fleet.Failed(hosts)
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("lab %s: %d of %d hosts failed; %s", lab, len(bad), len(hosts), fix)
+}
+
+func upAll(ctx context.Context, src *labs.Source, o labs.Options) error {
+	start := time.Now()
+	rep := fleet.Up(ctx, src, fleetOptions(o))
+	if rep.Refused {
+		printHosts(os.Stdout, rep.Hosts, "ready")
+		var errs []error
+		for _, h := range fleet.Failed(rep.Hosts) {
+			errs = append(errs, h.Err)
+		}
+		return fmt.Errorf("lab %s: nothing was changed on any host: %w", rep.Lab, errors.Join(errs...))
+	}
+	printHosts(os.Stdout, rep.Hosts, "up")
+	printCheck(os.Stdout, rep.Underlay)
+	if err := hostsFailed(rep.Lab, rep.Hosts, "fix them and run up --all again"); err != nil {
+		return err
+	}
+	if !rep.Underlay.OK {
+		return exitError{exitFail}
+	}
+	if isTerminal(os.Stderr) {
+		fmt.Fprintf(os.Stderr, "lab %s is up on %d hosts (%s); try: ovslab check --all %s\n", rep.Lab, len(rep.Hosts), time.Since(start).Round(time.Millisecond), src.Name)
+	}
+	return nil
+}
+
+func downAll(ctx context.Context, src *labs.Source, o labs.Options) error {
+	hosts := fleet.Down(ctx, src, fleetOptions(o))
+	printHosts(os.Stdout, hosts, "down")
+	return hostsFailed(src.Topo.Name, hosts, "run down --all again once they answer")
+}
+
+func statusAll(ctx context.Context, src *labs.Source, o labs.Options, output string) error {
+	s := fleet.GetStatus(ctx, src, fleetOptions(o))
+	if output == "json" {
+		if err := writeJSON(os.Stdout, s); err != nil {
+			return err
+		}
+	} else {
+		printStatus(os.Stdout, s.Status)
+		for _, h := range src.Topo.Hosts {
+			if msg, ok := s.Errors[h.Name]; ok {
+				fmt.Fprintf(os.Stdout, "\nhost %s  [FAIL]\n  %s\n", h.Name, msg)
+			}
+		}
+	}
+	if len(s.Errors) > 0 {
+		return exitError{exitFail}
+	}
+	return nil
+}
+
+func checkAll(ctx context.Context, src *labs.Source, o labs.Options, output string) error {
+	rep := fleet.Check(ctx, src, fleetOptions(o))
+	var err error
+	if output == "json" {
+		err = writeJSON(os.Stdout, rep)
+	} else {
+		printCheck(os.Stdout, rep)
+	}
+	if err == nil && !rep.OK {
+		return exitError{exitFail}
+	}
+	return err
+}
