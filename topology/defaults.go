@@ -5,7 +5,7 @@ import (
 	"slices"
 )
 
-// defaults fills in what the file may leave out (SPEC.md): datapath, MTU,
+// defaults fills in what the file may leave out (docs/topology.md): datapath, MTU,
 // bridge names, gateway addresses, MACs and the emulated WAN.
 func (p *parser) defaults(t *Topology) {
 	if t.Underlay.MTU == 0 {

@@ -60,7 +60,7 @@ func TestGoldenPlans(t *testing.T) {
 	}
 }
 
-// TestReferencePlan states the reference lab's plan in the words of SPEC.md.
+// TestReferencePlan states the reference lab's plan as docs/topology.md describes it.
 func TestReferencePlan(t *testing.T) {
 	top := loadRef(t)
 	h1, h2 := mustPlan(t, top, "host1"), mustPlan(t, top, "host2")

@@ -7,7 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// The keys each object of the file accepts (SPEC.md, "Topology file").
+// The keys each object of the file accepts (docs/topology.md, "Keys").
 var (
 	topKeys       = []string{"version", "name", "hosts", "underlay", "networks", "emulation", "containers", "expect"}
 	hostKeys      = []string{"underlay", "gateway", "interface", "datapath", "ssh"}

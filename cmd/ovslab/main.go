@@ -12,7 +12,7 @@ import (
 	"github.com/ovslab/ovslab/topology"
 )
 
-// Exit codes, as SPEC.md promises them.
+// Exit codes, as the README promises them.
 const (
 	exitOK    = 0
 	exitFail  = 1

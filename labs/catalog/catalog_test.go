@@ -88,7 +88,7 @@ func TestUnknownLab(t *testing.T) {
 }
 
 // TestReferenceLab checks the built-in l3-vxlan against the plans the
-// topology package's golden files hold for the reference lab of SPEC.md.
+// topology package's golden files hold for the reference lab (docs/topology.md).
 func TestReferenceLab(t *testing.T) {
 	data, ok := catalog.Get("l3-vxlan")
 	if !ok {
