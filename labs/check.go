@@ -139,67 +139,74 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 		jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.container.Name]),
 			echo: probe.Echo{Dst: dst, Size: size, DF: df, Timeout: time.Second, Tries: 3}})
 	}
-	const small, large = 56, topology.ContainerMTU - 28
+	const small = 56
 	firstOn := map[string][]member{}
 	for _, n := range t.Networks {
-		var members []member
+		var all []member
 		for _, m := range membersOf(t, n.Name) {
 			if pids[m.container.Name] != 0 { // else reported by the host check
-				members = append(members, m)
+				all = append(all, m)
 			}
 		}
-		byHost := map[string][]member{}
-		for _, m := range members {
-			byHost[m.container.Host] = append(byHost[m.container.Host], m)
-		}
-		hosts := make([]string, 0, len(byHost))
-		for h := range byHost {
-			hosts = append(hosts, h)
-		}
-		sort.Strings(hosts)
-		for i, a := range members {
-			if n.Gateway != nil {
-				add(CheckGateway, a, member{}, n.Gateway.Address, n.Gateway.Host, small, false)
+		firstOn[n.Name] = all
+		// Each VLAN of the network is a segment of its own: probes stay
+		// inside one, as the tags mean them to.
+		for _, members := range vlanSegments(all) {
+			byHost := map[string][]member{}
+			for _, m := range members {
+				byHost[m.container.Host] = append(byHost[m.container.Host], m)
 			}
-			for _, h := range hosts {
-				peers := byHost[h]
-				if full {
-					for _, b := range peers {
-						if b.container.Name != a.container.Name {
-							add(CheckPing, a, b, b.iface.Address, b.container.Name, small, false)
-							if h != a.container.Host {
-								add(CheckPMTU, a, b, b.iface.Address, b.container.Name, large, true)
+			hosts := make([]string, 0, len(byHost))
+			for h := range byHost {
+				hosts = append(hosts, h)
+			}
+			sort.Strings(hosts)
+			for i, a := range members {
+				if n.Gateway != nil && a.iface.VLAN == 0 { // the gateway is untagged
+					add(CheckGateway, a, member{}, n.Gateway.Address, n.Gateway.Host, small, false)
+				}
+				for _, h := range hosts {
+					peers := byHost[h]
+					if full {
+						for _, b := range peers {
+							if b.container.Name != a.container.Name {
+								add(CheckPing, a, b, b.iface.Address, b.container.Name, small, false)
+								if h != a.container.Host {
+									add(CheckPMTU, a, b, b.iface.Address, b.container.Name, pathMTU(a, b)-28, true)
+								}
 							}
 						}
+						continue
 					}
-					continue
-				}
-				peers = slices.DeleteFunc(slices.Clone(peers), func(b member) bool { return b.container.Name == a.container.Name })
-				if len(peers) > 0 {
-					b := peers[i%len(peers)]
-					add(CheckPing, a, b, b.iface.Address, b.container.Name, small, false)
+					peers = slices.DeleteFunc(slices.Clone(peers), func(b member) bool { return b.container.Name == a.container.Name })
+					if len(peers) > 0 {
+						b := peers[i%len(peers)]
+						add(CheckPing, a, b, b.iface.Address, b.container.Name, small, false)
+					}
 				}
 			}
-		}
-		if !full {
-			for x, h1 := range hosts {
-				for _, h2 := range hosts[x+1:] {
-					a, b := byHost[h1][0], byHost[h2][0]
-					add(CheckPMTU, a, b, b.iface.Address, b.container.Name, large, true)
+			if !full {
+				for x, h1 := range hosts {
+					for _, h2 := range hosts[x+1:] {
+						a, b := byHost[h1][0], byHost[h2][0]
+						add(CheckPMTU, a, b, b.iface.Address, b.container.Name, pathMTU(a, b)-28, true)
+					}
 				}
 			}
-		}
-		firstOn[n.Name] = members
-		if st.Mode == ModeEmulated && n.Gateway != nil && n.Gateway.NAT {
-			wan, _ := wanAddrs(t.Emulation.WAN)
-			for _, h := range hosts {
-				for _, a := range byHost[h] {
-					if a.idx != 0 {
-						continue // its default route is on another network
-					}
-					add(CheckNAT, a, member{}, wan.Addr(), "wan", small, false)
-					if !full {
-						break
+			for _, pr := range hostPortProbes(n, members, full) {
+				add(CheckPing, pr.from, member{}, pr.to.Address, pr.to.Host, small, false)
+			}
+			if st.Mode == ModeEmulated && n.Gateway != nil && n.Gateway.NAT && members[0].iface.VLAN == 0 {
+				wan, _ := wanAddrs(t.Emulation.WAN)
+				for _, h := range hosts {
+					for _, a := range byHost[h] {
+						if a.idx != 0 {
+							continue // its default route is on another network
+						}
+						add(CheckNAT, a, member{}, wan.Addr(), "wan", small, false)
+						if !full {
+							break
+						}
 					}
 				}
 			}
@@ -301,7 +308,8 @@ func echo(ctx context.Context, j probeJob) CheckResult {
 	r.OK = err == nil
 	switch {
 	case err != nil && j.echo.DF && errors.Is(err, probe.ErrNoReply):
-		r.Detail = fmt.Sprintf("no reply to %d-byte DF packets: the underlay drops full-size VXLAN frames; raise underlay.mtu to %d", j.echo.Size+28, topology.DefaultUnderlayMTU)
+		r.Detail = fmt.Sprintf("no reply to %d-byte DF packets: the underlay drops full-size VXLAN frames; raise underlay.mtu to %d (or lower the interfaces' mtu)",
+			j.echo.Size+28, max(j.echo.Size+28+topology.VXLANOverhead, topology.DefaultUnderlayMTU))
 	case err != nil:
 		r.Detail = err.Error()
 	default:

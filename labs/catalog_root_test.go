@@ -1,0 +1,145 @@
+package labs
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ovslab/ovslab/internal/testenv"
+	"github.com/ovslab/ovslab/labs/catalog"
+	"github.com/ovslab/ovslab/topology"
+)
+
+// catalogAs is built-in lab name renamed to lab, its containers prefixed
+// with kx: Docker names are machine-wide, and a student may have the lab up.
+func catalogAs(t *testing.T, name, lab string) string {
+	t.Helper()
+	data, ok := catalog.Get(name)
+	if !ok {
+		t.Fatalf("built-in lab %s missing", name)
+	}
+	top, err := topology.Parse(topology.BuiltinPrefix+name, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := edit(t, string(data), "\nname: "+name+"\n", "\nname: "+lab+"\n")
+	for _, c := range top.Containers {
+		key := regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(c.Name) + `:`)
+		if !key.MatchString(s) {
+			t.Fatalf("%s: container %s not found as a key", name, c.Name)
+		}
+		s = key.ReplaceAllString(s, "  kx"+c.Name+":")
+	}
+	return s
+}
+
+// checkReport runs `ovslab check` and returns its results by kind.
+func checkReport(t *testing.T, lab string) *CheckReport {
+	t.Helper()
+	rep, err := RunCheck(context.Background(), lab, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// TestRootCatalogExercises brings every exercise lab up as its README
+// does, checks what the README promises, and takes it down.
+func TestRootCatalogExercises(t *testing.T) {
+	requireLabTools(t)
+	testenv.Require(t, "tc")
+	ctx := context.Background()
+	run := func(name, lab string, body func(t *testing.T, text string)) {
+		t.Run(name, func(t *testing.T) {
+			cleanupLab(t, lab)
+			text := catalogAs(t, name, lab)
+			upTimed(t, text)
+			body(t, text)
+			if err := Down(ctx, lab, Options{}); err != nil {
+				t.Fatalf("down: %v", err)
+			}
+			assertGone(t, lab)
+		})
+	}
+
+	run("host-overlay", "kx-hostov", func(t *testing.T, _ string) {
+		rep := checkReport(t, "kx-hostov")
+		hostPorts := 0
+		for _, r := range rep.Results {
+			if !r.OK {
+				t.Errorf("check %s %s -> %s: %s", r.Kind, r.From, r.To, r.Detail)
+			}
+			if strings.Contains(r.To, "10.0.1.2)") || strings.Contains(r.To, "10.0.1.3)") {
+				hostPorts++
+			}
+		}
+		if hostPorts != 4 { // two containers, two host ports
+			t.Errorf("check probed host ports %d times, want 4", hostPorts)
+		}
+		if out, err := inHost("kx-hostov", "host3", "ping", "-c", "2", "-W", "2", "10.0.1.11"); err != nil {
+			t.Errorf("host3 (no containers) ping c1 over the overlay: %v\n%s", err, out)
+		}
+	})
+
+	run("vlan-tenants", "kx-vlan", func(t *testing.T, _ string) {
+		requireChecksPass(t, "kx-vlan")
+		if got := mustVsctl(t, "kx-vlan", "host1", "get", "port", "vkxblue1", "tag"); got != "20" {
+			t.Errorf("vkxblue1 tag = %q, want 20", got)
+		}
+		red1 := containerPid(t, "kxred1")
+		mustReach(t, red1, "red1", "10.0.1.12")
+		mustNotReach(t, red1, "red1", "10.0.1.21") // blue1, same bridge
+		mustNotReach(t, red1, "red1", "10.0.1.22") // blue2, across the tunnel
+		mustNotReach(t, containerPid(t, "kxspy"), "spy", "10.0.1.11")
+	})
+
+	run("mtu-broken", "kx-mtu", func(t *testing.T, text string) {
+		pmtu := 0
+		for _, r := range checkReport(t, "kx-mtu").Results {
+			if r.Kind == CheckPMTU {
+				pmtu++
+				if r.OK || !strings.Contains(r.Detail, "raise underlay.mtu to 1554") {
+					t.Errorf("pmtu %s -> %s before the fix: ok=%v %q; want a failure naming the fix", r.From, r.To, r.OK, r.Detail)
+				}
+			} else if !r.OK {
+				t.Errorf("check %s %s -> %s failed before the fix: %s (only pmtu should)", r.Kind, r.From, r.To, r.Detail)
+			}
+		}
+		if pmtu == 0 {
+			t.Fatal("check ran no pmtu probe")
+		}
+		ctrs := []string{"kxdoc1", "kxdoc2", "kxdoc3", "kxdoc4"}
+		before := containerIDs(t, ctrs...)
+		upTimed(t, edit(t, text, "mtu: 1500", "mtu: 1554")) // the student's fix
+		requireChecksPass(t, "kx-mtu")
+		sameExcept(t, "container", before, containerIDs(t, ctrs...), nil)
+	})
+
+	run("impaired-wan", "kx-wan", func(t *testing.T, _ string) {
+		requireChecksPass(t, "kx-wan")
+		h, c := qdiscOf(t, "kx-wan", "site-a", "vkxclient", "kxclient", "eth0")
+		for _, out := range []string{h, c} {
+			if !strings.Contains(out, "tbf") || !strings.Contains(out, "rate 10Mbit") {
+				t.Errorf("tc qdisc show: %q, want tbf rate 10Mbit", out)
+			}
+		}
+		server, client := containerPid(t, "kxserver"), containerPid(t, "kxclient")
+		bps := iperf(t, []string{"nsenter", "-t", server, "-n"}, client, "10.0.1.20")
+		t.Logf("iperf3 through the 10mbit link: %.1f Mbit/s", bps/1e6)
+		if bps < 5e6 || bps > 11e6 {
+			t.Errorf("iperf3 through a 10mbit tbf: %.1f Mbit/s, want about 10", bps/1e6)
+		}
+	})
+
+	run("names", "kx-names", func(t *testing.T, _ string) {
+		requireChecksPass(t, "kx-names")
+		mustPingName(t, "kxweb", "kxapp", "10.0.1.21")
+		mustPingName(t, "kxweb", "kxapp.back", "10.0.2.21")
+		mustPingName(t, "kxapp", "kxdb", "10.0.2.30")
+		// client resolves db but has no way to it: the lesson of step 2.
+		if out, err := dockerPing("kxclient", "kxdb"); err == nil || !strings.Contains(out, "10.0.2.30") {
+			t.Errorf("client ping db: %v, want the name resolved and no reply:\n%s", err, out)
+		}
+	})
+}
