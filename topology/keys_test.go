@@ -154,3 +154,24 @@ func TestImpairValues(t *testing.T) {
 		}
 	}
 }
+
+// TestExpectWithHostPorts: a host with a host port sends and receives
+// expect: probes like a container, at its host port's address.
+func TestExpectWithHostPorts(t *testing.T) {
+	src := edit(t, withHostPort("{host2: 10.0.1.2}")...) +
+		"expect:\n  - {from: host2, to: doc1, reach: true}\n  - {from: doc1, to: host2, reach: true}\n"
+	top, err := Parse("lab.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := top.Expect[0]; !e.FromHost || e.Dst.String() != "10.0.1.10" {
+		t.Errorf("from host2: FromHost %v, Dst %s; want a host sender probing 10.0.1.10", e.FromHost, e.Dst)
+	}
+	if e := top.Expect[1]; e.FromHost || e.Dst.String() != "10.0.1.2" {
+		t.Errorf("to host2: FromHost %v, Dst %s; want host2's host port 10.0.1.2", e.FromHost, e.Dst)
+	}
+	// Without the host port, host2 is on no lab network.
+	if _, err := Parse("lab.yaml", []byte(base+"expect:\n  - {from: host2, to: doc1, reach: true}\n")); err == nil || !strings.Contains(err.Error(), "no address on a lab network") {
+		t.Errorf("host2 without a host port as a sender: %v", err)
+	}
+}
