@@ -42,6 +42,17 @@ func (h *handles) converge(l Link) error {
 			}
 		}
 	}
+	// Both ends: each shapes what it sends, so each direction is impaired.
+	mtu := l.MTU
+	if mtu == 0 {
+		mtu = ctr.Attrs().MTU
+	}
+	if err := convergeQdisc(h.host, host, mtu, l.Impair); err != nil {
+		return err
+	}
+	if err := convergeQdisc(h.ctr, ctr, mtu, l.Impair); err != nil {
+		return err
+	}
 	if err := h.convergeAddr(ctr, l.Address); err != nil {
 		return err
 	}

@@ -26,6 +26,9 @@ type LinkStatus struct {
 	Paired            bool           // the two are ends of one veth
 	DefaultRoute      bool           // the wanted default route is present
 	TxChecksumOff     bool           // on the container interface
+	HostQdisc         string         // root qdisc of the host veth, as tc names it ("none": the default)
+	ContainerQdisc    string         // root qdisc of the container interface
+	QdiscOK           bool           // both ends have the qdisc Plumb would make
 	Problems          []string       // one line each, naming the object and what is wrong
 }
 
@@ -65,6 +68,23 @@ func Inspect(l Link) (LinkStatus, error) {
 		s.HostUp = host.Attrs().Flags&net.FlagUp != 0
 		s.HostMTU = host.Attrs().MTU
 		s.HostTxChecksumOff = nsutil.TxChecksumIsOff(h.hostNS.Path, l.HostVeth)
+	}
+	s.QdiscOK = true
+	for _, end := range []struct {
+		h    *netlink.Handle
+		link netlink.Link
+		out  *string
+	}{{h.host, host, &s.HostQdisc}, {h.ctr, ctr, &s.ContainerQdisc}} {
+		if end.link == nil {
+			continue
+		}
+		q, err := rootQdisc(end.h, end.link)
+		if err != nil {
+			return s, fmt.Errorf("qdiscs of %s: %w", end.link.Attrs().Name, err)
+		}
+		*end.out = describeQdisc(q)
+		want := l.Impair.Qdisc(end.link.Attrs().Index, l.MTU)
+		s.QdiscOK = s.QdiscOK && (want == nil && (q == nil || !isOurKind(q)) || want != nil && sameQdisc(q, want))
 	}
 	if ctr != nil {
 		s.ContainerPresent = true
@@ -127,6 +147,13 @@ func (s *LinkStatus) describe(l Link) {
 	}
 	if l.DefaultRoute.IsValid() && !s.DefaultRoute {
 		s.problem("no default route via %s on %s", l.DefaultRoute, l.Name)
+	}
+	if !s.QdiscOK {
+		want := "none"
+		if !l.Impair.IsZero() {
+			want = describeQdisc(l.Impair.Qdisc(0, l.MTU))
+		}
+		s.problem("qdisc %s on %s / %s on %s, want %s", s.HostQdisc, l.HostVeth, s.ContainerQdisc, l.Name, want)
 	}
 	if !s.TxChecksumOff || (s.HostExists && !s.HostTxChecksumOff) {
 		s.problem("TX checksum offload is on (%s host=%v, %s container=%v): TCP through OVS userspace will carry nothing",

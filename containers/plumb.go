@@ -23,6 +23,7 @@ type Link struct {
 	MAC          net.HardwareAddr // nil = leave the kernel's random one
 	MTU          int              // both ends; 0 = leave the kernel default
 	DefaultRoute netip.Addr       // invalid = no default route from this interface
+	Impair       Impairment       // root qdisc on both ends; zero = none
 }
 
 // maxIfName is IFNAMSIZ-1: the kernel refuses longer names with the

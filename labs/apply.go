@@ -91,6 +91,9 @@ func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
 			return fmt.Errorf("host %s: gateway %w", p.Host, err)
 		}
 	}
+	if err := applyHostPorts(ctx, oc, p, tg); err != nil {
+		return err
+	}
 	tg.progress("%s: forwarding and NAT", p.Host)
 	if err := applyNAT(p, tg); err != nil {
 		return err
@@ -182,8 +185,10 @@ func ovsBridges(p *topology.HostPlan, nic string) []ovs.Bridge {
 	}
 	for _, b := range p.Bridges {
 		br := ovs.Bridge{Name: b.Name, Datapath: p.Datapath}
-		if g := b.Gateway; g != nil {
-			br.Ports = append(br.Ports, ovs.Port{Name: g.Port, Type: "internal", MTU: g.MTU})
+		for _, g := range []*topology.GatewayPort{b.Gateway, b.HostPort} {
+			if g != nil {
+				br.Ports = append(br.Ports, addrPort(g))
+			}
 		}
 		for _, t := range b.Tunnels {
 			br.Ports = append(br.Ports, ovs.Port{
@@ -194,7 +199,7 @@ func ovsBridges(p *topology.HostPlan, nic string) []ovs.Bridge {
 		for _, c := range p.Containers {
 			for _, i := range c.Interfaces {
 				if i.Bridge == b.Name {
-					br.Ports = append(br.Ports, ovs.Port{Name: i.HostVeth, ExternalIDs: ovs.ContainerExternalIDs(c.Name, i.Name)})
+					br.Ports = append(br.Ports, containerPort(c.Name, i))
 				}
 			}
 		}

@@ -139,67 +139,91 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 		jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.container.Name]),
 			echo: probe.Echo{Dst: dst, Size: size, DF: df, Timeout: time.Second, Tries: 3}})
 	}
-	const small, large = 56, topology.ContainerMTU - 28
+	const small = 56
 	firstOn := map[string][]member{}
+	sends := func(m member) bool { return pids[m.container.Name] != 0 }
+	firstSender := func(ms []member) *member {
+		for i := range ms {
+			if sends(ms[i]) {
+				return &ms[i]
+			}
+		}
+		return nil
+	}
 	for _, n := range t.Networks {
-		var members []member
-		for _, m := range membersOf(t, n.Name) {
-			if pids[m.container.Name] != 0 { // else reported by the host check
-				members = append(members, m)
+		// Every member is a target; only those running here send (on a
+		// real host, this host's own; a stopped one is reported by the
+		// host check).
+		all := membersOf(t, n.Name)
+		firstOn[n.Name] = all
+		// Each VLAN of the network is a segment of its own: probes stay
+		// inside one, as the tags mean them to.
+		for _, members := range vlanSegments(all) {
+			byHost := map[string][]member{}
+			for _, m := range members {
+				byHost[m.container.Host] = append(byHost[m.container.Host], m)
 			}
-		}
-		byHost := map[string][]member{}
-		for _, m := range members {
-			byHost[m.container.Host] = append(byHost[m.container.Host], m)
-		}
-		hosts := make([]string, 0, len(byHost))
-		for h := range byHost {
-			hosts = append(hosts, h)
-		}
-		sort.Strings(hosts)
-		for i, a := range members {
-			if n.Gateway != nil {
-				add(CheckGateway, a, member{}, n.Gateway.Address, n.Gateway.Host, small, false)
+			hosts := make([]string, 0, len(byHost))
+			for h := range byHost {
+				hosts = append(hosts, h)
 			}
-			for _, h := range hosts {
-				peers := byHost[h]
-				if full {
-					for _, b := range peers {
-						if b.container.Name != a.container.Name {
-							add(CheckPing, a, b, b.iface.Address, b.container.Name, small, false)
-							if h != a.container.Host {
-								add(CheckPMTU, a, b, b.iface.Address, b.container.Name, large, true)
-							}
-						}
-					}
+			sort.Strings(hosts)
+			for i, a := range members {
+				if !sends(a) {
 					continue
 				}
-				peers = slices.DeleteFunc(slices.Clone(peers), func(b member) bool { return b.container.Name == a.container.Name })
-				if len(peers) > 0 {
-					b := peers[i%len(peers)]
-					add(CheckPing, a, b, b.iface.Address, b.container.Name, small, false)
+				if n.Gateway != nil && a.iface.VLAN == 0 { // the gateway is untagged
+					add(CheckGateway, a, member{}, n.Gateway.Address, n.Gateway.Host, small, false)
 				}
-			}
-		}
-		if !full {
-			for x, h1 := range hosts {
-				for _, h2 := range hosts[x+1:] {
-					a, b := byHost[h1][0], byHost[h2][0]
-					add(CheckPMTU, a, b, b.iface.Address, b.container.Name, large, true)
-				}
-			}
-		}
-		firstOn[n.Name] = members
-		if st.Mode == ModeEmulated && n.Gateway != nil && n.Gateway.NAT {
-			wan, _ := wanAddrs(t.Emulation.WAN)
-			for _, h := range hosts {
-				for _, a := range byHost[h] {
-					if a.idx != 0 {
-						continue // its default route is on another network
+				for _, h := range hosts {
+					peers := byHost[h]
+					if full {
+						for _, b := range peers {
+							if b.container.Name != a.container.Name {
+								add(CheckPing, a, b, b.iface.Address, b.container.Name, small, false)
+								if h != a.container.Host {
+									add(CheckPMTU, a, b, b.iface.Address, b.container.Name, pathMTU(a, b)-28, true)
+								}
+							}
+						}
+						continue
 					}
-					add(CheckNAT, a, member{}, wan.Addr(), "wan", small, false)
-					if !full {
-						break
+					peers = slices.DeleteFunc(slices.Clone(peers), func(b member) bool { return b.container.Name == a.container.Name })
+					if len(peers) > 0 {
+						b := peers[i%len(peers)]
+						add(CheckPing, a, b, b.iface.Address, b.container.Name, small, false)
+					}
+				}
+			}
+			if !full {
+				for x, h1 := range hosts {
+					for _, h2 := range hosts[x+1:] {
+						// From whichever end runs here; both, on a real
+						// host's own check, is the other host's job too.
+						a, b := firstSender(byHost[h1]), byHost[h2][0]
+						if a == nil {
+							a, b = firstSender(byHost[h2]), byHost[h1][0]
+						}
+						if a != nil {
+							add(CheckPMTU, *a, b, b.iface.Address, b.container.Name, pathMTU(*a, b)-28, true)
+						}
+					}
+				}
+			}
+			for _, pr := range hostPortProbes(n, slices.DeleteFunc(slices.Clone(members), func(m member) bool { return !sends(m) }), full) {
+				add(CheckPing, pr.from, member{}, pr.to.Address, pr.to.Host, small, false)
+			}
+			if st.Mode == ModeEmulated && n.Gateway != nil && n.Gateway.NAT && members[0].iface.VLAN == 0 {
+				wan, _ := wanAddrs(t.Emulation.WAN)
+				for _, h := range hosts {
+					for _, a := range byHost[h] {
+						if a.idx != 0 || !sends(a) {
+							continue // its default route is on another network
+						}
+						add(CheckNAT, a, member{}, wan.Addr(), "wan", small, false)
+						if !full {
+							break
+						}
 					}
 				}
 			}
@@ -210,7 +234,8 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 	// bridges side by side are what must stay apart).
 	for x, na := range t.Networks {
 		for _, nb := range t.Networks[x+1:] {
-			as, bs := firstOn[na.Name], firstOn[nb.Name]
+			as := slices.DeleteFunc(slices.Clone(firstOn[na.Name]), func(m member) bool { return !sends(m) })
+			bs := firstOn[nb.Name]
 			if len(as) == 0 || len(bs) == 0 {
 				continue
 			}
@@ -301,7 +326,8 @@ func echo(ctx context.Context, j probeJob) CheckResult {
 	r.OK = err == nil
 	switch {
 	case err != nil && j.echo.DF && errors.Is(err, probe.ErrNoReply):
-		r.Detail = fmt.Sprintf("no reply to %d-byte DF packets: the underlay drops full-size VXLAN frames; raise underlay.mtu to %d", j.echo.Size+28, topology.DefaultUnderlayMTU)
+		r.Detail = fmt.Sprintf("no reply to %d-byte DF packets: the underlay drops full-size VXLAN frames; raise underlay.mtu to %d (or lower the interfaces' mtu)",
+			j.echo.Size+28, max(j.echo.Size+28+topology.VXLANOverhead, topology.DefaultUnderlayMTU))
 	case err != nil:
 		r.Detail = err.Error()
 	default:

@@ -18,6 +18,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 		mu    sync.Mutex
 		fresh []string
 	)
+	hosts := hostsFile(p) // the same for every container: rendered once
 	err := each(p.Containers, len(p.Containers), func(c topology.ContainerPlan) error {
 		select {
 		case tg.jobs <- struct{}{}:
@@ -25,7 +26,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 			return ctx.Err()
 		}
 		defer func() { <-tg.jobs }()
-		made, err := applyContainer(ctx, p, tg, c)
+		made, err := applyContainer(ctx, p, tg, c, hosts)
 		mu.Lock()
 		fresh = append(fresh, made...)
 		mu.Unlock()
@@ -55,9 +56,9 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 	return fresh, err
 }
 
-// applyContainer converges one container and plumbs its interfaces,
-// returning the host veths it made anew.
-func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, c topology.ContainerPlan) ([]string, error) {
+// applyContainer converges one container, plumbs its interfaces and
+// writes its /etc/hosts, returning the host veths it made anew.
+func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, c topology.ContainerPlan, hosts []byte) ([]string, error) {
 	_, pid, err := tg.docker.Ensure(ctx, containers.Spec{
 		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name,
 		Labels: map[string]string{LabelLab: p.Lab, LabelHost: p.Host, LabelNode: c.Name},
@@ -67,16 +68,16 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, c topo
 	}
 	var fresh []string
 	for _, i := range c.Interfaces {
-		created, err := containers.Plumb(containers.Link{
-			HostNetns: tg.netnsPath(), HostVeth: i.HostVeth, ContainerPid: pid,
-			Name: i.Name, Address: i.Address, MAC: i.MAC, MTU: i.MTU, DefaultRoute: i.DefaultRoute,
-		})
+		created, err := containers.Plumb(containerLink(tg.netnsPath(), pid, i))
 		if err != nil {
 			return fresh, fmt.Errorf("container %s %s: %w", c.Name, i.Name, err)
 		}
 		if created {
 			fresh = append(fresh, i.HostVeth)
 		}
+	}
+	if _, err := containers.SetHosts(pid, hosts); err != nil {
+		return fresh, fmt.Errorf("container %s: names: %w", c.Name, err)
 	}
 	return fresh, nil
 }

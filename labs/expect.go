@@ -156,8 +156,10 @@ func sender(t *topology.Topology, st *State, pids map[string]int, e topology.Exp
 // if its networking works at all: the gateway of one of its networks,
 // else a container on one, never dst itself.
 func controlAddr(t *topology.Topology, self string, nets []string, dst netip.Addr) netip.Addr {
+	// Only what shares the sender's VLAN on a network can answer it; the
+	// gateway is untagged.
 	for _, name := range nets {
-		if n, ok := t.NetworkByName(name); ok && n.Gateway != nil && n.Gateway.Address != dst {
+		if n, ok := t.NetworkByName(name); ok && n.Gateway != nil && n.Gateway.Address != dst && vlanOn(t, self, name) == 0 {
 			return n.Gateway.Address
 		}
 	}
@@ -167,7 +169,7 @@ func controlAddr(t *topology.Topology, self string, nets []string, dst netip.Add
 				continue
 			}
 			for _, oi := range o.Interfaces {
-				if oi.Network == name && oi.Address != dst {
+				if oi.Network == name && oi.Address != dst && oi.VLAN == vlanOn(t, self, name) {
 					return oi.Address
 				}
 			}

@@ -141,18 +141,3 @@ func linkWithAddr(ns string, addr netip.Addr) (string, error) {
 	}
 	return "", fmt.Errorf("no interface holds %s", addr)
 }
-
-// linkIndex is the ifindex of link in netns ns, 0 if it is not there.
-func linkIndex(ns, link string) int {
-	hns, err := nsutil.OpenNamed(ns)
-	if err != nil {
-		return 0
-	}
-	defer hns.Close()
-	h := hns.Handle
-	l, err := h.LinkByName(link)
-	if err != nil {
-		return 0
-	}
-	return l.Attrs().Index
-}

@@ -62,6 +62,9 @@ type InterfaceStatus struct {
 	Network  string   `json:"network"`
 	Address  string   `json:"address"`
 	HostVeth string   `json:"host_veth"`
+	VLAN     int      `json:"vlan,omitempty"`  // OVS tag of the host veth's port, as planned
+	MTU      int      `json:"mtu,omitempty"`   // inside the container, as found
+	Qdisc    string   `json:"qdisc,omitempty"` // root qdisc inside the container, as found ("none": plain)
 	OK       bool     `json:"ok"`
 	Problems []string `json:"problems,omitempty"`
 }
@@ -135,6 +138,9 @@ func collectStatus(ctx context.Context, st *State, src *Source, o Options) *Stat
 			hs.plan = p
 		}
 		hostOVS(ctx, &hs, st.Mode != ModeEmulated)
+		if hs.plan != nil {
+			hs.Problems = append(hs.Problems, hostPortProblems(hs.Netns, hs.plan)...)
+		}
 		if derr != nil {
 			hs.Problems = append(hs.Problems, derr.Error())
 		} else {
@@ -201,21 +207,22 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 			cs.ID, cs.State, cs.pid = shortID(info.ID), info.State, info.Pid
 		}
 		for _, i := range c.Interfaces {
-			is := InterfaceStatus{Name: i.Name, Network: i.Network, Address: i.Address.String(), HostVeth: i.HostVeth}
+			is := InterfaceStatus{Name: i.Name, Network: i.Network, Address: i.Address.String(), HostVeth: i.HostVeth, VLAN: i.VLAN}
 			if ok && info.Pid > 0 {
-				ls, err := containers.Inspect(containers.Link{
-					HostNetns: netnsPath, HostVeth: i.HostVeth, ContainerPid: info.Pid, Name: i.Name,
-					Address: i.Address, MAC: i.MAC, MTU: i.MTU, DefaultRoute: i.DefaultRoute,
-				})
+				ls, err := containers.Inspect(containerLink(netnsPath, info.Pid, i))
 				if err != nil {
 					is.Problems = append(is.Problems, err.Error())
 				} else {
 					is.OK, is.Problems = ls.OK(), ls.Problems
+					is.MTU, is.Qdisc = ls.ContainerMTU, ls.ContainerQdisc
 				}
 			} else {
 				is.Problems = append(is.Problems, "container is not running")
 			}
 			cs.Interfaces = append(cs.Interfaces, is)
+		}
+		if ok && info.Pid > 0 && !containers.HostsMatch(info.Pid, hostsFile(hs.plan)) {
+			hs.Problems = append(hs.Problems, "container "+c.Name+": /etc/hosts does not hold the lab's names; run ovslab up again")
 		}
 		hs.Containers = append(hs.Containers, cs)
 	}

@@ -93,6 +93,9 @@ func Up(ctx context.Context, src *Source, o Options) error {
 			return err
 		}
 	}
+	if err := checkNetem(plans); err != nil {
+		return err
+	}
 	// Reach Docker before taking the lock or writing state: an unreachable
 	// daemon must leave the machine as it was.
 	dc, err := containers.Connect(ctx)

@@ -36,6 +36,14 @@ type Port struct {
 	// mark (LabKey), e.g. ContainerExternalIDs; other keys found on the
 	// interface are kept.
 	ExternalIDs map[string]string
+	// Trunks are the VLANs an untagged port carries (Port.trunks); empty
+	// means all of them. [0] limits it to untagged frames, so a container
+	// cannot reach a VLAN by sending tagged frames.
+	Trunks []int
+	// KeepQdisc tells OVS to leave the device's qdiscs alone (QoS type
+	// linux-noop): by default OVS removes a root qdisc it did not make,
+	// such as the one that impairs a link.
+	KeepQdisc bool
 	// Recreated says the device behind this port was made anew since the
 	// port was last applied (a veth of a recreated container). It keeps
 	// its name, and vswitchd matches ports by name, so it would keep

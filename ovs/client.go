@@ -69,6 +69,7 @@ func Connect(ctx context.Context, endpoint string) (*Client, error) {
 		client.WithTable(&vswitchd.Bridge{}),
 		client.WithTable(&vswitchd.Port{}),
 		client.WithTable(&vswitchd.Interface{}),
+		client.WithTable(&vswitchd.QoS{}),
 	)
 	if _, err := ovs.Monitor(ctx, mon); err != nil {
 		ovs.Close()

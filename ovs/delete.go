@@ -89,5 +89,13 @@ func (c *Client) deleteOps(ctx context.Context, lab string) ([]ovsdb.Operation, 
 			ops = append(ops, detach...)
 		}
 	}
-	return ops, nil
+	s, err := c.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	qos, err := c.deleteQoSOps(s, lab)
+	if err != nil {
+		return nil, err
+	}
+	return append(ops, qos...), nil
 }

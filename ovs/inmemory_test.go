@@ -186,3 +186,102 @@ func TestValidateRejectsBadPorts(t *testing.T) {
 		})
 	}
 }
+
+// TestVLANColumnsConverge sets, changes and clears a port's tag and trunks
+// and checks each Apply writes only when they differ, keeping the row.
+func TestVLANColumnsConverge(t *testing.T) {
+	c := inMemoryClient(t)
+	ctx := testCtx(t)
+	with := func(tag int, trunks []int) []Bridge {
+		b := labBridges()
+		b[0].Ports[0].Tag, b[0].Ports[0].Trunks = tag, trunks
+		return b
+	}
+	var uuid string
+	for _, step := range []struct {
+		name   string
+		tag    int
+		trunks []int
+	}{
+		{"untagged, untagged frames only", 0, []int{0}},
+		{"access port of VLAN 10", 10, nil},
+		{"VLAN 20", 20, nil},
+		{"a trunk again", 0, nil},
+	} {
+		if err := c.Apply(ctx, lab, with(step.tag, step.trunks)); err != nil {
+			t.Fatalf("%s: Apply: %v", step.name, err)
+		}
+		writes := c.writes.Load()
+		if err := c.Apply(ctx, lab, with(step.tag, step.trunks)); err != nil || c.writes.Load() != writes {
+			t.Errorf("%s: repeated Apply wrote %d transactions (%v), want 0", step.name, c.writes.Load()-writes, err)
+		}
+		p := &vswitchd.Port{Name: "net1"}
+		if err := c.ovs.Get(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if uuid == "" {
+			uuid = p.UUID
+		}
+		if intOf(p.Tag) != step.tag || !equalSet(p.Trunks, step.trunks) || p.UUID != uuid {
+			t.Errorf("%s: port net1 tag %v trunks %v uuid %s; want tag %d trunks %v, row %s", step.name, p.Tag, p.Trunks, p.UUID, step.tag, step.trunks, uuid)
+		}
+		st, err := c.Status(ctx, lab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ps := range st[0].Ports {
+			if ps.Name == "net1" && (ps.Tag != step.tag || !equalSet(ps.Trunks, step.trunks)) {
+				t.Errorf("%s: Status says tag %d trunks %v", step.name, ps.Tag, ps.Trunks)
+			}
+		}
+	}
+}
+
+// TestKeepQdiscSharesOneQoSRow: impaired ports point at the lab's one
+// linux-noop QoS row, a port that no longer needs it lets go, and
+// DeleteLab removes the row, which OVSDB would otherwise keep forever.
+func TestKeepQdiscSharesOneQoSRow(t *testing.T) {
+	c := inMemoryClient(t)
+	ctx := testCtx(t)
+	keep := func(net1, vxlan1 bool) []Bridge {
+		b := labBridges()
+		b[0].Ports[0].KeepQdisc, b[0].Ports[1].KeepQdisc = net1, vxlan1
+		return b
+	}
+	qosOf := func() (rows []vswitchd.QoS, refs map[string]string) {
+		if err := c.ovs.List(ctx, &rows); err != nil {
+			t.Fatal(err)
+		}
+		refs = map[string]string{}
+		for _, name := range []string{"net1", "vxlan1"} {
+			p := &vswitchd.Port{Name: name}
+			if err := c.ovs.Get(ctx, p); err == nil && p.QOS != nil {
+				refs[name] = *p.QOS
+			}
+		}
+		return rows, refs
+	}
+	if err := c.Apply(ctx, lab, keep(true, true)); err != nil {
+		t.Fatal(err)
+	}
+	rows, refs := qosOf()
+	if len(rows) != 1 || rows[0].Type != "linux-noop" || refs["net1"] != rows[0].UUID || refs["vxlan1"] != rows[0].UUID {
+		t.Fatalf("after Apply: QoS rows %+v, port refs %v; want one linux-noop row for both", rows, refs)
+	}
+	if err := c.Apply(ctx, lab, keep(false, true)); err != nil {
+		t.Fatal(err)
+	}
+	if rows2, refs := qosOf(); len(rows2) != 1 || rows2[0].UUID != rows[0].UUID || refs["net1"] != "" || refs["vxlan1"] != rows[0].UUID {
+		t.Errorf("after net1 lets go: QoS rows %+v, refs %v", rows2, refs)
+	}
+	writes := c.writes.Load()
+	if err := c.Apply(ctx, lab, keep(false, true)); err != nil || c.writes.Load() != writes {
+		t.Errorf("repeated Apply wrote %d transactions (%v)", c.writes.Load()-writes, err)
+	}
+	if err := c.DeleteLab(ctx, lab); err != nil {
+		t.Fatal(err)
+	}
+	if rows, _ := qosOf(); len(rows) != 0 {
+		t.Errorf("QoS rows left after DeleteLab: %+v", rows)
+	}
+}

@@ -21,6 +21,9 @@ type planner struct {
 	s     *snapshot
 	ops   []ovsdb.Operation
 	named int
+	// newQoS is the named UUID of the lab's QoS row when this transaction
+	// creates it.
+	newQoS string
 }
 
 func (p *planner) newName(prefix string) string {

@@ -3,6 +3,7 @@ package ovs
 import (
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/ovslab/ovslab/ovs/vswitchd"
 )
@@ -20,7 +21,15 @@ func (p *planner) createPort(want Port) (string, error) {
 		Interfaces:  []string{iface.UUID},
 		Protected:   want.Protected,
 		Tag:         tagColumn(want.Tag),
+		Trunks:      want.Trunks,
 		ExternalIDs: labMark(p.lab),
+	}
+	if want.KeepQdisc {
+		qos, err := p.noopQoS()
+		if err != nil {
+			return "", err
+		}
+		port.QOS = &qos
 	}
 	if err := p.add(p.c.ovs.Create(iface, port)); err != nil {
 		return "", fmt.Errorf("port %q: %w", want.Name, err)
@@ -45,7 +54,7 @@ func (p *planner) newIface(want Port) *vswitchd.Interface {
 // that differ from want. Updates always name their fields: an Update
 // without them writes every column, including the ones vswitchd owns.
 func (p *planner) updatePort(have *vswitchd.Port, want Port) error {
-	port := &vswitchd.Port{UUID: have.UUID, Protected: want.Protected, Tag: tagColumn(want.Tag)}
+	port := &vswitchd.Port{UUID: have.UUID, Protected: want.Protected, Tag: tagColumn(want.Tag), Trunks: want.Trunks}
 	var portFields []any
 	if have.Protected != want.Protected {
 		portFields = append(portFields, &port.Protected)
@@ -54,6 +63,17 @@ func (p *planner) updatePort(have *vswitchd.Port, want Port) error {
 	// the file says which VLAN a port is in, untagged when it names none.
 	if !equalTag(have.Tag, want.Tag) {
 		portFields = append(portFields, &port.Tag)
+	}
+	if !equalSet(have.Trunks, want.Trunks) {
+		if port.Trunks == nil {
+			port.Trunks = []int{} // clears the column
+		}
+		portFields = append(portFields, &port.Trunks)
+	}
+	if f, err := p.qosField(have, want, port); err != nil {
+		return err
+	} else if f != nil {
+		portFields = append(portFields, f)
 	}
 	if len(portFields) > 0 {
 		if err := p.add(p.c.ovs.Where(port).Update(port, portFields...)); err != nil {
@@ -165,4 +185,9 @@ func equalOptions(a, b map[string]string) bool {
 		return true
 	}
 	return maps.Equal(a, b)
+}
+
+// equalSet compares two OVSDB integer sets, which come back in any order.
+func equalSet(a, b []int) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }

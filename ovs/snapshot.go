@@ -19,6 +19,7 @@ type snapshot struct {
 	portName   map[string]*vswitchd.Port
 	ifaceName  map[string]*vswitchd.Interface
 	portBridge map[string]*vswitchd.Bridge // port UUID -> bridge holding it
+	qos        []*vswitchd.QoS
 }
 
 func (c *Client) snapshot(ctx context.Context) (*snapshot, error) {
@@ -26,7 +27,8 @@ func (c *Client) snapshot(ctx context.Context) (*snapshot, error) {
 	var bridges []*vswitchd.Bridge
 	var ports []*vswitchd.Port
 	var ifaces []*vswitchd.Interface
-	for _, list := range []any{&roots, &bridges, &ports, &ifaces} {
+	var qos []*vswitchd.QoS
+	for _, list := range []any{&roots, &bridges, &ports, &ifaces, &qos} {
 		if err := c.ovs.List(ctx, list); err != nil {
 			return nil, fmt.Errorf("read OVSDB cache of %s: %w", c.endpoint, err)
 		}
@@ -39,6 +41,7 @@ func (c *Client) snapshot(ctx context.Context) (*snapshot, error) {
 		portName:   make(map[string]*vswitchd.Port, len(ports)),
 		ifaceName:  make(map[string]*vswitchd.Interface, len(ifaces)),
 		portBridge: make(map[string]*vswitchd.Bridge, len(ports)),
+		qos:        qos,
 	}
 	if len(roots) > 0 {
 		s.root = roots[0]

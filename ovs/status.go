@@ -30,6 +30,8 @@ type PortStatus struct {
 	Local     bool              `json:"local,omitempty"` // the bridge's own internal port
 	Owned     bool              `json:"owned"`
 	Protected bool              `json:"protected,omitempty"`
+	Tag       int               `json:"tag,omitempty"`    // access VLAN, 0 = none
+	Trunks    []int             `json:"trunks,omitempty"` // VLANs of an untagged port, empty = all
 	Type      string            `json:"type"`
 	Options   map[string]string `json:"options,omitempty"`
 	// OFPort is the OpenFlow port number: 0 while vswitchd has not opened
@@ -77,6 +79,8 @@ func portStatus(s *snapshot, b *vswitchd.Bridge, p *vswitchd.Port, lab string) P
 		Local:     p.Name == b.Name,
 		Owned:     ownedBy(p.ExternalIDs, lab),
 		Protected: p.Protected,
+		Tag:       intOf(p.Tag),
+		Trunks:    slices.Sorted(slices.Values(p.Trunks)),
 	}
 	i := s.portIface(p)
 	if i == nil {

@@ -44,6 +44,16 @@ func expectNodes(t *Topology) map[string]*node {
 		}
 		nodes[c.Name] = n
 	}
+	for _, nw := range t.Networks {
+		for _, hp := range nw.HostPorts {
+			n := nodes[hp.Host]
+			if n == nil {
+				n = &node{name: hp.Host, host: hp.Host, isHost: true}
+				nodes[hp.Host] = n
+			}
+			n.addrs = append(n.addrs, netAddr{nw.Name, hp.Address})
+		}
+	}
 	return nodes
 }
 

@@ -50,7 +50,8 @@ func TestWarnings(t *testing.T) {
 		{1550, "underlay.mtu 1550 fits untagged 1500-byte frames inside VXLAN (1550 bytes) but leaves no room for an inner VLAN tag (1554); 1554 is the default"},
 		{1553, "leaves no room for an inner VLAN tag"},
 	} {
-		topo := &Topology{Source: "lab.yaml", Underlay: Underlay{MTU: tc.mtu}}
+		topo := loadRef(t)
+		topo.Source, topo.Underlay.MTU = "lab.yaml", tc.mtu
 		w := topo.Warnings()
 		switch {
 		case tc.want == "" && len(w) > 0:

@@ -17,6 +17,8 @@ type interfacePlanJSON struct {
 	Address      netip.Prefix `json:"address"`
 	MAC          string       `json:"mac"`
 	MTU          int          `json:"mtu"`
+	VLAN         int          `json:"vlan,omitempty"`
+	Impair       *Impair      `json:"impair,omitempty"`
 	DefaultRoute netip.Addr   `json:"default_route,omitzero"`
 }
 
@@ -24,7 +26,8 @@ type interfacePlanJSON struct {
 func (p InterfacePlan) MarshalJSON() ([]byte, error) {
 	return json.Marshal(interfacePlanJSON{
 		Name: p.Name, Network: p.Network, Bridge: p.Bridge, HostVeth: p.HostVeth,
-		Address: p.Address, MAC: p.MAC.String(), MTU: p.MTU, DefaultRoute: p.DefaultRoute,
+		Address: p.Address, MAC: p.MAC.String(), MTU: p.MTU, VLAN: p.VLAN, Impair: p.Impair,
+		DefaultRoute: p.DefaultRoute,
 	})
 }
 
@@ -44,7 +47,8 @@ func (p *InterfacePlan) UnmarshalJSON(data []byte) error {
 	}
 	*p = InterfacePlan{
 		Name: v.Name, Network: v.Network, Bridge: v.Bridge, HostVeth: v.HostVeth,
-		Address: v.Address, MAC: mac, MTU: v.MTU, DefaultRoute: v.DefaultRoute,
+		Address: v.Address, MAC: mac, MTU: v.MTU, VLAN: v.VLAN, Impair: v.Impair,
+		DefaultRoute: v.DefaultRoute,
 	}
 	return nil
 }

@@ -17,6 +17,9 @@ type Topology struct {
 	Emulation  Emulation
 	Containers []Container
 	Expect     []Expectation // in file order
+	// Names puts every lab container's name in every container's
+	// /etc/hosts (default true).
+	Names bool
 
 	buildAt map[string]position // container → where its build: was written
 	// dockerPrefix is what a copy of the lab (Rename) puts before a
@@ -64,6 +67,9 @@ type Network struct {
 	VNI     uint32
 	Bridge  string   // default DefaultBridge(Name)
 	Gateway *Gateway // nil: the network has no gateway
+	// HostPorts are the hosts that join the network themselves, sorted
+	// by host name.
+	HostPorts []HostPort
 }
 
 // Gateway is a network's router address, an OVS internal port on one host.
@@ -98,4 +104,7 @@ type Interface struct {
 	Network string
 	Address netip.Addr
 	MAC     net.HardwareAddr // never nil after Parse: default DefaultMAC(Address)
+	VLAN    int              // OVS access tag, 0 = untagged
+	MTU     int              // both veth ends; ContainerMTU unless the file sets it
+	Impair  *Impair          // nil: the link is not impaired
 }

@@ -22,6 +22,15 @@ type HostPlan struct {
 	// routes between lab networks and, with NAT, out of the lab.
 	IPForward bool      `json:"ip_forward"`
 	NAT       []NATPlan `json:"nat"`
+	// Names are the lines of every container's /etc/hosts: all the lab's
+	// containers, not only this host's. Nil when the file says names: false.
+	Names []NameEntry `json:"names,omitempty"`
+}
+
+// NameEntry is one name a container resolves: NODE or NODE.NETWORK.
+type NameEntry struct {
+	Name    string     `json:"name"`
+	Address netip.Addr `json:"address"`
 }
 
 // BridgePlan is one OVS bridge carrying one network on this host.
@@ -31,7 +40,10 @@ type BridgePlan struct {
 	Subnet  netip.Prefix `json:"subnet"`
 	VNI     uint32       `json:"vni"`
 	Gateway *GatewayPort `json:"gateway,omitempty"` // only on the gateway host
-	Tunnels []TunnelPort `json:"tunnels"`
+	// HostPort is this host's own address on the network (host_ports),
+	// an internal port like the gateway's; never on the gateway host.
+	HostPort *GatewayPort `json:"host_port,omitempty"`
+	Tunnels  []TunnelPort `json:"tunnels"`
 }
 
 // GatewayPort is an OVS internal port holding the network's gateway address.
@@ -69,6 +81,8 @@ type InterfacePlan struct {
 	Address  netip.Prefix     `json:"address"`   // with the subnet's prefix length
 	MAC      net.HardwareAddr `json:"mac"`       // text in JSON (see MarshalJSON)
 	MTU      int              `json:"mtu"`
+	VLAN     int              `json:"vlan,omitempty"`   // OVS access tag of HostVeth, 0 = untagged
+	Impair   *Impair          `json:"impair,omitempty"` // qdisc on both ends, nil = none
 	// DefaultRoute is the next hop of the container's default route, set on
 	// the first interface whose network has a gateway; invalid otherwise.
 	DefaultRoute netip.Addr `json:"default_route,omitzero"`

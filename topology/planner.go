@@ -55,6 +55,9 @@ func (t *Topology) carriers() map[string][]string {
 		if n.Gateway != nil {
 			add(n.Name, n.Gateway.Host)
 		}
+		for _, hp := range n.HostPorts {
+			add(n.Name, hp.Host)
+		}
 	}
 	for _, c := range t.Containers {
 		for _, it := range c.Interfaces {
@@ -85,6 +88,7 @@ func (t *Topology) plan(h *Host, carriers map[string][]string) *HostPlan {
 		Bridges:    []BridgePlan{},
 		Containers: []ContainerPlan{},
 		NAT:        []NATPlan{},
+		Names:      t.nameEntries(),
 	}
 	for _, n := range t.Networks {
 		if slices.Contains(carriers[n.Name], h.Name) {
@@ -118,6 +122,13 @@ func (t *Topology) bridgePlan(h *Host, n Network, carriers []string) BridgePlan 
 	if g := n.Gateway; g != nil && g.Host == h.Name {
 		b.Gateway = &GatewayPort{Port: n.Name, Address: netip.PrefixFrom(g.Address, n.Subnet.Bits()), MTU: ContainerMTU}
 	}
+	for _, hp := range n.HostPorts {
+		if hp.Host == h.Name && b.Gateway == nil { // both on one host is an error of the file
+			// Named like the network, as a gateway port is: a host holds
+			// either one or the other on a network, never both.
+			b.HostPort = &GatewayPort{Port: n.Name, Address: netip.PrefixFrom(hp.Address, n.Subnet.Bits()), MTU: ContainerMTU}
+		}
+	}
 	for _, peer := range carriers {
 		ph, ok := t.HostByName(peer)
 		if peer == h.Name || !ok {
@@ -148,9 +159,15 @@ func (t *Topology) containerPlan(c Container) ContainerPlan {
 			HostVeth: HostVethName(c.Name, i),
 			Address:  netip.PrefixFrom(it.Address, n.Subnet.Bits()),
 			MAC:      it.MAC,
-			MTU:      ContainerMTU,
+			MTU:      it.MTU,
+			VLAN:     it.VLAN,
+			Impair:   it.Impair,
 		}
-		if n.Gateway != nil && !routed {
+		if ip.MTU == 0 {
+			ip.MTU = ContainerMTU // a model built without Parse
+		}
+		// A tagged interface cannot reach the gateway, which is untagged.
+		if n.Gateway != nil && !routed && it.VLAN == 0 {
 			ip.DefaultRoute = n.Gateway.Address
 			routed = true
 		}
@@ -203,6 +220,9 @@ func (p *parser) portNames(h *Host, hp *HostPlan) []portName {
 	for _, b := range hp.Bridges {
 		if b.Gateway != nil {
 			out = append(out, portName{b.Gateway.Port, "networks." + b.Network + ".gateway", "gateway port", "networks." + b.Network})
+		}
+		if b.HostPort != nil {
+			out = append(out, portName{b.HostPort.Port, "networks." + b.Network + ".host_ports." + h.Name, "host port", "networks." + b.Network})
 		}
 	}
 	for _, b := range hp.Bridges {

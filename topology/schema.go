@@ -9,12 +9,12 @@ import (
 
 // The keys each object of the file accepts (docs/topology.md, "Keys").
 var (
-	topKeys       = []string{"version", "name", "hosts", "underlay", "networks", "emulation", "containers", "expect"}
+	topKeys       = []string{"version", "name", "hosts", "underlay", "networks", "emulation", "containers", "expect", "names"}
 	hostKeys      = []string{"underlay", "gateway", "interface", "datapath", "ssh"}
-	networkKeys   = []string{"subnet", "vni", "bridge", "gateway"}
+	networkKeys   = []string{"subnet", "vni", "bridge", "gateway", "host_ports"}
 	gatewayKeys   = []string{"host", "address", "nat"}
-	containerKeys = []string{"host", "image", "build", "command", "network", "address", "mac", "interfaces"}
-	interfaceKeys = []string{"network", "address", "mac"}
+	containerKeys = []string{"host", "image", "build", "command", "network", "address", "mac", "interfaces", "vlan", "mtu", "impair"}
+	interfaceKeys = []string{"network", "address", "mac", "vlan", "mtu", "impair"}
 )
 
 // maxVNI is the largest 24-bit VXLAN network identifier.
@@ -70,6 +70,7 @@ func (p *parser) topology(root *yaml.Node) *Topology {
 	if f, ok := o.get("expect"); ok {
 		t.Expect = p.expect(f)
 	}
+	t.Names = p.names(o)
 	return t
 }
 
@@ -135,6 +136,9 @@ func (p *parser) networks(n *yaml.Node) []Network {
 			}
 			if f, ok := o.get("gateway"); ok {
 				nw.Gateway = p.gateway(f, path+".gateway")
+			}
+			if f, ok := o.get("host_ports"); ok {
+				nw.HostPorts = p.hostPorts(f, path+".host_ports")
 			}
 		}
 		out = append(out, nw)
@@ -204,7 +208,10 @@ func (p *parser) container(o *object, c *Container) {
 			c.Command = cmd
 		}
 	}
-	short := o.has("network") || o.has("address") || o.has("mac")
+	short := false
+	for _, k := range interfaceKeys { // the short form is one interface's keys
+		short = short || o.has(k)
+	}
 	switch {
 	case short && o.has("interfaces"):
 		f := o.m["interfaces"]
@@ -263,5 +270,6 @@ func (p *parser) iface(o *object, i int) Interface {
 	if f, ok := o.get("mac"); ok {
 		it.MAC = p.mac(f, o.path+".mac")
 	}
+	p.linkKeys(o, &it)
 	return it
 }

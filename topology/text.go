@@ -30,17 +30,20 @@ func (p *HostPlan) Text() string {
 		if g := br.Gateway; g != nil {
 			fmt.Fprintf(w, "  internal\t%s\t%s, MTU %d (gateway)\n", g.Port, g.Address, g.MTU)
 		}
+		if hp := br.HostPort; hp != nil {
+			fmt.Fprintf(w, "  internal\t%s\t%s, MTU %d (host port: this host on the network)\n", hp.Port, hp.Address, hp.MTU)
+		}
 		for _, t := range br.Tunnels {
 			fmt.Fprintf(w, "  vxlan\t%s\t-> %s %s, key %d, protected\n", t.Port, t.RemoteHost, t.RemoteIP, t.Key)
 		}
 		for _, c := range p.Containers {
 			for _, it := range c.Interfaces {
 				if it.Bridge == br.Name {
-					fmt.Fprintf(w, "  veth\t%s\t-> %s %s\n", it.HostVeth, c.Name, it.Name)
+					fmt.Fprintf(w, "  veth\t%s\t-> %s %s%s\n", it.HostVeth, c.Name, it.Name, tagText(it.VLAN))
 				}
 			}
 		}
-		if br.Gateway == nil && len(br.Tunnels) == 0 && !p.bridgeHasContainers(br.Name) {
+		if br.Gateway == nil && br.HostPort == nil && len(br.Tunnels) == 0 && !p.bridgeHasContainers(br.Name) {
 			fmt.Fprintf(w, "  (no ports)\n")
 		}
 	}
@@ -64,7 +67,14 @@ func (p *HostPlan) Text() string {
 			if it.DefaultRoute.IsValid() {
 				route = "\tdefault via " + it.DefaultRoute.String()
 			}
-			fmt.Fprintf(w, "  %s\t%s\t%s\tMTU %d\ton %s by %s%s\n", it.Name, it.Address, it.MAC, it.MTU, it.Bridge, it.HostVeth, route)
+			extra := ""
+			if it.VLAN != 0 {
+				extra += fmt.Sprintf(", VLAN %d", it.VLAN)
+			}
+			if it.Impair != nil {
+				extra += ", impaired: " + it.Impair.String() + " (" + it.Impair.qdisc() + " on both ends)"
+			}
+			fmt.Fprintf(w, "  %s\t%s\t%s\tMTU %d\ton %s by %s%s%s\n", it.Name, it.Address, it.MAC, it.MTU, it.Bridge, it.HostVeth, route, extra)
 		}
 		w.Flush()
 	}
@@ -81,10 +91,27 @@ func (p *HostPlan) Text() string {
 		}
 		w.Flush()
 	}
+	if len(p.Names) > 0 && len(p.Containers) > 0 {
+		fmt.Fprintf(&b, "\nnames: /etc/hosts of each container here resolves %d names\n", len(p.Names))
+		w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		for _, n := range p.Names {
+			fmt.Fprintf(w, "  %s\t%s\n", n.Name, n.Address)
+		}
+		w.Flush()
+	}
 	if len(p.Bridges) == 0 && len(p.Containers) == 0 {
 		b.WriteString("\nnothing of the lab runs on this host\n")
 	}
 	return b.String()
+}
+
+// tagText describes a container port's VLAN: an access port with a tag,
+// or an untagged port that carries only untagged frames (trunks=[0]).
+func tagText(vlan int) string {
+	if vlan == 0 {
+		return " (untagged)"
+	}
+	return fmt.Sprintf(" (VLAN %d, access port)", vlan)
 }
 
 func (p *HostPlan) bridgeHasContainers(bridge string) bool {

@@ -12,15 +12,40 @@ const vxlanMinOverhead = 50
 // blackhole on purpose is a good lesson.
 func (t *Topology) Warnings() []string {
 	var out []string
-	switch mtu, need := t.Underlay.MTU, ContainerMTU+vxlanMinOverhead; {
+	mtu, biggest := t.Underlay.MTU, t.tunnelledMTU()
+	if biggest == 0 {
+		return nil // no network crosses hosts: nothing rides in VXLAN
+	}
+	switch need := biggest + vxlanMinOverhead; {
 	case mtu < need:
 		out = append(out, fmt.Sprintf(
-			"%s: underlay.mtu %d is below %d: 1500-byte frames inside VXLAN will be dropped (ping works, TCP stalls); set underlay.mtu: %d",
-			t.Source, mtu, need, DefaultUnderlayMTU))
-	case mtu < DefaultUnderlayMTU:
+			"%s: underlay.mtu %d is below %d: %d-byte frames inside VXLAN will be dropped (ping works, TCP stalls); set underlay.mtu: %d",
+			t.Source, mtu, need, biggest, max(need+vlanTagSize, DefaultUnderlayMTU)))
+	case mtu < need+vlanTagSize:
 		out = append(out, fmt.Sprintf(
-			"%s: underlay.mtu %d fits untagged 1500-byte frames inside VXLAN (%d bytes) but leaves no room for an inner VLAN tag (%d); %d is the default",
-			t.Source, mtu, need, DefaultUnderlayMTU, DefaultUnderlayMTU))
+			"%s: underlay.mtu %d fits untagged %d-byte frames inside VXLAN (%d bytes) but leaves no room for an inner VLAN tag (%d); %d is the default",
+			t.Source, mtu, biggest, need, need+vlanTagSize, DefaultUnderlayMTU))
 	}
 	return out
+}
+
+// tunnelledMTU is the largest MTU of an untagged port (container
+// interface, gateway or host port) on a network that crosses hosts; 0
+// when none does. Tagged interfaces whose MTU does not fit are errors.
+func (t *Topology) tunnelledMTU() int {
+	carriers := t.carriers()
+	biggest := 0
+	for _, n := range t.Networks {
+		if len(carriers[n.Name]) > 1 && (n.Gateway != nil || len(n.HostPorts) > 0) {
+			biggest = max(biggest, ContainerMTU)
+		}
+	}
+	for _, c := range t.Containers {
+		for _, it := range c.Interfaces {
+			if len(carriers[it.Network]) > 1 {
+				biggest = max(biggest, it.MTU)
+			}
+		}
+	}
+	return biggest
 }

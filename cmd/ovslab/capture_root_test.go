@@ -37,7 +37,9 @@ func TestRootRealHostCapture(t *testing.T) {
 
 	// The host pings its underlay gateway: out of eth0, the NIC under br-phy.
 	background("ip", "netns", "exec", h.ns, "ping", "-c", "60", "172.16.10.1")
-	r := h.ovslab(t, "capture", h.lab, "host1", "-c", "3")
+	// Enough frames that a container's or host's own start-up chatter
+	// (IPv6 DAD, router solicitations, ARP) cannot fill them all.
+	r := h.ovslab(t, "capture", h.lab, "host1", "-c", "8")
 	if r.code != 0 || !strings.Contains(r.stderr, "underlay eth0") {
 		t.Fatalf("capture host1: %s", r)
 	}
@@ -50,7 +52,7 @@ func TestRootRealHostCapture(t *testing.T) {
 	}
 
 	background("docker", "exec", h.c1, "ping", "-c", "60", "10.0.1.1")
-	r = h.ovslab(t, "capture", h.lab, h.c1, "-c", "3")
+	r = h.ovslab(t, "capture", h.lab, h.c1, "-c", "8")
 	if r.code != 0 {
 		t.Fatalf("capture %s: %s", h.c1, r)
 	}

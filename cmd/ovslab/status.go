@@ -143,7 +143,7 @@ func printStatus(w io.Writer, s *labs.Status) {
 			}
 			fmt.Fprintf(tw, "  container %s\t%s\t%s\t%s\n", name, c.Image, c.ID, c.State)
 			for _, i := range c.Interfaces {
-				fmt.Fprintf(tw, "    %s %s\ton %s\tveth %s\t%s\n", i.Name, i.Address, i.Network, i.HostVeth, okWord(i.OK)+problems(i.Problems))
+				fmt.Fprintf(tw, "    %s %s\ton %s\tveth %s\t%s%s\n", i.Name, i.Address, i.Network, i.HostVeth, linkDetail(i), okWord(i.OK)+problems(i.Problems))
 			}
 		}
 		tw.Flush()
@@ -191,7 +191,32 @@ func portDetail(p labs.PortStatus) string {
 	if p.MTU > 0 {
 		parts = append(parts, fmt.Sprintf("mtu=%d", p.MTU))
 	}
+	if p.Tag > 0 {
+		parts = append(parts, fmt.Sprintf("tag=%d", p.Tag))
+	}
+	if len(p.Trunks) > 0 {
+		parts = append(parts, fmt.Sprintf("trunks=%v", p.Trunks))
+	}
 	return strings.Join(parts, " ")
+}
+
+// linkDetail is what a container interface has beyond its address: VLAN,
+// MTU, and an impairment's qdisc.
+func linkDetail(i labs.InterfaceStatus) string {
+	var parts []string
+	if i.VLAN > 0 {
+		parts = append(parts, fmt.Sprintf("vlan %d", i.VLAN))
+	}
+	if i.MTU > 0 {
+		parts = append(parts, fmt.Sprintf("mtu %d", i.MTU))
+	}
+	if i.Qdisc != "" && i.Qdisc != "none" {
+		parts = append(parts, "qdisc "+i.Qdisc)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, ", ") + "\t"
 }
 
 func portState(p labs.PortStatus) string {

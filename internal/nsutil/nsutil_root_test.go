@@ -80,3 +80,26 @@ func TestRootNamespacesAndVeth(t *testing.T) {
 		return nil
 	})
 }
+
+// TestRootThrowaway: fn gets a fresh netns holding only lo, so what it
+// makes there (a qdisc, a link) is invisible to the caller's netns.
+func TestRootThrowaway(t *testing.T) {
+	testenv.Require(t)
+	name := fmt.Sprintf("nsut%d", os.Getpid()%100000)
+	err := Throwaway(func(ns *NS) error {
+		links, err := ns.Handle.LinkList()
+		if err != nil {
+			return err
+		}
+		if len(links) != 1 || links[0].Attrs().Name != "lo" {
+			return fmt.Errorf("throwaway netns holds %d links, want only lo", len(links))
+		}
+		return ns.Handle.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name}, PeerName: name + "p"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := netlink.LinkByName(name); err == nil {
+		t.Errorf("veth %s made in the throwaway netns shows up in ours", name)
+	}
+}

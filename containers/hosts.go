@@ -1,0 +1,117 @@
+package containers
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// HostName is one line's worth of /etc/hosts: a name and its address.
+type HostName struct {
+	Name    string
+	Address netip.Addr
+}
+
+// hostsBase is what Docker writes into the /etc/hosts of a container with
+// NetworkMode none; names come after it.
+const hostsBase = `127.0.0.1	localhost
+::1	localhost ip6-localhost ip6-loopback
+fe00::0	ip6-localnet
+ff00::0	ip6-mcastprefix
+ff02::1	ip6-allnodes
+ff02::2	ip6-allrouters
+`
+
+// HostsFile renders /etc/hosts: Docker's own lines, then one line per
+// address with its names in the order given (the resolver returns the
+// first line that names a host).
+func HostsFile(names []HostName) []byte {
+	var b bytes.Buffer
+	b.WriteString(hostsBase)
+	if len(names) > 0 {
+		b.WriteString("# lab containers, written by ovslab\n")
+	}
+	var order []netip.Addr
+	byAddr := map[netip.Addr][]string{}
+	for _, n := range names {
+		if _, seen := byAddr[n.Address]; !seen {
+			order = append(order, n.Address)
+		}
+		byAddr[n.Address] = append(byAddr[n.Address], n.Name)
+	}
+	for _, a := range order {
+		fmt.Fprintf(&b, "%s\t%s\n", a, strings.Join(byAddr[a], " "))
+	}
+	return b.Bytes()
+}
+
+// SetHosts makes content the /etc/hosts of the running container whose
+// process is pid, and reports whether it had to write.
+//
+// Why this way: Docker bind-mounts a file of its own on /etc/hosts, so the
+// archive API (CopyToContainer) cannot replace it ("unlinkat /etc/hosts:
+// device or resource busy"); ExtraHosts is fixed at create time, so a new
+// container would mean recreating every other one; an exec needs a shell
+// in the image. Writing through /proc/PID/root reaches the very file the
+// container sees, needs only what plumbing the container's netns needs
+// (root on the Docker host), and keeps the names out of the container's
+// spec, so adding a container to the lab rewrites the others' files
+// without recreating them. The file is rewritten in place, not renamed
+// over: a bind-mounted file cannot be replaced. Docker writes it afresh
+// only when it starts the container, and every up rewrites it after that.
+func SetHosts(pid int, content []byte) (bool, error) {
+	if HostsMatch(pid, content) {
+		return false, nil
+	}
+	f, err := openInContainer(pid, "etc/hosts", unix.O_WRONLY|unix.O_TRUNC)
+	if err != nil {
+		return false, fmt.Errorf("/etc/hosts of container pid %d: %w", pid, err)
+	}
+	if _, err := f.Write(content); err != nil {
+		f.Close()
+		return false, fmt.Errorf("/etc/hosts of container pid %d: %w", pid, err)
+	}
+	if err := f.Close(); err != nil {
+		return false, fmt.Errorf("/etc/hosts of container pid %d: %w", pid, err)
+	}
+	return true, nil
+}
+
+// HostsMatch reports whether the running container pid's /etc/hosts holds
+// exactly content, for status.
+func HostsMatch(pid int, content []byte) bool {
+	f, err := openInContainer(pid, "etc/hosts", unix.O_RDONLY)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	cur, err := io.ReadAll(io.LimitReader(f, int64(len(content))+1))
+	return err == nil && bytes.Equal(cur, content)
+}
+
+// openInContainer opens path inside the container's root filesystem.
+// Symlinks resolve inside that root (RESOLVE_IN_ROOT): on a plain
+// /proc/PID/root/... path an absolute link would resolve against this
+// machine's root, and lead a write as root out of the container. Docker's
+// own layout (its init layer makes /etc a directory, and /etc/hosts is a
+// mount) leaves no such link today; this keeps it so for any runtime.
+func openInContainer(pid int, path string, flags int) (*os.File, error) {
+	root, err := os.Open(fmt.Sprintf("/proc/%d/root", pid))
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	fd, err := unix.Openat2(int(root.Fd()), path, &unix.OpenHow{
+		Flags:   uint64(flags | unix.O_CLOEXEC),
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: "/" + path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), "/"+path), nil
+}

@@ -1,0 +1,176 @@
+package containers
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/ovslab/ovslab/internal/nsutil"
+)
+
+// Impairment is what one end of a link does to the packets it sends. The
+// zero value is a plain link.
+type Impairment struct {
+	Delay  time.Duration
+	Jitter time.Duration
+	Loss   float64 // percent
+	Rate   uint64  // bits per second, 0 = unlimited
+}
+
+// IsZero reports whether the link is not impaired.
+func (i Impairment) IsZero() bool { return i == Impairment{} }
+
+// NeedsNetem reports whether the impairment needs the netem qdisc; a rate
+// alone is a tbf.
+func (i Impairment) NeedsNetem() bool { return i.Delay > 0 || i.Jitter > 0 || i.Loss > 0 }
+
+// ErrNoNetem is wrapped when the kernel has no netem qdisc.
+var ErrNoNetem = errors.New("the kernel has no sch_netem (netem qdisc)")
+
+// NetemAvailable reports whether this kernel can make a netem qdisc, by
+// making one on the loopback of a throwaway netns: the kernel loads
+// sch_netem on demand, so neither /sys/module nor the kernel config tells
+// for sure, and trying changes nothing anyone can see.
+func NetemAvailable() error {
+	return nsutil.Throwaway(func(ns *nsutil.NS) error {
+		lo, err := ns.Handle.LinkByName("lo")
+		if err != nil {
+			return fmt.Errorf("netem probe: %w", err)
+		}
+		q := Impairment{Delay: time.Millisecond}.Qdisc(lo.Attrs().Index, 1500)
+		if err := ns.Handle.QdiscAdd(q); err != nil {
+			return fmt.Errorf("%w: %v", ErrNoNetem, err)
+		}
+		return nil
+	})
+}
+
+// qdiscHandle is the handle of the root qdisc ovslab makes (tc's 1:).
+var qdiscHandle = netlink.MakeHandle(1, 0)
+
+// tbfLatency is how long a packet may wait in a tbf queue before it is
+// dropped: enough for TCP to find the rate, short enough to keep the
+// round trip near the link's own.
+const tbfLatency = 50 * time.Millisecond
+
+// Qdisc is the root qdisc that gives the link with index and mtu this
+// impairment: netem for delay, jitter or loss (with its own rate when one
+// is set), else tbf for a rate alone; nil for none.
+func (i Impairment) Qdisc(index, mtu int) netlink.Qdisc {
+	attrs := netlink.QdiscAttrs{LinkIndex: index, Handle: qdiscHandle, Parent: netlink.HANDLE_ROOT}
+	bytesPerSec := i.Rate / 8
+	switch {
+	case i.NeedsNetem():
+		return netlink.NewNetem(attrs, netlink.NetemQdiscAttrs{
+			Latency: uint32(i.Delay.Microseconds()),
+			Jitter:  uint32(i.Jitter.Microseconds()),
+			Loss:    float32(i.Loss),
+			Rate64:  bytesPerSec,
+		})
+	case i.Rate > 0:
+		// The bucket holds at least two full frames (a smaller one would
+		// drop every full-size packet) or 10ms of traffic.
+		burst := max(bytesPerSec/100, uint64(2*(mtu+14)))
+		limit := burst + uint64(float64(bytesPerSec)*tbfLatency.Seconds())
+		return &netlink.Tbf{
+			QdiscAttrs: attrs,
+			Rate:       bytesPerSec,
+			Limit:      uint32(limit),
+			Buffer:     netlink.Xmittime(bytesPerSec, uint32(burst)),
+		}
+	}
+	return nil
+}
+
+// convergeQdisc makes want the root qdisc of link, or removes a root
+// qdisc ovslab would have made (netem, tbf) when want is zero. An equal
+// qdisc is left alone, so its counters survive a repeated up.
+func convergeQdisc(h *netlink.Handle, link netlink.Link, mtu int, want Impairment) error {
+	name := link.Attrs().Name
+	cur, err := rootQdisc(h, link)
+	if err != nil {
+		return fmt.Errorf("qdiscs of %s: %w", name, err)
+	}
+	q := want.Qdisc(link.Attrs().Index, mtu)
+	switch {
+	case q == nil && cur != nil && isOurKind(cur):
+		if err := h.QdiscDel(cur); err != nil {
+			return fmt.Errorf("remove %s qdisc of %s: %w", cur.Type(), name, err)
+		}
+	case q == nil || sameQdisc(cur, q):
+	default:
+		if err := h.QdiscReplace(q); err != nil {
+			if want.NeedsNetem() {
+				return fmt.Errorf("netem qdisc on %s: %w: %v", name, ErrNoNetem, err)
+			}
+			return fmt.Errorf("%s qdisc on %s: %w", q.Type(), name, err)
+		}
+	}
+	return nil
+}
+
+// rootQdisc is link's root qdisc, nil when it has the kernel's default.
+func rootQdisc(h *netlink.Handle, link netlink.Link) (netlink.Qdisc, error) {
+	qs, err := nsutil.Dump(func() ([]netlink.Qdisc, error) { return h.QdiscList(link) })
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range qs {
+		if q.Attrs().Parent == netlink.HANDLE_ROOT && q.Attrs().LinkIndex == link.Attrs().Index {
+			return q, nil
+		}
+	}
+	return nil, nil
+}
+
+func isOurKind(q netlink.Qdisc) bool { return q.Type() == "netem" || q.Type() == "tbf" }
+
+// sameQdisc compares the parameters Qdisc sets, in the kernel's units.
+func sameQdisc(cur, want netlink.Qdisc) bool {
+	switch w := want.(type) {
+	case *netlink.Tbf:
+		c, ok := cur.(*netlink.Tbf)
+		return ok && c.Rate == w.Rate && c.Limit == w.Limit && c.Buffer == w.Buffer
+	case *netlink.Netem:
+		c, ok := cur.(*netlink.Netem)
+		return ok && c.Latency == w.Latency && c.Jitter == w.Jitter && c.Loss == w.Loss &&
+			c.Limit == w.Limit && c.Rate64 == w.Rate64
+	}
+	return false
+}
+
+// ticks turns the kernel's scheduler ticks back into a duration.
+func ticks(t uint32) time.Duration {
+	return (time.Duration(float64(t)/netlink.TickInUsec()) * time.Microsecond).Round(time.Microsecond)
+}
+
+// describeQdisc is a root qdisc as `tc qdisc show` would summarise it.
+func describeQdisc(q netlink.Qdisc) string {
+	if q == nil {
+		return "none"
+	}
+	var b strings.Builder
+	b.WriteString(q.Type())
+	switch q := q.(type) {
+	case *netlink.Tbf:
+		fmt.Fprintf(&b, " rate %dbit", q.Rate*8)
+	case *netlink.Netem:
+		if q.Latency > 0 {
+			fmt.Fprintf(&b, " delay %s", ticks(q.Latency))
+		}
+		if q.Jitter > 0 {
+			fmt.Fprintf(&b, " jitter %s", ticks(q.Jitter))
+		}
+		if q.Loss > 0 {
+			fmt.Fprintf(&b, " loss %.3g%%", float64(q.Loss)/math.MaxUint32*100)
+		}
+		if q.Rate64 > 0 {
+			fmt.Fprintf(&b, " rate %dbit", q.Rate64*8)
+		}
+	}
+	return b.String()
+}
