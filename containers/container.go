@@ -40,6 +40,9 @@ type Spec struct {
 	Command  []string          // nil = the image's default command
 	Labels   map[string]string // must include the ownership label
 	Hostname string            // "" = Docker's default (the short ID)
+	// KnownID is the ID a list (IDs) just found under Name, so Ensure
+	// need not look the name up again; "" = look it up.
+	KnownID string
 }
 
 // Info is one container as List reports it.
@@ -81,7 +84,7 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 		return "", 0, fmt.Errorf("container %q: %w", s.Name, err)
 	}
 
-	cur, found, err := c.inspect(ctx, s.Name)
+	cur, found, err := c.inspectKnown(ctx, s.Name, s.KnownID)
 	if err != nil {
 		return "", 0, err
 	}
@@ -230,6 +233,40 @@ func (c *Client) create(ctx context.Context, s Spec, hash string) (string, error
 		return "", fmt.Errorf("create container %q: %w", s.Name, err)
 	}
 	return resp.ID, nil
+}
+
+// IDs returns name → ID of the containers, in any state, that carry every
+// given label: one list call, without inspecting each container, so a lab
+// of hundreds can be matched against its plan in one round trip.
+func (c *Client) IDs(ctx context.Context, labels map[string]string) (map[string]string, error) {
+	args := filters.NewArgs()
+	for k, v := range labels {
+		args.Add("label", k+"="+v)
+	}
+	sums, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	out := make(map[string]string, len(sums))
+	for _, sum := range sums {
+		for _, n := range sum.Names {
+			out[strings.TrimPrefix(n, "/")] = sum.ID
+		}
+	}
+	return out, nil
+}
+
+// inspectKnown inspects the container called name by the ID a list just
+// found for it, falling back to a lookup by name when there is none or it
+// has changed since.
+func (c *Client) inspectKnown(ctx context.Context, name, id string) (container.InspectResponse, bool, error) {
+	if id != "" {
+		cur, err := c.api.ContainerInspect(ctx, id)
+		if err == nil && strings.TrimPrefix(cur.Name, "/") == name && cur.Config != nil {
+			return cur, true, nil
+		}
+	}
+	return c.inspect(ctx, name)
 }
 
 // listParallel bounds the inspections List has in flight.

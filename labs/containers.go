@@ -19,14 +19,20 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 		fresh []string
 	)
 	hosts := hostsFile(p) // the same for every container: rendered once
-	err := each(p.Containers, len(p.Containers), func(c topology.ContainerPlan) error {
+	// One list of the host's containers serves every Ensure below and the
+	// sweep of those the file no longer names.
+	ids, err := tg.docker.IDs(ctx, map[string]string{LabelLab: p.Lab, LabelHost: p.Host})
+	if err != nil {
+		return nil, err
+	}
+	err = each(p.Containers, len(p.Containers), func(c topology.ContainerPlan) error {
 		select {
 		case tg.jobs <- struct{}{}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 		defer func() { <-tg.jobs }()
-		made, err := applyContainer(ctx, p, tg, c, hosts)
+		made, err := applyContainer(ctx, p, tg, c, hosts, ids[c.Docker])
 		mu.Lock()
 		fresh = append(fresh, made...)
 		mu.Unlock()
@@ -39,28 +45,24 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 	for _, c := range p.Containers {
 		want[c.Docker] = true
 	}
-	have, err := tg.docker.List(ctx, map[string]string{LabelLab: p.Lab, LabelHost: p.Host})
-	if err != nil {
-		return nil, err
-	}
-	var stale []containers.Info
-	for _, c := range have {
-		if !want[c.Name] {
-			stale = append(stale, c)
+	var stale []string
+	for name := range ids {
+		if !want[name] {
+			stale = append(stale, name)
 		}
 	}
-	err = each(stale, cap(tg.jobs), func(c containers.Info) error {
-		tg.progress("%s: removing container %s (no longer in the file)", p.Host, c.Name)
-		return tg.docker.Remove(ctx, c.ID)
+	err = each(stale, cap(tg.jobs), func(name string) error {
+		tg.progress("%s: removing container %s (no longer in the file)", p.Host, name)
+		return tg.docker.Remove(ctx, ids[name])
 	})
 	return fresh, err
 }
 
 // applyContainer converges one container, plumbs its interfaces and
 // writes its /etc/hosts, returning the host veths it made anew.
-func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, c topology.ContainerPlan, hosts []byte) ([]string, error) {
+func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, c topology.ContainerPlan, hosts []byte, id string) ([]string, error) {
 	_, pid, err := tg.docker.Ensure(ctx, containers.Spec{
-		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name,
+		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name, KnownID: id,
 		Labels: map[string]string{LabelLab: p.Lab, LabelHost: p.Host, LabelNode: c.Name},
 	}, LabelLab)
 	if err != nil {
