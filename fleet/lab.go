@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/remote"
@@ -18,6 +19,8 @@ type Options struct {
 	Progress       func(format string, args ...any)
 	Stream         io.Writer // each host's messages, lines prefixed "HOST: "
 	RemoteProgress bool      // ask each host for its progress lines too
+	Jobs           int       // passed to each host's up (--jobs), 0 = its default
+	Full           bool      // passed to each host's check (--full)
 }
 
 // exitChecksFailed is the exit code of a check that ran and found
@@ -86,6 +89,9 @@ func Up(ctx context.Context, src *labs.Source, o Options) *UpReport {
 	}
 	f.run(ctx, func(h string) []string {
 		args := append([]string{"up", "--host", h, "--source-name", src.Name, "-"}, o.ovsdbArgs()...)
+		if o.Jobs > 0 {
+			args = append(args, "--jobs", strconv.Itoa(o.Jobs))
+		}
 		if o.NoWait {
 			args = append(args, "--no-wait")
 		}
@@ -153,7 +159,11 @@ func Check(ctx context.Context, src *labs.Source, o Options) *labs.CheckReport {
 	f := open(ctx, t, o)
 	defer f.close()
 	outs := f.run(ctx, func(string) []string {
-		return append([]string{"check", t.Name, "-o", "json"}, o.ovsdbArgs()...)
+		args := append([]string{"check", t.Name, "-o", "json"}, o.ovsdbArgs()...)
+		if o.Full {
+			args = append(args, "--full")
+		}
+		return args
 	}, nil, exitChecksFailed)
 	rep := &labs.CheckReport{Lab: t.Name, OK: true}
 	f.merge(rep, outs, nil)

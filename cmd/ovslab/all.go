@@ -45,7 +45,7 @@ func allSource(args []string, o labs.Options) (*labs.Source, error) {
 
 func fleetOptions(o labs.Options) fleet.Options {
 	return fleet.Options{
-		OVSDB: o.OVSDB, NoWait: o.NoWait,
+		OVSDB: o.OVSDB, NoWait: o.NoWait, Jobs: o.Jobs, Full: o.Full,
 		Progress: progress, Stream: os.Stderr,
 		RemoteProgress: forceProgress || isTerminal(os.Stderr),
 	}
@@ -128,9 +128,12 @@ func statusAll(ctx context.Context, src *labs.Source, o labs.Options, output str
 func checkAll(ctx context.Context, src *labs.Source, o labs.Options, output string) error {
 	rep := fleet.Check(ctx, src, fleetOptions(o))
 	var err error
-	if output == "json" {
+	switch output {
+	case "json":
 		err = writeJSON(os.Stdout, rep)
-	} else {
+	case "junit":
+		err = writeJUnit(os.Stdout, rep)
+	default:
 		printCheck(os.Stdout, rep)
 	}
 	if err == nil && !rep.OK {
