@@ -273,11 +273,16 @@ func (c *Client) inspectKnown(ctx context.Context, name, id string) (container.I
 const listParallel = 8
 
 // List returns the containers, in any state, that carry every given label,
-// sorted by name. An empty map matches every container on the machine.
+// sorted by name. An empty value matches any value of its key; an empty
+// map matches every container on the machine.
 func (c *Client) List(ctx context.Context, labels map[string]string) ([]Info, error) {
 	args := filters.NewArgs()
 	for k, v := range labels {
-		args.Add("label", k+"="+v)
+		if v == "" {
+			args.Add("label", k)
+		} else {
+			args.Add("label", k+"="+v)
+		}
 	}
 	sums, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
 	if err != nil {

@@ -25,6 +25,11 @@ func (h *handles) converge(l Link) error {
 	if err != nil {
 		return err
 	}
+	if l.Mark != "" && host.Attrs().Alias != l.Mark {
+		if err := h.host.LinkSetAlias(host, l.Mark); err != nil {
+			return fmt.Errorf("mark %s: %w", l.HostVeth, err)
+		}
+	}
 	if l.MAC != nil && !bytes.Equal(ctr.Attrs().HardwareAddr, l.MAC) {
 		if err := h.ctr.LinkSetHardwareAddr(ctr, l.MAC); err != nil {
 			return fmt.Errorf("set MAC %s on %s: %w", l.MAC, l.Name, err)

@@ -253,3 +253,15 @@ func tarDir(dir string, w io.Writer) error {
 	}
 	return tw.Close()
 }
+
+// ImageHasCommand reports whether image has a default command of its own
+// (CMD or ENTRYPOINT): without one, and without a command given, Docker
+// refuses to create the container.
+func (c *Client) ImageHasCommand(ctx context.Context, image string) (bool, error) {
+	img, err := c.api.ImageInspect(ctx, image)
+	if err != nil {
+		return false, fmt.Errorf("inspect image %q: %w", image, err)
+	}
+	cfg := img.Config
+	return cfg != nil && (len(cfg.Cmd) > 0 || len(cfg.Entrypoint) > 0), nil
+}

@@ -24,6 +24,12 @@ type Link struct {
 	MTU          int              // both ends; 0 = leave the kernel default
 	DefaultRoute netip.Addr       // invalid = no default route from this interface
 	Impair       Impairment       // root qdisc on both ends; zero = none
+	// Mark is put as the alias of the host veth. A host veth carrying it
+	// whose peer is not in this container is the caller's own, left by a
+	// container that is gone: the kernel tears a dead container's netns
+	// (and so the veth) down asynchronously, seconds later on a busy
+	// machine. Plumb replaces such a veth. "" = no mark.
+	Mark string
 }
 
 // maxIfName is IFNAMSIZ-1: the kernel refuses longer names with the
@@ -148,8 +154,9 @@ func Plumb(l Link) (bool, error) {
 }
 
 // createPair makes a fresh veth pair. A host interface that already has
-// the name is never the lab's (see below) and is refused; a container
-// interface with the name is a leftover inside the lab's own container.
+// the name is refused, unless it is a veth carrying the caller's mark (see
+// below); a container interface with the name is a leftover inside the
+// lab's own container.
 func (h *handles) createPair(l Link, host, ctr netlink.Link) error {
 	if host != nil {
 		// Only a veth is ours to replace: a bridge or NIC that happens to
@@ -157,10 +164,16 @@ func (h *handles) createPair(l Link, host, ctr netlink.Link) error {
 		if host.Type() != "veth" {
 			return fmt.Errorf("host interface %s exists and is a %s, not a veth; refusing to delete it: %w", l.HostVeth, host.Type(), ErrNotOwned)
 		}
-		// Nor is a veth whose peer is not in this container: a lab's
-		// veth dies with its container's netns, so one that outlived it
-		// belongs to someone else.
-		return fmt.Errorf("host interface %s exists and is not connected to container pid %d; it is not the lab's, refusing to delete it (remove it by hand if it is stale): %w", l.HostVeth, l.ContainerPid, ErrNotOwned)
+		// Nor is a veth whose peer is not in this container, unless it
+		// carries the caller's mark: a lab's veth dies with its
+		// container's netns, only later, so an unmarked one that outlived
+		// it belongs to someone else.
+		if l.Mark == "" || host.Attrs().Alias != l.Mark {
+			return fmt.Errorf("host interface %s exists and is not connected to container pid %d; it is not the lab's, refusing to delete it (remove it by hand if it is stale): %w", l.HostVeth, l.ContainerPid, ErrNotOwned)
+		}
+		if err := h.host.LinkDel(host); err != nil && !isNotFound(err) {
+			return fmt.Errorf("delete the veth %s of a container that is gone: %w", l.HostVeth, err)
+		}
 	}
 	if ctr != nil {
 		// A leftover whose host end was renamed or moved: its name is ours

@@ -252,6 +252,34 @@ func TestRootDockerPlumbLeavesForeignVeth(t *testing.T) {
 	f.host(t, "ip", "link", "show", "userpeer0")
 }
 
+// TestRootDockerPlumbReplacesOwnLingeringVeth: a veth with the planned
+// name and the caller's mark, whose peer is not in the container (its
+// container is gone and the kernel has not torn its netns down yet), is
+// replaced; with another mark it is refused like any foreign veth.
+func TestRootDockerPlumbReplacesOwnLingeringVeth(t *testing.T) {
+	f := newPlumbFixture(t)
+	l := f.link
+	l.Mark = "ovslab:test:" + l.HostVeth
+	f.host(t, "ip", "link", "add", l.HostVeth, "type", "veth", "peer", "name", "oldpeer0")
+	f.host(t, "ip", "link", "set", l.HostVeth, "alias", "ovslab:another:"+l.HostVeth)
+	if _, err := Plumb(l); !errors.Is(err, ErrNotOwned) {
+		t.Fatalf("Plumb over a veth with another mark = %v, want ErrNotOwned", err)
+	}
+	f.host(t, "ip", "link", "set", l.HostVeth, "alias", l.Mark)
+	if created, err := Plumb(l); err != nil || !created {
+		t.Fatalf("Plumb over its own lingering veth: created %v, %v; want a new pair", created, err)
+	}
+	if out, err := exec.Command("ip", "-n", f.ns, "link", "show", "oldpeer0").CombinedOutput(); err == nil {
+		t.Errorf("the lingering veth's peer oldpeer0 is still there:\n%s", out)
+	}
+	if show := f.host(t, "ip", "link", "show", l.HostVeth); !strings.Contains(show, "alias "+l.Mark) {
+		t.Errorf("new host veth lacks the mark %q:\n%s", l.Mark, show)
+	}
+	f.host(t, "ip", "addr", "add", "10.99.1.1/24", "dev", l.HostVeth)
+	f.link = l
+	f.verify(t)
+}
+
 // TestRootDockerPlumbCurrentNetns covers HostNetns "" (real hosts): run
 // from a thread inside the throwaway netns, "current" is that netns, so the
 // machine's own netns is never touched.

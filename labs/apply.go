@@ -57,7 +57,7 @@ func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
 		return &preflightError{err}
 	}
 	defer oc.Close()
-	if tg.nic, err = underlayNIC(p, tg); err != nil {
+	if tg.nic, err = adoptNIC(ctx, oc, p, tg); err != nil {
 		return &preflightError{err}
 	}
 	bridges := ovsBridges(p, tg.nic)
@@ -113,23 +113,11 @@ func (e *preflightError) Error() string { return e.err.Error() }
 func (e *preflightError) Unwrap() error { return e.err }
 
 // preflight checks, before anything changes, that every bridge and port
-// the host needs is free or already the lab's (containers were checked by
-// Up), and that every image is at hand: a clash must leave the machine as
-// it was.
+// the host needs is free or already the lab's (containers and images were
+// checked by Up): a clash must leave the machine as it was.
 func preflight(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target, bridges []ovs.Bridge) error {
 	if err := oc.Check(ctx, p.Lab, bridges); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
-	}
-	done := map[[2]string]bool{} // hundreds of containers share a few images
-	for _, c := range p.Containers {
-		k := [2]string{c.Image, c.Build}
-		if done[k] {
-			continue
-		}
-		done[k] = true
-		if err := tg.docker.EnsureImage(ctx, c.Image, c.Build); err != nil {
-			return fmt.Errorf("container %s: %w", c.Name, err)
-		}
 	}
 	return nil
 }

@@ -70,7 +70,9 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, c topo
 	}
 	var fresh []string
 	for _, i := range c.Interfaces {
-		created, err := containers.Plumb(containerLink(tg.netnsPath(), pid, i))
+		link := containerLink(tg.netnsPath(), pid, i)
+		link.Mark = netnsMarkPrefix + p.Lab + ":" + c.Name
+		created, err := containers.Plumb(link)
 		if err != nil {
 			return fresh, fmt.Errorf("container %s %s: %w", c.Name, i.Name, err)
 		}

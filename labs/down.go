@@ -14,14 +14,15 @@ import (
 
 // Down removes everything the lab made on this machine, and nothing else,
 // restoring what `up` changed. It works from the recorded state, so it
-// also cleans up after a half-finished `up`. A lab that is not here is not
-// an error: down is idempotent.
+// also cleans up after a half-finished `up`; without a usable state (a
+// reboot, a cleaned /run, a state file cut short) it finds the lab by its
+// marks. A lab that is not here is not an error: down is idempotent.
 func Down(ctx context.Context, lab string, o Options) error {
 	dir, err := Dir(lab)
 	if err != nil {
 		return Usagef("%v", err)
 	}
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) && !markedAnywhere(ctx, lab, o) {
 		o.note()("no lab %s on this machine: nothing to remove", lab)
 		return nil
 	}
@@ -33,9 +34,8 @@ func Down(ctx context.Context, lab string, o Options) error {
 	}
 	defer lock.Release()
 	st, err := LoadState(lab)
-	if errors.Is(err, ErrNoLab) {
-		// Locked before any state was written: nothing was made.
-		return os.RemoveAll(dir)
+	if errors.Is(err, ErrNoLab) || errors.Is(err, ErrBadState) {
+		return downByMarks(ctx, lab, dir, err, o)
 	}
 	if err != nil {
 		return err
@@ -88,7 +88,7 @@ func downEmulatedHost(ctx context.Context, j *journal, host string, dc *containe
 func removeEmulatedHost(j *journal, host string) error {
 	tg := j.st.hostTarget(host, "")
 	return errors.Join(
-		ovs.StopDaemons(tg.runDir),
+		stopNetnsDaemons(j.st.Lab, []string{tg.netns}),
 		releaseNetns(j, tg.netns),
 		os.RemoveAll(tg.runDir),
 	)

@@ -35,7 +35,8 @@ func deleteNetns(name string) error { return nsutil.DeleteNamed(name) }
 // was not made by this lab: netns names are <lab>-<node>, so lab "l3" with
 // host "vxlan-host1" and lab "l3-vxlan" with "host1" would share one, and
 // a user's own netns may have any name. Each is recorded in the state
-// before it is made, so `down` removes exactly what this lab made.
+// before it is made, so `down` removes exactly what this lab made, and
+// marked (see markNetns), so it is found again without the state.
 func claimNetns(j *journal, names []string) error {
 	if err := checkNetnsFree(j, names); err != nil {
 		return err
@@ -47,15 +48,20 @@ func claimNetns(j *journal, names []string) error {
 		if err := ensureNetns(n); err != nil {
 			return err
 		}
+		if err := markNetns(j.st.Lab, n); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// checkNetnsFree refuses names that exist as a netns this lab did not make.
+// checkNetnsFree refuses names that exist as a netns this lab did not
+// make: neither recorded in its state nor carrying its mark (a netns
+// marked for the lab is adopted, e.g. after its state was lost).
 func checkNetnsFree(j *journal, names []string) error {
 	var errs []error
 	for _, n := range names {
-		if nsutil.Exists(n) && !j.ownsNetns(n) {
+		if nsutil.Exists(n) && !j.ownsNetns(n) && !markedFor(n, j.st.Lab) {
 			errs = append(errs, fmt.Errorf("netns %s exists and was not made by lab %s (another lab, or by hand); remove it or rename the lab or host", n, j.st.Lab))
 		}
 	}

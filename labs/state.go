@@ -91,14 +91,19 @@ func LoadState(lab string) (*State, error) {
 	}
 	var s State
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("%s is unreadable (%w), so ovslab cannot tell what lab %s made; remove it by hand: containers labelled ovslab.lab=%s, OVS daemons with pidfiles under %s, the netns %s-<host>/-router/-wan, then that directory",
-			p, err, lab, lab, filepath.Dir(p), lab)
+		return nil, fmt.Errorf("lab %s: %w: %s: %v", lab, ErrBadState, p, err)
 	}
 	return &s, nil
 }
 
-// Save writes the state atomically, so an interrupted `up` never leaves a
-// half-written file that `down` cannot read.
+// ErrBadState is returned by LoadState when the state file exists but
+// cannot be read as a state (cut short by a crash, or edited): callers
+// treat it like missing state and work from the lab's marks.
+var ErrBadState = errors.New("unreadable state")
+
+// Save writes the state atomically, so an interrupted `up` or a crash of
+// the machine never leaves a half-written file: the new text is synced to
+// disk before it replaces the old, and the rename itself is synced.
 func (s *State) Save() error {
 	p, err := statePath(s.Lab)
 	if err != nil {
@@ -112,10 +117,13 @@ func (s *State) Save() error {
 		return err
 	}
 	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
+	if err := writeSynced(tmp, append(b, '\n')); err != nil {
+		return fmt.Errorf("state of lab %s: %w", s.Lab, err)
 	}
-	return os.Rename(tmp, p)
+	if err := os.Rename(tmp, p); err != nil {
+		return fmt.Errorf("state of lab %s: %w", s.Lab, err)
+	}
+	return syncDir(filepath.Dir(p))
 }
 
 // restoreFor returns the restore record of host, creating it.

@@ -1,6 +1,7 @@
 package labs
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -77,5 +78,35 @@ containers:
 	}
 	if got := src.Topo.Containers[0].Build; got != dir+"/img" {
 		t.Errorf("build resolved to %q, want %q", got, dir+"/img")
+	}
+}
+
+// TestStateCutShortIsBadState: a state file cut short (a crash before the
+// fsync'd rename existed, or an edit) reads as ErrBadState, which down and
+// up treat as missing state, and Save leaves no temporary file behind.
+func TestStateCutShortIsBadState(t *testing.T) {
+	RunRoot = t.TempDir()
+	t.Cleanup(func() { RunRoot = "/run/ovslab" })
+	st := &State{Lab: "x", Mode: ModeEmulated, Hosts: []string{"h1"}, Netns: []string{"x-h1"}}
+	if err := st.Save(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadState("x")
+	if err != nil || got.Mode != ModeEmulated || len(got.Netns) != 1 {
+		t.Fatalf("LoadState = %+v, %v; want what was saved", got, err)
+	}
+	p, _ := statePath("x")
+	if _, err := os.Stat(p + ".tmp"); !os.IsNotExist(err) {
+		t.Errorf("Save left %s.tmp (%v)", p, err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadState("x"); !errors.Is(err, ErrBadState) || !strings.Contains(err.Error(), p) {
+		t.Errorf("LoadState of a cut-short file: %v, want ErrBadState naming %s", err, p)
 	}
 }

@@ -2,6 +2,7 @@ package labs
 
 import (
 	"context"
+	"errors"
 
 	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/internal/nsutil"
@@ -26,7 +27,8 @@ type Status struct {
 	Lab      string       `json:"lab"`
 	Mode     string       `json:"mode"`
 	Source   string       `json:"source"`
-	Complete bool         `json:"complete"` // false: an up is running or was interrupted
+	Complete bool         `json:"complete"`           // false: an up is running or was interrupted
+	NoState  bool         `json:"no_state,omitempty"` // found by its marks alone (see Unrecorded)
 	Hosts    []HostStatus `json:"hosts"`
 }
 
@@ -97,6 +99,9 @@ func (h HostStatus) OK() bool {
 // GetStatus collects the lab's status. Unreachable daemons and missing
 // objects are reported in the status, not as errors.
 func GetStatus(ctx context.Context, lab string, o Options) (*Status, error) {
+	if _, err := LoadState(lab); errors.Is(err, ErrNoLab) || errors.Is(err, ErrBadState) {
+		return statusByMarks(ctx, lab, o)
+	}
 	st, src, err := loadLab(lab)
 	if err != nil {
 		return nil, err

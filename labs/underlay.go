@@ -2,6 +2,7 @@ package labs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"net/netip"
@@ -40,9 +41,38 @@ func underlayNIC(p *topology.HostPlan, tg target) (string, error) {
 		return "", fmt.Errorf("host %s: underlay %s: %w; set hosts.%s.interface", p.Host, p.Underlay, err, p.Host)
 	}
 	if name == phyBridge {
-		return "", fmt.Errorf("host %s: underlay %s is on %s but not by this lab; set hosts.%s.interface to the NIC under it", p.Host, p.Underlay, phyBridge, p.Host)
+		return "", fmt.Errorf("host %s: underlay %s is on %s but not by this lab; set hosts.%s.interface to the NIC under it: %w", p.Host, p.Underlay, phyBridge, p.Host, errUnderlayOnPhy)
 	}
 	return name, nil
+}
+
+// errUnderlayOnPhy is underlayNIC finding the underlay address on br-phy
+// with no record of having moved it there (see adoptNIC).
+var errUnderlayOnPhy = errors.New("underlay address on br-phy")
+
+// adoptNIC is underlayNIC for up: where the state that recorded moving
+// the address onto the lab's br-phy is gone, the move is read off the host
+// and recorded again; and the host's values from before the lab kept in
+// OVSDB (see writeNotes) are recalled where the state lacks them.
+func adoptNIC(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target) (string, error) {
+	nic, err := underlayNIC(p, tg)
+	if errors.Is(err, errUnderlayOnPhy) {
+		m, aerr := adoptUnderlay(ctx, oc, p.Lab, tg.netns)
+		switch {
+		case aerr != nil:
+			return "", fmt.Errorf("host %s: underlay %s on %s: %w", p.Host, p.Underlay, phyBridge, aerr)
+		case m == nil:
+			return "", err // not the lab's br-phy
+		}
+		nic, err = m.NIC, tg.j.record(p.Host, func(r *HostRestore) bool {
+			r.Underlay = m
+			return true
+		})
+	}
+	if err != nil {
+		return "", err
+	}
+	return nic, recallNotes(ctx, oc, p, tg, nic)
 }
 
 // underlayAddress puts the VTEP address where tunnels can use it. With
@@ -59,6 +89,9 @@ func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, 
 			return fmt.Errorf("host %s: %s: %w", p.Host, phyBridge, err)
 		}
 		if err := moveUnderlay(p, tg); err != nil {
+			return fmt.Errorf("host %s: %w", p.Host, err)
+		}
+		if err := writeNotes(ctx, oc, p, tg); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	} else if tg.emulated {

@@ -106,6 +106,9 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	if err := checkContainerNames(ctx, dc, t.Name, plans); err != nil {
 		return err
 	}
+	if err := checkImages(ctx, dc, plans); err != nil {
+		return err
+	}
 	lock, err := Acquire(ctx, t.Name, o.NoWait, func() {
 		o.progress()("waiting for another ovslab up/down of %s", t.Name)
 	})
@@ -115,6 +118,11 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	defer lock.Release()
 
 	st, err := LoadState(t.Name)
+	if errors.Is(err, ErrBadState) {
+		// Cut short by a crash: what the lab made is found by its marks.
+		o.note()("%v; starting anew and adopting what is marked as lab %s's", err, t.Name)
+		st, err = nil, ErrNoLab
+	}
 	fresh := errors.Is(err, ErrNoLab)
 	switch {
 	case fresh:
@@ -179,6 +187,11 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	}
 	pr("underlay: router, WAN and host namespaces")
 	if err := buildFabric(j, t); err != nil {
+		return err
+	}
+	// Daemons left running in adopted namespaces without their run dir
+	// would fight the ones started below.
+	if err := stopStrayDaemons(t.Name, t.HostNames()); err != nil {
 		return err
 	}
 	// The fabric is shared; the hosts on it are independent, so they come

@@ -19,9 +19,13 @@ import (
 // realHost is a real machine emulated by hand, as the tests of real mode
 // need one: a netns with its own OVS daemons and an uplink eth0 to a router
 // netns, plus a bridge and a NAT rule of the user's that ovslab must leave
-// alone. ovslab runs inside it through `ip netns exec`, as on a real host.
+// alone. ovslab runs inside it through `ip netns exec`, as on a real host,
+// with a /run/ovslab of its own (stateDir bind-mounted in the mount
+// namespace ip netns exec makes): a real machine does not see the labs of
+// the other machines, nor of other tests' hosts running at the same time.
 type realHost struct {
 	ns, runDir, db string
+	stateDir       string // this host's /run/ovslab
 	lab, file      string
 	c1, c2         string // containers of host1 and of host2
 }
@@ -60,6 +64,7 @@ func newRealHostLab(t *testing.T, lab string, addr bool) *realHost {
 	}
 
 	h.runDir = filepath.Join(t.TempDir(), "ovs")
+	h.stateDir = t.TempDir()
 	h.db = ovs.Endpoint(h.runDir)
 	ctx, cancel := context.WithTimeout(context.Background(), startLimit)
 	defer cancel()
@@ -103,14 +108,13 @@ containers:
 	// Registered last, so it runs first: the lab goes while its host's
 	// netns and daemons still exist; then whatever a failed down left.
 	t.Cleanup(func() {
-		r := runCmd(t, os.TempDir(), "ip", "netns", "exec", h.ns, bin, "down", h.lab, "--ovsdb", h.db)
+		r := runCmd(t, os.TempDir(), h.argv("down", h.lab, "--ovsdb", h.db)...)
 		if r.code != 0 {
 			t.Logf("cleanup: down: %s", r)
 		}
 		if ids, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=ovslab.lab="+h.lab).Output(); len(ids) > 0 {
 			_ = exec.Command("docker", append([]string{"rm", "-f"}, strings.Fields(string(ids))...)...).Run()
 		}
-		_ = os.RemoveAll("/run/ovslab/" + h.lab)
 	})
 	return h
 }
@@ -118,8 +122,17 @@ containers:
 // ovslab runs the binary inside the host's netns, as a real host runs it.
 func (h *realHost) ovslab(t *testing.T, args ...string) result {
 	t.Helper()
-	return runCmd(t, t.TempDir(), append([]string{"ip", "netns", "exec", h.ns, bin}, args...)...)
+	return runCmd(t, t.TempDir(), h.argv(args...)...)
 }
+
+// argv is the command line running ovslab with args on the host.
+func (h *realHost) argv(args ...string) []string {
+	return append([]string{"ip", "netns", "exec", h.ns, "sh", "-c",
+		`mkdir -p /run/ovslab && mount --bind "$0" /run/ovslab && exec "$@"`, h.stateDir, bin}, args...)
+}
+
+// state is the host's state directory of its lab.
+func (h *realHost) state() string { return filepath.Join(h.stateDir, h.lab) }
 
 func (h *realHost) inNs(t *testing.T, args ...string) string {
 	t.Helper()
@@ -301,7 +314,7 @@ func TestRootRealHostUpDown(t *testing.T) {
 	}
 	h.assertUntouched(t)
 	h.assertAddrOnEth0(t)
-	if _, err := os.Stat("/run/ovslab/" + h.lab); !os.IsNotExist(err) {
+	if _, err := os.Stat(h.state()); !os.IsNotExist(err) {
 		t.Errorf("state /run/ovslab/%s left after down (%v)", h.lab, err)
 	}
 }
@@ -355,7 +368,7 @@ func TestRootRealHostOVSDBUnreachable(t *testing.T) {
 	}
 	h.assertUntouched(t)
 	h.assertAddrOnEth0(t)
-	if _, err := os.Stat("/run/ovslab/" + h.lab); !os.IsNotExist(err) {
+	if _, err := os.Stat(h.state()); !os.IsNotExist(err) {
 		t.Errorf("refused up left /run/ovslab/%s (%v)", h.lab, err)
 	}
 }
@@ -421,7 +434,7 @@ func TestRootRealHostSystemDatapathNeedsModule(t *testing.T) {
 	}
 	h.assertUntouched(t)
 	h.assertAddrOnEth0(t)
-	if _, err := os.Stat("/run/ovslab/" + h.lab); !os.IsNotExist(err) {
+	if _, err := os.Stat(h.state()); !os.IsNotExist(err) {
 		t.Errorf("refused up left /run/ovslab/%s (%v)", h.lab, err)
 	}
 }

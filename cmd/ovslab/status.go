@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -39,7 +40,7 @@ shown as one lab; exit 1 if a host could not be asked.`,
 				if o.OVSDB != "" {
 					return usageError{fmt.Errorf("--ovsdb %s needs a LAB: without one, status lists the labs up here", o.OVSDB)}
 				}
-				return listLabs(os.Stdout, output)
+				return listLabs(c.Context(), os.Stdout, output)
 			}
 			if err := ovsdbFits(args[0], o.OVSDB); err != nil {
 				return err
@@ -70,7 +71,7 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func listLabs(w io.Writer, output string) error {
+func listLabs(ctx context.Context, w io.Writer, output string) error {
 	names, err := labs.Labs()
 	if err != nil {
 		return err
@@ -79,13 +80,26 @@ func listLabs(w io.Writer, output string) error {
 		Lab      string   `json:"lab"`
 		Mode     string   `json:"mode"`
 		Complete bool     `json:"complete"`
+		NoState  bool     `json:"no_state,omitempty"`
 		Hosts    []string `json:"hosts"`
 	}
 	rows := []row{}
 	for _, n := range names {
 		if st, err := labs.LoadState(n); err == nil {
-			rows = append(rows, row{n, st.Mode, st.Complete, st.Hosts})
+			rows = append(rows, row{n, st.Mode, st.Complete, false, st.Hosts})
 		}
+	}
+	// Labs whose state is gone (a reboot, a cleaned /run) still have
+	// their marks; what a user who is not root cannot read is not listed.
+	if os.Geteuid() == 0 {
+		found, err := labs.FindUnrecorded(ctx, labs.Options{})
+		if err != nil {
+			return err
+		}
+		for _, u := range found {
+			rows = append(rows, row{u.Lab, u.Mode, false, true, u.Hosts})
+		}
+		sort.Slice(rows, func(i, j int) bool { return rows[i].Lab < rows[j].Lab })
 	}
 	if output == "json" {
 		return writeJSON(w, rows)
@@ -97,7 +111,11 @@ func listLabs(w io.Writer, output string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "LAB\tMODE\tSTATE\tHOSTS")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Lab, r.Mode, upState(r.Complete), strings.Join(r.Hosts, ","))
+		state := upState(r.Complete)
+		if r.NoState {
+			state = labs.NoStateSource
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Lab, r.Mode, state, strings.Join(r.Hosts, ","))
 	}
 	return tw.Flush()
 }
@@ -117,7 +135,11 @@ func okWord(ok bool) string {
 }
 
 func printStatus(w io.Writer, s *labs.Status) {
-	fmt.Fprintf(w, "lab %s: %s, %s (from %s)\n", s.Lab, s.Mode, upState(s.Complete), s.Source)
+	if s.NoState {
+		fmt.Fprintf(w, "lab %s: %s, %s\n", s.Lab, s.Mode, labs.NoStateSource)
+	} else {
+		fmt.Fprintf(w, "lab %s: %s, %s (from %s)\n", s.Lab, s.Mode, upState(s.Complete), s.Source)
+	}
 	for _, h := range s.Hosts {
 		fmt.Fprintf(w, "\nhost %s  [%s]\n", h.Name, okWord(h.OK()))
 		if h.Netns != "" {

@@ -67,7 +67,7 @@ where a path too small for VXLAN breaks.` + allHelp,
 			if err := requireRoot(c, changesMachine); err != nil {
 				return err
 			}
-			o.Progress = progress
+			o.Progress, o.Note = progress, note
 			start := time.Now()
 			if err := labs.Up(c.Context(), src, o); err != nil {
 				return err
@@ -102,7 +102,9 @@ and restores what up changed (MTU, ip_forward, the underlay address moved
 onto br-phy). A port you added by hand to one of the lab's bridges goes with
 the bridge, as with ovs-vsctl del-br. Without an argument it takes the only
 lab up on this machine.` + allHelp + ` A host that does not answer is named
-and the others still go down.`,
+and the others still go down. A lab whose state is gone (a reboot, a
+cleaned /run) or unreadable is removed by its marks: labelled containers,
+marked OVSDB rows, commented iptables rules and marked namespaces.`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if all {

@@ -1,0 +1,225 @@
+package labs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+
+	"github.com/ovslab/ovslab/containers"
+	"github.com/ovslab/ovslab/internal/nsutil"
+	"github.com/ovslab/ovslab/nat"
+	"github.com/ovslab/ovslab/ovs"
+	"github.com/vishvananda/netlink"
+)
+
+// downByMarks removes a lab whose state is missing or unreadable (cause)
+// from its marks alone: emulated, the netns carrying its mark, the OVS
+// daemons running in them, its labelled containers, then the namespaces;
+// on a real host, its marked OVSDB rows, labelled containers and commented
+// rules, putting back the host's MTU and ip_forward from the notes in
+// OVSDB (see notes.go) where there are some. The caller holds the lock.
+func downByMarks(ctx context.Context, lab, dir string, cause error, o Options) error {
+	pr := o.progress()
+	marked, err := markedNetns(lab)
+	if err != nil {
+		return err
+	}
+	netns := marked[lab]
+	dc, derr := containers.Connect(ctx)
+	if dc != nil {
+		defer dc.Close()
+	}
+	var cs []containers.Info
+	if dc != nil {
+		if cs, err = dc.List(ctx, map[string]string{LabelLab: lab}); err != nil {
+			return err
+		}
+	}
+	var found int
+	var errs []error
+	if len(netns) > 0 {
+		found = len(netns)
+		pr("%s: containers, OVS daemons and namespaces %s", lab, strings.Join(netns, ", "))
+		errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: lab}), stopNetnsDaemons(lab, netns))
+		for _, n := range netns {
+			errs = append(errs, deleteNetns(n))
+		}
+	} else {
+		pr("%s: containers, OVS rows, NAT", lab)
+		var n int
+		n, err = downRealByMarks(ctx, lab, o)
+		found = n + len(cs)
+		errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: lab}), err)
+	}
+	if err := errors.Join(append(errs, derr)...); err != nil {
+		return fmt.Errorf("lab %s has no usable state and removing it by its marks failed: %w; run ovslab down %s again", lab, err, lab)
+	}
+	why := "no state in " + dir + " (a reboot, or /run cleaned)"
+	if errors.Is(cause, ErrBadState) {
+		why = strings.TrimPrefix(cause.Error(), "lab "+lab+": ")
+	}
+	switch {
+	case found > 0:
+		o.note()("lab %s: %s; removed by its marks", lab, why)
+	case errors.Is(cause, ErrNoLab):
+		o.note()("no lab %s on this machine: nothing to remove", lab)
+	default:
+		o.note()("lab %s: %s; nothing is marked as the lab's, so nothing else was removed", lab, why)
+	}
+	return os.RemoveAll(dir)
+}
+
+// stopNetnsDaemons stops the OVS daemons of the lab's namespaces: those
+// its run dirs' pidfiles name, then any others running inside them.
+func stopNetnsDaemons(lab string, netns []string) error {
+	var errs []error
+	var homes []ovs.DaemonHome
+	for _, n := range netns {
+		runDir := HostRunDir(lab, strings.TrimPrefix(n, lab+"-"))
+		errs = append(errs, ovs.StopDaemons(runDir))
+		homes = append(homes, ovs.DaemonHome{RunDir: runDir, Netns: nsutil.Path(n)})
+	}
+	return errors.Join(append(errs, ovs.StopStrays(homes))...)
+}
+
+// downRealByMarks removes the lab's rows from this host's OVSDB (putting
+// an underlay address that sits on the lab's br-phy back on its NIC
+// first) and its iptables rules. It returns how many marked objects it
+// found. An OVSDB that does not answer is an error only when --ovsdb named
+// it: a machine without OVS of its own (emulated labs only) has no rows.
+func downRealByMarks(ctx context.Context, lab string, o Options) (int, error) {
+	found := 0
+	rules, err := nat.List("", lab)
+	if err != nil {
+		return 0, err
+	}
+	found += len(rules)
+	var errs []error
+	oc, err := ovs.Connect(ctx, OVSDBEndpoint(o.OVSDB))
+	if err != nil {
+		if o.OVSDB != "" {
+			return found, err
+		}
+		o.progress()("%s: no OVS rows looked for: %v", lab, err)
+	} else {
+		defer oc.Close()
+		bridges, err := oc.Status(ctx, lab)
+		if err != nil {
+			return found, err
+		}
+		found += len(bridges)
+		if m, err := movedUnderlay(bridges, ""); err != nil {
+			errs = append(errs, err)
+		} else if m != nil {
+			errs = append(errs, restoreUnderlay("", m))
+		}
+		var before *HostRestore
+		if nic := phyNIC(bridges); nic != "" {
+			before, err = readNotes(ctx, oc, lab, nic)
+			errs = append(errs, err)
+		}
+		errs = append(errs, oc.DeleteLab(ctx, lab))
+		if before != nil {
+			errs = append(errs, restoreHost(before, othersNeed(lab)))
+		}
+	}
+	errs = append(errs, nat.Delete("", lab))
+	return found, errors.Join(errs...)
+}
+
+// phyNIC is the NIC under the lab's br-phy (its one system port), "" if
+// the lab has no br-phy.
+func phyNIC(bridges []ovs.BridgeStatus) string {
+	for _, b := range bridges {
+		if b.Name != phyBridge || !b.Owned {
+			continue
+		}
+		for _, p := range b.Ports {
+			if !p.Local && p.Type == "" {
+				return p.Name
+			}
+		}
+	}
+	return ""
+}
+
+// adoptUnderlay is movedUnderlay for a host whose OVSDB oc holds.
+func adoptUnderlay(ctx context.Context, oc *ovs.Client, lab, ns string) (*MovedUnderlay, error) {
+	bridges, err := oc.Status(ctx, lab)
+	if err != nil {
+		return nil, err
+	}
+	return movedUnderlay(bridges, ns)
+}
+
+// movedUnderlay reads, from the host itself, what `up` moved onto the
+// lab's br-phy: its address and routes, and the NIC under it. nil when
+// the lab has no br-phy here or br-phy holds no address (after a reboot
+// the NIC has its own again).
+func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*MovedUnderlay, error) {
+	nic := phyNIC(bridges)
+	if nic == "" {
+		return nil, nil
+	}
+	var addr netip.Prefix
+	err := withLink(ns, phyBridge, func(h *netlink.Handle, l netlink.Link) error {
+		as, err := h.AddrList(l, netlink.FAMILY_V4)
+		if err != nil || len(as) == 0 {
+			return err
+		}
+		ip, _ := netip.AddrFromSlice(as[0].IP.To4())
+		ones, _ := as[0].Mask.Size()
+		addr = netip.PrefixFrom(ip, ones)
+		return nil
+	})
+	if errors.Is(err, errNoLink) || (err == nil && !addr.IsValid()) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	routes, err := nicRoutes(ns, phyBridge)
+	if err != nil {
+		return nil, err
+	}
+	return &MovedUnderlay{NIC: nic, Address: addr, Routes: routes}, nil
+}
+
+// stopStrayDaemons stops OVS daemons running in the lab's host namespaces
+// that their run dirs' pidfiles do not name (see ovs.StopStrays).
+func stopStrayDaemons(lab string, hosts []string) error {
+	var homes []ovs.DaemonHome
+	for _, h := range hosts {
+		homes = append(homes, ovs.DaemonHome{RunDir: HostRunDir(lab, h), Netns: nsutil.Path(NetnsName(lab, h))})
+	}
+	return ovs.StopStrays(homes)
+}
+
+// markedAnywhere reports whether anything on this machine carries lab's
+// mark, looking without the lock and ignoring what it cannot read (a user
+// who is not root sees nothing): down of a lab that is not here must not
+// even create its state directory.
+func markedAnywhere(ctx context.Context, lab string, o Options) bool {
+	if marked, _ := markedNetns(lab); len(marked[lab]) > 0 {
+		return true
+	}
+	if dc, err := containers.Connect(ctx); err == nil {
+		cs, _ := dc.List(ctx, map[string]string{LabelLab: lab})
+		dc.Close()
+		if len(cs) > 0 {
+			return true
+		}
+	}
+	if oc, err := ovs.Connect(ctx, OVSDBEndpoint(o.OVSDB)); err == nil {
+		bs, _ := oc.Status(ctx, lab)
+		oc.Close()
+		if len(bs) > 0 {
+			return true
+		}
+	}
+	rules, _ := nat.List("", lab)
+	return len(rules) > 0
+}
