@@ -48,8 +48,8 @@ func loseState(t *testing.T, lab string, keep bool) {
 func downByMarksGone(t *testing.T, lab string) {
 	t.Helper()
 	var said []string
-	err := Down(context.Background(), lab, Options{Progress: func(f string, a ...any) {
-		said = append(said, f)
+	err := Down(context.Background(), lab, Options{Note: func(f string, a ...any) {
+		said = append(said, fmt.Sprintf(f, a...))
 	}})
 	if err != nil {
 		t.Fatalf("down without state: %v", err)
@@ -96,11 +96,9 @@ func TestRootRecoverWithoutState(t *testing.T) {
 		}
 		// up adopts the namespaces, stops the daemons whose run dir went,
 		// and converges.
-		// No ping right here: both vswitchds are new, and until up warms
-		// their empty tunnel neighbour caches the first packets across a
-		// tunnel can be lost, as after any fresh up.
 		upLab(t, text)
 		requireHealthy(t, lab)
+		mustReach(t, containerPid(t, "rcndoc1"), "doc1", "10.0.1.20")
 		if n := strings.Count(testenv.Run(t, "ps", "-eo", "comm"), "ovs-vswitchd"); n < 2 {
 			t.Errorf("%d ovs-vswitchd running, want at least the lab's 2", n)
 		}
