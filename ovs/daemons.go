@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
@@ -176,8 +177,12 @@ func startDaemon(ctx context.Context, runDir, netnsPath, name string, env, args 
 		return err
 	}
 	logFile := filepath.Join(runDir, name+".log")
+	pidfile := filepath.Join(runDir, name+".pid")
+	if err := waitPidfileFree(ctx, pidfile); err != nil {
+		return fmt.Errorf("start %s for %s: %w", name, runDir, err)
+	}
 	args = append(args,
-		"--pidfile="+filepath.Join(runDir, name+".pid"),
+		"--pidfile="+pidfile,
 		"--log-file="+logFile,
 		"--detach", "--no-chdir",
 	)
@@ -221,4 +226,29 @@ func lookBin(name string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s not found; install Open vSwitch (openvswitch-switch)", name)
+}
+
+// waitPidfileFree waits until no process holds the lock OVS keeps on a
+// daemon's pidfile. A killed daemon's main thread turns zombie (which is
+// when isDaemon calls it gone) while its other threads still exit and
+// still hold the lock; a new daemon started then refuses with "already
+// running".
+func waitPidfileFree(ctx context.Context, pidfile string) error {
+	f, err := os.Open(pidfile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return poll(ctx, func() (bool, error) {
+		lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0, Start: 0, Len: 0}
+		if err := syscall.FcntlFlock(f.Fd(), syscall.F_GETLK, &lk); err != nil {
+			return false, fmt.Errorf("pidfile %s: %w", pidfile, err)
+		}
+		return lk.Type == syscall.F_UNLCK, nil
+	}, func() error {
+		return fmt.Errorf("pidfile %s is still locked by the daemon that wrote it", pidfile)
+	})
 }
