@@ -67,10 +67,10 @@ ip -n $peer addr add 172.31.10.1/24 dev bsc1; ip -n $peer link set bsc1 up
 ip -n $ns route add default via 172.31.10.1
 ovsdb-tool create $run/conf.db /usr/share/openvswitch/vswitch.ovsschema
 ip netns exec $ns env OVS_RUNDIR=$run ovsdb-server $run/conf.db --remote=punix:$run/db.sock \
-  --pidfile=$run/ovsdb-server.pid --log-file=$run/ovsdb.log --detach --no-chdir
+  --pidfile=$run/ovsdb-server.pid --log-file=$run/ovsdb.log --detach --no-chdir 2>/dev/null
 ovs-vsctl --db=unix:$run/db.sock --no-wait init
 ip netns exec $ns env OVS_RUNDIR=$run ovs-vswitchd unix:$run/db.sock \
-  --pidfile=$run/ovs-vswitchd.pid --log-file=$run/vswitchd.log --detach --no-chdir
+  --pidfile=$run/ovs-vswitchd.pid --log-file=$run/vswitchd.log --detach --no-chdir 2>/dev/null
 inh() { ip netns exec $ns env OVS_RUNDIR=$run "$@"; }
 
 # one_host_lab N: a lab of N containers on host h1 (net1, gateway + NAT);
