@@ -52,7 +52,11 @@ func Connect(ctx context.Context) (*Client, error) {
 }
 
 // Close releases the client's idle connections.
+// A nil client (no Docker needed) closes as a no-op.
 func (c *Client) Close() error {
+	if c == nil {
+		return nil
+	}
 	return c.api.Close()
 }
 

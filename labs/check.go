@@ -228,6 +228,10 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 				}
 			}
 		}
+		if st.Mode == ModeEmulated && n.Gateway != nil && n.Gateway.NAT {
+			wan, _ := wanAddrs(t.Emulation.WAN)
+			jobs = append(jobs, gatewayNATJob(t.Name, n, wan.Addr()))
+		}
 	}
 	// Isolation samples: one per pair of networks, from a container on the
 	// first to one on the second, on the same host where one is (the two

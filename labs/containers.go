@@ -14,6 +14,9 @@ import (
 // containers on the host that the plan no longer names. It returns the
 // host veths that are new devices (see ovs.Port.Recreated).
 func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]string, error) {
+	if tg.docker == nil {
+		return nil, nil // a lab without containers, where Docker is not running
+	}
 	var (
 		mu    sync.Mutex
 		fresh []string

@@ -80,7 +80,7 @@ func FromState(st *State) (*Source, error) {
 		}
 	}
 	if st.Mode == ModeEmulated {
-		t.ForEmulation()
+		t.ForEmulation(st.KernelDatapath)
 	}
 	return &Source{Name: st.Source, Data: []byte(st.Topology), Topo: t}, nil
 }

@@ -39,6 +39,10 @@ type State struct {
 	Hosts []string `json:"hosts"`
 	// Restore holds values `up` replaced, per host: sysctls and MTUs.
 	Restore map[string]*HostRestore `json:"restore,omitempty"`
+	// KernelDatapath is the choice an emulated up made for hosts whose
+	// datapath the file leaves open (true: system, false: netdev), so later
+	// commands see the lab as built even if the module came or went since.
+	KernelDatapath bool `json:"kernel_datapath,omitempty"`
 	// Complete is false while an `up` is in progress or was interrupted.
 	Complete bool `json:"complete"`
 }

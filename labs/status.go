@@ -125,10 +125,8 @@ func loadLab(lab string) (*State, *Source, error) {
 func collectStatus(ctx context.Context, st *State, src *Source, o Options) *Status {
 	lab := st.Lab
 	out := &Status{Lab: lab, Mode: st.Mode, Source: st.Source, Complete: st.Complete}
-	dc, derr := containers.Connect(ctx)
-	if dc != nil {
-		defer dc.Close()
-	}
+	dc, derr := connectDocker(ctx, src.Topo)
+	defer dc.Close()
 	for _, h := range st.Hosts {
 		tg := st.hostTarget(h, o.OVSDB)
 		hs := HostStatus{Name: h, OVSDB: tg.ovsdb, Netns: tg.netns}
@@ -193,7 +191,7 @@ func labOf(hs *HostStatus) string {
 }
 
 func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, netnsPath string) {
-	if hs.plan == nil {
+	if hs.plan == nil || dc == nil {
 		return
 	}
 	have, err := dc.List(ctx, map[string]string{LabelLab: hs.plan.Lab, LabelHost: hs.Name})

@@ -66,9 +66,11 @@ func Up(ctx context.Context, src *Source, o Options) error {
 		}
 	}
 	mode := ModeReal
+	kernel := false
 	if o.Emulate {
 		mode = ModeEmulated
-		t.ForEmulation()
+		kernel = emulationDatapath(t.Name)
+		t.ForEmulation(kernel)
 	}
 	// Plan every host before touching anything: a plan error is a file
 	// error and must leave the machine as it was.
@@ -88,8 +90,8 @@ func Up(ctx context.Context, src *Source, o Options) error {
 		}
 		plans[h] = p
 	}
-	if !o.Emulate {
-		if err := checkDatapath(plans[hosts[0]]); err != nil {
+	for _, h := range hosts {
+		if err := checkDatapath(plans[h]); err != nil {
 			return err
 		}
 	}
@@ -98,7 +100,7 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	}
 	// Reach Docker before taking the lock or writing state: an unreachable
 	// daemon must leave the machine as it was.
-	dc, err := containers.Connect(ctx)
+	dc, err := connectDocker(ctx, t)
 	if err != nil {
 		return err
 	}
@@ -126,7 +128,7 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	fresh := errors.Is(err, ErrNoLab)
 	switch {
 	case fresh:
-		st = &State{Lab: t.Name, Mode: mode}
+		st = &State{Lab: t.Name, Mode: mode, KernelDatapath: kernel}
 	case err != nil:
 		return err
 	case st.Mode != mode:
@@ -246,18 +248,6 @@ func (st *State) endpoint(flag string) string {
 		return st.OVSDB
 	}
 	return OVSDBEndpoint(flag)
-}
-
-// checkDatapath refuses the kernel datapath where its module is missing:
-// vswitchd would accept the bridges and then forward nothing.
-func checkDatapath(p *topology.HostPlan) error {
-	if p.Datapath != topology.DatapathSystem {
-		return nil
-	}
-	if _, err := os.Stat("/sys/module/openvswitch"); err != nil {
-		return fmt.Errorf("host %s: the openvswitch kernel module is not loaded, so datapath system cannot work here; load it (modprobe openvswitch) or set hosts.%s.datapath: netdev (OVS in userspace)", p.Host, p.Host)
-	}
-	return nil
 }
 
 // OVSDBEndpoint picks the OVSDB endpoint of a real host: the flag, else

@@ -43,12 +43,19 @@ func (p *parser) defaults(t *Topology) {
 	}
 }
 
-// ForEmulation adapts t to run emulated on one machine: every host uses the
-// userspace (netdev) datapath, which needs no kernel module, and an underlay
-// NIC not named in the file is the emulated link, eth0.
-func (t *Topology) ForEmulation() {
+// ForEmulation adapts t to run emulated on one machine: a host whose
+// datapath the file leaves open uses the kernel datapath where this machine
+// has the openvswitch module (kernel true), else the userspace (netdev) one,
+// which needs no module; an underlay NIC not named in the file is the
+// emulated link, eth0.
+func (t *Topology) ForEmulation(kernel bool) {
 	for i := range t.Hosts {
-		t.Hosts[i].Datapath = DatapathNetdev
+		if !t.Hosts[i].DatapathSet {
+			t.Hosts[i].Datapath = DatapathNetdev
+			if kernel {
+				t.Hosts[i].Datapath = DatapathSystem
+			}
+		}
 		if t.Hosts[i].Interface == "" {
 			t.Hosts[i].Interface = EmulatedInterface
 		}

@@ -90,6 +90,6 @@ func FuzzParse(f *testing.F) {
 				t.Fatal("empty text")
 			}
 		}
-		top.ForEmulation()
+		top.ForEmulation(false)
 	})
 }

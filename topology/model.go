@@ -35,6 +35,9 @@ type Host struct {
 	Interface string       // underlay NIC; "" means: the one holding the address (ForEmulation: eth0)
 	Datapath  string       // DatapathSystem or DatapathNetdev
 	SSH       SSH          // where `--all` reaches the host
+	// DatapathSet is true when the file names the datapath: emulation
+	// then keeps it instead of choosing one for the machine.
+	DatapathSet bool
 }
 
 // Datapath types accepted in hosts.*.datapath.

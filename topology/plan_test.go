@@ -266,10 +266,14 @@ containers:
 		t.Errorf("plan: interface %q NAT %v forward %v", p.Interface, p.NAT, p.IPForward)
 	}
 
-	top.ForEmulation()
+	top.ForEmulation(false)
 	h := top.Hosts[0]
 	if h.Datapath != DatapathNetdev || h.Interface != "eth0" {
-		t.Errorf("after ForEmulation: %+v", h)
+		t.Errorf("after ForEmulation(no module): %+v", h)
+	}
+	top.ForEmulation(true)
+	if h := top.Hosts[0]; h.Datapath != DatapathSystem {
+		t.Errorf("after ForEmulation(module): datapath %s, want system", h.Datapath)
 	}
 }
 

@@ -100,7 +100,7 @@ func (p *parser) hosts(n *yaml.Node) []Host {
 					if s != DatapathSystem && s != DatapathNetdev {
 						p.errAt(f.val, path+".datapath", "unknown datapath %q; use %s (kernel) or %s (userspace)", s, DatapathSystem, DatapathNetdev)
 					}
-					h.Datapath = s
+					h.Datapath, h.DatapathSet = s, true
 				}
 			}
 			if f, ok := o.get("ssh"); ok {

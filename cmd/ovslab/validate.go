@@ -51,7 +51,7 @@ func newPlan() *cobra.Command {
 				return err
 			}
 			if emulate {
-				src.Topo.ForEmulation()
+				src.Topo.ForEmulation(labs.KernelDatapath())
 			}
 			hosts := src.Topo.HostNames()
 			if host != "" {
@@ -80,7 +80,7 @@ func newPlan() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&host, "host", "", "plan only this host")
-	c.Flags().BoolVar(&emulate, "emulate", false, "plan as up --emulate would build it (netdev datapath, br-phy)")
+	c.Flags().BoolVar(&emulate, "emulate", false, "plan as up --emulate would build it (kernel datapath where the openvswitch module loads, else netdev with br-phy)")
 	c.Flags().StringVarP(&output, "output", "o", "", "output format: text or json")
 	return c
 }

@@ -17,6 +17,7 @@ import (
 // Size+28 bytes), with DF set when DF is true.
 type Echo struct {
 	Dst     netip.Addr
+	Src     netip.Addr // optional: the source address (one of the netns's own)
 	Size    int
 	DF      bool
 	Timeout time.Duration // per attempt
@@ -46,6 +47,11 @@ func Ping(ctx context.Context, netnsPath string, e Echo) (time.Duration, error) 
 		return 0, fmt.Errorf("icmp socket: %w", err)
 	}
 	defer syscall.Close(fd)
+	if e.Src.IsValid() {
+		if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: e.Src.As4()}); err != nil {
+			return 0, fmt.Errorf("bind %s: %w", e.Src, err)
+		}
+	}
 	pmtu := syscall.IP_PMTUDISC_DONT
 	if e.DF {
 		pmtu = syscall.IP_PMTUDISC_PROBE // DF on, and no local fragmentation by a cached PMTU
