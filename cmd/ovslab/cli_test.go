@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ovslab/ovslab/internal/testenv"
 	"github.com/ovslab/ovslab/labs/catalog"
 )
 
@@ -21,7 +22,15 @@ func TestMain(m *testing.M) {
 	os.Exit(buildAndRun(m))
 }
 
+// testBinEnv names an ovslab binary built outside the test VM: compiling
+// under software emulation would take minutes.
+const testBinEnv = "OVSLAB_TEST_BIN"
+
 func buildAndRun(m *testing.M) int {
+	if b := os.Getenv(testBinEnv); b != "" && testenv.InVM() {
+		bin = b
+		return m.Run()
+	}
 	dir, err := os.MkdirTemp("", "ovslab-cli-test")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

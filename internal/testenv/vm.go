@@ -83,28 +83,36 @@ func RunInVM(t *testing.T) bool {
 	return true
 }
 
-// vmBinary copies this test binary where the VM sees it: the VM mounts this
-// machine's root read-only but has its own /tmp, where go test builds.
+// vmBinary copies this test binary where the VM sees it.
 func vmBinary(t *testing.T) string {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return VMVisible(t, self)
+}
+
+// VMVisible copies the file at path (e.g. a binary go test built) to where
+// the VM sees it, and returns the copy's path, removed when t ends: the VM
+// mounts this machine's root read-only but has its own /tmp, where go test
+// builds. Pass the path into the VM in an OVSLAB_* variable (t.Setenv).
+func VMVisible(t *testing.T, path string) string {
+	t.Helper()
 	dir, err := os.MkdirTemp("/var/tmp", "ovslab-vmtest-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	bin := filepath.Join(dir, filepath.Base(self))
-	data, err := os.ReadFile(self)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
+	cp := filepath.Join(dir, filepath.Base(path))
+	if err := os.WriteFile(cp, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return bin
+	return cp
 }
 
 // vmtestScript finds scripts/vmtest.sh above the package directory.
