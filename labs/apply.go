@@ -163,6 +163,9 @@ func markRecreated(bridges []ovs.Bridge, fresh []string) {
 }
 
 // ovsBridges turns the host plan into the OVS layer's desired bridges.
+// br-phy only with the netdev datapath (see phyBridge); with the kernel's,
+// the lab's bridges are all there is, and the underlay MTU is the NIC's
+// alone (raiseMTU), as no OVS port carries the encapsulated frames.
 func ovsBridges(p *topology.HostPlan, nic string) []ovs.Bridge {
 	var out []ovs.Bridge
 	if p.Datapath == topology.DatapathNetdev {

@@ -240,7 +240,9 @@ func ensureVeth(aNS, aName, bNS, bName string, mtu int) error {
 	}
 	// Underlay veths carry traffic into OVS's AF_PACKET socket on the host
 	// side (and NAT'd TCP back from the WAN): same checksum trap as the
-	// container veths.
+	// container veths. Only the netdev datapath needs it off; it stays off
+	// for the kernel datapath too, where it costs a little CPU and nothing
+	// else, so one fabric serves hosts of either datapath.
 	return errors.Join(
 		setMTUUp(ha, la, mtu),
 		setMTUUp(hb, lb, mtu),

@@ -78,8 +78,10 @@ func adoptNIC(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg targ
 // underlayAddress puts the VTEP address where tunnels can use it. With
 // the netdev datapath that is br-phy: OVS userspace tunnelling sends VXLAN
 // only out of ports of its own bridges, so the address (and the routes
-// through the NIC) move from the NIC onto br-phy. Emulated hosts also get
-// their default route via the router.
+// through the NIC) move from the NIC onto br-phy. The kernel datapath needs
+// no such bridge: it sends VXLAN from the kernel's own vxlan_sys_4789
+// device, routed like any local packet, so the address stays on the NIC.
+// Emulated hosts also get their default route via the router.
 func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target) error {
 	nic := tg.nic
 	uplink := nic

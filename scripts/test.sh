@@ -2,7 +2,10 @@
 # Runs every test of ovslab against real components: it installs the
 # packages, starts dockerd, checks formatting and vet, then runs the Go tests
 # (unit tests, the parser's fuzz seed corpus, and root tests with real OVS,
-# Docker and iptables in throwaway namespaces). Needs root.
+# Docker and iptables in throwaway namespaces). Needs root. Tests named
+# TestRootVM* boot Debian's own kernel under qemu (scripts/vmtest.sh) for
+# what this machine's kernel may lack, such as OVS's kernel datapath; they
+# are part of go test like the others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin:$HOME/go/bin

@@ -277,6 +277,35 @@ containers:
 	}
 }
 
+// TestForEmulationKeepsFileDatapath: a datapath the file names is kept,
+// whatever the machine could run; only hosts without one get the choice.
+func TestForEmulationKeepsFileDatapath(t *testing.T) {
+	src := `name: d
+hosts:
+  a: {underlay: 192.168.0.2/24, gateway: 192.168.0.1, datapath: netdev}
+  b: {underlay: 192.168.0.3/24, gateway: 192.168.0.1, datapath: system}
+  c: {underlay: 192.168.0.4/24, gateway: 192.168.0.1}
+networks:
+  n: {subnet: 10.9.0.0/24, vni: 1}
+`
+	for _, kernel := range []bool{false, true} {
+		top, err := Parse("builtin:d", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		top.ForEmulation(kernel)
+		want := map[string]string{"a": DatapathNetdev, "b": DatapathSystem, "c": DatapathNetdev}
+		if kernel {
+			want["c"] = DatapathSystem
+		}
+		for _, h := range top.Hosts {
+			if h.Datapath != want[h.Name] {
+				t.Errorf("kernel datapath available=%v: host %s datapath %s, want %s", kernel, h.Name, h.Datapath, want[h.Name])
+			}
+		}
+	}
+}
+
 func TestSortedByName(t *testing.T) {
 	src := `name: s
 hosts:

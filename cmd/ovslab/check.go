@@ -21,7 +21,9 @@ func newCheck() *cobra.Command {
 container pings its gateway and one container on its own and on every
 other host of each of its networks; a full-size (1500-byte) packet with
 Don't Fragment crosses each pair of hosts on each network; one container
-per host and NAT'd network reaches the emulated WAN; an ARP request from
+per host and NAT'd network reaches the emulated WAN, as does each NAT'd
+gateway itself (so a lab without containers has its NAT checked too); an
+ARP request from
 each network to every other goes unanswered; and every VXLAN port must be
 open and protected. --full pings every pair instead. Then it grades every
 entry of the topology file's expect: list, printing the entry's message
