@@ -43,7 +43,9 @@ func Down(ctx context.Context, lab string, o Options) error {
 	// Without Docker the rest still goes; the containers wait for the
 	// next down, which the kept state makes possible.
 	dc, derr := dockerForState(ctx, st)
-	defer dc.Close()
+	if dc != nil {
+		defer dc.Close()
+	}
 	if st.Mode == ModeEmulated {
 		err = downEmulated(ctx, newJournal(st), dc, o)
 	} else {

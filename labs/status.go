@@ -126,7 +126,9 @@ func collectStatus(ctx context.Context, st *State, src *Source, o Options) *Stat
 	lab := st.Lab
 	out := &Status{Lab: lab, Mode: st.Mode, Source: st.Source, Complete: st.Complete}
 	dc, derr := connectDocker(ctx, src.Topo)
-	defer dc.Close()
+	if dc != nil {
+		defer dc.Close()
+	}
 	for _, h := range st.Hosts {
 		tg := st.hostTarget(h, o.OVSDB)
 		hs := HostStatus{Name: h, OVSDB: tg.ovsdb, Netns: tg.netns}
