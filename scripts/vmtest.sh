@@ -11,7 +11,7 @@
 #
 # The status travels back through a second, writable 9p share: CMD's exit
 # status is written there; no status file (kernel panic, timeout, a missing
-# kernel) is an error, never a pass.
+# kernel) is an error, never a pass: vmtest.sh's own failures exit 125.
 #
 # Environment: VMTEST_KERNEL (a vmlinuz path; default the newest Debian
 # /boot/vmlinuz-*-amd64), VMTEST_TIMEOUT (seconds, default 600), VMTEST_MEM
@@ -38,7 +38,7 @@ moddir=/lib/modules/$kver
 # Cached per kernel release and per version of this script's init.
 mods=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
       netfs fscache 9pnet 9pnet_virtio 9p)
-initver=3
+initver=4
 cache=${VMTEST_CACHE:-/var/cache/ovslab-vm}
 initrd=$cache/initrd-$kver-v$initver.gz
 if [ ! -s "$initrd" ]; then
@@ -64,7 +64,7 @@ mount -t devtmpfs dev /dev
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 for m in ${mods[*]}; do insmod /mods/\$m.ko || echo "vmtest-init: insmod \$m failed"; done
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose hostroot /newroot; then
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=524288 hostroot /newroot; then
   echo "vmtest-init: cannot mount the host root"; poweroff -f
 fi
 mount -t tmpfs -o mode=755 run /newroot/run
@@ -85,8 +85,9 @@ echo "vmtest-init: switch_root failed"
 poweroff -f
 EOF
   chmod +x "$build/init"
-  (cd "$build" && find . | cpio -o -H newc --quiet | gzip -1) >"$initrd.tmp"
-  mv "$initrd.tmp" "$initrd"
+  # Built aside and renamed: two runs may build it at once.
+  (cd "$build" && find . | cpio -o -H newc --quiet | gzip -1) >"$initrd.$$"
+  mv "$initrd.$$" "$initrd"
   rm -rf "$build"
   trap - EXIT
 fi
