@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ovslab/ovslab/internal/testenv"
 )
@@ -61,7 +62,13 @@ func TestRootVMKernelDatapath(t *testing.T) {
 	}
 	ctx := context.Background()
 	cleanupLab(t, vmLab)
-	if err := Up(ctx, mustSource(t, vmLabYAML), Options{Emulate: true}); err != nil {
+	// Progress with the time since start: software emulation is slow, and
+	// the log shows where the time goes.
+	start := time.Now()
+	o := Options{Emulate: true, Progress: func(format string, args ...any) {
+		t.Logf("%5.1fs "+format, append([]any{time.Since(start).Seconds()}, args...)...)
+	}}
+	if err := Up(ctx, mustSource(t, vmLabYAML), o); err != nil {
 		t.Fatalf("up: %v", err)
 	}
 
@@ -84,6 +91,7 @@ func TestRootVMKernelDatapath(t *testing.T) {
 		}
 	}
 
+	t.Logf("%5.1fs check", time.Since(start).Seconds())
 	by := checkVMLab(t)
 	for _, rs := range by {
 		for _, r := range rs {
@@ -106,7 +114,7 @@ func TestRootVMKernelDatapath(t *testing.T) {
 			t.Errorf("after removing host1's MASQUERADE: NAT %s ok=%v (%s), want only host1/net1 failing", r.From, r.OK, r.Detail)
 		}
 	}
-	if err := Up(ctx, mustSource(t, vmLabYAML), Options{Emulate: true}); err != nil {
+	if err := Up(ctx, mustSource(t, vmLabYAML), o); err != nil {
 		t.Fatalf("up again: %v", err)
 	}
 	for _, r := range checkVMLab(t)[CheckNAT] {
@@ -115,6 +123,7 @@ func TestRootVMKernelDatapath(t *testing.T) {
 		}
 	}
 
+	t.Logf("%5.1fs down", time.Since(start).Seconds())
 	if err := Down(ctx, vmLab, Options{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
