@@ -33,8 +33,8 @@ func vmtest(t *testing.T, env []string, args ...string) (string, string, int) {
 }
 
 // TestRootVMExitStatus: the VM runs the command on Debian's kernel, its
-// output and exit status come back, and a VM that never reports (here: a
-// timeout) is an error, never a pass.
+// output and exit status come back, and a VM that never reports (a kernel
+// panic, a timeout) is an error, never a pass.
 func TestRootVMExitStatus(t *testing.T) {
 	if InVM() {
 		t.Skip("boots the VM itself")
@@ -48,6 +48,12 @@ func TestRootVMExitStatus(t *testing.T) {
 	release := strings.TrimPrefix(filepath.Base(kernels[len(kernels)-1]), "vmlinuz-")
 	if code != 7 || out != release+"\nin vm: 1\n" {
 		t.Errorf("want exit 7 and %q then the marker, got exit %d, stdout %q, stderr:\n%s", release, code, out, errOut)
+	}
+
+	// A kernel panic (sysrq c crashes the kernel) ends the VM with no status.
+	out, errOut, code = vmtest(t, nil, "sh", "-c", "echo c >/proc/sysrq-trigger")
+	if code == 0 || !strings.Contains(errOut, "without the command's exit status") {
+		t.Errorf("a kernel panic: want a non-zero exit saying no status came back, got exit %d, stdout %q, stderr:\n%s", code, out, errOut)
 	}
 
 	out, errOut, code = vmtest(t, []string{"VMTEST_TIMEOUT=2"}, "sleep", "60")
