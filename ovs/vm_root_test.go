@@ -1,6 +1,7 @@
 package ovs
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -23,7 +24,7 @@ func kernelTunnelBridges(remote string) []Bridge {
 }
 
 func ping(ns string, dst string, size int, df bool) error {
-	_, err := probe.Ping(nsutil.Path(ns), probe.Echo{Dst: netip.MustParseAddr(dst), Size: size, DF: df, Timeout: time.Second, Tries: 2})
+	_, err := probe.Ping(context.Background(), nsutil.Path(ns), probe.Echo{Dst: netip.MustParseAddr(dst), Size: size, DF: df, Timeout: time.Second, Tries: 2})
 	return err
 }
 

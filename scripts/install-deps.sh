@@ -7,6 +7,13 @@ pkgs=(openvswitch-switch docker.io iptables iproute2 iperf3 iputils-ping
       iputils-arping ethtool busybox-static util-linux procps ca-certificates
       time bc python3 tcpdump openssh-server openssh-client)
 
+# --vm: also what scripts/vmtest.sh boots (Debian's own kernel, under qemu)
+# for the tests that need a distribution kernel's modules. Debian names;
+# scripts/test.sh asks for them, a lab alone does not need them.
+if [ "${1:-}" = --vm ]; then
+  pkgs+=(qemu-system-x86 linux-image-amd64)
+fi
+
 # Docker from another packaging (docker-ce on CI runners) stays: docker.io
 # would conflict with it.
 if command -v dockerd >/dev/null 2>&1; then

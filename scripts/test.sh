@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin:$HOME/go/bin
 
-scripts/install-deps.sh
+scripts/install-deps.sh --vm
 scripts/start-daemons.sh
 
 echo "== gofmt"

@@ -23,9 +23,8 @@ other host of each of its networks; a full-size (1500-byte) packet with
 Don't Fragment crosses each pair of hosts on each network; one container
 per host and NAT'd network reaches the emulated WAN, as does each NAT'd
 gateway itself (so a lab without containers has its NAT checked too); an
-ARP request from
-each network to every other goes unanswered; and every VXLAN port must be
-open and protected. --full pings every pair instead. Then it grades every
+ARP request from each network to every other goes unanswered; and every
+VXLAN port must be open and protected. --full pings every pair instead. Then it grades every
 entry of the topology file's expect: list, printing the entry's message
 when it fails. Probes run in parallel; Ctrl-C stops them. Exit 0 when all
 pass, 1 otherwise. Without LAB it checks the only lab up on this machine.
