@@ -27,7 +27,7 @@ func scaleLab(t *testing.T, hosts, per int) *topology.Topology {
 	if err != nil {
 		t.Fatal(err)
 	}
-	topo.ForEmulation()
+	topo.ForEmulation(false)
 	return topo
 }
 
@@ -56,9 +56,10 @@ func TestProbePlanGrowsLinearly(t *testing.T) {
 	}
 	k := countKinds(def)
 	// 2 networks x C(4,2) host pairs; one WAN probe per host on the NAT'd
-	// network; one isolation sample for the one pair of networks.
-	if k[CheckPMTU] != 12 || k[CheckNAT] != 4 || k[CheckIsolate] != 1 {
-		t.Errorf("default plan kinds = %v, want 12 pmtu, 4 nat, 1 isolate", k)
+	// network, and one from its gateway; one isolation sample for the one
+	// pair of networks.
+	if k[CheckPMTU] != 12 || k[CheckNAT] != 5 || k[CheckIsolate] != 1 {
+		t.Errorf("default plan kinds = %v, want 12 pmtu, 5 nat, 1 isolate", k)
 	}
 	if k[CheckPing] != n*4 || k[CheckGateway] != n/2 {
 		t.Errorf("default plan: %d pings, %d gateway probes; want %d (own host + 3 others each) and %d", k[CheckPing], k[CheckGateway], n*4, n/2)
