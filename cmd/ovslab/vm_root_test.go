@@ -31,6 +31,7 @@ func newVMRealHost(t *testing.T) *realHost {
 	testenv.Run(t, "ip", "-n", h.ns, "addr", "add", underlay1, "dev", "eth0")
 	testenv.Run(t, "ip", "-n", h.ns, "route", "add", "default", "via", "172.16.10.1", "dev", "eth0")
 
+	h.stateDir = t.TempDir()
 	h.runDir = filepath.Join(t.TempDir(), "ovs")
 	h.db = ovs.Endpoint(h.runDir)
 	ctx, cancel := context.WithTimeout(context.Background(), startLimit)
@@ -59,10 +60,9 @@ networks:
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if r := runCmd(t, os.TempDir(), "ip", "netns", "exec", h.ns, bin, "down", h.lab, "--ovsdb", h.db); r.code != 0 {
+		if r := runCmd(t, os.TempDir(), h.argv("down", h.lab, "--ovsdb", h.db)...); r.code != 0 {
 			t.Logf("cleanup: down: %s", r)
 		}
-		_ = os.RemoveAll("/run/ovslab/" + h.lab)
 	})
 	return h
 }
