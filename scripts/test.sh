@@ -5,12 +5,18 @@
 # Docker and iptables in throwaway namespaces). Needs root. Tests named
 # TestRootVM* boot Debian's own kernel under qemu (scripts/vmtest.sh) for
 # what this machine's kernel may lack, such as OVS's kernel datapath; they
-# are part of go test like the others.
+# run with --vm (first argument), and skip, saying so, without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin:$HOME/go/bin
 
-scripts/install-deps.sh --vm
+if [ "${1:-}" = --vm ]; then
+  shift
+  export OVSLAB_VM=1
+  scripts/install-deps.sh --vm
+else
+  scripts/install-deps.sh
+fi
 scripts/start-daemons.sh
 
 echo "== gofmt"

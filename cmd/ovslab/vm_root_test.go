@@ -74,6 +74,7 @@ networks:
 // user's host exactly.
 func TestRootVMRealHostKernelDatapath(t *testing.T) {
 	if !testenv.InVM() {
+		testenv.RequireVMTier(t)
 		testenv.Require(t)
 		t.Setenv(testBinEnv, testenv.VMVisible(t, bin))
 	}

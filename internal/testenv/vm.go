@@ -18,6 +18,20 @@ const InVMEnv = "OVSLAB_IN_VM"
 // InVM reports whether this process runs inside the test VM.
 func InVM() bool { return os.Getenv(InVMEnv) == "1" }
 
+// VMTierEnv turns the VM tier on: its tests boot a VM each under software
+// emulation, and on this project's machines a boot sometimes hangs before
+// the command runs (about 1 in 15), so the tier is run on request
+// (scripts/test.sh --vm), not in every CI run, until that is understood.
+const VMTierEnv = "OVSLAB_VM"
+
+// RequireVMTier skips a VM-tier test unless the tier was asked for.
+func RequireVMTier(t testing.TB) {
+	t.Helper()
+	if os.Getenv(VMTierEnv) != "1" {
+		t.Skipf("VM tier: set %s=1 (scripts/test.sh --vm) to boot Debian's kernel for this test", VMTierEnv)
+	}
+}
+
 // RunInVM runs the calling test inside Debian's own kernel booted under
 // qemu (scripts/vmtest.sh), for what this machine's kernel lacks: the
 // openvswitch module, netem, 8021q. Outside the VM it runs this test binary
@@ -34,6 +48,7 @@ func RunInVM(t *testing.T) bool {
 	if InVM() {
 		return false
 	}
+	RequireVMTier(t)
 	Require(t, "qemu-system-x86_64")
 	if k, _ := filepath.Glob("/boot/vmlinuz-*-amd64"); len(k) == 0 {
 		missing(t, "needs a Debian kernel in /boot (scripts/install-deps.sh installs linux-image-amd64)")

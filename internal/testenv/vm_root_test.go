@@ -39,6 +39,7 @@ func TestRootVMExitStatus(t *testing.T) {
 	if InVM() {
 		t.Skip("boots the VM itself")
 	}
+	RequireVMTier(t)
 	Require(t, "qemu-system-x86_64")
 	kernels, _ := filepath.Glob("/boot/vmlinuz-*-amd64")
 	if len(kernels) == 0 {
