@@ -167,22 +167,10 @@ func collectStatus(ctx context.Context, st *State, src *Source, o Options) *Stat
 }
 
 func hostOVS(ctx context.Context, hs *HostStatus, real bool) {
-	oc, err := ovs.Connect(ctx, hs.OVSDB)
-	if err != nil {
-		hs.Problems = append(hs.Problems, err.Error())
-		return
-	}
-	defer oc.Close()
-	hs.OVSDBUp = true
-	if real {
+	hostRowsByMarks(ctx, hs, labOf(hs))
+	if real && hs.OVSDBUp {
 		hs.VswitchdUp = true // not ours to manage; OVSDB answering is what we can see
 	}
-	bs, err := oc.Status(ctx, labOf(hs))
-	if err != nil {
-		hs.Problems = append(hs.Problems, err.Error())
-		return
-	}
-	hs.Bridges = bs
 }
 
 func labOf(hs *HostStatus) string {

@@ -126,18 +126,5 @@ func statusAll(ctx context.Context, src *labs.Source, o labs.Options, output str
 }
 
 func checkAll(ctx context.Context, src *labs.Source, o labs.Options, output string) error {
-	rep := fleet.Check(ctx, src, fleetOptions(o))
-	var err error
-	switch output {
-	case "json":
-		err = writeJSON(os.Stdout, rep)
-	case "junit":
-		err = writeJUnit(os.Stdout, rep)
-	default:
-		printCheck(os.Stdout, rep)
-	}
-	if err == nil && !rep.OK {
-		return exitError{exitFail}
-	}
-	return err
+	return reportCheck(fleet.Check(ctx, src, fleetOptions(o)), output)
 }

@@ -62,18 +62,7 @@ results are one report.`,
 			if err != nil {
 				return err
 			}
-			switch output {
-			case "json":
-				err = writeJSON(os.Stdout, rep)
-			case "junit":
-				err = writeJUnit(os.Stdout, rep)
-			default:
-				printCheck(os.Stdout, rep)
-			}
-			if err == nil && !rep.OK {
-				return exitError{exitFail}
-			}
-			return err
+			return reportCheck(rep, output)
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "", "output format: text, json or junit")
@@ -114,4 +103,22 @@ func printCheck(w io.Writer, rep *labs.CheckReport) {
 	} else {
 		fmt.Fprintf(w, "lab %s: %d of %d checks FAILED%s\n", rep.Lab, fail, len(rep.Results)-skip, skipped)
 	}
+}
+
+// reportCheck prints a check report as asked and turns a failed check into
+// exit 1; check and check --all share it.
+func reportCheck(rep *labs.CheckReport, output string) error {
+	var err error
+	switch output {
+	case "json":
+		err = writeJSON(os.Stdout, rep)
+	case "junit":
+		err = writeJUnit(os.Stdout, rep)
+	default:
+		printCheck(os.Stdout, rep)
+	}
+	if err == nil && !rep.OK {
+		return exitError{exitFail}
+	}
+	return err
 }
