@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/nat"
@@ -108,6 +109,7 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o Options) 
 		oc, err := ovs.Connect(ctx, st.hostTarget(h, o.OVSDB).ovsdb)
 		if err == nil {
 			errs = append(errs, oc.DeleteLab(ctx, st.Lab))
+			settle(ctx, oc)
 			oc.Close()
 		} else {
 			errs = append(errs, err)
@@ -179,4 +181,15 @@ func removeContainers(ctx context.Context, dc *containers.Client, labels map[str
 	}
 	// dockerd removes several containers at once about as fast as one.
 	return each(cs, DefaultJobs(), func(c containers.Info) error { return dc.Remove(ctx, c.ID) })
+}
+
+// settle waits, briefly, for vswitchd to act on what was just deleted
+// before the NIC's MTU is put back: a vswitchd still applying the lab's
+// mtu_request (say, just restarted) would otherwise raise it again after
+// down restored it. A vswitchd that is not running re-applies nothing, so
+// not hearing from it is fine.
+func settle(ctx context.Context, oc *ovs.Client) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_ = oc.Sync(ctx)
 }

@@ -18,6 +18,10 @@ import (
 	"github.com/ovslab/ovslab/topology"
 )
 
+// resolveTimeout bounds how long a host waits for its underlay next hops to
+// answer ARP: several of the kernel's one-second retries.
+const resolveTimeout = 5 * time.Second
+
 // nextHops returns, once each, the underlay next hop towards every VTEP
 // the host tunnels to: the VTEP itself when it shares the host's underlay
 // subnet, else the host's gateway.
@@ -60,28 +64,41 @@ func warmUnderlay(ctx context.Context, p *topology.HostPlan, tg target, strict b
 	if p.Datapath == topology.DatapathNetdev {
 		uplink = phyBridge
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(16)
-	for _, nh := range hops {
-		g.Go(func() error {
-			// The reply itself does not matter (a router may drop ICMP);
-			// the ARP exchange before it does.
-			_, _ = probe.Ping(gctx, tg.netnsPath(), probe.Echo{Dst: nh, Timeout: 300 * time.Millisecond, Tries: 3})
-			return nil
-		})
-	}
-	_ = g.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	macs, err := neighbours(tg.netns, uplink)
-	if err != nil {
-		return fmt.Errorf("host %s: %w", p.Host, err)
-	}
-	var missing []string
-	for _, nh := range hops {
-		if macs[nh] == nil {
-			missing = append(missing, nh.String())
+	// Echo until the kernel holds every next hop's MAC: the reply itself
+	// does not matter (a router may drop ICMP), the ARP exchange before it
+	// does. A lost ARP is retried by the kernel only after a second, so
+	// the bound spans several of its tries.
+	deadline := time.Now().Add(resolveTimeout)
+	var (
+		macs    map[netip.Addr]net.HardwareAddr
+		missing []string
+	)
+	for {
+		var err error
+		if macs, err = neighbours(tg.netns, uplink); err != nil {
+			return fmt.Errorf("host %s: %w", p.Host, err)
+		}
+		missing = missing[:0]
+		var todo []netip.Addr
+		for _, nh := range hops {
+			if macs[nh] == nil {
+				missing, todo = append(missing, nh.String()), append(todo, nh)
+			}
+		}
+		if len(todo) == 0 || time.Now().After(deadline) {
+			break
+		}
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(16)
+		for _, nh := range todo {
+			g.Go(func() error {
+				_, _ = probe.Ping(gctx, tg.netnsPath(), probe.Echo{Dst: nh, Timeout: 300 * time.Millisecond})
+				return nil
+			})
+		}
+		_ = g.Wait()
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 	}
 	if len(missing) > 0 {

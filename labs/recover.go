@@ -122,6 +122,7 @@ func downRealByMarks(ctx context.Context, lab string, o Options) (int, error) {
 			errs = append(errs, err)
 		}
 		errs = append(errs, oc.DeleteLab(ctx, lab))
+		settle(ctx, oc)
 		if before != nil {
 			errs = append(errs, restoreHost(before, othersNeed(lab)))
 		}
