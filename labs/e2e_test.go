@@ -207,8 +207,10 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 				t.Errorf("check %s %s -> %s failed: %s", r.Kind, r.From, r.To, r.Detail)
 			}
 		}
-		// 4 tunnels, 4 pings, 4 gateways, 2 full-size DF, 4 to the WAN.
-		want := map[string]int{CheckHost: 2, CheckTunnel: 4, CheckPing: 4, CheckGateway: 4, CheckPMTU: 2, CheckNAT: 4}
+		// 4 tunnels, 4 pings, 4 gateways, 2 full-size DF, 4 to the WAN from
+		// containers and 2 from the NAT'd gateways themselves, and one ARP
+		// isolation sample between net1 and net2.
+		want := map[string]int{CheckHost: 2, CheckTunnel: 4, CheckPing: 4, CheckGateway: 4, CheckPMTU: 2, CheckNAT: 6, CheckIsolate: 1}
 		for k, n := range want {
 			if kinds[k] != n {
 				t.Errorf("check ran %d %s checks, want %d", kinds[k], k, n)
