@@ -77,6 +77,14 @@ func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
 	if err := oc.Apply(ctx, p.Lab, bridges); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
+	// vswitchd may have opened a new veth before Plumb brought it up, and
+	// when Apply detaches such a port to re-attach it, vswitchd puts back
+	// the flags it found: the veth goes down again. Bring them up last.
+	for _, v := range fresh {
+		if err := linkUp(tg.netns, v); err != nil {
+			return fmt.Errorf("host %s: %w", p.Host, err)
+		}
+	}
 	if err := underlayAddress(ctx, oc, p, tg); err != nil {
 		return err
 	}

@@ -141,3 +141,13 @@ func linkWithAddr(ns string, addr netip.Addr) (string, error) {
 	}
 	return "", fmt.Errorf("no interface holds %s", addr)
 }
+
+// linkUp brings link in netns ns up.
+func linkUp(ns, link string) error {
+	return withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
+		if err := h.LinkSetUp(l); err != nil {
+			return fmt.Errorf("%s up: %w", link, err)
+		}
+		return nil
+	})
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -72,7 +73,11 @@ func TestRootRealHostReboot(t *testing.T) {
 	check := func(when string) {
 		t.Helper()
 		if r := h.ovslab(t, "check", h.lab, "--ovsdb", h.db); r.code != 0 {
-			t.Errorf("check %s: %s", when, r)
+			// What status says, and OVS's own view, name the broken piece.
+			st := h.ovslab(t, "status", h.lab, "--ovsdb", h.db)
+			ovsShow, _ := exec.Command("ovs-vsctl", "--db=unix:"+strings.TrimPrefix(h.db, "unix:"), "show").CombinedOutput()
+			links, _ := exec.Command("ip", "-n", h.ns, "-d", "link").CombinedOutput()
+			t.Errorf("check %s: %s\nstatus: %s\novs-vsctl show:\n%s\nip -d link:\n%s", when, r, st, ovsShow, links)
 		}
 	}
 
