@@ -6,7 +6,9 @@ import (
 	"testing"
 )
 
-func TestGraph(t *testing.T) {
+// referenceLab parses the reference lab of testdata.
+func referenceLab(t *testing.T) *Topology {
+	t.Helper()
 	data, err := os.ReadFile("testdata/l3-vxlan.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -15,6 +17,11 @@ func TestGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return topo
+}
+
+func TestGraph(t *testing.T) {
+	topo := referenceLab(t)
 	dot := topo.DOT()
 	for _, want := range []string{
 		`subgraph cluster_host1`, `subgraph cluster_host2`,

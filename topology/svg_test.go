@@ -2,7 +2,6 @@ package topology
 
 import (
 	"encoding/xml"
-	"os"
 	"strings"
 	"testing"
 )
@@ -11,14 +10,7 @@ import (
 // tunnel key and container, and an overlay's failure shown in red with
 // its score, so a picture printed in grey still tells.
 func TestSVG(t *testing.T) {
-	data, err := os.ReadFile("testdata/l3-vxlan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	topo, err := Parse("testdata/l3-vxlan.yaml", data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	topo := referenceLab(t)
 	plain := topo.SVG()
 	if err := xml.Unmarshal([]byte(plain), new(struct{})); err != nil {
 		t.Fatalf("SVG is not XML: %v", err)
