@@ -63,19 +63,7 @@ func newRealHostLab(t *testing.T, lab string, addr bool) *realHost {
 		testenv.Run(t, "ip", "-n", h.ns, "route", "add", "default", "via", "172.16.10.1", "dev", "eth0")
 	}
 
-	h.runDir = filepath.Join(t.TempDir(), "ovs")
-	h.stateDir = t.TempDir()
-	h.db = ovs.Endpoint(h.runDir)
-	ctx, cancel := context.WithTimeout(context.Background(), startLimit)
-	defer cancel()
-	t.Cleanup(func() {
-		if err := ovs.StopDaemons(h.runDir); err != nil {
-			t.Logf("cleanup: stop OVS daemons: %v", err)
-		}
-	})
-	if err := ovs.StartDaemons(ctx, h.runDir, "/run/netns/"+h.ns); err != nil {
-		t.Fatalf("OVS daemons for %s: %v", h.ns, err)
-	}
+	h.startOVS(t)
 
 	// What the user had before ovslab came.
 	h.vsctl(t, "add-br", "user-br", "--", "set", "bridge", "user-br", "datapath_type=netdev")
@@ -436,5 +424,24 @@ func TestRootRealHostSystemDatapathNeedsModule(t *testing.T) {
 	h.assertAddrOnEth0(t)
 	if _, err := os.Stat(h.state()); !os.IsNotExist(err) {
 		t.Errorf("refused up left /run/ovslab/%s (%v)", h.lab, err)
+	}
+}
+
+// startOVS gives the host its own state dir and its own ovsdb-server and
+// ovs-vswitchd inside its netns, stopped when the test ends.
+func (h *realHost) startOVS(t *testing.T) {
+	t.Helper()
+	h.runDir = filepath.Join(t.TempDir(), "ovs")
+	h.stateDir = t.TempDir()
+	h.db = ovs.Endpoint(h.runDir)
+	ctx, cancel := context.WithTimeout(context.Background(), startLimit)
+	defer cancel()
+	t.Cleanup(func() {
+		if err := ovs.StopDaemons(h.runDir); err != nil {
+			t.Logf("cleanup: stop OVS daemons: %v", err)
+		}
+	})
+	if err := ovs.StartDaemons(ctx, h.runDir, "/run/netns/"+h.ns); err != nil {
+		t.Fatalf("OVS daemons for %s: %v", h.ns, err)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ovslab/ovslab/internal/testenv"
-	"github.com/ovslab/ovslab/ovs"
 )
 
 // newVMRealHost is newRealHost for the test VM: a netns with its own OVS
@@ -31,19 +29,7 @@ func newVMRealHost(t *testing.T) *realHost {
 	testenv.Run(t, "ip", "-n", h.ns, "addr", "add", underlay1, "dev", "eth0")
 	testenv.Run(t, "ip", "-n", h.ns, "route", "add", "default", "via", "172.16.10.1", "dev", "eth0")
 
-	h.stateDir = t.TempDir()
-	h.runDir = filepath.Join(t.TempDir(), "ovs")
-	h.db = ovs.Endpoint(h.runDir)
-	ctx, cancel := context.WithTimeout(context.Background(), startLimit)
-	defer cancel()
-	t.Cleanup(func() {
-		if err := ovs.StopDaemons(h.runDir); err != nil {
-			t.Logf("cleanup: stop OVS daemons: %v", err)
-		}
-	})
-	if err := ovs.StartDaemons(ctx, h.runDir, "/run/netns/"+h.ns); err != nil {
-		t.Fatalf("OVS daemons for %s: %v", h.ns, err)
-	}
+	h.startOVS(t)
 	h.vsctl(t, "add-br", "user-br")
 	h.inNs(t, "iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "192.168.99.0/24", "-j", "MASQUERADE")
 	h.inNs(t, "sysctl", "-qw", "net.ipv4.ip_forward=0")
