@@ -52,6 +52,9 @@ func Down(ctx context.Context, lab string, o Options) error {
 	} else {
 		err = downReal(ctx, st, dc, o)
 	}
+	if err == nil {
+		err = restoreNeighLimits(st)
+	}
 	if err = errors.Join(derr, err); err != nil {
 		return fmt.Errorf("%w (the state in %s is kept: run ovslab down %s again)", err, dir, lab)
 	}
@@ -127,17 +130,25 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o Options) 
 type needs struct {
 	ipForward string         // original ip_forward, "" if no other lab set it
 	mtu       map[string]int // NIC → original MTU
+	neigh     *NeighLimits   // the machine's neighbour table limits, nil if no other lab raised them
 }
 
-// othersNeed collects what the other real-host labs here changed: their
-// down restores it, not ours, or ours would pull the MTU from under them;
-// and an up records their originals, not the values they set.
+// othersNeed collects what the other real-host labs here changed (and
+// the neighbour table limits any lab raised): their down restores it, not
+// ours, or ours would pull the MTU from under them; and an up records
+// their originals, not the values they set.
 func othersNeed(lab string) needs {
 	n := needs{mtu: map[string]int{}}
 	names, _ := Labs()
 	for _, other := range names {
 		st, err := LoadState(other)
-		if other == lab || err != nil || st.Mode != ModeReal {
+		if other == lab || err != nil {
+			continue
+		}
+		if st.Neigh != nil {
+			n.neigh = st.Neigh // one table for the whole machine, whatever the mode
+		}
+		if st.Mode != ModeReal {
 			continue
 		}
 		for _, r := range st.Restore {

@@ -43,6 +43,8 @@ type State struct {
 	// datapath the file leaves open (true: system, false: netdev), so later
 	// commands see the lab as built even if the module came or went since.
 	KernelDatapath bool `json:"kernel_datapath,omitempty"`
+	// Neigh is the kernel neighbour table's limits up raised (neigh.go).
+	Neigh *NeighLimits `json:"neigh,omitempty"`
 	// Complete is false while an `up` is in progress or was interrupted.
 	Complete bool `json:"complete"`
 }

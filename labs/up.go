@@ -148,6 +148,10 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	}
 
 	j := newJournal(st)
+	need := neighNeed(t, func(h string) bool { return slices.Contains(hosts, h) })
+	if err := raiseNeighLimits(j, "", need, o.progress()); err != nil {
+		return err
+	}
 	if o.Emulate {
 		err = upEmulated(ctx, j, t, plans, dc, o)
 	} else {

@@ -1,0 +1,173 @@
+package labs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/ovslab/ovslab/internal/nsutil"
+	"github.com/ovslab/ovslab/topology"
+)
+
+// The kernel keeps one IPv4 neighbour (ARP) table for every network
+// namespace on the machine, under one hard limit (gc_thresh3, 1024 by
+// default). All containers of an emulated lab, and all of a real host's,
+// draw on it: 200 containers that each resolve a handful of peers
+// overflow it, and the kernel then neither resolves nor answers ARP
+// ("neighbor table overflow!"), so pings fail at random, the more the
+// later they come. Up makes room for what the lab can hold and down
+// gives the machine its limits back.
+
+// neighDir holds the limits; only the initial netns has them, so where
+// it is missing (a test host's netns) the machine's table is not ours.
+const neighDir = "/proc/sys/net/ipv4/neigh/default"
+
+// NeighLimits is the neighbour table's limits (gc_thresh1..3) before up
+// raised them, and what it set.
+type NeighLimits struct {
+	Before [3]int `json:"before"`
+	Set    [3]int `json:"set"`
+}
+
+// neighNeed bounds the neighbour entries the lab can hold on the hosts
+// for which local is true: each container interface one per member of
+// its network and the gateway (a full mesh, as check --full makes), a
+// gateway port one per member, and a few for each host's underlay.
+func neighNeed(t *topology.Topology, local func(host string) bool) int {
+	need := 0
+	for _, h := range t.Hosts {
+		if local(h.Name) {
+			need += 8 // the next hops, and the router's side of them
+		}
+	}
+	for _, n := range t.Networks {
+		members := len(membersOf(t, n.Name)) + 1
+		if n.Gateway != nil && local(n.Gateway.Host) {
+			need += members
+		}
+		for _, c := range t.Containers {
+			if !local(c.Host) {
+				continue
+			}
+			for _, i := range c.Interfaces {
+				if i.Network == n.Name {
+					need += members
+				}
+			}
+		}
+	}
+	return need
+}
+
+// raiseNeighLimits gives the neighbour table room for need more entries
+// than the machine had before any lab raised it, seen from the netns at
+// netnsPath. A lab that fits under the soft limit beside the entries
+// already there changes nothing. The
+// original limits are recorded before they change; another lab's record
+// is taken over, so whichever of them goes down last puts back the
+// machine's own.
+func raiseNeighLimits(j *journal, netnsPath string, need int, progress func(string, ...any)) error {
+	var (
+		cur     [3]int
+		entries int
+	)
+	err := nsutil.Do(netnsPath, func() error {
+		var err error
+		if cur, err = readNeighLimits(); err != nil {
+			return err
+		}
+		entries, err = neighEntries()
+		return err
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("neighbour table limits: %w", err)
+	}
+	before := cur
+	if r := j.restoreNeigh(); r != nil {
+		before = r.Before
+	} else if r := othersNeed(j.st.Lab).neigh; r != nil {
+		before = r.Before
+	}
+	if entries+need <= before[1] {
+		return nil
+	}
+	set := [3]int{cur[0], max(cur[1], before[1]+need), max(cur[2], before[2]+need)}
+	if set == cur {
+		return nil
+	}
+	if err := j.save(func(st *State) { st.Neigh = &NeighLimits{Before: before, Set: set} }); err != nil {
+		return err
+	}
+	progress("kernel neighbour table: room for %d entries of the lab (gc_thresh3 %d → %d)", need, cur[2], set[2])
+	return nsutil.Do(netnsPath, func() error { return writeNeighLimits(set) })
+}
+
+// restoreNeighLimits puts back the limits before the lab's up, unless
+// another lab still needs them raised or someone changed them since.
+func restoreNeighLimits(st *State) error {
+	if st.Neigh == nil || othersNeed(st.Lab).neigh != nil {
+		return nil
+	}
+	cur, err := readNeighLimits()
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && cur != st.Neigh.Set) {
+		return nil
+	}
+	if err == nil {
+		err = writeNeighLimits(st.Neigh.Before)
+	}
+	if err != nil {
+		return fmt.Errorf("restore neighbour table limits %v: %w", st.Neigh.Before, err)
+	}
+	return nil
+}
+
+// neighEntries is how many entries the table holds now, in all netns.
+func neighEntries() (int, error) {
+	b, err := os.ReadFile("/proc/net/stat/arp_cache")
+	if err != nil {
+		return 0, err
+	}
+	// A header, then one line per CPU, each starting with the count.
+	f := strings.Fields(string(b))
+	if len(f) < 2 || f[0] != "entries" {
+		return 0, fmt.Errorf("/proc/net/stat/arp_cache: unexpected %q", b)
+	}
+	header := len(strings.Fields(strings.SplitN(string(b), "\n", 2)[0]))
+	if len(f) <= header {
+		return 0, fmt.Errorf("/proc/net/stat/arp_cache: no counts")
+	}
+	n, err := strconv.ParseInt(f[header], 16, 64)
+	if err != nil {
+		return 0, fmt.Errorf("/proc/net/stat/arp_cache: %w", err)
+	}
+	return int(n), nil
+}
+
+func readNeighLimits() ([3]int, error) {
+	var v [3]int
+	for i := range v {
+		b, err := os.ReadFile(fmt.Sprintf("%s/gc_thresh%d", neighDir, i+1))
+		if err != nil {
+			return v, err
+		}
+		if v[i], err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
+			return v, fmt.Errorf("gc_thresh%d: %w", i+1, err)
+		}
+	}
+	return v, nil
+}
+
+func writeNeighLimits(v [3]int) error {
+	for i := range v {
+		if err := os.WriteFile(fmt.Sprintf("%s/gc_thresh%d", neighDir, i+1), []byte(strconv.Itoa(v[i])+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
