@@ -80,10 +80,10 @@ func (h *handles) converge(l Link) error {
 	if err := h.convergeRoute(ctr, l.DefaultRoute); err != nil {
 		return err
 	}
-	if err := nsutil.TxChecksumOff(h.hostNS.Path, l.HostVeth); err != nil {
+	if err := h.hostNS.TxChecksumOff(l.HostVeth); err != nil {
 		return err
 	}
-	return nsutil.TxChecksumOff(h.ctrNS.Path, l.Name)
+	return h.ctrNS.TxChecksumOff(l.Name)
 }
 
 // convergeAddr leaves want as the interface's only address, apart from

@@ -67,7 +67,7 @@ func Inspect(l Link) (LinkStatus, error) {
 		s.HostExists = true
 		s.HostUp = host.Attrs().Flags&net.FlagUp != 0
 		s.HostMTU = host.Attrs().MTU
-		s.HostTxChecksumOff = nsutil.TxChecksumIsOff(h.hostNS.Path, l.HostVeth)
+		s.HostTxChecksumOff = h.hostNS.TxChecksumIsOff(l.HostVeth)
 	}
 	s.QdiscOK = true
 	for _, end := range []struct {
@@ -91,7 +91,7 @@ func Inspect(l Link) (LinkStatus, error) {
 		s.ContainerUp = ctr.Attrs().Flags&net.FlagUp != 0
 		s.ContainerMTU = ctr.Attrs().MTU
 		s.ContainerMAC = ctr.Attrs().HardwareAddr
-		s.TxChecksumOff = nsutil.TxChecksumIsOff(h.ctrNS.Path, l.Name)
+		s.TxChecksumOff = h.ctrNS.TxChecksumIsOff(l.Name)
 		addrs, err := nsutil.Dump(func() ([]netlink.Addr, error) { return h.ctr.AddrList(ctr, netlink.FAMILY_ALL) })
 		if err != nil {
 			return s, fmt.Errorf("list addresses of %s: %w", l.Name, err)

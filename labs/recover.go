@@ -194,6 +194,12 @@ func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*MovedUnderlay, error
 func stopStrayDaemons(lab string, hosts []string) error {
 	var homes []ovs.DaemonHome
 	for _, h := range hosts {
+		// Strays are daemons whose run dir was lost; a host whose
+		// pidfiles name two live daemons has none, and a converged lab
+		// skips the scan of every process on the machine.
+		if db, vs := ovs.DaemonsRunning(HostRunDir(lab, h)); db && vs {
+			continue
+		}
 		homes = append(homes, ovs.DaemonHome{RunDir: HostRunDir(lab, h), Netns: nsutil.Path(NetnsName(lab, h))})
 	}
 	return ovs.StopStrays(homes)

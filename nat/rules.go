@@ -47,8 +47,8 @@ func Comment(lab string) string { return commentPrefix + lab }
 type chainKey struct{ table, chain string }
 
 // Ensure converges the lab's rules in the netns at netnsPath ("" = current).
-// For every chain that appears in rules or already holds rules with the
-// lab's comment, the lab's rules there become exactly the wanted ones, in
+// For every chain that appears in rules or is one ovslab writes to
+// (ownChains) and already holds rules with the lab's comment, the lab's rules there become exactly the wanted ones, in
 // order, at the top of the chain, so they act before Docker's. A chain that
 // already matches is not written at all; otherwise the lab's rules in it are
 // deleted and the wanted ones inserted at positions 1..n. Rules without the
@@ -72,7 +72,10 @@ func Ensure(netnsPath, lab string, rules []Rule) error {
 	}
 	comment := Comment(lab)
 	return withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
-		have, chains, err := scan(ipt, comment)
+		// The chains ovslab writes to, and those asked for: listing every
+		// chain costs one iptables run each, and a no-op up does this on
+		// every host.
+		have, chains, err := scanChains(ipt, union(ownChains, order))
 		if err != nil {
 			return err
 		}
@@ -128,7 +131,7 @@ func Delete(netnsPath, lab string) error {
 	}
 	comment := Comment(lab)
 	return withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
-		have, chains, err := scan(ipt, comment)
+		have, chains, err := scan(ipt)
 		if err != nil {
 			return err
 		}
@@ -151,7 +154,7 @@ func List(netnsPath, lab string) ([]Rule, error) {
 	comment := Comment(lab)
 	var out []Rule
 	err := withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
-		have, chains, err := scan(ipt, comment)
+		have, chains, err := scan(ipt)
 		if err != nil {
 			return err
 		}
@@ -184,7 +187,7 @@ func Converged(netnsPath, lab string, rules []Rule) (bool, error) {
 	comment := Comment(lab)
 	ok := true
 	err := withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
-		have, chains, err := scan(ipt, comment)
+		have, chains, err := scan(ipt)
 		if err != nil {
 			return err
 		}
@@ -217,31 +220,58 @@ func deleteOwned(ipt *iptables.IPTables, k chainKey, entries []entry, comment st
 	return nil
 }
 
+// ownChains are the chains MasqueradeRules writes to: the only places
+// rules of a lab can be left over when its NAT goes.
+var ownChains = []chainKey{{"nat", "POSTROUTING"}, {"filter", "FORWARD"}}
+
+func union(a, b []chainKey) []chainKey {
+	out := slices.Clone(a)
+	for _, k := range b {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// scanChains lists the given chains, one iptables run each; a chain that
+// does not exist is left out of the chains returned.
+func scanChains(ipt *iptables.IPTables, keys []chainKey) (map[chainKey][]entry, []chainKey, error) {
+	have := map[chainKey][]entry{}
+	var found []chainKey
+	for _, k := range keys {
+		lines, err := ipt.List(k.table, k.chain)
+		var ierr *iptables.Error
+		if errors.As(err, &ierr) && ierr.IsNotExist() {
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("list %s %s: %w", k.table, k.chain, err)
+		}
+		found = append(found, k)
+		for _, l := range lines {
+			if _, e, ok := parseRule(l); ok {
+				have[k] = append(have[k], e)
+			}
+		}
+	}
+	return have, found, nil
+}
+
 // scan lists every chain of the managed tables. It returns each chain's
 // rules and the chains in listing order (tables in the order of tables).
-func scan(ipt *iptables.IPTables, comment string) (map[chainKey][]entry, []chainKey, error) {
-	have := map[chainKey][]entry{}
-	var order []chainKey
+func scan(ipt *iptables.IPTables) (map[chainKey][]entry, []chainKey, error) {
+	var all []chainKey
 	for _, t := range tables {
 		names, err := ipt.ListChains(t)
 		if err != nil {
 			return nil, nil, fmt.Errorf("list %s chains: %w", t, err)
 		}
 		for _, c := range names {
-			k := chainKey{t, c}
-			lines, err := ipt.List(t, c)
-			if err != nil {
-				return nil, nil, fmt.Errorf("list %s %s: %w", t, c, err)
-			}
-			order = append(order, k)
-			for _, l := range lines {
-				if _, e, ok := parseRule(l); ok {
-					have[k] = append(have[k], e)
-				}
-			}
+			all = append(all, chainKey{t, c})
 		}
 	}
-	return have, order, nil
+	return scanChains(ipt, all)
 }
 
 func owns(entries []entry, comment string) bool {

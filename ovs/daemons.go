@@ -54,7 +54,13 @@ func StartDaemons(ctx context.Context, runDir, netnsPath string) error {
 		return err
 	}
 	env := daemonEnv(runDir, filepath.Dir(schema))
-	if ovsdbUp, _ := DaemonsRunning(runDir); !ovsdbUp {
+	ovsdbUp, vsUp := DaemonsRunning(runDir)
+	if ovsdbUp && vsUp {
+		// Both were started, root row first, by an earlier call: a
+		// no-op up must not pay for a connection of its own here.
+		return nil
+	}
+	if !ovsdbUp {
 		if err := createDB(ctx, runDir, schema, env); err != nil {
 			return err
 		}
@@ -72,7 +78,7 @@ func StartDaemons(ctx context.Context, runDir, netnsPath string) error {
 	if err := initRoot(ctx, runDir); err != nil {
 		return err
 	}
-	if _, vsUp := DaemonsRunning(runDir); !vsUp {
+	if !vsUp {
 		args := []string{Endpoint(runDir)}
 		if err := startDaemon(ctx, runDir, netnsPath, ovsVswitchd, env, args); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/ovslab/ovslab/labs"
@@ -33,7 +34,29 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	os.Exit(run(ctx, os.Args[1:]))
+	stopProfile := profile(os.Getenv("OVSLAB_CPUPROFILE"))
+	code := run(ctx, os.Args[1:])
+	stopProfile()
+	os.Exit(code)
+}
+
+// profile writes a CPU profile of the whole command to path, if set:
+// where a benchmark shows a command slow, the profile shows why
+// (go tool pprof). Wall time spent waiting on daemons shows as little
+// CPU; per-phase timings (OVSLAB_TIMINGS) show that side.
+func profile(path string) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "OVSLAB_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 func run(ctx context.Context, args []string) int {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -78,10 +79,20 @@ func isTerminal(f *os.File) bool {
 
 // progress prints a step to stderr when it is a terminal.
 func progress(format string, args ...any) {
-	if forceProgress || isTerminal(os.Stderr) {
+	switch {
+	case timings:
+		// Per-phase timings for benchmarks: when each step began.
+		fmt.Fprintf(os.Stderr, "%7.3fs "+format+"\n", append([]any{time.Since(started).Seconds()}, args...)...)
+	case forceProgress || isTerminal(os.Stderr):
 		fmt.Fprintf(os.Stderr, "· "+format+"\n", args...)
 	}
 }
+
+// OVSLAB_TIMINGS=1 prints progress with the seconds since the start.
+var (
+	timings = os.Getenv("OVSLAB_TIMINGS") != ""
+	started = time.Now()
+)
 
 // checkOutput validates -o.
 func checkOutput(o string) error {

@@ -7,28 +7,37 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
-// NS is an open network namespace and a netlink handle whose sockets live
-// in it, so netlink calls on it need no thread switching.
+// NS is an open network namespace with a netlink handle and an ioctl
+// socket that live in it, so calls on it need no thread switching.
 type NS struct {
 	Path   string          // "" = the netns of the caller
 	Handle *netlink.Handle // netlink requests on this netns
 	fd     netns.NsHandle  // None() for the caller's netns
+	sock   int             // for ethtool ioctls in this netns; -1 if none
 }
 
-// Open opens the netns at path ("" = the caller's).
+// Open opens the netns at path ("" = the caller's). Its sockets are made
+// inside it on one visit: route netlink only (the library's default also
+// opens XFRM and netfilter sockets, each with a visit of its own), and one
+// for ethtool.
 func Open(path string) (*NS, error) {
-	n := &NS{Path: path, fd: netns.None()}
-	var err error
-	if path == "" {
-		n.Handle, err = netlink.NewHandle()
-	} else if n.fd, err = netns.GetFromPath(path); err == nil {
-		if n.Handle, err = netlink.NewHandleAt(n.fd); err != nil {
-			n.fd.Close()
+	n := &NS{Path: path, fd: netns.None(), sock: -1}
+	err := Do(path, func() error {
+		var err error
+		if n.Handle, err = netlink.NewHandle(unix.NETLINK_ROUTE); err != nil {
+			return err
 		}
+		n.sock, err = unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		return err
+	})
+	if err == nil && path != "" {
+		n.fd, err = netns.GetFromPath(path)
 	}
 	if err != nil {
+		n.Close()
 		return nil, fmt.Errorf("netns %s: %w", n, err)
 	}
 	return n, nil
@@ -47,6 +56,10 @@ func (n *NS) Close() {
 	if n.fd.IsOpen() {
 		n.fd.Close()
 		n.fd = netns.None()
+	}
+	if n.sock >= 0 {
+		unix.Close(n.sock)
+		n.sock = -1
 	}
 }
 

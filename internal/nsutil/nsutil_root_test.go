@@ -54,13 +54,13 @@ func TestRootNamespacesAndVeth(t *testing.T) {
 	}); err != nil || !seen {
 		t.Fatalf("Do in %s did not see %s (err %v)", a, name, err)
 	}
-	if TxChecksumIsOff(Path(a), name) {
+	if na.TxChecksumIsOff(name) {
 		t.Fatal("a new veth reports TX checksum offload already off; the check below proves nothing")
 	}
 	if err := TxChecksumOff(Path(a), name); err != nil {
 		t.Fatal(err)
 	}
-	if !TxChecksumIsOff(Path(a), name) {
+	if !na.TxChecksumIsOff(name) {
 		t.Error("TX checksum offload still on after TxChecksumOff")
 	}
 	nb.Close() // an open handle would keep b alive past its name

@@ -23,7 +23,7 @@ func Throwaway(fn func(*NS) error) error {
 			fd.Close()
 			return fmt.Errorf("netlink in a new netns: %w", err)
 		}
-		ns = &NS{Path: fmt.Sprintf("(throwaway %d)", int(fd)), Handle: h, fd: fd}
+		ns = &NS{Path: fmt.Sprintf("(throwaway %d)", int(fd)), Handle: h, fd: fd, sock: -1}
 		return nil
 	})
 	if err != nil {
