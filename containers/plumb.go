@@ -24,6 +24,10 @@ type Link struct {
 	MTU          int              // both ends; 0 = leave the kernel default
 	DefaultRoute netip.Addr       // invalid = no default route from this interface
 	Impair       Impairment       // root qdisc on both ends; zero = none
+	// HostNS, if set, is the host side's netns already open (one for all
+	// of a host's links, so each does not open its own); HostNetns then
+	// only names it in messages. The caller closes it.
+	HostNS *nsutil.NS
 	// Mark is put as the alias of the host veth. A host veth carrying it
 	// whose peer is not in this container is the caller's own, left by a
 	// container that is gone: the kernel tears a dead container's netns
@@ -84,23 +88,32 @@ func containerNetnsPath(pid int) string {
 type handles struct {
 	host, ctr     *netlink.Handle
 	hostNS, ctrNS *nsutil.NS
+	ownHost       bool // hostNS was opened here, not lent by the caller
 }
 
 func openHandles(l Link) (*handles, error) {
-	hostNS, err := nsutil.Open(hostNetnsPath(l.HostNetns))
-	if err != nil {
-		return nil, fmt.Errorf("host %w", err)
+	hostNS, own := l.HostNS, false
+	if hostNS == nil {
+		var err error
+		if hostNS, err = nsutil.Open(hostNetnsPath(l.HostNetns)); err != nil {
+			return nil, fmt.Errorf("host %w", err)
+		}
+		own = true
 	}
 	ctrNS, err := nsutil.Open(containerNetnsPath(l.ContainerPid))
 	if err != nil {
-		hostNS.Close()
+		if own {
+			hostNS.Close()
+		}
 		return nil, fmt.Errorf("container pid %d: no network namespace (is the container running?): %w", l.ContainerPid, err)
 	}
-	return &handles{host: hostNS.Handle, ctr: ctrNS.Handle, hostNS: hostNS, ctrNS: ctrNS}, nil
+	return &handles{host: hostNS.Handle, ctr: ctrNS.Handle, hostNS: hostNS, ctrNS: ctrNS, ownHost: own}, nil
 }
 
 func (h *handles) close() {
-	h.hostNS.Close()
+	if h.ownHost {
+		h.hostNS.Close()
+	}
 	h.ctrNS.Close()
 }
 

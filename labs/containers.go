@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/ovslab/ovslab/containers"
+	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/topology"
 )
 
@@ -22,6 +23,12 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 		fresh []string
 	)
 	hosts := hostsFile(p) // the same for every container: rendered once
+	// One open host netns serves every link of the host.
+	hostNS, err := nsutil.Open(tg.netnsPath())
+	if err != nil {
+		return nil, fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	defer hostNS.Close()
 	// One list of the host's containers serves every Ensure below and the
 	// sweep of those the file no longer names.
 	ids, err := tg.docker.IDs(ctx, map[string]string{LabelLab: p.Lab, LabelHost: p.Host})
@@ -35,7 +42,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 			return ctx.Err()
 		}
 		defer func() { <-tg.jobs }()
-		made, err := applyContainer(ctx, p, tg, c, hosts, ids[c.Docker])
+		made, err := applyContainer(ctx, p, tg, hostNS, c, hosts, ids[c.Docker])
 		mu.Lock()
 		fresh = append(fresh, made...)
 		mu.Unlock()
@@ -63,7 +70,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 
 // applyContainer converges one container, plumbs its interfaces and
 // writes its /etc/hosts, returning the host veths it made anew.
-func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, c topology.ContainerPlan, hosts []byte, id string) ([]string, error) {
+func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, hostNS *nsutil.NS, c topology.ContainerPlan, hosts []byte, id string) ([]string, error) {
 	_, pid, err := tg.docker.Ensure(ctx, containers.Spec{
 		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name, KnownID: id,
 		Labels: map[string]string{LabelLab: p.Lab, LabelHost: p.Host, LabelNode: c.Name},
@@ -74,6 +81,7 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, c topo
 	var fresh []string
 	for _, i := range c.Interfaces {
 		link := containerLink(tg.netnsPath(), pid, i)
+		link.HostNS = hostNS
 		link.Mark = netnsMarkPrefix + p.Lab + ":" + c.Name
 		created, err := containers.Plumb(link)
 		if err != nil {

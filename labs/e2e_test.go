@@ -130,6 +130,24 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 	// delivered (the containers' own IPv6 chatter warms the tunnels within
 	// a second or two, so waiting here would hide the bug this catches).
 	t.Run("first packet after up", func(t *testing.T) { firstPackets(t, e2eLab, "e2e") })
+	// Right after a fresh up the containers' own IPv6 chatter also fills
+	// the caches, which could hide a missing warm-up. Once both hosts'
+	// vswitchd and kernel have forgotten their next hops, the lab is quiet
+	// and only up can have taught them again before the first packet.
+	t.Run("first packet after the caches are flushed", func(t *testing.T) {
+		for _, h := range []string{"host1", "host2"} {
+			flush := exec.Command("ovs-appctl", "tnl/neigh/flush")
+			flush.Env = append(os.Environ(), "OVS_RUNDIR="+HostRunDir(e2eLab, h))
+			if out, err := flush.CombinedOutput(); err != nil {
+				t.Fatalf("%s: ovs-appctl tnl/neigh/flush: %v\n%s", h, err, out)
+			}
+			testenv.Run(t, "ip", "netns", "exec", NetnsName(e2eLab, h), "ip", "neigh", "flush", "dev", phyBridge)
+		}
+		if err := Up(ctx, refLab(t, 1554), Options{Emulate: true}); err != nil {
+			t.Fatalf("no-op up: %v", err)
+		}
+		firstPackets(t, e2eLab, "e2e")
+	})
 	pid := map[string]string{}
 	for _, c := range []string{"doc1", "doc2", "doc3", "doc4"} {
 		pid[c] = containerPid(t, "e2e"+c)

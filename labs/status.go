@@ -193,6 +193,12 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 	for _, c := range have {
 		byName[c.Name] = c
 	}
+	hostNS, err := nsutil.Open(netnsPath) // one for all of the host's links
+	if err != nil {
+		hs.Problems = append(hs.Problems, err.Error())
+		return
+	}
+	defer hostNS.Close()
 	for _, c := range hs.plan.Containers {
 		cs := ContainerStatus{Name: c.Name, Docker: c.Docker, Image: c.Image, State: "missing"}
 		info, ok := byName[c.Docker]
@@ -202,7 +208,9 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 		for _, i := range c.Interfaces {
 			is := InterfaceStatus{Name: i.Name, Network: i.Network, Address: i.Address.String(), HostVeth: i.HostVeth, VLAN: i.VLAN}
 			if ok && info.Pid > 0 {
-				ls, err := containers.Inspect(containerLink(netnsPath, info.Pid, i))
+				l := containerLink(netnsPath, info.Pid, i)
+				l.HostNS = hostNS
+				ls, err := containers.Inspect(l)
 				if err != nil {
 					is.Problems = append(is.Problems, err.Error())
 				} else {

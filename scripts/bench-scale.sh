@@ -145,7 +145,16 @@ PY
 n=200
 fu=$(secs floor_up $n); fd=$(secs floor_down $n)
 eu=$(rss_secs bin/ovslab up --emulate "$work/emu.yaml")
+# The first packet right after up, as `ovslab up && run-my-test` sends it:
+# one echo, one second, across the tunnel on each network.
+first=ok
+for pair in e2x2:10.91.3.3 e2x1:10.92.4.2 e4x2:10.91.1.3 e3x1:10.92.1.2; do
+  pid=$(docker inspect -f '{{.State.Pid}}' "${pair%%:*}")
+  nsenter -t "$pid" -n ping -c 1 -W 1 "${pair#*:}" >/dev/null 2>&1 || first="lost ${pair%%:*} -> ${pair#*:}"
+done
 en=$(secs bin/ovslab up --emulate "$work/emu.yaml")
+# Where a no-op up's time goes: when each step of each host began.
+OVSLAB_TIMINGS=1 bin/ovslab up --emulate "$work/emu.yaml" 2>"$work/noop-phases.txt" >/dev/null
 t0=$(date +%s.%N); ok=green; bin/ovslab check bsc-emu >"$work/check.txt" 2>&1 || ok=RED; t1=$(date +%s.%N)
 ec=$(printf '%.2f' "$(echo "$t1 - $t0" | bc -l)")
 probes=$(grep -c '' "$work/check.txt" || true)
@@ -154,7 +163,9 @@ printf '\n%-44s %s\n' "emulated 4 x 50 (seconds)" ""
 printf '%-44s %s\n' "dockerd floor: run 200, 4 at a time" "$fu"
 printf '%-44s %s\n' "dockerd floor: rm -f 200, 4 at a time" "$fd"
 printf '%-44s %s (%sx floor)\n' "ovslab up" "$eu" "$(ratio "${eu%% s*}" "$fu")"
+printf '%-44s %s\n' "first ping after up (4 x 1 s, 2 networks)" "$first"
 printf '%-44s %s\n' "ovslab no-op up" "$en"
 printf '%-44s %s (%s, %s lines)\n' "ovslab check" "$ec" "$ok" "$probes"
 printf '%-44s %s (%sx floor)\n' "ovslab down" "$ed" "$(ratio "${ed%% s*}" "$fd")"
 [ "$ok" = green ] || { echo "check was red:"; grep FAIL "$work/check.txt" | head -20; }
+echo; echo "no-op up of 4 x 50, seconds since start at each step:"; cat "$work/noop-phases.txt"
