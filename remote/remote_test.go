@@ -94,13 +94,13 @@ func TestLineWriter(t *testing.T) {
 	var b strings.Builder
 	var mu sync.Mutex
 	w := NewLineWriter(&b, "h1: ", &mu)
-	for _, s := range []string{"one\ntw", "o\n", "three"} {
+	for _, s := range []string{"one\ntw", "o\n", "· h1: named\nh1: too\n", "three"} {
 		if _, err := w.Write([]byte(s)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	w.Close()
-	if want := "h1: one\nh1: two\nh1: three\n"; b.String() != want {
+	if want := "h1: one\nh1: two\n· h1: named\nh1: too\nh1: three\n"; b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
 	}
 }

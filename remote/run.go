@@ -130,5 +130,11 @@ func (l *LineWriter) Close() error {
 func (l *LineWriter) emit(line []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// A host's own progress lines already start with its name
+	// ("· h1: containers"); prefixed again they would name it twice.
+	if bytes.HasPrefix(bytes.TrimPrefix(line, []byte("· ")), []byte(l.prefix)) {
+		fmt.Fprintf(l.w, "%s", line)
+		return
+	}
 	fmt.Fprintf(l.w, "%s%s", l.prefix, line)
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -122,5 +124,31 @@ func TestRootOVSDBFlagOnEmulatedLab(t *testing.T) {
 	}
 	if _, err := labs.LoadState(lab); err != nil {
 		t.Errorf("the refused down removed the lab: %v", err)
+	}
+}
+
+// TestRootDownWithoutArgFindsMarkedLab: with no lab's state here, `down`
+// without an argument takes the one lab found by its marks (here a marked
+// namespace, as a reboot of an emulated lab's machine would not leave, but
+// a cleaned /run would) and removes it.
+func TestRootDownWithoutArgFindsMarkedLab(t *testing.T) {
+	testenv.Require(t, "ip")
+	if names, _ := labs.Labs(); len(names) > 0 {
+		t.Skipf("labs %v have state here: down without an argument would take one of them", names)
+	}
+	lab := "pc-marked"
+	ns := labs.NetnsName(lab, "host1")
+	testenv.Run(t, "ip", "netns", "add", ns)
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
+	testenv.Run(t, "ip", "-n", ns, "link", "set", "lo", "alias", "ovslab:"+lab+":host1")
+	if u, err := labs.FindUnrecorded(context.Background(), labs.Options{}); err != nil || len(u) != 1 {
+		t.Skipf("want exactly this one unrecorded lab here, found %v (%v)", u, err)
+	}
+	r := ovslab(t, "down")
+	if r.code != 0 || !strings.Contains(r.stderr, "removed by its marks") {
+		t.Fatalf("down without an argument: %s", r)
+	}
+	if err := exec.Command("ip", "netns", "pids", ns).Run(); err == nil {
+		t.Errorf("netns %s still there after down", ns)
 	}
 }

@@ -101,7 +101,8 @@ func newDown() *cobra.Command {
 and restores what up changed (MTU, ip_forward, the underlay address moved
 onto br-phy). A port you added by hand to one of the lab's bridges goes with
 the bridge, as with ovs-vsctl del-br. Without an argument it takes the only
-lab up on this machine.` + allHelp + ` A host that does not answer is named
+lab up on this machine (or, if none has state, the only one found by its
+marks).` + allHelp + ` A host that does not answer is named
 and the others still go down. A lab whose state is gone (a reboot, a
 cleaned /run) or unreadable is removed by its marks: labelled containers,
 marked OVSDB rows, commented iptables rules and marked namespaces.`,
@@ -114,7 +115,10 @@ marked OVSDB rows, commented iptables rules and marked namespaces.`,
 				}
 				return downAll(c.Context(), src, o)
 			}
-			lab, err := labArg(args)
+			lab, err := labArgOr(args, func() []labs.Unrecorded {
+				u, _ := labs.FindUnrecorded(c.Context(), o)
+				return u
+			})
 			if err != nil {
 				return err
 			}
@@ -164,12 +168,24 @@ const defaultFile = "topology.yaml"
 // labArg returns the lab named on the command line, or the only lab up on
 // this machine.
 func labArg(args []string) (string, error) {
+	return labArgOr(args, nil)
+}
+
+// labArgOr is labArg that, when no lab has state here, also counts the
+// labs found by their marks alone (after a reboot or a cleaned /run),
+// as down can remove those.
+func labArgOr(args []string, marked func() []labs.Unrecorded) (string, error) {
 	if len(args) == 1 {
 		return args[0], nil
 	}
 	names, err := labs.Labs()
 	if err != nil {
 		return "", err
+	}
+	if len(names) == 0 && marked != nil {
+		for _, u := range marked() {
+			names = append(names, u.Lab)
+		}
 	}
 	switch len(names) {
 	case 1:
