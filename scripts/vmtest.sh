@@ -131,7 +131,12 @@ if [ -n "${VMTEST_VERBOSE:-}" ]; then
   quiet=
 fi
 # Pid 1 after switch_root: runs CMD, leaves its status, powers off at once.
-echo "$quiet" >"$results/stage2.sh"
+# /dev/net/tun is made as udev makes it on a real host (opening it loads
+# tun): OVS's netdev datapath needs it for its internal ports.
+{
+  echo "$quiet"
+  echo "mkdir -p /dev/net && mknod -m 600 /dev/net/tun c 10 200"
+} >"$results/stage2.sh"
 cat >>"$results/stage2.sh" <<'EOF'
 /bin/sh /run/vmtest/cmd.sh </dev/console >/dev/console 2>&1
 echo $? >/run/vmtest/status.tmp && mv /run/vmtest/status.tmp /run/vmtest/status
