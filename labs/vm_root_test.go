@@ -3,11 +3,14 @@ package labs
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ovslab/ovslab/internal/nsutil"
+	"github.com/ovslab/ovslab/internal/probe"
 	"github.com/ovslab/ovslab/internal/testenv"
 )
 
@@ -22,7 +25,7 @@ hosts:
   host2: {underlay: 172.16.20.100/24, gateway: 172.16.20.1, datapath: system}
   host3: {underlay: 172.16.30.100/24, gateway: 172.16.30.1}
 networks:
-  net1: {subnet: 10.0.1.0/24, vni: 5000, gateway: {host: host1, nat: true}}
+  net1: {subnet: 10.0.1.0/24, vni: 5000, gateway: {host: host1, nat: true}, host_ports: {host2: 10.0.1.2, host3: 10.0.1.3}}
   net2: {subnet: 10.0.2.0/24, vni: 6000, gateway: {host: host2, nat: true}}
   net3: {subnet: 10.0.3.0/24, vni: 7000, gateway: {host: host3, nat: true}}
 `
@@ -49,7 +52,9 @@ func checkVMLab(t *testing.T) map[string][]CheckResult {
 
 // TestRootVMKernelDatapath brings a container-free lab up emulated on
 // Debian's own kernel: every host's vswitchd on its own kernel datapath in
-// its own netns, no br-phy, the underlay address left on the NIC. check
+// its own netns, no br-phy, the underlay address left on the NIC. The
+// first echo from each host port crosses the tunnels as soon as up returns.
+// check
 // proves NAT from each gateway, and catches a removed MASQUERADE rule; up
 // repairs it; down leaves nothing, not even a datapath.
 func TestRootVMKernelDatapath(t *testing.T) {
@@ -70,6 +75,16 @@ func TestRootVMKernelDatapath(t *testing.T) {
 	}}
 	if err := Up(ctx, mustSource(t, vmLabYAML), o); err != nil {
 		t.Fatalf("up: %v", err)
+	}
+
+	// up promises a lab that forwards: the first echo from each host port
+	// across the tunnels to host1's gateway arrives (one try; the time is
+	// for a slow emulated machine, a loss fails).
+	for _, h := range []string{"host2", "host3"} {
+		first := probe.Echo{Dst: netip.MustParseAddr("10.0.1.1"), Timeout: 5 * time.Second, Tries: 1}
+		if _, err := probe.Ping(ctx, nsutil.Path(NetnsName(vmLab, h)), first); err != nil {
+			t.Errorf("%s: the first echo from its host port to the gateway 10.0.1.1 after up: %v", h, err)
+		}
 	}
 
 	underlay := map[string]string{"host1": "172.16.10.100/24", "host2": "172.16.20.100/24", "host3": "172.16.30.100/24"}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +33,9 @@ func ping(ns string, dst string, size int, df bool) error {
 // TestRootVMKernelTunnel: two hosts, each with its own vswitchd on its own
 // kernel datapath, joined by a keyed VXLAN port over a veth underlay: no
 // br-phy, the kernel's own vxlan_sys_4789 sends from the address on the
-// NIC. A 1500-byte DF packet passes at underlay MTU 1554 and is dropped at
-// 1500; a deleted tunnel port comes back with the next Apply.
+// NIC. Once both are applied and synced, the first echo arrives; a
+// 1500-byte DF packet passes at underlay MTU 1554 and is dropped at 1500;
+// a deleted tunnel port comes back with the next Apply.
 func TestRootVMKernelTunnel(t *testing.T) {
 	if testenv.RunInVM(t) {
 		return
@@ -52,6 +55,10 @@ func TestRootVMKernelTunnel(t *testing.T) {
 		}
 		testenv.Run(t, "ip", "-n", h.ns, "addr", "add", fmt.Sprintf("10.0.1.%d/24", i+1), "dev", "gw")
 		testenv.Run(t, "ip", "-n", h.ns, "link", "set", "gw", "up")
+		// As up does: vswitchd has put every port in the datapath.
+		if err := h.c.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if dt := h.vsctl(t, "get", "bridge", "br1", "datapath_type"); dt != "system" {
 			t.Errorf("br1 datapath_type = %s, want system", dt)
 		}
@@ -61,14 +68,13 @@ func TestRootVMKernelTunnel(t *testing.T) {
 		}
 	}
 
-	// vswitchd installs its ports a little after Apply returns: the first
-	// upcalls may find none.
-	// Once in about six runs here the first pings were still lost after
-	// 20 s: the datapath flows and neighbours then say where they went.
-	if ping(h1.ns, "10.0.1.2", 56, false) != nil {
+	// Both hosts are set up: the first packet must arrive. One echo, with
+	// time for a slow emulated machine: a loss, not a delay, fails.
+	first := probe.Echo{Dst: netip.MustParseAddr("10.0.1.2"), Size: 56, Timeout: 5 * time.Second, Tries: 1}
+	if _, err := probe.Ping(ctx, nsutil.Path(h1.ns), first); err != nil {
+		t.Errorf("first ping 10.0.1.1 -> 10.0.1.2 lost: %v", err)
 		for _, h := range []*emulatedHost{h1, h2} {
-			t.Logf("first ping lost; %s datapath flows:\n%s", h.ns, testenv.Run(t, "ip", "netns", "exec", h.ns, "ovs-dpctl", "dump-flows"))
-			t.Logf("%s neighbours:\n%s", h.ns, testenv.Run(t, "ip", "-n", h.ns, "neigh"))
+			h.dumpDatapath(t)
 		}
 	}
 	testenv.Eventually(t, 20*time.Second, func() error { return ping(h1.ns, "10.0.1.2", 56, false) })
@@ -99,4 +105,27 @@ func TestRootVMKernelTunnel(t *testing.T) {
 		t.Fatalf("Apply after del-port: %v", err)
 	}
 	testenv.Eventually(t, 20*time.Second, func() error { return ping(h1.ns, "10.0.1.2", 1472, true) })
+}
+
+// dumpDatapath logs what says where a packet went: the kernel datapath's
+// ports, stats and flows, neighbours, routes, and vswitchd's log.
+func (h *emulatedHost) dumpDatapath(t *testing.T) {
+	t.Helper()
+	show := func(name string, args ...string) {
+		out, err := exec.Command(name, args...).CombinedOutput()
+		t.Logf("%s: %s %s (%v):\n%s", h.ns, name, strings.Join(args, " "), err, out)
+	}
+	in := []string{"netns", "exec", h.ns}
+	show("ip", append(in, "ovs-dpctl", "show", "-s")...)
+	show("ip", append(in, "ovs-dpctl", "dump-flows")...)
+	show("ip", "-n", h.ns, "-s", "link")
+	show("ip", "-n", h.ns, "addr")
+	show("ip", "-n", h.ns, "neigh")
+	show("ip", "-n", h.ns, "route")
+	show("ovs-vsctl", "--db="+Endpoint(h.runDir), "show")
+	if sock, err := VswitchdControl(h.runDir); err == nil {
+		show("ovs-appctl", "-t", sock, "dpif/show")
+		show("ovs-appctl", "-t", sock, "fdb/show", "br1")
+	}
+	show("tail", "-n", "60", filepath.Join(h.runDir, "ovs-vswitchd.log"))
 }

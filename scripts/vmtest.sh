@@ -41,6 +41,7 @@ mods=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
 initver=4
 cache=${VMTEST_CACHE:-/var/cache/ovslab-vm}
 initrd=$cache/initrd-$kver-v$initver.gz
+kallsyms=$cache/kallsyms-$kver
 if [ ! -s "$initrd" ]; then
   mkdir -p "$cache"
   build=$(mktemp -d)
@@ -96,6 +97,7 @@ fi
 # results share (made here, on the writable side).
 results=$(mktemp -d /tmp/vmtest.XXXXXX)
 trap '[ -n "${VMTEST_KEEP:-}" ] || rm -rf "$results"' EXIT
+[ -z "${VMTEST_KEEP:-}" ] || echo "vmtest: keeping $results" >&2
 {
   echo "set -e"
   echo "stty -onlcr 2>/dev/null || true"
@@ -117,33 +119,153 @@ trap '[ -n "${VMTEST_KEEP:-}" ] || rm -rf "$results"' EXIT
   echo 'rc=$?; echo @@vmtest-end@@; exit $rc'
 } >"$results/cmd.sh"
 
-# VMTEST_VERBOSE=1 shows the boot as it happens (on stderr).
-kargs="quiet loglevel=1"
-[ -n "${VMTEST_VERBOSE:-}" ] && kargs="loglevel=7 ignore_loglevel"
+[ -s "$kallsyms" ] || : >"$results/want-kallsyms"
+# The kernel logs its boot to the console, kept in console.log: a boot that
+# never reaches the command shows where it stopped. Once booted, only
+# emergencies (a panic) reach the console, so the kernel does not write
+# into CMD's output; VMTEST_VERBOSE=1 shows everything, boot on stderr.
+kargs="loglevel=7"
+quiet="echo 1 >/proc/sys/kernel/printk"
+if [ -n "${VMTEST_VERBOSE:-}" ]; then
+  kargs="loglevel=7 ignore_loglevel"
+  quiet=
+fi
 # Pid 1 after switch_root: runs CMD, leaves its status, powers off at once.
-cat >"$results/stage2.sh" <<'EOF'
+# /dev/net/tun is made as udev makes it on a real host (opening it loads
+# tun): OVS's netdev datapath needs it for its internal ports.
+{
+  echo "$quiet"
+  echo "mkdir -p /dev/net && mknod -m 600 /dev/net/tun c 10 200"
+} >"$results/stage2.sh"
+cat >>"$results/stage2.sh" <<'EOF'
 /bin/sh /run/vmtest/cmd.sh </dev/console >/dev/console 2>&1
 echo $? >/run/vmtest/status.tmp && mv /run/vmtest/status.tmp /run/vmtest/status
+[ ! -e /run/vmtest/want-kallsyms ] || cat /proc/kallsyms >/run/vmtest/kallsyms
 sync
 echo o >/proc/sysrq-trigger
 sleep 10
 EOF
+# filter: CMD's output between the markers goes to stdout as it comes;
+# firmware and kernel chatter go to console.log, shown only when the VM
+# fails (and on stderr with VMTEST_VERBOSE). A shell loop, not awk: mawk
+# (Debian's awk) reads a pipe in large blocks, so nothing streamed and a
+# hung boot's last lines were not on record. The begin marker leaves the
+# file "booted" for the watchdog.
+filter() {
+  local line on=
+  while IFS= read -r line || [ -n "$line" ]; do
+    line=${line%$'\r'}
+    if [ -z "$on" ]; then
+      case $line in
+        *@@vmtest-begin@@) on=1; : >"$results/booted"; continue ;;
+      esac
+      printf '%s\n' "$line" >>"$results/console.log"
+      [ -z "${VMTEST_VERBOSE:-}" ] || printf '%s\n' "$line" >&2
+    elif [ "$line" = @@vmtest-end@@ ]; then
+      on=
+    else
+      printf '%s\n' "$line"
+    fi
+  done
+}
+
+# where_hung prints each vCPU's instruction pointer from qemu's monitor,
+# with the kernel function it is in: where a hung boot is stuck. Debian's
+# System.map is a stub, so the symbols are /proc/kallsyms saved from an
+# earlier boot of the same kernel (nokaslr keeps the addresses the same).
+where_hung() {
+  python3 - "$results/monitor.sock" "$kallsyms" <<'PY' || true
+import bisect, re, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(0.5)
+s.sendall(b"info registers -a\n")
+out, end = b"", time.time() + 5
+while time.time() < end and out.count(b"(qemu)") < 2:
+    try:
+        chunk = s.recv(65536)
+    except socket.timeout:
+        continue
+    if not chunk:
+        break
+    out += chunk
+syms = []
+try:
+    for line in open(sys.argv[2]):
+        f = line.split()
+        if len(f) >= 3 and f[1] in "tTwW":
+            syms.append((int(f[0], 16), f[2]))
+except OSError:
+    pass
+syms.sort()
+addrs = [a for a, _ in syms]
+for cpu, rip in re.findall(rb"CPU#(\d+)[\s\S]*?RIP=([0-9a-f]+)", out):
+    ip = int(rip, 16)
+    i = bisect.bisect_right(addrs, ip) - 1
+    sym = "%s+0x%x" % (syms[i][1], ip - syms[i][0]) if 0 <= i and ip - syms[i][0] < 1 << 20 else "?"
+    print("vmtest-watchdog: CPU%s RIP=%016x %s" % (cpu.decode(), ip, sym))
+PY
+}
+
+# boot runs the VM once, within what is left of VMTEST_TIMEOUT, and
+# returns qemu's exit status. If the command has not begun within
+# VMTEST_BOOT_TIMEOUT seconds, the VM is killed and boot returns 200.
+boot() {
+  rm -f "$results/booted" "$results/console.fifo"
+  mkfifo "$results/console.fifo"
+  filter <"$results/console.fifo" &
+  local fpid=$! left=$((deadline - $(date +%s)))
+  ((left > 0)) || left=1
+  timeout --foreground -k 10 "$left" qemu-system-x86_64 \
+    -accel tcg -m "${VMTEST_MEM:-1536}" -smp 2 -nographic -no-reboot \
+    -kernel "$kernel" -initrd "$initrd" \
+    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -virtfs local,path="$results",mount_tag=results,security_model=none,multidevs=remap \
+    -monitor unix:"$results/monitor.sock",server=on,wait=off \
+    -d cpu_reset,guest_errors -D "$results/qemu.log" \
+    -nic none -append "console=ttyS0 panic=-1 nokaslr $kargs" </dev/null >"$results/console.fifo" &
+  local qpid=$! t0=$SECONDS hung=
+  while kill -0 "$qpid" 2>/dev/null && [ ! -e "$results/booted" ]; do
+    if ((SECONDS - t0 >= boot_timeout)); then
+      hung=1
+      where_hung >>"$results/console.log" 2>&1
+      kill "$qpid" 2>/dev/null
+      break
+    fi
+    sleep 0.2
+  done
+  local qrc=0
+  wait "$qpid" || qrc=$?
+  wait "$fpid" || true
+  if [ -n "$hung" ]; then
+    return 200
+  fi
+  return "$qrc"
+}
+
+# The boot watchdog, a defence: boots that never reached the command were
+# seen here (about 2 in 30, with the kernel quiet, so nothing said where).
+# A boot takes 10 to 30 s of wall clock on a busy 2-core machine; one that
+# has not started the command within VMTEST_BOOT_TIMEOUT (default 120 s)
+# leaves its kernel log and each vCPU's instruction pointer in the log, is
+# killed and booted once more, loudly. The command itself is never run
+# twice: the marker that ends the watchdog is printed just before it.
+boot_timeout=${VMTEST_BOOT_TIMEOUT:-120}
 start=$(date +%s)
+deadline=$((start + ${VMTEST_TIMEOUT:-600}))
 set +e
-timeout --foreground -k 10 "${VMTEST_TIMEOUT:-600}" qemu-system-x86_64 \
-  -accel tcg -m "${VMTEST_MEM:-1536}" -smp 2 -nographic -no-reboot \
-  -kernel "$kernel" -initrd "$initrd" \
-  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-  -virtfs local,path="$results",mount_tag=results,security_model=none,multidevs=remap \
-  -nic none -append "console=ttyS0 panic=-1 $kargs" </dev/null |
-  # CMD's output between the markers goes to stdout as it comes; firmware
-  # and kernel chatter go to a log shown only when the VM fails.
-  awk -v logf="$results/console.log" -v verbose="${VMTEST_VERBOSE:-}" '
-    /@@vmtest-begin@@\r?$/ { on = 1; next }
-    on && /^@@vmtest-end@@$/ { on = 0; next }
-    on { print; fflush(); next }
-    { print >logf; fflush(logf); if (verbose) { print >"/dev/stderr"; fflush("/dev/stderr") } }'
-qrc=${PIPESTATUS[0]}
+for attempt in 1 2; do
+  boot
+  qrc=$?
+  [ "$qrc" = 200 ] || break
+  echo "vmtest: WARNING: the VM did not start the command within ${boot_timeout}s of booting (attempt $attempt, kernel $kver); its console:" >&2
+  tail -n 25 "$results/console.log" >&2
+  mv "$results/console.log" "$results/console-hung-$attempt.log"
+  if ((attempt == 2)); then
+    die "the VM did not boot twice in a row (${boot_timeout}s each, kernel $kver)"
+  fi
+  echo "vmtest: WARNING: killed the hung VM; booting once more" >&2
+done
 set -e
 end=$(date +%s)
 if [ ! -s "$results/status" ]; then
@@ -151,8 +273,10 @@ if [ ! -s "$results/status" ]; then
     die "timed out after ${VMTEST_TIMEOUT:-600}s (kernel $kver); no exit status from the command"
   fi
   tail -n 30 "$results/console.log" >&2 || true
+  grep -a -m5 -i "triple fault\|error" "$results/qemu.log" >&2 || true
   die "the VM ended without the command's exit status (kernel panic or failed boot? qemu exit $qrc, kernel $kver)"
 fi
+[ ! -s "$results/kallsyms" ] || mv "$results/kallsyms" "$kallsyms"
 rc=$(cat "$results/status")
 echo "vmtest: kernel $kver, ${rc:+exit $rc, }$((end - start))s" >&2
 exit "$rc"

@@ -34,7 +34,7 @@ func vmtest(t *testing.T, env []string, args ...string) (string, string, int) {
 
 // TestRootVMExitStatus: the VM runs the command on Debian's kernel, its
 // output and exit status come back, and a VM that never reports (a kernel
-// panic, a timeout) is an error, never a pass.
+// panic, a hung boot, a timeout) is an error, never a pass.
 func TestRootVMExitStatus(t *testing.T) {
 	if InVM() {
 		t.Skip("boots the VM itself")
@@ -55,6 +55,14 @@ func TestRootVMExitStatus(t *testing.T) {
 	out, errOut, code = vmtest(t, nil, "sh", "-c", "echo c >/proc/sysrq-trigger")
 	if code == 0 || !strings.Contains(errOut, "without the command's exit status") {
 		t.Errorf("a kernel panic: want a non-zero exit saying no status came back, got exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+	}
+
+	// A boot that does not reach the command in time (here: 1 s, never
+	// enough) is killed and tried once more, saying so, then an error.
+	out, errOut, code = vmtest(t, []string{"VMTEST_BOOT_TIMEOUT=1"}, "echo", "ran")
+	if code != 125 || out != "" || strings.Count(errOut, "did not start the command within 1s") != 2 ||
+		!strings.Contains(errOut, "booting once more") || !strings.Contains(errOut, "did not boot twice") {
+		t.Errorf("a hung boot: want two loud attempts, exit 125 and no output, got exit %d, stdout %q, stderr:\n%s", code, out, errOut)
 	}
 
 	out, errOut, code = vmtest(t, []string{"VMTEST_TIMEOUT=2"}, "sleep", "60")
