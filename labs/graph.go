@@ -54,11 +54,12 @@ type pathFinder struct {
 	gwByAddr map[netip.Addr]topology.Network
 	byBridge map[string]topology.Network
 	hostByIP map[netip.Addr]string
+	hostPort map[netip.Addr]endpoint // a host's own port (host_ports): no container, no iface
 }
 
 func newPathFinder(t *topology.Topology) *pathFinder {
 	p := &pathFinder{t: t, byAddr: map[netip.Addr]endpoint{}, gwByAddr: map[netip.Addr]topology.Network{},
-		byBridge: map[string]topology.Network{}, hostByIP: map[netip.Addr]string{}}
+		byBridge: map[string]topology.Network{}, hostByIP: map[netip.Addr]string{}, hostPort: map[netip.Addr]endpoint{}}
 	for _, c := range t.Containers {
 		for _, i := range c.Interfaces {
 			p.byAddr[i.Address] = endpoint{c.Name, i.Name, i.Network, c.Host}
@@ -68,6 +69,9 @@ func newPathFinder(t *topology.Topology) *pathFinder {
 		p.byBridge[n.Bridge] = n
 		if n.Gateway != nil {
 			p.gwByAddr[n.Gateway.Address] = n
+		}
+		for _, hp := range n.HostPorts {
+			p.hostPort[hp.Address] = endpoint{network: n.Name, host: hp.Host}
 		}
 	}
 	for _, h := range t.Hosts {
@@ -100,6 +104,15 @@ func (p *pathFinder) keys(r CheckResult) []string {
 	}
 	if n, ok := p.gwByAddr[dst]; ok {
 		return p.toGateway(p.onNetwork(from, n.Name), n)
+	}
+	if hp, ok := p.hostPort[dst]; ok {
+		if a := p.onNetwork(from, hp.network); a.network == hp.network {
+			keys := []string{topology.LinkKey(a.container, a.iface), topology.HostPortKey(hp.network, hp.host)}
+			if a.host != hp.host {
+				keys = append(keys, topology.TunnelKey(hp.network, a.host, hp.host))
+			}
+			return keys
+		}
 	}
 	// Anything else (the WAN, an address outside the lab) leaves through
 	// the gateway of the container's routed network and its host's uplink.

@@ -76,3 +76,35 @@ func TestCheckOverlay(t *testing.T) {
 		}
 	}
 }
+
+// TestHostPortPath: a ping from a container to a host's own port on the
+// network crosses the container's link, the tunnel and that host port,
+// not the gateway and the uplink.
+func TestHostPortPath(t *testing.T) {
+	data, _ := catalog.Get("host-overlay")
+	topo, err := topology.Parse("host-overlay.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := newPathFinder(topo).keys(CheckResult{Kind: CheckPing, From: "c1", To: "host3 (10.0.1.3)"})
+	want := []string{topology.LinkKey("c1", "eth0"), topology.HostPortKey("net1", "host3"), topology.TunnelKey("net1", "host1", "host3")}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("path of c1 -> host3's port: %v, want %v", got, want)
+	}
+	// The picture draws the host ports, and a tagged link's VLAN.
+	dot := topo.DOT()
+	for _, s := range []string{`label="host port 10.0.1.3"`, `host3_br1_hp -- host3_br1`} {
+		if !strings.Contains(dot, s) {
+			t.Errorf("DOT lacks %q:\n%s", s, dot)
+		}
+	}
+	data, _ = catalog.Get("vlan-tenants")
+	vt, err := topology.Parse("vlan-tenants.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg := vt.SVG()
+	if n10, n20 := strings.Count(svg, ">eth0 VLAN 10<"), strings.Count(svg, ">eth0 VLAN 20<"); n10 != 2 || n20 != 2 {
+		t.Errorf("SVG labels %d links VLAN 10 and %d VLAN 20, want 2 each (red's and blue's, not spy's):\n%s", n10, n20, svg)
+	}
+}

@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// graphNode and graphEdge are the one picture of a lab that DOT and
-// Mermaid both draw: hosts as boxes holding bridges and containers, VXLAN
-// tunnels between bridges, and the underlay router. An edge's key names
+// graphNode and graphEdge are the one picture of a lab that DOT, Mermaid
+// and SVG all draw: hosts as boxes holding bridges, gateways, host ports
+// and containers (a tagged link says its VLAN), VXLAN tunnels between
+// bridges, and the underlay router. An edge's key names
 // it for a Health overlay (LinkKey, TunnelKey, GatewayKey, UplinkKey).
 type graphNode struct{ id, label, shape string }
 type graphEdge struct{ a, b, label, key string }
@@ -30,6 +31,10 @@ func TunnelKey(network, a, b string) string {
 
 // GatewayKey names the link between a network's gateway port and its bridge.
 func GatewayKey(network string) string { return "gateway/" + network }
+
+// HostPortKey names the link between a host's own port on a network
+// (host_ports) and the network's bridge there.
+func HostPortKey(network, host string) string { return "hostport/" + network + "/" + host }
 
 // UplinkKey names a host's underlay link to the router.
 func UplinkKey(host string) string { return "uplink/" + host }
@@ -57,6 +62,11 @@ func (t *Topology) picture() (hosts []graphHost, edges []graphEdge) {
 				h.nodes = append(h.nodes, graphNode{gid, label, "ellipse"})
 				edges = append(edges, graphEdge{gid, bid, g.Port, GatewayKey(b.Network)})
 			}
+			if hp := b.HostPort; hp != nil {
+				hid := bid + "_hp"
+				h.nodes = append(h.nodes, graphNode{hid, "host port " + hp.Address.Addr().String(), "ellipse"})
+				edges = append(edges, graphEdge{hid, bid, hp.Port, HostPortKey(b.Network, p.Host)})
+			}
 			for _, tp := range b.Tunnels {
 				if p.Host < tp.RemoteHost {
 					edges = append(edges, graphEdge{bid, tp.RemoteHost + "_" + b.Name, fmt.Sprintf("VXLAN %d", tp.Key), TunnelKey(b.Network, p.Host, tp.RemoteHost)})
@@ -68,7 +78,11 @@ func (t *Topology) picture() (hosts []graphHost, edges []graphEdge) {
 			var addrs []string
 			for _, i := range c.Interfaces {
 				addrs = append(addrs, i.Address.Addr().String())
-				edges = append(edges, graphEdge{cid, p.Host + "_" + i.Bridge, i.Name, LinkKey(c.Name, i.Name)})
+				label := i.Name
+				if i.VLAN > 0 {
+					label += fmt.Sprintf(" VLAN %d", i.VLAN) // an access port: its own segment
+				}
+				edges = append(edges, graphEdge{cid, p.Host + "_" + i.Bridge, label, LinkKey(c.Name, i.Name)})
 			}
 			h.nodes = append(h.nodes, graphNode{cid, c.Name + " " + strings.Join(addrs, ", "), "component"})
 		}
