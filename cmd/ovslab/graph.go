@@ -16,7 +16,8 @@ func newGraph() *cobra.Command {
 		Short: "Draw the topology as a picture (Graphviz DOT, Mermaid or SVG)",
 		Long: `graph prints the lab as a picture: hosts with their bridges, gateways and
 containers, the VXLAN tunnels between bridges, and the underlay router.
-SVG is drawn by Graphviz built into ovslab: nothing to install.
+SVG is laid out by ovslab itself: nothing to install. Host ports and a
+tagged link's VLAN are drawn too.
 
 With --check, LAB is a lab that is up here and every link and tunnel is
 coloured by its last "ovslab check": green when every check across it
