@@ -137,7 +137,15 @@ func findSchema() (string, error) {
 func createDB(ctx context.Context, runDir, schema string, env []string) error {
 	db := filepath.Join(runDir, "conf.db")
 	if _, err := os.Stat(db); errors.Is(err, os.ErrNotExist) {
-		return runTool(ctx, env, "ovsdb-tool", "create", db, schema)
+		// Made aside and renamed: a create cut short (Ctrl-C) must not
+		// leave a conf.db that no later up can read.
+		tmp := db + ".new"
+		_ = os.Remove(tmp)
+		if err := runTool(ctx, env, "ovsdb-tool", "create", tmp, schema); err != nil {
+			_ = os.Remove(tmp)
+			return err
+		}
+		return os.Rename(tmp, db)
 	}
 	out, err := toolOutput(ctx, env, "ovsdb-tool", "needs-conversion", db, schema)
 	if err != nil {

@@ -38,7 +38,7 @@ moddir=/lib/modules/$kver
 # Cached per kernel release and per version of this script's init.
 mods=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
       netfs fscache 9pnet 9pnet_virtio 9p)
-initver=4
+initver=5
 cache=${VMTEST_CACHE:-/var/cache/ovslab-vm}
 initrd=$cache/initrd-$kver-v$initver.gz
 kallsyms=$cache/kallsyms-$kver
@@ -69,6 +69,10 @@ if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=524288 ho
   echo "vmtest-init: cannot mount the host root"; poweroff -f
 fi
 mount -t tmpfs -o mode=755 run /newroot/run
+# The host's /tmp stays readable under /run/host-tmp: a checkout there (a
+# CI clone) is where CMD runs from.
+mkdir -p /newroot/run/host-tmp
+mount -o bind /newroot/tmp /newroot/run/host-tmp
 mount -t tmpfs -o mode=1777 tmp /newroot/tmp
 mkdir -p /newroot/run/vmtest
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none results /newroot/run/vmtest
@@ -111,7 +115,12 @@ trap '[ -n "${VMTEST_KEEP:-}" ] || rm -rf "$results"' EXIT
   printf 'export PATH=%q\n' "$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
   # The host's Go caches are read-only in here.
   echo "export GOCACHE=/tmp/gocache GOTMPDIR=/tmp OVSLAB_IN_VM=1"
-  printf 'cd %q\n' "$PWD"
+  # The VM's /tmp is its own; the host's is under /run/host-tmp.
+  case $PWD in
+    /tmp/*) dir=/run/host-tmp/${PWD#/tmp/} ;;
+    *) dir=$PWD ;;
+  esac
+  printf 'cd %q || { echo "vmtest: %s is not visible in the VM"; exit 125; }\n' "$dir" "$PWD"
   echo "set +e"
   echo "echo @@vmtest-begin@@"
   printf '%q ' "$@"

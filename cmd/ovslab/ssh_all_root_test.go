@@ -74,14 +74,18 @@ func TestRootSSHAll(t *testing.T) {
 		l.assertUntouched(t, h2)
 	})
 
-	// --progress: the lines a terminal would show, each host's prefixed.
+	// --progress: the lines a terminal would show, each naming its host
+	// once (a host's own lines already start with its name).
 	if r := l.ovslab(t, "up", "--all", "--progress", l.file); r.code != 0 {
 		t.Fatalf("up --all: %s", r)
 	} else {
-		for _, want := range []string{"h1: · h1: containers", "h2: · h2: OVS bridges and tunnels", "· h2: connecting to root@10.250.2.2:22"} {
+		for _, want := range []string{"\n· h1: containers", "\n· h2: OVS bridges and tunnels", "· h2: connecting to root@10.250.2.2:22"} {
 			if !strings.Contains(r.stderr, want) {
 				t.Errorf("up --all progress lacks %q:\n%s", want, r.stderr)
 			}
+		}
+		if strings.Contains(r.stderr, "h1: · h1:") {
+			t.Errorf("up --all progress names a host twice:\n%s", r.stderr)
 		}
 		for _, want := range []string{"ok  underlay  h1 -> h2  1554-byte DF packet to 172.16.20.100", "ok  underlay  h2 -> h1  1554-byte DF packet to 172.16.10.100"} {
 			if !strings.Contains(r.stdout, want) {
