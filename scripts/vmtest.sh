@@ -146,7 +146,14 @@ fi
   echo "$quiet"
   echo "mkdir -p /dev/net && mknod -m 600 /dev/net/tun c 10 200"
 } >"$results/stage2.sh"
+# OVS 3.1 counts the CPUs for its kernel-datapath upcall handlers only
+# once 10 s of monotonic time have passed (its refresh interval, measured
+# from 0): a vswitchd started earlier runs with 0 handlers, and every
+# packet that misses the kernel's flow table is lost ("lost:" in
+# ovs-dpctl show) until it reconfigures after that mark. A VM that boots
+# in 5 s would hit it where no real host does, so CMD starts after 11 s.
 cat >>"$results/stage2.sh" <<'EOF'
+while [ "$(cut -d. -f1 /proc/uptime)" -lt 11 ]; do sleep 0.2; done
 /bin/sh /run/vmtest/cmd.sh </dev/console >/dev/console 2>&1
 echo $? >/run/vmtest/status.tmp && mv /run/vmtest/status.tmp /run/vmtest/status
 [ ! -e /run/vmtest/want-kallsyms ] || cat /proc/kallsyms >/run/vmtest/kallsyms
