@@ -88,34 +88,39 @@ func raiseNeighLimits(j *journal, netnsPath string, need int, progress func(stri
 	if err != nil {
 		return fmt.Errorf("neighbour table limits: %w", err)
 	}
-	before := cur
-	if r := j.restoreNeigh(); r != nil {
-		before = r.Before
-	} else if r := othersNeed(j.st.Lab).neigh; r != nil {
-		before = r.Before
+	before, own, other := cur, j.restoreNeigh(), othersNeed(j.st.Lab).neigh
+	if own != nil {
+		before = own.Before
+	} else if other != nil {
+		before = other.Before
 	}
 	if entries+need <= before[1] {
 		return nil
 	}
 	set := [3]int{cur[0], max(cur[1], before[1]+need), max(cur[2], before[2]+need)}
+	// A lab that needs what another lab raised records it too, even if
+	// it raises nothing: the other's down must not take the room away.
+	if set != cur || (own == nil && other != nil) {
+		if err := j.save(func(st *State) { st.Neigh = &NeighLimits{Before: before, Set: set} }); err != nil {
+			return err
+		}
+	}
 	if set == cur {
 		return nil
-	}
-	if err := j.save(func(st *State) { st.Neigh = &NeighLimits{Before: before, Set: set} }); err != nil {
-		return err
 	}
 	progress("kernel neighbour table: room for %d entries of the lab (gc_thresh3 %d → %d)", need, cur[2], set[2])
 	return nsutil.Do(netnsPath, func() error { return writeNeighLimits(set) })
 }
 
 // restoreNeighLimits puts back the limits before the lab's up, unless
-// another lab still needs them raised or someone changed them since.
+// another lab still needs them raised or someone lowered them since (a
+// lab that went down before this one may have raised them further).
 func restoreNeighLimits(st *State) error {
 	if st.Neigh == nil || othersNeed(st.Lab).neigh != nil {
 		return nil
 	}
 	cur, err := readNeighLimits()
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && cur != st.Neigh.Set) {
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && (cur[1] < st.Neigh.Set[1] || cur[2] < st.Neigh.Set[2])) {
 		return nil
 	}
 	if err == nil {

@@ -2,6 +2,8 @@ package labs
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -63,5 +65,63 @@ func TestRootNeighbourTableRoom(t *testing.T) {
 	}
 	if after, _ := readNeighLimits(); after != tight {
 		t.Errorf("after down the limits are %v, want the %v up found", after, tight)
+	}
+}
+
+// TestRootNeighbourLimitsShared: three labs share the machine's one
+// table. One raises it, one fits in what the first raised, one raises it
+// further; whatever order they go down in, the limits stay raised while
+// any of them is up, and the last one down puts back the machine's own.
+func TestRootNeighbourLimitsShared(t *testing.T) {
+	orig, err := readNeighLimits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := writeNeighLimits(orig); err != nil {
+			t.Errorf("put back the machine's neighbour limits %v: %v", orig, err)
+		}
+	})
+	t.Cleanup(func() { RunRoot = "/run/ovslab" })
+	// c, a, b: b raised nothing, yet a's down must leave b its room.
+	for _, order := range [][]string{{"a", "b", "c"}, {"c", "a", "b"}, {"b", "c", "a"}} {
+		RunRoot = t.TempDir()
+		entries, err := neighEntries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tight := [3]int{entries, entries + 4, entries + 8}
+		if err := writeNeighLimits(tight); err != nil {
+			t.Fatal(err)
+		}
+		labs := map[string]*State{}
+		for _, l := range []struct {
+			name string
+			need int
+		}{{"a", 1000}, {"b", 500}, {"c", 3000}} {
+			labs[l.name] = &State{Lab: l.name, Mode: ModeEmulated}
+			if err := raiseNeighLimits(newJournal(labs[l.name]), "", l.need, func(string, ...any) {}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, _ := readNeighLimits(); got[2] != tight[2]+3000 {
+			t.Fatalf("after the three ups gc_thresh3 = %d, want the largest need above the machine's: %d", got[2], tight[2]+3000)
+		}
+		for i, name := range order {
+			if err := restoreNeighLimits(labs[name]); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.RemoveAll(filepath.Join(RunRoot, name)); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := readNeighLimits()
+			last := i == len(order)-1
+			if last && got != tight {
+				t.Errorf("down order %v: after the last down the limits are %v, want the machine's %v", order, got, tight)
+			}
+			if !last && got[2] < tight[2]+500 {
+				t.Errorf("down order %v: after %s went down gc_thresh3 = %d, below what the labs still up need", order, name, got[2])
+			}
+		}
 	}
 }
