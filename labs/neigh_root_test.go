@@ -14,24 +14,9 @@ import (
 func TestRootNeighbourTableRoom(t *testing.T) {
 	requireLabTools(t)
 	const lab = "neigh-room"
-	orig, err := readNeighLimits()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := writeNeighLimits(orig); err != nil {
-			t.Errorf("put back the machine's neighbour limits %v: %v", orig, err)
-		}
-	})
+	keepNeighLimits(t)
 	cleanupLab(t, lab)
-	entries, err := neighEntries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tight := [3]int{entries, entries + 4, entries + 8}
-	if err := writeNeighLimits(tight); err != nil {
-		t.Fatal(err)
-	}
+	tight := tightenNeighLimits(t)
 
 	upLab(t, labYAML(t, lab, "nr"))
 	raised, err := readNeighLimits()
@@ -73,27 +58,12 @@ func TestRootNeighbourTableRoom(t *testing.T) {
 // further; whatever order they go down in, the limits stay raised while
 // any of them is up, and the last one down puts back the machine's own.
 func TestRootNeighbourLimitsShared(t *testing.T) {
-	orig, err := readNeighLimits()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := writeNeighLimits(orig); err != nil {
-			t.Errorf("put back the machine's neighbour limits %v: %v", orig, err)
-		}
-	})
+	keepNeighLimits(t)
 	t.Cleanup(func() { RunRoot = "/run/ovslab" })
 	// c, a, b: b raised nothing, yet a's down must leave b its room.
 	for _, order := range [][]string{{"a", "b", "c"}, {"c", "a", "b"}, {"b", "c", "a"}} {
 		RunRoot = t.TempDir()
-		entries, err := neighEntries()
-		if err != nil {
-			t.Fatal(err)
-		}
-		tight := [3]int{entries, entries + 4, entries + 8}
-		if err := writeNeighLimits(tight); err != nil {
-			t.Fatal(err)
-		}
+		tight := tightenNeighLimits(t)
 		labs := map[string]*State{}
 		for _, l := range []struct {
 			name string
@@ -124,4 +94,33 @@ func TestRootNeighbourLimitsShared(t *testing.T) {
 			}
 		}
 	}
+}
+
+// keepNeighLimits puts the machine's neighbour limits back when t ends.
+func keepNeighLimits(t *testing.T) {
+	t.Helper()
+	orig, err := readNeighLimits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := writeNeighLimits(orig); err != nil {
+			t.Errorf("put back the machine's neighbour limits %v: %v", orig, err)
+		}
+	})
+}
+
+// tightenNeighLimits leaves the table room for a few entries only, just
+// above what it holds now, and returns the limits it set.
+func tightenNeighLimits(t *testing.T) [3]int {
+	t.Helper()
+	entries, err := neighEntries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tight := [3]int{entries, entries + 4, entries + 8}
+	if err := writeNeighLimits(tight); err != nil {
+		t.Fatal(err)
+	}
+	return tight
 }
