@@ -1,6 +1,7 @@
 package containers
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -40,9 +43,24 @@ type Spec struct {
 	Command  []string          // nil = the image's default command
 	Labels   map[string]string // must include the ownership label
 	Hostname string            // "" = Docker's default (the short ID)
-	// KnownID is the ID a list (IDs) just found under Name, so Ensure
-	// need not look the name up again; "" = look it up.
-	KnownID string
+	// Listed is what a list (Listed) just found under Name, so Ensure
+	// need not look the name up again; nil = look it up.
+	Listed *Listed
+	// PIDHint is the PID a previous run saw for this container, 0 if
+	// none. With Listed it lets Ensure recognise a container that is as
+	// wanted without inspecting it: the hint is used only when that
+	// process still lives in the listed container's cgroup.
+	PIDHint int
+}
+
+// Listed is one container as a list reports it: all Ensure compares,
+// except its PID.
+type Listed struct {
+	ID          string
+	ImageID     string
+	State       string // created, running, exited, paused, ...
+	NetworkMode string
+	Labels      map[string]string
 }
 
 // Info is one container as List reports it.
@@ -84,7 +102,15 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 		return "", 0, fmt.Errorf("container %q: %w", s.Name, err)
 	}
 
-	cur, found, err := c.inspectKnown(ctx, s.Name, s.KnownID)
+	if l := s.Listed; l != nil && l.State == "running" && l.NetworkMode == "none" && l.ImageID == imgID &&
+		l.Labels[key] == val && l.Labels[SpecLabel] == want && pidIn(s.PIDHint, l.ID) {
+		return l.ID, s.PIDHint, nil // as wanted already: nothing to ask Docker
+	}
+	var knownID string
+	if s.Listed != nil {
+		knownID = s.Listed.ID
+	}
+	cur, found, err := c.inspectKnown(ctx, s.Name, knownID)
 	if err != nil {
 		return "", 0, err
 	}
@@ -115,6 +141,18 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 		}
 	}
 	return c.start(ctx, s.Name, id)
+}
+
+// pidIn reports whether process pid runs in the container with the full
+// ID id. Docker names each container's cgroup after its ID under every
+// cgroup driver and version, so a PID that has since been reused by
+// another process, or belongs to an earlier run of the container, fails.
+func pidIn(pid int, id string) bool {
+	if pid <= 0 || len(id) < 64 {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	return err == nil && bytes.Contains(b, []byte(id))
 }
 
 // imageID resolves an image name to its ID, once per Client.
@@ -235,10 +273,11 @@ func (c *Client) create(ctx context.Context, s Spec, hash string) (string, error
 	return resp.ID, nil
 }
 
-// IDs returns name → ID of the containers, in any state, that carry every
-// given label: one list call, without inspecting each container, so a lab
-// of hundreds can be matched against its plan in one round trip.
-func (c *Client) IDs(ctx context.Context, labels map[string]string) (map[string]string, error) {
+// Listed returns name → summary of the containers, in any state, that
+// carry every given label: one list call, without inspecting each
+// container, so a lab of hundreds can be matched against its plan in one
+// round trip.
+func (c *Client) Listed(ctx context.Context, labels map[string]string) (map[string]*Listed, error) {
 	args := filters.NewArgs()
 	for k, v := range labels {
 		args.Add("label", k+"="+v)
@@ -247,10 +286,11 @@ func (c *Client) IDs(ctx context.Context, labels map[string]string) (map[string]
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
-	out := make(map[string]string, len(sums))
+	out := make(map[string]*Listed, len(sums))
 	for _, sum := range sums {
+		l := &Listed{ID: sum.ID, ImageID: sum.ImageID, State: string(sum.State), NetworkMode: sum.HostConfig.NetworkMode, Labels: sum.Labels}
 		for _, n := range sum.Names {
-			out[strings.TrimPrefix(n, "/")] = sum.ID
+			out[strings.TrimPrefix(n, "/")] = l
 		}
 	}
 	return out, nil

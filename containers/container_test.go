@@ -150,6 +150,57 @@ func TestRootDockerEnsure(t *testing.T) {
 	})
 }
 
+// TestRootDockerEnsurePIDHint: a listed container is taken as it is with
+// the PID hint only while that process is in the container; a hint from
+// another process or from before a restart gives way to Docker's PID.
+func TestRootDockerEnsurePIDHint(t *testing.T) {
+	c, ctx := newClient(t)
+	lab := unique("lab")
+	s, id, pid := sleeper(t, c, ctx, lab)
+	listed := func() *Listed {
+		t.Helper()
+		all, err := c.Listed(ctx, map[string]string{testLabel: lab})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := all[s.Name]
+		if l == nil || l.ID != id || l.State != "running" || l.NetworkMode != "none" || l.Labels[testLabel] != lab {
+			t.Fatalf("Listed()[%s] = %+v, want the running container %s", s.Name, l, id)
+		}
+		return l
+	}
+	ensure := func(hint int) int {
+		t.Helper()
+		s2 := s
+		s2.Listed, s2.PIDHint = listed(), hint
+		id2, pid2, err := c.Ensure(ctx, s2, testLabel)
+		if err != nil || id2 != id {
+			t.Fatalf("Ensure with hint %d: id %s, %v; want %s", hint, id2, err, id)
+		}
+		return pid2
+	}
+	// Checked with the docker CLI, not with the code under test.
+	dockerPID := func() int {
+		t.Helper()
+		n, err := strconv.Atoi(dockerInspect(t, "{{.State.Pid}}", s.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	if got := ensure(pid); got != pid {
+		t.Errorf("right hint: pid %d, want %d", got, pid)
+	}
+	if got := ensure(os.Getpid()); got != pid {
+		t.Errorf("hint of a process outside the container: pid %d, want %d", got, pid)
+	}
+	testenv.Run(t, "docker", "restart", "-t", "0", s.Name)
+	if got, want := ensure(pid), dockerPID(); got != want || got == pid {
+		t.Errorf("hint from before a restart: pid %d, want the new %d (old %d)", got, want, pid)
+	}
+}
+
 func TestRootDockerEnsureNotOwned(t *testing.T) {
 	c, ctx := newClient(t)
 	ensureBuiltin(t, c, ctx)

@@ -29,9 +29,13 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 		return nil, fmt.Errorf("host %s: %w", p.Host, err)
 	}
 	defer hostNS.Close()
+	qdiscs, err := containers.ReadRootQdiscs(hostNS)
+	if err != nil {
+		return nil, fmt.Errorf("host %s: qdiscs: %w", p.Host, err)
+	}
 	// One list of the host's containers serves every Ensure below and the
 	// sweep of those the file no longer names.
-	ids, err := tg.docker.IDs(ctx, map[string]string{LabelLab: p.Lab, LabelHost: p.Host})
+	listed, err := tg.docker.Listed(ctx, map[string]string{LabelLab: p.Lab, LabelHost: p.Host})
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +46,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 			return ctx.Err()
 		}
 		defer func() { <-tg.jobs }()
-		made, err := applyContainer(ctx, p, tg, hostNS, c, hosts, ids[c.Docker])
+		made, err := applyContainer(ctx, p, tg, hostNS, qdiscs, c, hosts, listed[c.Docker])
 		mu.Lock()
 		fresh = append(fresh, made...)
 		mu.Unlock()
@@ -56,32 +60,34 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 		want[c.Docker] = true
 	}
 	var stale []string
-	for name := range ids {
+	for name := range listed {
 		if !want[name] {
 			stale = append(stale, name)
 		}
 	}
 	err = each(stale, cap(tg.jobs), func(name string) error {
 		tg.progress("%s: removing container %s (no longer in the file)", p.Host, name)
-		return tg.docker.Remove(ctx, ids[name])
+		return tg.docker.Remove(ctx, listed[name].ID)
 	})
 	return fresh, err
 }
 
 // applyContainer converges one container, plumbs its interfaces and
 // writes its /etc/hosts, returning the host veths it made anew.
-func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, hostNS *nsutil.NS, c topology.ContainerPlan, hosts []byte, id string) ([]string, error) {
+func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, listed *containers.Listed) ([]string, error) {
 	_, pid, err := tg.docker.Ensure(ctx, containers.Spec{
-		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name, KnownID: id,
+		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name,
 		Labels: map[string]string{LabelLab: p.Lab, LabelHost: p.Host, LabelNode: c.Name},
+		Listed: listed, PIDHint: tg.j.pidHint(c.Docker),
 	}, LabelLab)
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %w", p.Host, err)
 	}
+	tg.j.sawPID(c.Docker, pid)
 	var fresh []string
 	for _, i := range c.Interfaces {
 		link := containerLink(tg.netnsPath(), pid, i)
-		link.HostNS = hostNS
+		link.HostNS, link.HostQdiscs = hostNS, qdiscs
 		link.Mark = netnsMarkPrefix + p.Lab + ":" + c.Name
 		created, err := containers.Plumb(link)
 		if err != nil {

@@ -14,9 +14,34 @@ import (
 type journal struct {
 	mu sync.Mutex
 	st *State
+	// pidHints are the PIDs the state held when an up began (takePIDs).
+	pidHints map[string]int
 }
 
 func newJournal(st *State) *journal { return &journal{st: st} }
+
+// takePIDs makes the state's PIDs this run's hints and leaves the state
+// only those the run sees, so it never names a container the lab no
+// longer has.
+func (j *journal) takePIDs() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.pidHints, j.st.PIDs = j.st.PIDs, nil
+}
+
+// pidHint is the PID the last run saw for container name, 0 if none.
+func (j *journal) pidHint(name string) int { return j.pidHints[name] }
+
+// sawPID notes the PID of container name for the next run; it is saved
+// with the state's next save.
+func (j *journal) sawPID(name string, pid int) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.st.PIDs == nil {
+		j.st.PIDs = map[string]int{}
+	}
+	j.st.PIDs[name] = pid
+}
 
 // restore returns a copy of host's restore record (empty if none).
 func (j *journal) restore(host string) HostRestore {

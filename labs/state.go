@@ -45,6 +45,10 @@ type State struct {
 	KernelDatapath bool `json:"kernel_datapath,omitempty"`
 	// Neigh is the kernel neighbour table's limits up raised (neigh.go).
 	Neigh *NeighLimits `json:"neigh,omitempty"`
+	// PIDs maps each container's Docker name to the PID the last up saw:
+	// only a hint that lets the next up skip a Docker inspect per
+	// container, used once checked against the container (Spec.PIDHint).
+	PIDs map[string]int `json:"pids,omitempty"`
 	// Complete is false while an `up` is in progress or was interrupted.
 	Complete bool `json:"complete"`
 }

@@ -148,6 +148,7 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	}
 
 	j := newJournal(st)
+	j.takePIDs()
 	need := neighNeed(t, func(h string) bool { return slices.Contains(hosts, h) })
 	if err := raiseNeighLimits(j, "", need, o.progress()); err != nil {
 		return err
