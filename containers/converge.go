@@ -52,10 +52,10 @@ func (h *handles) converge(l Link) error {
 	if mtu == 0 {
 		mtu = ctr.Attrs().MTU
 	}
-	if err := convergeQdisc(h.host, host, mtu, l.Impair); err != nil {
+	if err := convergeQdisc(h.host, host, l.HostQdiscs, mtu, l.Impair); err != nil {
 		return err
 	}
-	if err := convergeQdisc(h.ctr, ctr, mtu, l.Impair); err != nil {
+	if err := convergeQdisc(h.ctr, ctr, nil, mtu, l.Impair); err != nil {
 		return err
 	}
 	if err := h.convergeAddr(ctr, l.Address); err != nil {

@@ -71,14 +71,15 @@ func Inspect(l Link) (LinkStatus, error) {
 	}
 	s.QdiscOK = true
 	for _, end := range []struct {
-		h    *netlink.Handle
-		link netlink.Link
-		out  *string
-	}{{h.host, host, &s.HostQdisc}, {h.ctr, ctr, &s.ContainerQdisc}} {
+		h     *netlink.Handle
+		link  netlink.Link
+		known RootQdiscs
+		out   *string
+	}{{h.host, host, l.HostQdiscs, &s.HostQdisc}, {h.ctr, ctr, nil, &s.ContainerQdisc}} {
 		if end.link == nil {
 			continue
 		}
-		q, err := rootQdisc(end.h, end.link)
+		q, err := rootQdisc(end.h, end.link, end.known)
 		if err != nil {
 			return s, fmt.Errorf("qdiscs of %s: %w", end.link.Attrs().Name, err)
 		}

@@ -88,10 +88,11 @@ func (i Impairment) Qdisc(index, mtu int) netlink.Qdisc {
 
 // convergeQdisc makes want the root qdisc of link, or removes a root
 // qdisc ovslab would have made (netem, tbf) when want is zero. An equal
-// qdisc is left alone, so its counters survive a repeated up.
-func convergeQdisc(h *netlink.Handle, link netlink.Link, mtu int, want Impairment) error {
+// qdisc is left alone, so its counters survive a repeated up. known is
+// link's netns as a dump read it (Link.HostQdiscs), or nil.
+func convergeQdisc(h *netlink.Handle, link netlink.Link, known RootQdiscs, mtu int, want Impairment) error {
 	name := link.Attrs().Name
-	cur, err := rootQdisc(h, link)
+	cur, err := rootQdisc(h, link, known)
 	if err != nil {
 		return fmt.Errorf("qdiscs of %s: %w", name, err)
 	}
@@ -113,18 +114,42 @@ func convergeQdisc(h *netlink.Handle, link netlink.Link, mtu int, want Impairmen
 	return nil
 }
 
-// rootQdisc is link's root qdisc, nil when it has the kernel's default.
-func rootQdisc(h *netlink.Handle, link netlink.Link) (netlink.Qdisc, error) {
+// RootQdiscs maps each link index of a netns to its root qdisc.
+type RootQdiscs map[int]netlink.Qdisc
+
+// ReadRootQdiscs reads the root qdisc of every link in ns in one dump.
+// The kernel answers a query for one link's qdiscs with every qdisc of the
+// netns, so asking link by link costs O(n²) on a host of n veths.
+func ReadRootQdiscs(ns *nsutil.NS) (RootQdiscs, error) {
+	return readRootQdiscs(ns.Handle, nil)
+}
+
+// readRootQdiscs reads the root qdiscs of the netns, keeping only link's
+// when it is not nil.
+func readRootQdiscs(h *netlink.Handle, link netlink.Link) (RootQdiscs, error) {
 	qs, err := nsutil.Dump(func() ([]netlink.Qdisc, error) { return h.QdiscList(link) })
 	if err != nil {
 		return nil, err
 	}
+	out := RootQdiscs{}
 	for _, q := range qs {
-		if q.Attrs().Parent == netlink.HANDLE_ROOT && q.Attrs().LinkIndex == link.Attrs().Index {
-			return q, nil
+		if q.Attrs().Parent == netlink.HANDLE_ROOT {
+			out[q.Attrs().LinkIndex] = q
 		}
 	}
-	return nil, nil
+	return out, nil
+}
+
+// rootQdisc is link's root qdisc (nil when it has the kernel's default),
+// looked up in known when given, else asked of the kernel.
+func rootQdisc(h *netlink.Handle, link netlink.Link, known RootQdiscs) (netlink.Qdisc, error) {
+	if known == nil {
+		var err error
+		if known, err = readRootQdiscs(h, link); err != nil {
+			return nil, err
+		}
+	}
+	return known[link.Attrs().Index], nil
 }
 
 func isOurKind(q netlink.Qdisc) bool { return q.Type() == "netem" || q.Type() == "tbf" }

@@ -199,6 +199,11 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 		return
 	}
 	defer hostNS.Close()
+	qdiscs, err := containers.ReadRootQdiscs(hostNS)
+	if err != nil {
+		hs.Problems = append(hs.Problems, "qdiscs: "+err.Error())
+		return
+	}
 	for _, c := range hs.plan.Containers {
 		cs := ContainerStatus{Name: c.Name, Docker: c.Docker, Image: c.Image, State: "missing"}
 		info, ok := byName[c.Docker]
@@ -209,7 +214,7 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 			is := InterfaceStatus{Name: i.Name, Network: i.Network, Address: i.Address.String(), HostVeth: i.HostVeth, VLAN: i.VLAN}
 			if ok && info.Pid > 0 {
 				l := containerLink(netnsPath, info.Pid, i)
-				l.HostNS = hostNS
+				l.HostNS, l.HostQdiscs = hostNS, qdiscs
 				ls, err := containers.Inspect(l)
 				if err != nil {
 					is.Problems = append(is.Problems, err.Error())
