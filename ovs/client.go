@@ -64,11 +64,17 @@ func Connect(ctx context.Context, endpoint string) (*Client, error) {
 	}
 	// Lookups before the monitor is in place see an empty cache, and an
 	// "ensure" would then insert duplicates.
+	// Not an Interface's counters and driver status: vswitchd rewrites
+	// them every few seconds, ovslab reads none of them, and decoding them
+	// took a third of the OVSDB work of a no-op up.
+	i := &vswitchd.Interface{}
 	mon := ovs.NewMonitor(
 		client.WithTable(&vswitchd.OpenvSwitch{}),
 		client.WithTable(&vswitchd.Bridge{}),
 		client.WithTable(&vswitchd.Port{}),
-		client.WithTable(&vswitchd.Interface{}),
+		client.WithTable(i, &i.UUID, &i.Name, &i.Type, &i.Options, &i.ExternalIDs, &i.OtherConfig,
+			&i.Ofport, &i.OfportRequest, &i.Error, &i.AdminState, &i.LinkState, &i.MTU, &i.MTURequest, &i.MAC,
+			&i.IngressPolicingRate, &i.IngressPolicingBurst),
 		client.WithTable(&vswitchd.QoS{}),
 	)
 	if _, err := ovs.Monitor(ctx, mon); err != nil {
