@@ -143,16 +143,30 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 	return c.start(ctx, s.Name, id)
 }
 
-// pidIn reports whether process pid runs in the container with the full
-// ID id. Docker names each container's cgroup after its ID under every
-// cgroup driver and version, so a PID that has since been reused by
-// another process, or belongs to an earlier run of the container, fails.
+// pidIn reports whether process pid is the main process of the container
+// with the full ID id: it is in the container's cgroup (Docker names that
+// after the ID under every cgroup driver and version) and is process 1 of
+// its own PID namespace. So a PID since reused, whether by another
+// process or by one exec'd into a later run of the container, fails.
 func pidIn(pid int, id string) bool {
 	if pid <= 0 || len(id) < 64 {
 		return false
 	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
-	return err == nil && bytes.Contains(b, []byte(id))
+	proc := "/proc/" + strconv.Itoa(pid)
+	cg, err := os.ReadFile(proc + "/cgroup")
+	if err != nil || !bytes.Contains(cg, []byte(id)) {
+		return false
+	}
+	st, err := os.ReadFile(proc + "/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range bytes.Split(st, []byte("\n")) {
+		if f := bytes.Fields(line); len(f) > 1 && string(f[0]) == "NSpid:" {
+			return string(f[len(f)-1]) == "1"
+		}
+	}
+	return false
 }
 
 // imageID resolves an image name to its ID, once per Client.

@@ -195,6 +195,21 @@ func TestRootDockerEnsurePIDHint(t *testing.T) {
 	if got := ensure(os.Getpid()); got != pid {
 		t.Errorf("hint of a process outside the container: pid %d, want %d", got, pid)
 	}
+	// A process exec'd into the container shares its cgroup but is not
+	// its main process.
+	testenv.Run(t, "docker", "exec", "-d", s.Name, "sleep", "1001")
+	var exec int
+	for _, line := range strings.Split(testenv.Run(t, "docker", "top", s.Name, "-o", "pid,args"), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[1] == "sleep" && f[2] == "1001" {
+			exec, _ = strconv.Atoi(f[0])
+		}
+	}
+	if exec <= 0 {
+		t.Fatal("docker top does not show the exec'd sleep 1001")
+	}
+	if got := ensure(exec); got != pid {
+		t.Errorf("hint of a process exec'd into the container: pid %d, want %d", got, pid)
+	}
 	testenv.Run(t, "docker", "restart", "-t", "0", s.Name)
 	if got, want := ensure(pid), dockerPID(); got != want || got == pid {
 		t.Errorf("hint from before a restart: pid %d, want the new %d (old %d)", got, want, pid)

@@ -28,9 +28,10 @@ type Link struct {
 	// of a host's links, so each does not open its own); HostNetns then
 	// only names it in messages. The caller closes it.
 	HostNS *nsutil.NS
-	// HostQdiscs, if set, are the host netns's root qdiscs as one dump
-	// (ReadRootQdiscs) read them before this run changed any; a host veth
-	// made since has the kernel's default. nil = ask the kernel per link.
+	// HostQdiscs, if set, are the host netns's root qdiscs, read by
+	// ReadRootQdiscs before the caller made or changed any host veth; a
+	// veth made since has a new index, so it reads as the kernel's
+	// default. nil = ask the kernel per link.
 	HostQdiscs RootQdiscs
 	// Mark is put as the alias of the host veth. A host veth carrying it
 	// whose peer is not in this container is the caller's own, left by a

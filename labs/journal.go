@@ -14,7 +14,8 @@ import (
 type journal struct {
 	mu sync.Mutex
 	st *State
-	// pidHints are the PIDs the state held when an up began (takePIDs).
+	// pidHints are the PIDs the state held when an up began: set by
+	// takePIDs before any host starts, read-only after, so unlocked.
 	pidHints map[string]int
 }
 

@@ -202,7 +202,7 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 	qdiscs, err := containers.ReadRootQdiscs(hostNS)
 	if err != nil {
 		hs.Problems = append(hs.Problems, "qdiscs: "+err.Error())
-		return
+		qdiscs = nil // each link asks for its own
 	}
 	for _, c := range hs.plan.Containers {
 		cs := ContainerStatus{Name: c.Name, Docker: c.Docker, Image: c.Image, State: "missing"}

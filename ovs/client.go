@@ -64,9 +64,11 @@ func Connect(ctx context.Context, endpoint string) (*Client, error) {
 	}
 	// Lookups before the monitor is in place see an empty cache, and an
 	// "ensure" would then insert duplicates.
-	// Not an Interface's counters and driver status: vswitchd rewrites
-	// them every few seconds, ovslab reads none of them, and decoding them
-	// took a third of the OVSDB work of a no-op up.
+	//
+	// Of Interface, only the columns ovslab reads or writes: vswitchd
+	// rewrites its counters and status every few seconds, and decoding
+	// them took a third of the OVSDB work of a no-op up. A column not
+	// listed reads as its zero value.
 	i := &vswitchd.Interface{}
 	mon := ovs.NewMonitor(
 		client.WithTable(&vswitchd.OpenvSwitch{}),
