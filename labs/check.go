@@ -289,18 +289,20 @@ func runProbes(ctx context.Context, jobs []probeJob, progress func(string, ...an
 	out := make([]CheckResult, len(jobs))
 	var done atomic.Int64
 	step := max(len(jobs)/10, 50)
-	_ = each(indexes(len(jobs)), probeParallel, func(i int) error {
-		j := jobs[i]
-		if j.arpOn != "" {
-			out[i] = isolation(ctx, j)
-		} else {
-			out[i] = echo(ctx, j)
-		}
-		if n := done.Add(1); n%int64(step) == 0 {
-			progress("probes: %d of %d done", n, len(jobs))
-		}
-		return nil
-	})
+	for _, phase := range probePhases(jobs) {
+		_ = each(phase, probeParallel, func(i int) error {
+			j := jobs[i]
+			if j.arpOn != "" {
+				out[i] = isolation(ctx, j)
+			} else {
+				out[i] = echo(ctx, j)
+			}
+			if n := done.Add(1); n%int64(step) == 0 {
+				progress("probes: %d of %d done", n, len(jobs))
+			}
+			return nil
+		})
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -340,12 +342,33 @@ func echo(ctx context.Context, j probeJob) CheckResult {
 	return r
 }
 
-func indexes(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
+// probePhases are the built-in probes in the order smallFirst gives.
+func probePhases(jobs []probeJob) [][]int {
+	return smallFirst(len(jobs), func(i int) bool { return jobs[i].echo.DF })
+}
+
+// expectPhases are the expect: entries in the order smallFirst gives.
+func expectPhases(exps []topology.Expectation) [][]int {
+	return smallFirst(len(exps), func(i int) bool { return exps[i].MTU > 0 })
+}
+
+// smallFirst splits the indexes of n probes into two phases, run one after
+// the other: those that send small packets, then those that send full-size
+// Don't Fragment ones (big). Where the underlay is too small, OVS's
+// userspace datapath fails the whole batch of frames it hands the NIC
+// along with the one too big (vswitchd logs "Message too long"), so a small
+// echo sent at the same moment as a full-size one was lost with it, and a
+// path that only drops large frames read as broken.
+func smallFirst(n int, big func(i int) bool) [][]int {
+	var small, large []int
+	for i := range n {
+		if big(i) {
+			large = append(large, i)
+		} else {
+			small = append(small, i)
+		}
 	}
-	return out
+	return [][]int{small, large}
 }
 
 func kindOrder(k string) int {

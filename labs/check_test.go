@@ -95,3 +95,31 @@ func TestProbePlanOfARealHost(t *testing.T) {
 		t.Errorf("h1's check sends nothing to h2's containers: %v", jobs)
 	}
 }
+
+// TestFullSizeProbesGoLast: check sends no full-size DF packet while a
+// small probe is out (OVS fails a whole batch to the NIC with the one too
+// big), for the built-in probes and for expect: entries alike.
+func TestFullSizeProbesGoLast(t *testing.T) {
+	topo := scaleLab(t, 2, 4)
+	pids := map[string]int{}
+	for i, c := range topo.Containers {
+		pids[c.Name] = 1000 + i
+	}
+	jobs := probeJobs(topo, &State{Lab: "scale", Mode: ModeEmulated}, pids, false)
+	phases := probePhases(jobs)
+	if len(phases) != 2 || len(phases[0])+len(phases[1]) != len(jobs) || len(phases[1]) == 0 {
+		t.Fatalf("phases %v of %d probes, want all of them in two, the DF ones in the second", phases, len(jobs))
+	}
+	for p, phase := range phases {
+		for _, i := range phase {
+			if jobs[i].echo.DF != (p == 1) {
+				t.Errorf("phase %d holds probe %d (%s -> %s, DF %v)", p, i, jobs[i].res.From, jobs[i].res.To, jobs[i].echo.DF)
+			}
+		}
+	}
+	exp := []topology.Expectation{{MTU: 1500}, {Reach: true}, {RTTMax: 1}, {MTU: 9000}}
+	got := expectPhases(exp)
+	if fmt.Sprint(got) != "[[1 2] [0 3]]" {
+		t.Errorf("expectation phases %v, want [[1 2] [0 3]]", got)
+	}
+}

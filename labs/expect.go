@@ -33,19 +33,22 @@ const rttSamples = 5
 // maxExpectProbes bounds the expectations probed at once.
 const maxExpectProbes = 16
 
-// runExpectations grades every expect: entry of t from this machine.
-// pids are the PIDs of the containers running here.
+// runExpectations grades every expect: entry of t from this machine, mtu:
+// entries after the others (expectPhases). pids are the PIDs of the
+// containers running here.
 func runExpectations(ctx context.Context, t *topology.Topology, st *State, pids map[string]int) []CheckResult {
 	out := make([]CheckResult, len(t.Expect))
-	var g errgroup.Group
-	g.SetLimit(maxExpectProbes)
-	for i, e := range t.Expect {
-		g.Go(func() error {
-			out[i] = gradeExpectation(ctx, t, st, pids, e)
-			return nil // a failed expectation is a result, not an error
-		})
+	for _, phase := range expectPhases(t.Expect) {
+		var g errgroup.Group
+		g.SetLimit(maxExpectProbes)
+		for _, i := range phase {
+			g.Go(func() error {
+				out[i] = gradeExpectation(ctx, t, st, pids, t.Expect[i])
+				return nil // a failed expectation is a result, not an error
+			})
+		}
+		_ = g.Wait()
 	}
-	_ = g.Wait()
 	return out
 }
 

@@ -66,9 +66,9 @@ func Connect(ctx context.Context, endpoint string) (*Client, error) {
 	// "ensure" would then insert duplicates.
 	//
 	// Of Interface, only the columns ovslab reads or writes: vswitchd
-	// rewrites its counters and status every few seconds, and decoding
-	// them took a third of the OVSDB work of a no-op up. A column not
-	// listed reads as its zero value.
+	// rewrites its counters and status every few seconds, and a lab of
+	// hundreds of ports need not decode them. A column not listed reads
+	// as its zero value.
 	i := &vswitchd.Interface{}
 	mon := ovs.NewMonitor(
 		client.WithTable(&vswitchd.OpenvSwitch{}),
