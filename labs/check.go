@@ -355,10 +355,10 @@ func expectPhases(exps []topology.Expectation) [][]int {
 // smallFirst splits the indexes of n probes into two phases, run one after
 // the other: those that send small packets, then those that send full-size
 // Don't Fragment ones (big). Where the underlay is too small, OVS's
-// userspace datapath fails the whole batch of frames it hands the NIC
-// along with the one too big (vswitchd logs "Message too long"), so a small
-// echo sent at the same moment as a full-size one was lost with it, and a
-// path that only drops large frames read as broken.
+// userspace datapath loses the rest of a batch of frames it hands the NIC
+// after one too big (vswitchd logs "Message too long"), so a small echo
+// sent right after a full-size one was lost with it, and a path that only
+// drops large frames read as broken.
 func smallFirst(n int, big func(i int) bool) [][]int {
 	var small, large []int
 	for i := range n {

@@ -97,7 +97,7 @@ func TestProbePlanOfARealHost(t *testing.T) {
 }
 
 // TestFullSizeProbesGoLast: check sends no full-size DF packet while a
-// small probe is out (OVS fails a whole batch to the NIC with the one too
+// small probe is out (OVS loses the rest of a batch to the NIC after one too
 // big), for the built-in probes and for expect: entries alike.
 func TestFullSizeProbesGoLast(t *testing.T) {
 	topo := scaleLab(t, 2, 4)
