@@ -316,6 +316,16 @@ func TestRootConvergeDrift(t *testing.T) {
 		}
 		mustReach(t, containerPid(t, d1), d1, "10.0.1.20")
 	})
+	t.Run("the NIC's arp_ignore reset by hand", func(t *testing.T) {
+		before := takeSnap(t, lab, names)
+		conf := "/proc/sys/net/ipv4/conf/eth0/arp_ignore"
+		testenv.Run(t, "ip", "netns", "exec", ns1, "sh", "-c", "echo 0 > "+conf)
+		up(t)
+		before.keeps(t, takeSnap(t, lab, names))
+		if got := strings.TrimSpace(testenv.Run(t, "ip", "netns", "exec", ns1, "cat", conf)); got != "1" {
+			t.Errorf("host1 eth0 arp_ignore = %s after up, want 1", got)
+		}
+	})
 	t.Run("the MASQUERADE rule deleted by hand", func(t *testing.T) {
 		before := takeSnap(t, lab, names)
 		out := testenv.Run(t, "ip", "netns", "exec", ns1, "iptables", "-t", "nat", "-L", "POSTROUTING", "-n", "--line-numbers")

@@ -177,6 +177,9 @@ func restoreHost(r *HostRestore, others needs) error {
 			errs = append(errs, fmt.Errorf("restore MTU %d of %s: %w", mtu, nic, err))
 		}
 	}
+	for nic, v := range r.ARPIgnore {
+		errs = append(errs, setARPIgnore("", nic, v))
+	}
 	return errors.Join(errs...)
 }
 

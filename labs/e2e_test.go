@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/internal/testenv"
 )
 
@@ -49,6 +51,58 @@ func mustReach(t *testing.T, pid, from, addr string, extra ...string) {
 	args := append([]string{"ping", "-c", "2", "-W", "2"}, extra...)
 	if out, err := inNetnsOf(pid, append(args, addr)...); err != nil {
 		t.Errorf("%s cannot reach %s: %v\n%s", from, addr, err, out)
+		reachDiag(t, pid, addr, extra)
+	}
+}
+
+// reachDiag logs what a failed reach needs to be understood: how long the
+// loss lasts (a transient loss is a readiness bug, a lasting one a broken
+// lab), the sender's neighbours, and every emulated host's switching state
+// and vswitchd warnings, taken before the lab is torn down.
+func reachDiag(t *testing.T, pid, addr string, extra []string) {
+	t.Helper()
+	start := time.Now()
+	for i := 0; i < 10; i++ {
+		out, err := inNetnsOf(pid, append(append([]string{"ping", "-c", "1", "-W", "1"}, extra...), addr)...)
+		if err == nil {
+			t.Logf("diag: %s answered %s after the failure (try %d)", addr, time.Since(start).Round(time.Millisecond), i+1)
+			break
+		}
+		if i == 9 {
+			t.Logf("diag: %s still silent after %s:\n%s", addr, time.Since(start).Round(time.Millisecond), out)
+		}
+	}
+	out, _ := inNetnsOf(pid, "ip", "neigh")
+	t.Logf("diag: sender's neighbours:\n%s", out)
+	routers, _ := filepath.Glob(filepath.Join(nsutil.NetnsDir, "*-router"))
+	for _, r := range routers {
+		out, _ := exec.Command("ip", "-n", filepath.Base(r), "neigh").CombinedOutput()
+		t.Logf("diag: %s's neighbours:\n%s", filepath.Base(r), out)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(RunRoot, "*", "*", "ovs-vswitchd.pid"))
+	for _, pidfile := range dirs {
+		dir := filepath.Dir(pidfile)
+		appctl := func(args ...string) string {
+			c := exec.Command(args[0], args[1:]...)
+			c.Env = append(os.Environ(), "OVS_RUNDIR="+dir)
+			out, _ := c.CombinedOutput()
+			return string(out)
+		}
+		var b strings.Builder
+		for _, br := range strings.Fields(appctl("ovs-vsctl", "list-br")) {
+			fmt.Fprintf(&b, "fdb/show %s:\n%s", br, appctl("ovs-appctl", "fdb/show", br))
+		}
+		for _, cmd := range []string{"tnl/neigh/show", "dpctl/dump-flows"} {
+			fmt.Fprintf(&b, "%s:\n%s", cmd, appctl("ovs-appctl", cmd))
+		}
+		if log, err := os.ReadFile(filepath.Join(dir, "ovs-vswitchd.log")); err == nil {
+			for _, l := range strings.Split(string(log), "\n") {
+				if !strings.Contains(l, "|INFO|") && l != "" {
+					fmt.Fprintf(&b, "log: %s\n", l)
+				}
+			}
+		}
+		t.Logf("diag: %s:\n%s", dir, b.String())
 	}
 }
 
@@ -68,6 +122,7 @@ func firstPackets(t *testing.T, lab, prefix string) {
 	} {
 		if out, err := inNetnsOf(p.pid, "ping", "-c", "1", "-W", "1", p.addr); err != nil {
 			t.Errorf("first ping %s -> %s (%s) right after up: %v\n%s", p.from, p.to, p.addr, err, out)
+			reachDiag(t, p.pid, p.addr, nil)
 		}
 	}
 	for host, gw := range map[string]string{"host1": "172.16.10.1", "host2": "172.16.20.1"} {
@@ -92,7 +147,10 @@ func mustNotReach(t *testing.T, pid, from, addr string, extra ...string) {
 	}
 }
 
-var arpReplies = regexp.MustCompile(`Received [1-9][0-9]* response`)
+var (
+	arpReplies   = regexp.MustCompile(`Received [1-9][0-9]* response`)
+	arpReplyMACs = regexp.MustCompile(`reply from \S+ \[([0-9A-Fa-f:]{17})\]`)
+)
 
 // arpingFrom sends two ARP requests for addr out of a container's eth0
 // with iputils arping and returns its output and exit status.
@@ -146,6 +204,33 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 		if err := Up(ctx, refLab(t, 1554), Options{Emulate: true}); err != nil {
 			t.Fatalf("no-op up: %v", err)
 		}
+		firstPackets(t, e2eLab, "e2e")
+	})
+	// A router that forgets a VTEP asks for it by broadcast. Only br-phy
+	// may answer: the kernel also sees the ARP on the NIC under it, and a
+	// reply with the NIC's MAC (Linux's default) sent the router's VXLAN
+	// where OVS does not decapsulate it, until the host ARPed again.
+	t.Run("a router that ARPs for a VTEP anew", func(t *testing.T) {
+		router := NetnsName(e2eLab, "router")
+		for host, vtep := range map[string]string{"host1": "172.16.10.100", "host2": "172.16.20.100"} {
+			ns := NetnsName(e2eLab, host)
+			phy := strings.Fields(testenv.Run(t, "ip", "-n", ns, "-br", "link", "show", phyBridge))
+			route := strings.Fields(testenv.Run(t, "ip", "-n", router, "route", "get", vtep))
+			if len(phy) < 3 || len(route) < 3 || route[1] != "dev" {
+				t.Fatalf("%s's br-phy %q, router's route to %s %q", host, phy, vtep, route)
+			}
+			out, _ := exec.Command("ip", "netns", "exec", router, "arping", "-c", "2", "-w", "3", "-I", route[2], vtep).CombinedOutput()
+			macs := arpReplyMACs.FindAllStringSubmatch(string(out), -1)
+			if len(macs) == 0 {
+				t.Errorf("router arping %s (%s): no reply:\n%s", vtep, host, out)
+			}
+			for _, m := range macs {
+				if !strings.EqualFold(m[1], phy[2]) {
+					t.Errorf("router arping %s: a reply from %s, not %s's br-phy (%s):\n%s", vtep, m[1], host, phy[2], out)
+				}
+			}
+		}
+		testenv.Run(t, "ip", "-n", router, "neigh", "flush", "all")
 		firstPackets(t, e2eLab, "e2e")
 	})
 	pid := map[string]string{}

@@ -19,6 +19,7 @@ import (
 const (
 	noteMTU       = "ovslab-mtu-before"
 	noteIPForward = "ovslab-ip-forward-before"
+	noteARPIgnore = "ovslab-arp-ignore-before"
 )
 
 // writeNotes keeps the host's original values in OVSDB. ip_forward is
@@ -31,6 +32,11 @@ func writeNotes(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg ta
 	nic, r := tg.nic, tg.j.restore(p.Host)
 	if mtu := r.MTU[nic]; mtu != 0 {
 		if err := oc.SetInterfaceNote(ctx, p.Lab, nic, noteMTU, strconv.Itoa(mtu)); err != nil {
+			return err
+		}
+	}
+	if v, ok := r.ARPIgnore[nic]; ok {
+		if err := oc.SetInterfaceNote(ctx, p.Lab, nic, noteARPIgnore, v); err != nil {
 			return err
 		}
 	}
@@ -69,6 +75,9 @@ func recallNotes(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg t
 		if r.IPForward == "" && notes.IPForward != "" {
 			r.IPForward, changed = notes.IPForward, true
 		}
+		if _, ok := r.ARPIgnore[nic]; !ok && notes.ARPIgnore[nic] != "" {
+			r.ARPIgnore[nic], changed = notes.ARPIgnore[nic], true
+		}
 		return changed
 	})
 }
@@ -93,6 +102,16 @@ func readNotes(ctx context.Context, oc *ovs.Client, lab, nic string) (*HostResto
 	}
 	if r.IPForward != "" && r.IPForward != "0" && r.IPForward != "1" {
 		return nil, fmt.Errorf("interface %s: external_ids:%s=%q is not 0 or 1", nic, noteIPForward, r.IPForward)
+	}
+	v, err = oc.InterfaceNote(ctx, lab, nic, noteARPIgnore)
+	if err != nil {
+		return nil, err
+	}
+	if v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 8 {
+			return nil, fmt.Errorf("interface %s: external_ids:%s=%q is not an arp_ignore value", nic, noteARPIgnore, v)
+		}
+		r.ARPIgnore = map[string]string{nic: v}
 	}
 	return r, nil
 }

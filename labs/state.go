@@ -57,7 +57,10 @@ type State struct {
 type HostRestore struct {
 	IPForward string         `json:"ip_forward,omitempty"` // previous net.ipv4.ip_forward
 	MTU       map[string]int `json:"mtu,omitempty"`        // interface → previous MTU
-	Underlay  *MovedUnderlay `json:"underlay,omitempty"`   // address moved onto br-phy
+	// ARPIgnore maps the NIC under br-phy to its previous
+	// net.ipv4.conf.NIC.arp_ignore (see muteNICARP).
+	ARPIgnore map[string]string `json:"arp_ignore,omitempty"`
+	Underlay  *MovedUnderlay    `json:"underlay,omitempty"` // address moved onto br-phy
 }
 
 var errBadName = topology.ErrBadLabName
@@ -148,6 +151,9 @@ func (s *State) restoreFor(host string) *HostRestore {
 	}
 	if r.MTU == nil {
 		r.MTU = map[string]int{}
+	}
+	if r.ARPIgnore == nil {
+		r.ARPIgnore = map[string]string{}
 	}
 	return r
 }

@@ -90,6 +90,9 @@ func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, 
 		if err := oc.WaitInterface(ctx, phyBridge); err != nil {
 			return fmt.Errorf("host %s: %s: %w", p.Host, phyBridge, err)
 		}
+		if err := muteNICARP(p, tg); err != nil {
+			return fmt.Errorf("host %s: %w", p.Host, err)
+		}
 		if err := moveUnderlay(p, tg); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
@@ -105,6 +108,41 @@ func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, 
 		return defaultRoute(tg.netns, uplink, p.Gateway)
 	}
 	return nil
+}
+
+// muteNICARP stops the kernel answering ARP on the NIC under br-phy. OVS
+// reads that NIC through a packet socket, so the kernel's own stack still
+// sees every frame on it, and Linux by default (arp_ignore=0) answers ARP
+// for any of its addresses on any interface: a peer asking for the VTEP
+// address got two replies, the NIC's own MAC first. A peer that kept that
+// one sent VXLAN to a MAC that is not br-phy's, which OVS does not
+// decapsulate, and the tunnel into this host carried nothing until the
+// host happened to ARP for the peer. With arp_ignore=1 the kernel answers
+// on the NIC only for addresses on the NIC, which has none while the lab
+// holds it; br-phy alone answers for the VTEP. down puts the value back.
+func muteNICARP(p *topology.HostPlan, tg target) error {
+	nic := tg.nic
+	old, err := arpIgnore(tg.netnsPath(), nic)
+	if err != nil {
+		return err
+	}
+	if !tg.emulated {
+		err := tg.j.record(p.Host, func(r *HostRestore) bool {
+			if _, ok := r.ARPIgnore[nic]; ok {
+				return false
+			}
+			r.ARPIgnore[nic] = old
+			return true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	switch old {
+	case "1", "2", "8": // each answers nothing on a NIC without addresses
+		return nil
+	}
+	return setARPIgnore(tg.netnsPath(), nic, "1")
 }
 
 // moveUnderlay moves the underlay address and the NIC's routes to br-phy,

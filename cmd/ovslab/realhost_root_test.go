@@ -69,6 +69,7 @@ func newRealHostLab(t *testing.T, lab string, addr bool) *realHost {
 	h.vsctl(t, "add-br", "user-br", "--", "set", "bridge", "user-br", "datapath_type=netdev")
 	h.inNs(t, "iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "192.168.99.0/24", "-j", "MASQUERADE")
 	h.inNs(t, "sysctl", "-qw", "net.ipv4.ip_forward=0")
+	h.inNs(t, "sysctl", "-qw", "net.ipv4.conf.eth0.arp_ignore=0")
 
 	iface := ""
 	if !addr {
@@ -155,6 +156,11 @@ func (h *realHost) ipForward(t *testing.T) string {
 	return strings.TrimSpace(h.inNs(t, "cat", "/proc/sys/net/ipv4/ip_forward"))
 }
 
+func (h *realHost) arpIgnore(t *testing.T) string {
+	t.Helper()
+	return strings.TrimSpace(h.inNs(t, "cat", "/proc/sys/net/ipv4/conf/eth0/arp_ignore"))
+}
+
 // hasAddr reports whether link holds the underlay address, and whether the
 // default route goes via the router on link.
 func (h *realHost) hasAddr(t *testing.T, link string) (addr, route bool) {
@@ -209,6 +215,9 @@ func (h *realHost) assertUntouched(t *testing.T) {
 	if got := h.mtu(t, "eth0"); got != 1500 {
 		t.Errorf("eth0 MTU = %d, want the user's 1500", got)
 	}
+	if got := h.arpIgnore(t); got != "0" {
+		t.Errorf("eth0 arp_ignore = %s, want the user's 0", got)
+	}
 }
 
 func (h *realHost) assertAddrOnEth0(t *testing.T) {
@@ -262,6 +271,10 @@ func TestRootRealHostUpDown(t *testing.T) {
 		}
 		if got := h.mtu(t, "eth0"); got != 1554 {
 			t.Errorf("eth0 MTU = %d, want 1554", got)
+		}
+		// Only br-phy answers ARP for the VTEP address (see muteNICARP).
+		if got := h.arpIgnore(t); got != "1" {
+			t.Errorf("eth0 arp_ignore = %s, want 1", got)
 		}
 	})
 	t.Run("containers", func(t *testing.T) {

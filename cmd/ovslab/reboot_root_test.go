@@ -14,8 +14,9 @@ import (
 // reboot does to the host what a reboot does: containers stop, OVS stops
 // (its internal ports and their addresses go with it), the firewall and
 // /run are emptied; then the host's boot config brings eth0 back as the
-// user configured it (address, default route, MTU 1500, ip_forward 0, the
-// user's own NAT rule) and OVS starts again on its persistent database.
+// user configured it (address, default route, MTU 1500, ip_forward 0,
+// arp_ignore 0, the user's own NAT rule) and OVS starts again on its
+// persistent database.
 func (h *realHost) reboot(t *testing.T) {
 	t.Helper()
 	testenv.Run(t, "docker", "stop", "-t", "1", h.c1, h.c2)
@@ -33,7 +34,7 @@ func (h *realHost) reboot(t *testing.T) {
 	testenv.Run(t, "ip", "-n", h.ns, "link", "set", "eth0", "mtu", "1500", "up")
 	testenv.Run(t, "ip", "-n", h.ns, "addr", "replace", underlay1, "dev", "eth0")
 	testenv.Run(t, "ip", "-n", h.ns, "route", "replace", "default", "via", "172.16.10.1", "dev", "eth0")
-	h.inNs(t, "sysctl", "-qw", "net.ipv4.ip_forward=0")
+	h.inNs(t, "sysctl", "-qw", "net.ipv4.ip_forward=0", "net.ipv4.conf.eth0.arp_ignore=0")
 	h.inNs(t, "iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "192.168.99.0/24", "-j", "MASQUERADE")
 	ctx, cancel := context.WithTimeout(context.Background(), startLimit)
 	defer cancel()
