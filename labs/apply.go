@@ -78,8 +78,16 @@ func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
 	// vswitchd may have opened a new veth before Plumb brought it up, and
-	// when Apply detaches such a port to re-attach it, vswitchd puts back
-	// the flags it found: the veth goes down again. Bring them up last.
+	// when it adds the port Apply re-attached it writes back the flags it
+	// cached then: the veth goes down again. Apply returns once OVSDB
+	// holds the port, which can be before vswitchd has added it, so wait
+	// for vswitchd first; a veth brought up before that went down after
+	// (an up after a reboot left one down in a test).
+	if len(fresh) > 0 {
+		if err := oc.Sync(ctx); err != nil {
+			return fmt.Errorf("host %s: %w", p.Host, err)
+		}
+	}
 	for _, v := range fresh {
 		if err := linkUp(tg.netns, v); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
