@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ovslab/ovslab/containers"
+	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/nat"
 	"github.com/ovslab/ovslab/ovs"
 )
@@ -178,7 +179,8 @@ func restoreHost(r *HostRestore, others needs) error {
 		}
 	}
 	for nic, v := range r.ARPIgnore {
-		errs = append(errs, setARPIgnore("", nic, v))
+		_, err := nsutil.SetSysctl("", arpIgnore(nic), v)
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"syscall"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
@@ -155,33 +152,5 @@ func linkUp(ns, link string) error {
 	})
 }
 
-// arpIgnorePath is net.ipv4.conf.NIC.arp_ignore; like every file under
-// /proc/sys/net it is that of the netns of the thread that opens it.
-func arpIgnorePath(nic string) string {
-	return filepath.Join("/proc/sys/net/ipv4/conf", nic, "arp_ignore")
-}
-
-// arpIgnore reads nic's arp_ignore in the netns at path ("" = current).
-func arpIgnore(path, nic string) (string, error) {
-	var v string
-	err := nsutil.Do(path, func() error {
-		b, err := os.ReadFile(arpIgnorePath(nic))
-		v = strings.TrimSpace(string(b))
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("%s: arp_ignore: %w", nic, err)
-	}
-	return v, nil
-}
-
-// setARPIgnore writes nic's arp_ignore in the netns at path ("" = current).
-func setARPIgnore(path, nic, v string) error {
-	err := nsutil.Do(path, func() error {
-		return os.WriteFile(arpIgnorePath(nic), []byte(v+"\n"), 0o644)
-	})
-	if err != nil {
-		return fmt.Errorf("%s: arp_ignore %s: %w", nic, v, err)
-	}
-	return nil
-}
+// arpIgnore is the sysctl net.ipv4.conf.NIC.arp_ignore.
+func arpIgnore(nic string) string { return "net/ipv4/conf/" + nic + "/arp_ignore" }

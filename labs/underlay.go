@@ -122,7 +122,7 @@ func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, 
 // holds it; br-phy alone answers for the VTEP. down puts the value back.
 func muteNICARP(p *topology.HostPlan, tg target) error {
 	nic := tg.nic
-	old, err := arpIgnore(tg.netnsPath(), nic)
+	old, err := nsutil.Sysctl(tg.netnsPath(), arpIgnore(nic))
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,8 @@ func muteNICARP(p *topology.HostPlan, tg target) error {
 	case "1", "2", "8": // each answers nothing on a NIC without addresses
 		return nil
 	}
-	return setARPIgnore(tg.netnsPath(), nic, "1")
+	_, err = nsutil.SetSysctl(tg.netnsPath(), arpIgnore(nic), "1")
+	return err
 }
 
 // moveUnderlay moves the underlay address and the NIC's routes to br-phy,

@@ -81,7 +81,7 @@ func Ensure(netnsPath, lab string, rules []Rule) error {
 		}
 		for _, k := range order {
 			if !slices.Contains(chains, k) {
-				return fmt.Errorf("%s %s: no such chain in %s", k.table, k.chain, nsLabel(netnsPath))
+				return fmt.Errorf("%s %s: no such chain in %s", k.table, k.chain, nsutil.Label(netnsPath))
 			}
 		}
 		// Chains that only hold leftovers (a network lost its NAT) come
@@ -93,7 +93,7 @@ func Ensure(netnsPath, lab string, rules []Rule) error {
 		}
 		for _, k := range order {
 			if err := ensureChain(ipt, k, have[k], comment, want[k]); err != nil {
-				return fmt.Errorf("%s %s in %s: %w", k.table, k.chain, nsLabel(netnsPath), err)
+				return fmt.Errorf("%s %s in %s: %w", k.table, k.chain, nsutil.Label(netnsPath), err)
 			}
 		}
 		return nil
@@ -137,7 +137,7 @@ func Delete(netnsPath, lab string) error {
 		}
 		for _, k := range chains {
 			if err := deleteOwned(ipt, k, have[k], comment); err != nil {
-				return fmt.Errorf("%s %s in %s: %w", k.table, k.chain, nsLabel(netnsPath), err)
+				return fmt.Errorf("%s %s in %s: %w", k.table, k.chain, nsutil.Label(netnsPath), err)
 			}
 		}
 		return nil
