@@ -36,10 +36,13 @@ func TestRootRealHostCapture(t *testing.T) {
 	}
 
 	// The host pings its underlay gateway: out of eth0, the NIC under br-phy.
-	background("ip", "netns", "exec", h.ns, "ping", "-c", "60", "172.16.10.1")
-	// Enough frames that a container's or host's own start-up chatter
-	// (IPv6 DAD, router solicitations, ARP) cannot fill them all.
-	r := h.ovslab(t, "capture", h.lab, "host1", "-c", "8")
+	// Right after up the NIC also carries the lab's start-up chatter (IPv6
+	// DAD, MLD and router solicitations of every port, flooded to host2
+	// over VXLAN; ARP), a burst that filled 8 frames before a ping sent
+	// once a second came round. The chatter is finite: at 100 pings a
+	// second 200 frames hold many echoes whatever the burst.
+	background("ip", "netns", "exec", h.ns, "ping", "-q", "-i", "0.01", "-c", "6000", "172.16.10.1")
+	r := h.ovslab(t, "capture", h.lab, "host1", "-c", "200")
 	if r.code != 0 || !strings.Contains(r.stderr, "underlay eth0") {
 		t.Fatalf("capture host1: %s", r)
 	}
@@ -48,11 +51,13 @@ func TestRootRealHostCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	if count(frames, 1, "172.16.10.1") == 0 {
-		t.Errorf("host1's underlay: no ICMP with 172.16.10.1 among %d frames", len(frames))
+		t.Errorf("host1's underlay: no ICMP with 172.16.10.1 among %d frames: %v", len(frames), frames)
 	}
 
-	background("docker", "exec", h.c1, "ping", "-c", "60", "10.0.1.1")
-	r = h.ovslab(t, "capture", h.lab, h.c1, "-c", "8")
+	// The same on the container's veth, which carries its own chatter and
+	// the floods of net1.
+	background("docker", "exec", h.c1, "ping", "-q", "-i", "0.01", "-c", "6000", "10.0.1.1")
+	r = h.ovslab(t, "capture", h.lab, h.c1, "-c", "200")
 	if r.code != 0 {
 		t.Fatalf("capture %s: %s", h.c1, r)
 	}
@@ -60,7 +65,7 @@ func TestRootRealHostCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	if count(frames, 1, "10.0.1.1") == 0 {
-		t.Errorf("%s's veth: no ICMP with its gateway 10.0.1.1 among %d frames", h.c1, len(frames))
+		t.Errorf("%s's veth: no ICMP with its gateway 10.0.1.1 among %d frames: %v", h.c1, len(frames), frames)
 	}
 
 	if r := h.ovslab(t, "capture", h.lab, h.c2); r.code != 2 || !strings.Contains(r.stderr, "host2") {

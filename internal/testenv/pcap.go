@@ -103,3 +103,17 @@ func DecodeEthernet(d []byte) Frame {
 	}
 	return f
 }
+
+// String sums a frame up for a failing test's log: addresses and protocol
+// for IPv4, the ethertype otherwise, and what a VXLAN packet carries.
+func (f Frame) String() string {
+	switch {
+	case f.VXLAN && f.Inner != nil:
+		return fmt.Sprintf("%s > %s vxlan %d [%s]", f.Src, f.Dst, f.VNI, *f.Inner)
+	case f.Proto != 0:
+		return fmt.Sprintf("%s > %s proto %d", f.Src, f.Dst, f.Proto)
+	case len(f.Data) >= 14:
+		return fmt.Sprintf("ethertype %#04x", binary.BigEndian.Uint16(f.Data[12:]))
+	}
+	return fmt.Sprintf("%d bytes", len(f.Data))
+}
