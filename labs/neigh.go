@@ -23,7 +23,7 @@ import (
 
 // neighDir holds the limits; only the initial netns has them, so where
 // it is missing (a test host's netns) the machine's table is not ours.
-const neighDir = "/proc/sys/net/ipv4/neigh/default"
+const neighDir = "net/ipv4/neigh/default"
 
 // NeighLimits is the neighbour table's limits (gc_thresh1..3) before up
 // raised them, and what it set.
@@ -157,11 +157,11 @@ func neighEntries() (int, error) {
 func readNeighLimits() ([3]int, error) {
 	var v [3]int
 	for i := range v {
-		b, err := os.ReadFile(fmt.Sprintf("%s/gc_thresh%d", neighDir, i+1))
+		s, err := nsutil.ReadSysctl(fmt.Sprintf("%s/gc_thresh%d", neighDir, i+1))
 		if err != nil {
 			return v, err
 		}
-		if v[i], err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
+		if v[i], err = strconv.Atoi(s); err != nil {
 			return v, fmt.Errorf("gc_thresh%d: %w", i+1, err)
 		}
 	}
@@ -170,7 +170,7 @@ func readNeighLimits() ([3]int, error) {
 
 func writeNeighLimits(v [3]int) error {
 	for i := range v {
-		if err := os.WriteFile(fmt.Sprintf("%s/gc_thresh%d", neighDir, i+1), []byte(strconv.Itoa(v[i])+"\n"), 0o644); err != nil {
+		if err := nsutil.WriteSysctl(fmt.Sprintf("%s/gc_thresh%d", neighDir, i+1), strconv.Itoa(v[i])); err != nil {
 			return err
 		}
 	}

@@ -14,7 +14,7 @@ func Sysctl(path, key string) (string, error) {
 	var v string
 	err := Do(path, func() error {
 		var err error
-		v, err = readSysctl(key)
+		v, err = ReadSysctl(key)
 		return err
 	})
 	if err != nil {
@@ -29,7 +29,7 @@ func Sysctl(path, key string) (string, error) {
 // also resets every interface's forwarding flag).
 func SetSysctl(path, key, v string) (old string, err error) {
 	err = Do(path, func() error {
-		cur, err := readSysctl(key)
+		cur, err := ReadSysctl(key)
 		if err != nil {
 			return err
 		}
@@ -37,7 +37,7 @@ func SetSysctl(path, key, v string) (old string, err error) {
 		if cur == v {
 			return nil
 		}
-		return os.WriteFile(sysctlFile(key), []byte(v+"\n"), 0o644)
+		return WriteSysctl(key, v)
 	})
 	if err != nil {
 		return "", fmt.Errorf("%s=%s in %s: %w", key, v, Label(path), err)
@@ -49,12 +49,19 @@ func sysctlFile(key string) string {
 	return filepath.Join("/proc/sys", filepath.Clean("/"+key))
 }
 
-func readSysctl(key string) (string, error) {
+// ReadSysctl reads key in the calling thread's netns: inside Do, for
+// callers that read and write several keys on one thread.
+func ReadSysctl(key string) (string, error) {
 	b, err := os.ReadFile(sysctlFile(key))
 	if err != nil {
 		return "", err
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// WriteSysctl writes v to key in the calling thread's netns.
+func WriteSysctl(key, v string) error {
+	return os.WriteFile(sysctlFile(key), []byte(v+"\n"), 0o644)
 }
 
 // Label names a netns path in messages; "" would read as nothing.
