@@ -11,18 +11,6 @@ import (
 	"github.com/ovslab/ovslab/internal/testenv"
 )
 
-func TestChecksum(t *testing.T) {
-	// An echo request with its checksum in place sums to zero.
-	b := echoRequest(0x1234, 1, 56)
-	if c := checksum(b); c != 0 {
-		t.Fatalf("checksum over a finished packet = %#x, want 0", c)
-	}
-	odd := echoRequest(1, 1, 57)
-	if c := checksum(odd); c != 0 {
-		t.Fatalf("odd-length checksum = %#x, want 0", c)
-	}
-}
-
 // TestRootPingDF builds a -- b with MTU 1400 on the link and shows that a
 // DF probe larger than the path fails while one that fits, or a small one,
 // gets an answer.
