@@ -5,13 +5,14 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/ovslab/ovslab/draw"
 	"github.com/ovslab/ovslab/topology"
 )
 
 // CheckOverlay returns the lab as built and its last check laid over the
 // picture: every result counted on each link, tunnel and host it crossed,
 // so a failure shows where it happened. ErrNoCheck when none has run.
-func CheckOverlay(lab string) (*Source, *topology.Overlay, error) {
+func CheckOverlay(lab string) (*Source, *draw.Overlay, error) {
 	_, src, err := loadLab(lab)
 	if err != nil {
 		return nil, nil, err
@@ -21,7 +22,7 @@ func CheckOverlay(lab string) (*Source, *topology.Overlay, error) {
 		return nil, nil, err
 	}
 	paths := newPathFinder(src.Topo)
-	o := &topology.Overlay{Health: map[string]topology.Health{}}
+	o := &draw.Overlay{Health: map[string]draw.Health{}}
 	failed := 0
 	for _, r := range lc.Report.Results {
 		what := fmt.Sprintf("%s %s -> %s", r.Kind, r.From, r.To)
@@ -83,14 +84,14 @@ func newPathFinder(t *topology.Topology) *pathFinder {
 func (p *pathFinder) keys(r CheckResult) []string {
 	switch r.Kind {
 	case CheckHost:
-		return []string{topology.HostKey(r.From)}
+		return []string{draw.HostKey(r.From)}
 	case CheckTunnel:
 		// From "host/bridge", To "REMOTE_IP key VNI".
 		host, bridge, _ := strings.Cut(r.From, "/")
 		n, ok := p.byBridge[bridge]
 		ip, err := netip.ParseAddr(strings.Fields(r.To + " ")[0])
 		if peer := p.hostByIP[ip]; ok && err == nil && peer != "" {
-			return []string{topology.TunnelKey(n.Name, host, peer)}
+			return []string{draw.TunnelKey(n.Name, host, peer)}
 		}
 		return nil
 	}
@@ -107,9 +108,9 @@ func (p *pathFinder) keys(r CheckResult) []string {
 	}
 	if hp, ok := p.hostPort[dst]; ok {
 		if a := p.onNetwork(from, hp.network); a.network == hp.network {
-			keys := []string{topology.LinkKey(a.container, a.iface), topology.HostPortKey(hp.network, hp.host)}
+			keys := []string{draw.LinkKey(a.container, a.iface), draw.HostPortKey(hp.network, hp.host)}
 			if a.host != hp.host {
-				keys = append(keys, topology.TunnelKey(hp.network, a.host, hp.host))
+				keys = append(keys, draw.TunnelKey(hp.network, a.host, hp.host))
 			}
 			return keys
 		}
@@ -118,9 +119,9 @@ func (p *pathFinder) keys(r CheckResult) []string {
 	// the gateway of the container's routed network and its host's uplink.
 	if n, ok := p.routedNetwork(from.container); ok {
 		keys := p.toGateway(p.onNetwork(from, n.Name), n)
-		return append(keys, topology.UplinkKey(n.Gateway.Host))
+		return append(keys, draw.UplinkKey(n.Gateway.Host))
 	}
-	return []string{topology.LinkKey(from.container, from.iface)}
+	return []string{draw.LinkKey(from.container, from.iface)}
 }
 
 // target is the address a result's To names: "NAME (ADDRESS)" as check
@@ -153,16 +154,16 @@ func (p *pathFinder) target(to string) netip.Addr {
 func (p *pathFinder) between(from, to endpoint) []string {
 	a := p.onNetwork(from, to.network)
 	if a.network == to.network {
-		keys := []string{topology.LinkKey(a.container, a.iface), topology.LinkKey(to.container, to.iface)}
+		keys := []string{draw.LinkKey(a.container, a.iface), draw.LinkKey(to.container, to.iface)}
 		if a.host != to.host {
-			keys = append(keys, topology.TunnelKey(to.network, a.host, to.host))
+			keys = append(keys, draw.TunnelKey(to.network, a.host, to.host))
 		}
 		return keys
 	}
 	na, oka := p.network(a.network)
 	nb, okb := p.network(to.network)
 	if !oka || !okb || na.Gateway == nil || nb.Gateway == nil {
-		return []string{topology.LinkKey(a.container, a.iface), topology.LinkKey(to.container, to.iface)}
+		return []string{draw.LinkKey(a.container, a.iface), draw.LinkKey(to.container, to.iface)}
 	}
 	keys := p.toGateway(a, na)
 	back := p.toGateway(to, nb)
@@ -171,9 +172,9 @@ func (p *pathFinder) between(from, to endpoint) []string {
 
 // toGateway is the path from a container interface to its network's gateway.
 func (p *pathFinder) toGateway(e endpoint, n topology.Network) []string {
-	keys := []string{topology.LinkKey(e.container, e.iface), topology.GatewayKey(n.Name)}
+	keys := []string{draw.LinkKey(e.container, e.iface), draw.GatewayKey(n.Name)}
 	if e.host != n.Gateway.Host {
-		keys = append(keys, topology.TunnelKey(n.Name, e.host, n.Gateway.Host))
+		keys = append(keys, draw.TunnelKey(n.Name, e.host, n.Gateway.Host))
 	}
 	return keys
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ovslab/ovslab/draw"
 	"github.com/ovslab/ovslab/labs/catalog"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -44,16 +45,16 @@ func TestCheckOverlay(t *testing.T) {
 		t.Errorf("the copy's topology: name %q, doc1's Docker name %q; want stu-1 and stu-1-doc1", src.Topo.Name, src.Topo.DockerName("doc1"))
 	}
 	for key, want := range map[string][2]int{ // passed, failed
-		topology.TunnelKey("net1", "host2", "host1"): {3, 1}, // tunnel port, ping, gateway from host2; the DF probe failed
-		topology.LinkKey("doc1", "eth0"):             {1, 1},
-		topology.LinkKey("doc3", "eth0"):             {2, 1},
-		topology.GatewayKey("net1"):                  {1, 0},
-		topology.LinkKey("doc2", "eth0"):             {2, 0},
-		topology.GatewayKey("net2"):                  {2, 0},
-		topology.UplinkKey("host1"):                  {1, 0},
-		topology.HostKey("host1"):                    {1, 0},
-		topology.TunnelKey("net2", "host1", "host2"): {2, 0}, // doc4's two expectations
-		topology.LinkKey("doc4", "eth0"):             {2, 0},
+		draw.TunnelKey("net1", "host2", "host1"): {3, 1}, // tunnel port, ping, gateway from host2; the DF probe failed
+		draw.LinkKey("doc1", "eth0"):             {1, 1},
+		draw.LinkKey("doc3", "eth0"):             {2, 1},
+		draw.GatewayKey("net1"):                  {1, 0},
+		draw.LinkKey("doc2", "eth0"):             {2, 0},
+		draw.GatewayKey("net2"):                  {2, 0},
+		draw.UplinkKey("host1"):                  {1, 0},
+		draw.HostKey("host1"):                    {1, 0},
+		draw.TunnelKey("net2", "host1", "host2"): {2, 0}, // doc4's two expectations
+		draw.LinkKey("doc4", "eth0"):             {2, 0},
 	} {
 		h := o.Health[key]
 		if h.Passed != want[0] || h.Failed != want[1] {
@@ -63,7 +64,7 @@ func TestCheckOverlay(t *testing.T) {
 	if !strings.Contains(o.Caption, "7 of 8 passed") {
 		t.Errorf("caption %q does not give the score 7 of 8", o.Caption)
 	}
-	dot := src.Topo.DOTWith(o)
+	dot := draw.DOT(src.Topo, o)
 	for _, want := range []string{
 		`host1_br1 -- host2_br1 [label="VXLAN 5000 (1 of 4 FAILED)", style=dashed, color="#e08214"`,
 		`host1_br2 -- host2_br2 [label="VXLAN 6000", style=dashed, color="#1b7837"`,
@@ -87,12 +88,12 @@ func TestHostPortPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := newPathFinder(topo).keys(CheckResult{Kind: CheckPing, From: "c1", To: "host3 (10.0.1.3)"})
-	want := []string{topology.LinkKey("c1", "eth0"), topology.HostPortKey("net1", "host3"), topology.TunnelKey("net1", "host1", "host3")}
+	want := []string{draw.LinkKey("c1", "eth0"), draw.HostPortKey("net1", "host3"), draw.TunnelKey("net1", "host1", "host3")}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("path of c1 -> host3's port: %v, want %v", got, want)
 	}
 	// The picture draws the host ports, and a tagged link's VLAN.
-	dot := topo.DOT()
+	dot := draw.DOT(topo, nil)
 	for _, s := range []string{`label="host port 10.0.1.3"`, `host3_br1_hp -- host3_br1`} {
 		if !strings.Contains(dot, s) {
 			t.Errorf("DOT lacks %q:\n%s", s, dot)
@@ -103,7 +104,7 @@ func TestHostPortPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svg := vt.SVG()
+	svg := draw.SVG(vt, nil)
 	if n10, n20 := strings.Count(svg, ">eth0 VLAN 10<"), strings.Count(svg, ">eth0 VLAN 20<"); n10 != 2 || n20 != 2 {
 		t.Errorf("SVG labels %d links VLAN 10 and %d VLAN 20, want 2 each (red's and blue's, not spy's):\n%s", n10, n20, svg)
 	}

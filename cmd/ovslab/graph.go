@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 
+	"github.com/ovslab/ovslab/draw"
 	"github.com/ovslab/ovslab/labs"
-	"github.com/ovslab/ovslab/topology"
 	"github.com/spf13/cobra"
 )
 
@@ -32,7 +32,7 @@ it; the label counts the failures.
 				return labs.Usagef("--format %s: want dot, mermaid or svg", format)
 			}
 			var src *labs.Source
-			var o *topology.Overlay
+			var o *draw.Overlay
 			var err error
 			if check {
 				src, o, err = labs.CheckOverlay(args[0])
@@ -44,11 +44,11 @@ it; the label counts the failures.
 			}
 			switch format {
 			case "mermaid":
-				_, err = fmt.Print(src.Topo.MermaidWith(o))
+				_, err = fmt.Print(draw.Mermaid(src.Topo, o))
 			case "svg":
-				_, err = fmt.Print(src.Topo.SVGWith(o))
+				_, err = fmt.Print(draw.SVG(src.Topo, o))
 			default:
-				_, err = fmt.Print(src.Topo.DOTWith(o))
+				_, err = fmt.Print(draw.DOT(src.Topo, o))
 			}
 			return err
 		},

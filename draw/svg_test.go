@@ -1,4 +1,4 @@
-package topology
+package draw
 
 import (
 	"encoding/xml"
@@ -11,7 +11,7 @@ import (
 // its score, so a picture printed in grey still tells.
 func TestSVG(t *testing.T) {
 	topo := referenceLab(t)
-	plain := topo.SVG()
+	plain := SVG(topo, nil)
 	if err := xml.Unmarshal([]byte(plain), new(struct{})); err != nil {
 		t.Fatalf("SVG is not XML: %v", err)
 	}
@@ -27,7 +27,7 @@ func TestSVG(t *testing.T) {
 	h := o.Health[TunnelKey("net1", "host2", "host1")]
 	h.Add(false, "doc1 -> doc3: no reply")
 	o.Health[TunnelKey("net1", "host1", "host2")] = h
-	checked := topo.SVGWith(o)
+	checked := SVG(topo, o)
 	for _, want := range []string{colourFailed, "VXLAN 5000 (1 of 1 FAILED)", "doc1 -&gt; doc3: no reply", "check of now", "(not checked)"} {
 		if !strings.Contains(checked, want) {
 			t.Errorf("checked SVG lacks %q", want)

@@ -1,4 +1,4 @@
-package topology
+package draw
 
 import (
 	"fmt"

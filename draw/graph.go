@@ -1,8 +1,10 @@
-package topology
+package draw
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ovslab/ovslab/topology"
 )
 
 // graphNode and graphEdge are the one picture of a lab that DOT, Mermaid
@@ -42,7 +44,7 @@ func UplinkKey(host string) string { return "uplink/" + host }
 // HostKey names a host's box.
 func HostKey(host string) string { return "host/" + host }
 
-func (t *Topology) picture() (hosts []graphHost, edges []graphEdge) {
+func picture(t *topology.Topology) (hosts []graphHost, edges []graphEdge) {
 	for _, p := range t.Plans() {
 		h := graphHost{name: p.Host, label: fmt.Sprintf("%s %s", p.Host, p.Underlay)}
 		up := p.Host + "_underlay"
@@ -93,13 +95,10 @@ func (t *Topology) picture() (hosts []graphHost, edges []graphEdge) {
 
 func graphID(s string) string { return strings.NewReplacer("-", "_", ".", "_").Replace(s) }
 
-// DOT returns the lab as a Graphviz graph.
-func (t *Topology) DOT() string { return t.DOTWith(nil) }
-
-// DOTWith returns the lab as a Graphviz graph, its links, tunnels and
+// DOT returns the lab as a Graphviz graph, its links, tunnels and
 // hosts coloured by o (nil draws the plain picture).
-func (t *Topology) DOTWith(o *Overlay) string {
-	hosts, edges := t.picture()
+func DOT(t *topology.Topology, o *Overlay) string {
+	hosts, edges := picture(t)
 	var b strings.Builder
 	fmt.Fprintf(&b, "graph %q {\n  rankdir=TB;\n  node [fontname=\"Helvetica\"];\n", t.Name)
 	if o != nil && o.Caption != "" {
@@ -134,13 +133,10 @@ func (t *Topology) DOTWith(o *Overlay) string {
 	return b.String()
 }
 
-// Mermaid returns the lab as a Mermaid flowchart.
-func (t *Topology) Mermaid() string { return t.MermaidWith(nil) }
-
-// MermaidWith returns the lab as a Mermaid flowchart, its links and
+// Mermaid returns the lab as a Mermaid flowchart, its links and
 // tunnels coloured by o (nil draws the plain picture).
-func (t *Topology) MermaidWith(o *Overlay) string {
-	hosts, edges := t.picture()
+func Mermaid(t *topology.Topology, o *Overlay) string {
+	hosts, edges := picture(t)
 	var b strings.Builder
 	if o != nil && o.Caption != "" {
 		fmt.Fprintf(&b, "%%%% %s\n", o.Caption)

@@ -1,9 +1,11 @@
-package topology
+package draw
 
 import (
 	"fmt"
 	"html"
 	"strings"
+
+	"github.com/ovslab/ovslab/topology"
 )
 
 // The SVG picture is laid out here rather than by Graphviz: the lab's
@@ -27,13 +29,10 @@ type svgBox struct{ x, y, w, h int }
 func (b svgBox) cx() int { return b.x + b.w/2 }
 func (b svgBox) cy() int { return b.y + b.h/2 }
 
-// SVG returns the lab as an SVG picture.
-func (t *Topology) SVG() string { return t.SVGWith(nil) }
-
-// SVGWith returns the lab as an SVG picture, its links, tunnels and hosts
+// SVG returns the lab as an SVG picture, its links, tunnels and hosts
 // coloured by o (nil draws the plain picture).
-func (t *Topology) SVGWith(o *Overlay) string {
-	hosts, edges := t.picture()
+func SVG(t *topology.Topology, o *Overlay) string {
+	hosts, edges := picture(t)
 	boxes := map[string]svgBox{}
 	var frames []svgBox
 	x, bottom := svgMargin, 0
