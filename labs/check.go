@@ -134,15 +134,15 @@ func hostResults(h HostStatus) []CheckResult {
 // different hosts, and tries the WAN from every container.
 func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) []probeJob {
 	var jobs []probeJob
-	add := func(kind string, a, b member, dst netip.Addr, to string, size int, df bool) {
-		r := CheckResult{Kind: kind, From: a.container.Name, To: fmt.Sprintf("%s (%s)", to, dst)}
-		jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.container.Name]),
+	add := func(kind string, a, b topology.Member, dst netip.Addr, to string, size int, df bool) {
+		r := CheckResult{Kind: kind, From: a.Container.Name, To: fmt.Sprintf("%s (%s)", to, dst)}
+		jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.Container.Name]),
 			echo: probe.Echo{Dst: dst, Size: size, DF: df, Timeout: time.Second, Tries: 3}})
 	}
 	const small = 56
-	firstOn := map[string][]member{}
-	sends := func(m member) bool { return pids[m.container.Name] != 0 }
-	firstSender := func(ms []member) *member {
+	firstOn := map[string][]topology.Member{}
+	sends := func(m topology.Member) bool { return pids[m.Container.Name] != 0 }
+	firstSender := func(ms []topology.Member) *topology.Member {
 		for i := range ms {
 			if sends(ms[i]) {
 				return &ms[i]
@@ -154,14 +154,14 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 		// Every member is a target; only those running here send (on a
 		// real host, this host's own; a stopped one is reported by the
 		// host check).
-		all := membersOf(t, n.Name)
+		all := t.Members(n.Name)
 		firstOn[n.Name] = all
 		// Each VLAN of the network is a segment of its own: probes stay
 		// inside one, as the tags mean them to.
 		for _, members := range vlanSegments(all) {
-			byHost := map[string][]member{}
+			byHost := map[string][]topology.Member{}
 			for _, m := range members {
-				byHost[m.container.Host] = append(byHost[m.container.Host], m)
+				byHost[m.Container.Host] = append(byHost[m.Container.Host], m)
 			}
 			hosts := make([]string, 0, len(byHost))
 			for h := range byHost {
@@ -172,26 +172,26 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 				if !sends(a) {
 					continue
 				}
-				if n.Gateway != nil && a.iface.VLAN == 0 { // the gateway is untagged
-					add(CheckGateway, a, member{}, n.Gateway.Address, n.Gateway.Host, small, false)
+				if n.Gateway != nil && a.Iface.VLAN == 0 { // the gateway is untagged
+					add(CheckGateway, a, topology.Member{}, n.Gateway.Address, n.Gateway.Host, small, false)
 				}
 				for _, h := range hosts {
 					peers := byHost[h]
 					if full {
 						for _, b := range peers {
-							if b.container.Name != a.container.Name {
-								add(CheckPing, a, b, b.iface.Address, b.container.Name, small, false)
-								if h != a.container.Host {
-									add(CheckPMTU, a, b, b.iface.Address, b.container.Name, pathMTU(a, b)-28, true)
+							if b.Container.Name != a.Container.Name {
+								add(CheckPing, a, b, b.Iface.Address, b.Container.Name, small, false)
+								if h != a.Container.Host {
+									add(CheckPMTU, a, b, b.Iface.Address, b.Container.Name, pathMTU(a, b)-28, true)
 								}
 							}
 						}
 						continue
 					}
-					peers = slices.DeleteFunc(slices.Clone(peers), func(b member) bool { return b.container.Name == a.container.Name })
+					peers = slices.DeleteFunc(slices.Clone(peers), func(b topology.Member) bool { return b.Container.Name == a.Container.Name })
 					if len(peers) > 0 {
 						b := peers[i%len(peers)]
-						add(CheckPing, a, b, b.iface.Address, b.container.Name, small, false)
+						add(CheckPing, a, b, b.Iface.Address, b.Container.Name, small, false)
 					}
 				}
 			}
@@ -205,22 +205,21 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 							a, b = firstSender(byHost[h2]), byHost[h1][0]
 						}
 						if a != nil {
-							add(CheckPMTU, *a, b, b.iface.Address, b.container.Name, pathMTU(*a, b)-28, true)
+							add(CheckPMTU, *a, b, b.Iface.Address, b.Container.Name, pathMTU(*a, b)-28, true)
 						}
 					}
 				}
 			}
-			for _, pr := range hostPortProbes(n, slices.DeleteFunc(slices.Clone(members), func(m member) bool { return !sends(m) }), full) {
-				add(CheckPing, pr.from, member{}, pr.to.Address, pr.to.Host, small, false)
+			for _, pr := range hostPortProbes(n, slices.DeleteFunc(slices.Clone(members), func(m topology.Member) bool { return !sends(m) }), full) {
+				add(CheckPing, pr.from, topology.Member{}, pr.to.Address, pr.to.Host, small, false)
 			}
-			if st.Mode == ModeEmulated && n.Gateway != nil && n.Gateway.NAT && members[0].iface.VLAN == 0 {
-				wan, _ := wanAddrs(t.Emulation.WAN)
+			if st.Mode == ModeEmulated && n.Gateway != nil && n.Gateway.NAT && members[0].Iface.VLAN == 0 {
 				for _, h := range hosts {
 					for _, a := range byHost[h] {
-						if a.idx != 0 || !sends(a) {
+						if a.Index != 0 || !sends(a) {
 							continue // its default route is on another network
 						}
-						add(CheckNAT, a, member{}, wan.Addr(), "wan", small, false)
+						add(CheckNAT, a, topology.Member{}, t.WANAddr(), "wan", small, false)
 						if !full {
 							break
 						}
@@ -229,8 +228,7 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 			}
 		}
 		if st.Mode == ModeEmulated && n.Gateway != nil && n.Gateway.NAT {
-			wan, _ := wanAddrs(t.Emulation.WAN)
-			jobs = append(jobs, gatewayNATJob(t.Name, n, wan.Addr()))
+			jobs = append(jobs, gatewayNATJob(t.Name, n, t.WANAddr()))
 		}
 	}
 	// Isolation samples: one per pair of networks, from a container on the
@@ -238,45 +236,27 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 	// bridges side by side are what must stay apart).
 	for x, na := range t.Networks {
 		for _, nb := range t.Networks[x+1:] {
-			as := slices.DeleteFunc(slices.Clone(firstOn[na.Name]), func(m member) bool { return !sends(m) })
+			as := slices.DeleteFunc(slices.Clone(firstOn[na.Name]), func(m topology.Member) bool { return !sends(m) })
 			bs := firstOn[nb.Name]
 			if len(as) == 0 || len(bs) == 0 {
 				continue
 			}
 			a, b := as[0], bs[0]
 			for _, c := range bs {
-				if c.container.Host == a.container.Host && c.container.Name != a.container.Name {
+				if c.Container.Host == a.Container.Host && c.Container.Name != a.Container.Name {
 					b = c
 					break
 				}
 			}
-			if b.container.Name == a.container.Name {
+			if b.Container.Name == a.Container.Name {
 				continue // one multi-homed container: its own two interfaces
 			}
-			r := CheckResult{Kind: CheckIsolate, From: a.container.Name + "." + na.Name, To: fmt.Sprintf("%s.%s (%s)", b.container.Name, nb.Name, b.iface.Address)}
-			jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.container.Name]),
-				echo: probe.Echo{Dst: b.iface.Address, Timeout: 500 * time.Millisecond}, arpOn: a.iface.Name})
+			r := CheckResult{Kind: CheckIsolate, From: a.Container.Name + "." + na.Name, To: fmt.Sprintf("%s.%s (%s)", b.Container.Name, nb.Name, b.Iface.Address)}
+			jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.Container.Name]),
+				echo: probe.Echo{Dst: b.Iface.Address, Timeout: 500 * time.Millisecond}, arpOn: a.Iface.Name})
 		}
 	}
 	return jobs
-}
-
-type member struct {
-	container topology.Container
-	iface     topology.Interface
-	idx       int
-}
-
-func membersOf(t *topology.Topology, network string) []member {
-	var out []member
-	for _, c := range t.Containers {
-		for i, ifc := range c.Interfaces {
-			if ifc.Network == network {
-				out = append(out, member{c, ifc, i})
-			}
-		}
-	}
-	return out
 }
 
 // probeParallel bounds the probes in flight: each waits up to seconds for

@@ -95,17 +95,6 @@ func containsAddr(list []netip.Addr, a netip.Addr) bool {
 	return false
 }
 
-// wanAddrs returns the emulated internet's address (the first of the
-// prefix) and the router's address on it (the last usable one).
-func wanAddrs(p netip.Prefix) (wan, router netip.Prefix) {
-	p = p.Masked()
-	base := p.Addr().As4()
-	n := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
-	last := n | (1<<(32-p.Bits()) - 1) - 1 // the one before broadcast
-	r := netip.AddrFrom4([4]byte{byte(last >> 24), byte(last >> 16), byte(last >> 8), byte(last)})
-	return netip.PrefixFrom(p.Addr().Next(), p.Bits()), netip.PrefixFrom(r, p.Bits())
-}
-
 // buildFabric creates the emulated underlay: a netns per host, the router
 // holding every hosts.*.gateway address with forwarding on, and the WAN
 // behind it. It is idempotent, so a second `up` repairs a missing piece.
@@ -269,7 +258,7 @@ func ensureWAN(t *topology.Topology) error {
 	if err := ensureVeth(wan, "wan0", router, "wan", t.Underlay.MTU); err != nil {
 		return fmt.Errorf("wan link: %w", err)
 	}
-	wanAddr, routerAddr := wanAddrs(t.Emulation.WAN)
+	wanAddr, routerAddr := t.WANAddrs()
 	if err := addrSet(router, "wan", routerAddr); err != nil {
 		return err
 	}

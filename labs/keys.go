@@ -150,12 +150,12 @@ func linkAddrs(ns, link string) ([]netip.Prefix, error) {
 
 // vlanSegments splits a network's members by VLAN, untagged first, each in
 // member order.
-func vlanSegments(members []member) [][]member {
-	byTag := map[int][]member{}
+func vlanSegments(members []topology.Member) [][]topology.Member {
+	byTag := map[int][]topology.Member{}
 	for _, m := range members {
-		byTag[m.iface.VLAN] = append(byTag[m.iface.VLAN], m)
+		byTag[m.Iface.VLAN] = append(byTag[m.Iface.VLAN], m)
 	}
-	out := make([][]member, 0, len(byTag))
+	out := make([][]topology.Member, 0, len(byTag))
 	for _, tag := range slices.Sorted(maps.Keys(byTag)) {
 		out = append(out, byTag[tag])
 	}
@@ -163,7 +163,7 @@ func vlanSegments(members []member) [][]member {
 }
 
 type hostPortProbe struct {
-	from member
+	from topology.Member
 	to   topology.HostPort
 }
 
@@ -171,8 +171,8 @@ type hostPortProbe struct {
 // members: from all of them with full, else each host port from one
 // member, round-robin, so the count stays linear. Host ports are
 // untagged, so a tagged segment has none to reach.
-func hostPortProbes(n topology.Network, members []member, full bool) []hostPortProbe {
-	if len(members) == 0 || members[0].iface.VLAN != 0 {
+func hostPortProbes(n topology.Network, members []topology.Member, full bool) []hostPortProbe {
+	if len(members) == 0 || members[0].Iface.VLAN != 0 {
 		return nil
 	}
 	var out []hostPortProbe
@@ -187,8 +187,8 @@ func hostPortProbes(n topology.Network, members []member, full bool) []hostPortP
 }
 
 // pathMTU is the largest IP packet both ends of a path send and take.
-func pathMTU(a, b member) int {
-	return min(orDefault(a.iface.MTU), orDefault(b.iface.MTU))
+func pathMTU(a, b topology.Member) int {
+	return min(orDefault(a.Iface.MTU), orDefault(b.Iface.MTU))
 }
 
 func orDefault(mtu int) int {

@@ -44,7 +44,7 @@ func neighNeed(t *topology.Topology, local func(host string) bool) int {
 		}
 	}
 	for _, n := range t.Networks {
-		members := len(membersOf(t, n.Name)) + 1
+		members := len(t.Members(n.Name)) + 1
 		if n.Gateway != nil && local(n.Gateway.Host) {
 			need += members
 		}
