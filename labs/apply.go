@@ -21,11 +21,6 @@ const (
 	LabelNode = "ovslab.node"
 )
 
-// phyBridge holds the underlay NIC and address with the netdev datapath:
-// OVS userspace tunnelling sends VXLAN only out of ports of its own
-// bridges, so the VTEP address must live on an OVS bridge, not on the NIC.
-const phyBridge = topology.PhysBridge
-
 // target is where one host's part of a lab is applied: the netns it lives
 // in ("" = this process's own, i.e. a real host) and the daemons it uses.
 // It is worked out once per host (hostTarget) and used by up, down,
@@ -179,14 +174,14 @@ func markRecreated(bridges []ovs.Bridge, fresh []string) {
 }
 
 // ovsBridges turns the host plan into the OVS layer's desired bridges.
-// br-phy only with the netdev datapath (see phyBridge); with the kernel's,
+// br-phy only with the netdev datapath (see topology.PhysBridge); with the kernel's,
 // the lab's bridges are all there is, and the underlay MTU is the NIC's
 // alone (raiseMTU), as no OVS port carries the encapsulated frames.
 func ovsBridges(p *topology.HostPlan, nic string) []ovs.Bridge {
 	var out []ovs.Bridge
 	if p.Datapath == topology.DatapathNetdev {
 		out = append(out, ovs.Bridge{
-			Name: phyBridge, Datapath: p.Datapath, LocalMTU: p.MTU,
+			Name: topology.PhysBridge, Datapath: p.Datapath, LocalMTU: p.MTU,
 			Ports: []ovs.Port{{Name: nic, MTU: p.MTU}},
 		})
 	}

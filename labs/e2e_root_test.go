@@ -16,6 +16,7 @@ import (
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/internal/testenv"
+	"github.com/ovslab/ovslab/topology"
 )
 
 // e2eLab is the reference lab under another name, so the test never
@@ -199,7 +200,7 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 			if out, err := flush.CombinedOutput(); err != nil {
 				t.Fatalf("%s: ovs-appctl tnl/neigh/flush: %v\n%s", h, err, out)
 			}
-			testenv.Run(t, "ip", "netns", "exec", NetnsName(e2eLab, h), "ip", "neigh", "flush", "dev", phyBridge)
+			testenv.Run(t, "ip", "netns", "exec", NetnsName(e2eLab, h), "ip", "neigh", "flush", "dev", topology.PhysBridge)
 		}
 		if err := Up(ctx, refLab(t, 1554), Options{Emulate: true}); err != nil {
 			t.Fatalf("no-op up: %v", err)
@@ -214,7 +215,7 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 		router := NetnsName(e2eLab, "router")
 		for host, vtep := range map[string]string{"host1": "172.16.10.100", "host2": "172.16.20.100"} {
 			ns := NetnsName(e2eLab, host)
-			phy := strings.Fields(testenv.Run(t, "ip", "-n", ns, "-br", "link", "show", phyBridge))
+			phy := strings.Fields(testenv.Run(t, "ip", "-n", ns, "-br", "link", "show", topology.PhysBridge))
 			route := strings.Fields(testenv.Run(t, "ip", "-n", router, "route", "get", vtep))
 			if len(phy) < 3 || len(route) < 3 || route[1] != "dev" {
 				t.Fatalf("%s's br-phy %q, router's route to %s %q", host, phy, vtep, route)

@@ -62,7 +62,7 @@ func warmUnderlay(ctx context.Context, p *topology.HostPlan, tg target, strict b
 	}
 	uplink := tg.nic
 	if p.Datapath == topology.DatapathNetdev {
-		uplink = phyBridge
+		uplink = topology.PhysBridge
 	}
 	// Echo until the kernel holds every next hop's MAC: the reply itself
 	// does not matter (a router may drop ICMP), the ARP exchange before it
@@ -134,7 +134,7 @@ func teachTunnelNeighbours(ctx context.Context, p *topology.HostPlan, tg target,
 		if mac == nil || neighKnown(known, nh, mac) {
 			continue
 		}
-		if _, err := ovs.Appctl(ctx, sock, "tnl/neigh/set", phyBridge, nh.String(), mac.String()); err != nil {
+		if _, err := ovs.Appctl(ctx, sock, "tnl/neigh/set", topology.PhysBridge, nh.String(), mac.String()); err != nil {
 			return fmt.Errorf("host %s: tunnel next hop %s: %w", p.Host, nh, err)
 		}
 	}

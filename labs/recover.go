@@ -12,6 +12,7 @@ import (
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/nat"
 	"github.com/ovslab/ovslab/ovs"
+	"github.com/ovslab/ovslab/topology"
 	"github.com/vishvananda/netlink"
 )
 
@@ -135,7 +136,7 @@ func downRealByMarks(ctx context.Context, lab string, o Options) (int, error) {
 // the lab has no br-phy.
 func phyNIC(bridges []ovs.BridgeStatus) string {
 	for _, b := range bridges {
-		if b.Name != phyBridge || !b.Owned {
+		if b.Name != topology.PhysBridge || !b.Owned {
 			continue
 		}
 		for _, p := range b.Ports {
@@ -166,7 +167,7 @@ func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*MovedUnderlay, error
 		return nil, nil
 	}
 	var addr netip.Prefix
-	err := withLink(ns, phyBridge, func(h *netlink.Handle, l netlink.Link) error {
+	err := withLink(ns, topology.PhysBridge, func(h *netlink.Handle, l netlink.Link) error {
 		as, err := h.AddrList(l, netlink.FAMILY_V4)
 		if err != nil || len(as) == 0 {
 			return err
@@ -182,7 +183,7 @@ func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*MovedUnderlay, error
 	if err != nil {
 		return nil, err
 	}
-	routes, err := nicRoutes(ns, phyBridge)
+	routes, err := nicRoutes(ns, topology.PhysBridge)
 	if err != nil {
 		return nil, err
 	}

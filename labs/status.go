@@ -18,10 +18,6 @@ type (
 	PortStatus   = ovs.PortStatus
 )
 
-// PhysBridge is the OVS bridge that holds the underlay NIC and VTEP address
-// with the netdev datapath.
-const PhysBridge = topology.PhysBridge
-
 // Status is a lab as this machine holds it, each object with its state.
 type Status struct {
 	Lab      string       `json:"lab"`

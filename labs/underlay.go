@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ovslab/ovslab/internal/nsutil"
 	"net/netip"
+
+	"github.com/ovslab/ovslab/internal/nsutil"
 
 	"github.com/ovslab/ovslab/ovs"
 	"github.com/ovslab/ovslab/topology"
@@ -40,8 +41,8 @@ func underlayNIC(p *topology.HostPlan, tg target) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("host %s: underlay %s: %w; set hosts.%s.interface", p.Host, p.Underlay, err, p.Host)
 	}
-	if name == phyBridge {
-		return "", fmt.Errorf("host %s: underlay %s is on %s but not by this lab; set hosts.%s.interface to the NIC under it: %w", p.Host, p.Underlay, phyBridge, p.Host, errUnderlayOnPhy)
+	if name == topology.PhysBridge {
+		return "", fmt.Errorf("host %s: underlay %s is on %s but not by this lab; set hosts.%s.interface to the NIC under it: %w", p.Host, p.Underlay, topology.PhysBridge, p.Host, errUnderlayOnPhy)
 	}
 	return name, nil
 }
@@ -60,7 +61,7 @@ func adoptNIC(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg targ
 		m, aerr := adoptUnderlay(ctx, oc, p.Lab, tg.netns)
 		switch {
 		case aerr != nil:
-			return "", fmt.Errorf("host %s: underlay %s on %s: %w", p.Host, p.Underlay, phyBridge, aerr)
+			return "", fmt.Errorf("host %s: underlay %s on %s: %w", p.Host, p.Underlay, topology.PhysBridge, aerr)
 		case m == nil:
 			return "", err // not the lab's br-phy
 		}
@@ -86,9 +87,9 @@ func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, 
 	nic := tg.nic
 	uplink := nic
 	if p.Datapath == topology.DatapathNetdev {
-		uplink = phyBridge
-		if err := oc.WaitInterface(ctx, phyBridge); err != nil {
-			return fmt.Errorf("host %s: %s: %w", p.Host, phyBridge, err)
+		uplink = topology.PhysBridge
+		if err := oc.WaitInterface(ctx, topology.PhysBridge); err != nil {
+			return fmt.Errorf("host %s: %s: %w", p.Host, topology.PhysBridge, err)
 		}
 		if err := muteNICARP(p, tg); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
@@ -167,10 +168,10 @@ func moveUnderlay(p *topology.HostPlan, tg target) error {
 			return err
 		}
 	}
-	if err := addrSet(tg.netns, phyBridge, p.Underlay); err != nil {
+	if err := addrSet(tg.netns, topology.PhysBridge, p.Underlay); err != nil {
 		return err
 	}
-	if err := addRoutes(tg.netns, phyBridge, moved.Routes); err != nil {
+	if err := addRoutes(tg.netns, topology.PhysBridge, moved.Routes); err != nil {
 		return err
 	}
 	return addrDel(tg.netns, nic, p.Underlay)
@@ -184,7 +185,7 @@ func restoreUnderlay(ns string, m *MovedUnderlay) error {
 	if err := addRoutes(ns, m.NIC, m.Routes); err != nil {
 		return err
 	}
-	return addrDel(ns, phyBridge, m.Address)
+	return addrDel(ns, topology.PhysBridge, m.Address)
 }
 
 // nicRoutes lists the main-table IPv4 routes through nic that the kernel

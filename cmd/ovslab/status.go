@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/topology"
 	"github.com/spf13/cobra"
 )
 
@@ -247,7 +248,7 @@ func portState(p labs.PortStatus) string {
 		return "FAIL: " + p.Error
 	case p.OFPort == 0:
 		return "not yet open"
-	case p.Local && p.Name != labs.PhysBridge:
+	case p.Local && p.Name != topology.PhysBridge:
 		return "bridge's own port" // unused by the lab: its link state does not matter
 	case p.LinkState != "":
 		return "link " + p.LinkState
