@@ -21,16 +21,24 @@ const (
 	LabelNode = "ovslab.node"
 )
 
-// target is where one host's part of a lab is applied: the netns it lives
-// in ("" = this process's own, i.e. a real host) and the daemons it uses.
-// It is worked out once per host (hostTarget) and used by up, down,
-// status and check alike.
-type target struct {
+// location is where one host of a lab lives: the netns it is in ("" =
+// this process's own, i.e. a real host) and the daemons it uses. It is
+// worked out once per host (State.hostLocation) and used by up, down,
+// status, check and exec alike.
+type location struct {
 	host     string
 	netns    string // netns name, "" for the current netns
 	ovsdb    string // OVSDB endpoint
 	runDir   string // where vswitchd's pidfile and control socket are, "" if unknown
 	emulated bool
+}
+
+func (l location) netnsPath() string { return nsutil.Path(l.netns) }
+
+// hostRun is one up run's work on one host: where the host lives, and
+// what the run found there and shares with the other hosts.
+type hostRun struct {
+	location
 	nic      string // the underlay NIC, once applyHost found it
 	docker   *containers.Client
 	j        *journal      // the one writer of the lab's state
@@ -38,36 +46,34 @@ type target struct {
 	progress func(format string, args ...any)
 }
 
-func (tg target) netnsPath() string { return nsutil.Path(tg.netns) }
-
 // applyHost converges one host to its plan. The order matters: daemons
 // reached and ownership checked before any change; containers and their
 // veths next, so the single OVS transaction that follows finds every
 // device it attaches; then addresses that need OVS's internal ports; NAT
 // once there is something to forward; and last the underlay warmed, so
 // the lab forwards its first packet when up returns.
-func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
-	oc, err := ovs.Connect(ctx, tg.ovsdb)
+func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
+	oc, err := ovs.Connect(ctx, run.ovsdb)
 	if err != nil {
 		return &preflightError{err}
 	}
 	defer oc.Close()
-	if tg.nic, err = adoptNIC(ctx, oc, p, tg); err != nil {
+	if run.nic, err = adoptNIC(ctx, oc, p, run); err != nil {
 		return &preflightError{err}
 	}
-	bridges := ovsBridges(p, tg.nic)
-	if err := preflight(ctx, oc, p, tg, bridges); err != nil {
+	bridges := ovsBridges(p, run.nic)
+	if err := preflight(ctx, oc, p, run, bridges); err != nil {
 		return &preflightError{err}
 	}
-	if err := raiseMTU(p, tg); err != nil {
+	if err := raiseMTU(p, run); err != nil {
 		return err
 	}
-	tg.progress("%s: containers", p.Host)
-	fresh, err := applyContainers(ctx, p, tg)
+	run.progress("%s: containers", p.Host)
+	fresh, err := applyContainers(ctx, p, run)
 	if err != nil {
 		return err
 	}
-	tg.progress("%s: OVS bridges and tunnels", p.Host)
+	run.progress("%s: OVS bridges and tunnels", p.Host)
 	markRecreated(bridges, fresh)
 	if err := oc.Apply(ctx, p.Lab, bridges); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
@@ -84,11 +90,11 @@ func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
 		}
 	}
 	for _, v := range fresh {
-		if err := linkUp(tg.netns, v); err != nil {
+		if err := linkUp(run.netns, v); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	}
-	if err := underlayAddress(ctx, oc, p, tg); err != nil {
+	if err := underlayAddress(ctx, oc, p, run); err != nil {
 		return err
 	}
 	for _, b := range p.Bridges {
@@ -98,15 +104,15 @@ func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
 		if err := oc.WaitInterface(ctx, b.Gateway.Port); err != nil {
 			return fmt.Errorf("host %s: gateway port %s: %w", p.Host, b.Gateway.Port, err)
 		}
-		if err := addrSet(tg.netns, b.Gateway.Port, b.Gateway.Address); err != nil {
+		if err := addrSet(run.netns, b.Gateway.Port, b.Gateway.Address); err != nil {
 			return fmt.Errorf("host %s: gateway %w", p.Host, err)
 		}
 	}
-	if err := applyHostPorts(ctx, oc, p, tg); err != nil {
+	if err := applyHostPorts(ctx, oc, p, run); err != nil {
 		return err
 	}
-	tg.progress("%s: forwarding and NAT", p.Host)
-	if err := applyNAT(p, tg); err != nil {
+	run.progress("%s: forwarding and NAT", p.Host)
+	if err := applyNAT(p, run); err != nil {
 		return err
 	}
 	// vswitchd has acted on everything above once it reports the config
@@ -114,7 +120,7 @@ func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
 	if err := oc.Sync(ctx); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
-	return warmUnderlay(ctx, p, tg, tg.emulated)
+	return warmUnderlay(ctx, p, run, run.emulated)
 }
 
 // preflightError is a refusal made before the host was changed.
@@ -126,7 +132,7 @@ func (e *preflightError) Unwrap() error { return e.err }
 // preflight checks, before anything changes, that every bridge and port
 // the host needs is free or already the lab's (containers and images were
 // checked by Up): a clash must leave the machine as it was.
-func preflight(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target, bridges []ovs.Bridge) error {
+func preflight(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run hostRun, bridges []ovs.Bridge) error {
 	if err := oc.Check(ctx, p.Lab, bridges); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
@@ -135,14 +141,14 @@ func preflight(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg tar
 
 // raiseMTU sets the underlay MTU on the NIC so a full inner frame plus the
 // VXLAN header fits, recording the old value for `down` first.
-func raiseMTU(p *topology.HostPlan, tg target) error {
-	nic := tg.nic
-	old, err := linkMTU(tg.netns, nic)
+func raiseMTU(p *topology.HostPlan, run hostRun) error {
+	nic := run.nic
+	old, err := linkMTU(run.netns, nic)
 	if err != nil {
 		return fmt.Errorf("host %s: underlay %w", p.Host, err)
 	}
-	if !tg.emulated {
-		err := tg.j.record(p.Host, func(r *HostRestore) bool {
+	if !run.emulated {
+		err := run.j.record(p.Host, func(r *HostRestore) bool {
 			if _, ok := r.MTU[nic]; ok {
 				return false
 			}
@@ -156,7 +162,7 @@ func raiseMTU(p *topology.HostPlan, tg target) error {
 			return err
 		}
 	}
-	if err := setLinkMTU(tg.netns, nic, p.MTU); err != nil {
+	if err := setLinkMTU(run.netns, nic, p.MTU); err != nil {
 		return fmt.Errorf("host %s: underlay MTU %d on %s could not be set (%v): VXLAN frames carrying full 1500-byte packets will be dropped; raise the NIC's MTU limit (on a VM, the hypervisor's) or set underlay.mtu to what %s allows",
 			p.Host, p.MTU, nic, err, nic)
 	}
@@ -213,17 +219,17 @@ func ovsBridges(p *topology.HostPlan, nic string) []ovs.Bridge {
 
 // applyNAT turns on forwarding where the host routes for a network and
 // converges the lab's MASQUERADE and FORWARD rules (removing stale ones).
-func applyNAT(p *topology.HostPlan, tg target) error {
+func applyNAT(p *topology.HostPlan, run hostRun) error {
 	if p.IPForward {
-		old, err := nat.SetIPForward(tg.netnsPath(), true)
+		old, err := nat.SetIPForward(run.netnsPath(), true)
 		if err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
-		err = tg.j.record(p.Host, func(r *HostRestore) bool {
+		err = run.j.record(p.Host, func(r *HostRestore) bool {
 			if r.IPForward != "" {
 				return false
 			}
-			if orig := othersNeed(p.Lab).ipForward; orig != "" && !tg.emulated {
+			if orig := othersNeed(p.Lab).ipForward; orig != "" && !run.emulated {
 				old = orig
 			}
 			r.IPForward = old
@@ -237,7 +243,7 @@ func applyNAT(p *topology.HostPlan, tg target) error {
 	for _, n := range p.NAT {
 		rules = append(rules, nat.MasqueradeRules(n.Subnet, n.Exclude, n.GatewayPort)...)
 	}
-	if err := nat.Ensure(tg.netnsPath(), p.Lab, rules); err != nil {
+	if err := nat.Ensure(run.netnsPath(), p.Lab, rules); err != nil {
 		return fmt.Errorf("host %s: NAT: %w", p.Host, err)
 	}
 	return nil

@@ -83,7 +83,7 @@ func hasLink(cp CapturePoint, node string) error {
 }
 
 func hostCapturePoint(st *State, src *Source, host, iface string) (CapturePoint, error) {
-	cp := CapturePoint{Iface: iface, What: "host " + host + " " + iface, Netns: st.hostTarget(host, "").netns}
+	cp := CapturePoint{Iface: iface, What: "host " + host + " " + iface, Netns: st.hostLocation(host, "").netns}
 	if st.Mode != ModeEmulated && !slices.Contains(st.Hosts, host) {
 		return cp, Usagef("host %s is not this machine's part of lab %s (this machine is %s): run ovslab capture there", host, st.Lab, strings.Join(st.Hosts, ", "))
 	}
@@ -92,9 +92,7 @@ func hostCapturePoint(st *State, src *Source, host, iface string) (CapturePoint,
 		if err != nil {
 			return cp, err
 		}
-		tg := st.hostTarget(host, "")
-		tg.j = newJournal(st)
-		nic, err := underlayNIC(p, tg)
+		nic, err := underlayNIC(p, hostRun{location: st.hostLocation(host, ""), j: newJournal(st)})
 		if err != nil {
 			return cp, err
 		}

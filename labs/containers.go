@@ -11,11 +11,11 @@ import (
 )
 
 // applyContainers converges the host's containers and their veths, at
-// most len(tg.jobs) at a time across all hosts, and removes this lab's
+// most len(run.jobs) at a time across all hosts, and removes this lab's
 // containers on the host that the plan no longer names. It returns the
 // host veths that are new devices (see ovs.Port.Recreated).
-func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]string, error) {
-	if tg.docker == nil {
+func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]string, error) {
+	if run.docker == nil {
 		return nil, nil // a lab without containers, where Docker is not running
 	}
 	var (
@@ -24,7 +24,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 	)
 	hosts := hostsFile(p) // the same for every container: rendered once
 	// One open host netns serves every link of the host.
-	hostNS, err := nsutil.Open(tg.netnsPath())
+	hostNS, err := nsutil.Open(run.netnsPath())
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %w", p.Host, err)
 	}
@@ -35,18 +35,18 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 	}
 	// One list of the host's containers serves every Ensure below and the
 	// sweep of those the file no longer names.
-	listed, err := tg.docker.Listed(ctx, map[string]string{LabelLab: p.Lab, LabelHost: p.Host})
+	listed, err := run.docker.Listed(ctx, map[string]string{LabelLab: p.Lab, LabelHost: p.Host})
 	if err != nil {
 		return nil, err
 	}
 	err = each(p.Containers, len(p.Containers), func(c topology.ContainerPlan) error {
 		select {
-		case tg.jobs <- struct{}{}:
+		case run.jobs <- struct{}{}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		defer func() { <-tg.jobs }()
-		made, err := applyContainer(ctx, p, tg, hostNS, qdiscs, c, hosts, listed[c.Docker])
+		defer func() { <-run.jobs }()
+		made, err := applyContainer(ctx, p, run, hostNS, qdiscs, c, hosts, listed[c.Docker])
 		mu.Lock()
 		fresh = append(fresh, made...)
 		mu.Unlock()
@@ -65,28 +65,28 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 			stale = append(stale, name)
 		}
 	}
-	err = each(stale, cap(tg.jobs), func(name string) error {
-		tg.progress("%s: removing container %s (no longer in the file)", p.Host, name)
-		return tg.docker.Remove(ctx, listed[name].ID)
+	err = each(stale, cap(run.jobs), func(name string) error {
+		run.progress("%s: removing container %s (no longer in the file)", p.Host, name)
+		return run.docker.Remove(ctx, listed[name].ID)
 	})
 	return fresh, err
 }
 
 // applyContainer converges one container, plumbs its interfaces and
 // writes its /etc/hosts, returning the host veths it made anew.
-func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, listed *containers.Listed) ([]string, error) {
-	_, pid, err := tg.docker.Ensure(ctx, containers.Spec{
+func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, listed *containers.Listed) ([]string, error) {
+	_, pid, err := run.docker.Ensure(ctx, containers.Spec{
 		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name,
 		Labels: map[string]string{LabelLab: p.Lab, LabelHost: p.Host, LabelNode: c.Name},
-		Listed: listed, PIDHint: tg.j.pidHint(c.Docker),
+		Listed: listed, PIDHint: run.j.pidHint(c.Docker),
 	}, LabelLab)
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %w", p.Host, err)
 	}
-	tg.j.sawPID(c.Docker, pid)
+	run.j.sawPID(c.Docker, pid)
 	var fresh []string
 	for _, i := range c.Interfaces {
-		link := containerLink(tg.netnsPath(), pid, i)
+		link := containerLink(run.netnsPath(), pid, i)
 		link.HostNS, link.HostQdiscs = hostNS, qdiscs
 		link.Mark = netnsMarkPrefix + p.Lab + ":" + c.Name
 		created, err := containers.Plumb(link)

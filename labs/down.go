@@ -91,11 +91,11 @@ func downEmulatedHost(ctx context.Context, j *journal, host string, dc *containe
 // removeEmulatedHost stops the host's OVS daemons and deletes its run dir
 // and netns; its containers must be gone or going.
 func removeEmulatedHost(j *journal, host string) error {
-	tg := j.st.hostTarget(host, "")
+	loc := j.st.hostLocation(host, "")
 	return errors.Join(
-		stopNetnsDaemons(j.st.Lab, []string{tg.netns}),
-		releaseNetns(j, tg.netns),
-		os.RemoveAll(tg.runDir),
+		stopNetnsDaemons(j.st.Lab, []string{loc.netns}),
+		releaseNetns(j, loc.netns),
+		os.RemoveAll(loc.runDir),
 	)
 }
 
@@ -110,7 +110,7 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o Options) 
 			// Back on the NIC before br-phy goes, so the host keeps its routes.
 			errs = append(errs, restoreUnderlay("", r.Underlay))
 		}
-		oc, err := ovs.Connect(ctx, st.hostTarget(h, o.OVSDB).ovsdb)
+		oc, err := ovs.Connect(ctx, st.hostLocation(h, o.OVSDB).ovsdb)
 		if err == nil {
 			errs = append(errs, oc.DeleteLab(ctx, st.Lab))
 			settle(ctx, oc)

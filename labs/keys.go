@@ -96,7 +96,7 @@ func hostsFile(p *topology.HostPlan) []byte {
 
 // applyHostPorts gives each host port of the plan its address once
 // vswitchd has made its kernel interface.
-func applyHostPorts(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target) error {
+func applyHostPorts(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run hostRun) error {
 	for _, b := range p.Bridges {
 		hp := b.HostPort
 		if hp == nil {
@@ -105,7 +105,7 @@ func applyHostPorts(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, t
 		if err := oc.WaitInterface(ctx, hp.Port); err != nil {
 			return fmt.Errorf("host %s: host port %s: %w", p.Host, hp.Port, err)
 		}
-		if err := addrSet(tg.netns, hp.Port, hp.Address); err != nil {
+		if err := addrSet(run.netns, hp.Port, hp.Address); err != nil {
 			return fmt.Errorf("host %s: host port %w", p.Host, err)
 		}
 	}

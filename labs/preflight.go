@@ -54,9 +54,8 @@ func Preflight(ctx context.Context, src *Source, o Options) error {
 		return errors.Join(errs...)
 	}
 	defer oc.Close()
-	tg := st.hostTarget(h, o.OVSDB)
-	tg.docker, tg.j, tg.progress = dc, newJournal(st), o.progress()
-	nic, err := underlayNIC(p, tg)
+	run := hostRun{location: st.hostLocation(h, o.OVSDB), docker: dc, j: newJournal(st), progress: o.progress()}
+	nic, err := underlayNIC(p, run)
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
@@ -67,7 +66,7 @@ func Preflight(ctx context.Context, src *Source, o Options) error {
 		}
 		return errors.Join(errs...)
 	}
-	if err := preflight(ctx, oc, p, tg, ovsBridges(p, nic)); err != nil {
+	if err := preflight(ctx, oc, p, run, ovsBridges(p, nic)); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -55,12 +55,12 @@ func nextHops(p *topology.HostPlan) []netip.Addr {
 // strict makes an unresolvable next hop an error: on an emulated lab every
 // VTEP is ours and must answer. On a real host a peer may not be up yet,
 // so it is only reported.
-func warmUnderlay(ctx context.Context, p *topology.HostPlan, tg target, strict bool) error {
+func warmUnderlay(ctx context.Context, p *topology.HostPlan, run hostRun, strict bool) error {
 	hops := nextHops(p)
 	if len(hops) == 0 {
 		return nil
 	}
-	uplink := tg.nic
+	uplink := run.nic
 	if p.Datapath == topology.DatapathNetdev {
 		uplink = topology.PhysBridge
 	}
@@ -75,7 +75,7 @@ func warmUnderlay(ctx context.Context, p *topology.HostPlan, tg target, strict b
 	)
 	for {
 		var err error
-		if macs, err = neighbours(tg.netns, uplink); err != nil {
+		if macs, err = neighbours(run.netns, uplink); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 		missing = missing[:0]
@@ -92,7 +92,7 @@ func warmUnderlay(ctx context.Context, p *topology.HostPlan, tg target, strict b
 		g.SetLimit(16)
 		for _, nh := range todo {
 			g.Go(func() error {
-				_, _ = probe.Ping(gctx, tg.netnsPath(), probe.Echo{Dst: nh, Timeout: 300 * time.Millisecond})
+				_, _ = probe.Ping(gctx, run.netnsPath(), probe.Echo{Dst: nh, Timeout: 300 * time.Millisecond})
 				return nil
 			})
 		}
@@ -107,21 +107,21 @@ func warmUnderlay(ctx context.Context, p *topology.HostPlan, tg target, strict b
 		if strict {
 			return fmt.Errorf("%s", msg)
 		}
-		tg.progress("warning: %s", msg)
+		run.progress("warning: %s", msg)
 	}
 	if p.Datapath != topology.DatapathNetdev {
 		return nil
 	}
-	return teachTunnelNeighbours(ctx, p, tg, macs)
+	return teachTunnelNeighbours(ctx, p, run, macs)
 }
 
 // teachTunnelNeighbours puts every resolved next hop into vswitchd's
 // tunnel neighbour cache (ovs-appctl tnl/neigh/set), unless it is there.
-func teachTunnelNeighbours(ctx context.Context, p *topology.HostPlan, tg target, macs map[netip.Addr]net.HardwareAddr) error {
-	if tg.runDir == "" {
+func teachTunnelNeighbours(ctx context.Context, p *topology.HostPlan, run hostRun, macs map[netip.Addr]net.HardwareAddr) error {
+	if run.runDir == "" {
 		return nil // a TCP OVSDB endpoint: the control socket is elsewhere
 	}
-	sock, err := ovs.VswitchdControl(tg.runDir)
+	sock, err := ovs.VswitchdControl(run.runDir)
 	if err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}

@@ -126,11 +126,11 @@ func collectStatus(ctx context.Context, st *State, src *Source, o Options) *Stat
 		defer dc.Close()
 	}
 	for _, h := range st.Hosts {
-		tg := st.hostTarget(h, o.OVSDB)
-		hs := HostStatus{Name: h, OVSDB: tg.ovsdb, Netns: tg.netns}
-		netnsPath := tg.netnsPath()
-		if tg.emulated {
-			_, hs.VswitchdUp = ovs.DaemonsRunning(tg.runDir)
+		loc := st.hostLocation(h, o.OVSDB)
+		hs := HostStatus{Name: h, OVSDB: loc.ovsdb, Netns: loc.netns}
+		netnsPath := loc.netnsPath()
+		if loc.emulated {
+			_, hs.VswitchdUp = ovs.DaemonsRunning(loc.runDir)
 			if !nsutil.Exists(hs.Netns) {
 				hs.Problems = append(hs.Problems, "netns "+hs.Netns+" is missing")
 			}

@@ -30,14 +30,14 @@ type SavedRoute struct {
 
 // underlayNIC returns the host's underlay interface: the one the file
 // names, else the one `up` moved the address from, else the one holding it.
-func underlayNIC(p *topology.HostPlan, tg target) (string, error) {
+func underlayNIC(p *topology.HostPlan, run hostRun) (string, error) {
 	if p.Interface != "" {
 		return p.Interface, nil
 	}
-	if r := tg.j.restore(p.Host); r.Underlay != nil {
+	if r := run.j.restore(p.Host); r.Underlay != nil {
 		return r.Underlay.NIC, nil
 	}
-	name, err := linkWithAddr(tg.netns, p.Underlay.Addr())
+	name, err := linkWithAddr(run.netns, p.Underlay.Addr())
 	if err != nil {
 		return "", fmt.Errorf("host %s: underlay %s: %w; set hosts.%s.interface", p.Host, p.Underlay, err, p.Host)
 	}
@@ -55,17 +55,17 @@ var errUnderlayOnPhy = errors.New("underlay address on br-phy")
 // the address onto the lab's br-phy is gone, the move is read off the host
 // and recorded again; and the host's values from before the lab kept in
 // OVSDB (see writeNotes) are recalled where the state lacks them.
-func adoptNIC(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target) (string, error) {
-	nic, err := underlayNIC(p, tg)
+func adoptNIC(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run hostRun) (string, error) {
+	nic, err := underlayNIC(p, run)
 	if errors.Is(err, errUnderlayOnPhy) {
-		m, aerr := adoptUnderlay(ctx, oc, p.Lab, tg.netns)
+		m, aerr := adoptUnderlay(ctx, oc, p.Lab, run.netns)
 		switch {
 		case aerr != nil:
 			return "", fmt.Errorf("host %s: underlay %s on %s: %w", p.Host, p.Underlay, topology.PhysBridge, aerr)
 		case m == nil:
 			return "", err // not the lab's br-phy
 		}
-		nic, err = m.NIC, tg.j.record(p.Host, func(r *HostRestore) bool {
+		nic, err = m.NIC, run.j.record(p.Host, func(r *HostRestore) bool {
 			r.Underlay = m
 			return true
 		})
@@ -73,7 +73,7 @@ func adoptNIC(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg targ
 	if err != nil {
 		return "", err
 	}
-	return nic, recallNotes(ctx, oc, p, tg, nic)
+	return nic, recallNotes(ctx, oc, p, run, nic)
 }
 
 // underlayAddress puts the VTEP address where tunnels can use it. With
@@ -83,30 +83,30 @@ func adoptNIC(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg targ
 // no such bridge: it sends VXLAN from the kernel's own vxlan_sys_4789
 // device, routed like any local packet, so the address stays on the NIC.
 // Emulated hosts also get their default route via the router.
-func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target) error {
-	nic := tg.nic
+func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run hostRun) error {
+	nic := run.nic
 	uplink := nic
 	if p.Datapath == topology.DatapathNetdev {
 		uplink = topology.PhysBridge
 		if err := oc.WaitInterface(ctx, topology.PhysBridge); err != nil {
 			return fmt.Errorf("host %s: %s: %w", p.Host, topology.PhysBridge, err)
 		}
-		if err := muteNICARP(p, tg); err != nil {
+		if err := muteNICARP(p, run); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
-		if err := moveUnderlay(p, tg); err != nil {
+		if err := moveUnderlay(p, run); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
-		if err := writeNotes(ctx, oc, p, tg); err != nil {
+		if err := writeNotes(ctx, oc, p, run); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
-	} else if tg.emulated {
-		if err := addrReplace(tg.netns, nic, p.Underlay); err != nil {
+	} else if run.emulated {
+		if err := addrReplace(run.netns, nic, p.Underlay); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	}
-	if tg.emulated {
-		return defaultRoute(tg.netns, uplink, p.Gateway)
+	if run.emulated {
+		return defaultRoute(run.netns, uplink, p.Gateway)
 	}
 	return nil
 }
@@ -121,14 +121,14 @@ func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, 
 // host happened to ARP for the peer. With arp_ignore=1 the kernel answers
 // on the NIC only for addresses on the NIC, which has none while the lab
 // holds it; br-phy alone answers for the VTEP. down puts the value back.
-func muteNICARP(p *topology.HostPlan, tg target) error {
-	nic := tg.nic
-	old, err := nsutil.Sysctl(tg.netnsPath(), arpIgnore(nic))
+func muteNICARP(p *topology.HostPlan, run hostRun) error {
+	nic := run.nic
+	old, err := nsutil.Sysctl(run.netnsPath(), arpIgnore(nic))
 	if err != nil {
 		return err
 	}
-	if !tg.emulated {
-		err := tg.j.record(p.Host, func(r *HostRestore) bool {
+	if !run.emulated {
+		err := run.j.record(p.Host, func(r *HostRestore) bool {
 			if _, ok := r.ARPIgnore[nic]; ok {
 				return false
 			}
@@ -143,7 +143,7 @@ func muteNICARP(p *topology.HostPlan, tg target) error {
 	case "1", "2", "8": // each answers nothing on a NIC without addresses
 		return nil
 	}
-	_, err = nsutil.SetSysctl(tg.netnsPath(), arpIgnore(nic), "1")
+	_, err = nsutil.SetSysctl(run.netnsPath(), arpIgnore(nic), "1")
 	return err
 }
 
@@ -151,16 +151,16 @@ func muteNICARP(p *topology.HostPlan, tg target) error {
 // recording them first so an interrupted run can still be undone. Routes
 // are re-added (from the record) on every up: a restarted ovs-vswitchd
 // makes a fresh br-phy without them.
-func moveUnderlay(p *topology.HostPlan, tg target) error {
-	nic := tg.nic
-	moved := tg.j.restore(p.Host).Underlay
+func moveUnderlay(p *topology.HostPlan, run hostRun) error {
+	nic := run.nic
+	moved := run.j.restore(p.Host).Underlay
 	if moved == nil {
-		routes, err := nicRoutes(tg.netns, nic)
+		routes, err := nicRoutes(run.netns, nic)
 		if err != nil {
 			return err
 		}
 		moved = &MovedUnderlay{NIC: nic, Address: p.Underlay, Routes: routes}
-		err = tg.j.record(p.Host, func(r *HostRestore) bool {
+		err = run.j.record(p.Host, func(r *HostRestore) bool {
 			r.Underlay = moved
 			return true
 		})
@@ -168,13 +168,13 @@ func moveUnderlay(p *topology.HostPlan, tg target) error {
 			return err
 		}
 	}
-	if err := addrSet(tg.netns, topology.PhysBridge, p.Underlay); err != nil {
+	if err := addrSet(run.netns, topology.PhysBridge, p.Underlay); err != nil {
 		return err
 	}
-	if err := addRoutes(tg.netns, topology.PhysBridge, moved.Routes); err != nil {
+	if err := addRoutes(run.netns, topology.PhysBridge, moved.Routes); err != nil {
 		return err
 	}
-	return addrDel(tg.netns, nic, p.Underlay)
+	return addrDel(run.netns, nic, p.Underlay)
 }
 
 // restoreUnderlay puts a moved address and its routes back on the NIC.

@@ -206,13 +206,12 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	// One host failing does not stop the others: each is reported.
 	jobs := make(chan struct{}, o.jobs())
 	return each(t.HostNames(), len(plans), func(h string) error {
-		tg := j.st.hostTarget(h, "")
-		pr("%s: OVS daemons in %s", h, tg.runDir)
-		if err := ovs.StartDaemons(ctx, tg.runDir, tg.netnsPath()); err != nil {
+		loc := j.st.hostLocation(h, "")
+		pr("%s: OVS daemons in %s", h, loc.runDir)
+		if err := ovs.StartDaemons(ctx, loc.runDir, loc.netnsPath()); err != nil {
 			return fmt.Errorf("host %s: %w", h, err)
 		}
-		tg.docker, tg.j, tg.jobs, tg.progress = dc, j, jobs, pr
-		err := applyHost(ctx, plans[h], tg)
+		err := applyHost(ctx, plans[h], hostRun{location: loc, docker: dc, j: j, jobs: jobs, progress: pr})
 		var pe *preflightError
 		if errors.As(err, &pe) {
 			// This host is untouched, but the fabric is not: down
@@ -224,26 +223,25 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 }
 
 func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, o Options) error {
-	tg := j.st.hostTarget(p.Host, "")
-	tg.docker, tg.j, tg.jobs, tg.progress = dc, j, make(chan struct{}, o.jobs()), o.progress()
-	return applyHost(ctx, p, tg)
+	run := hostRun{location: j.st.hostLocation(p.Host, ""), docker: dc, j: j, jobs: make(chan struct{}, o.jobs()), progress: o.progress()}
+	return applyHost(ctx, p, run)
 }
 
-// hostTarget is where host h of the lab lives, worked out in this one
+// hostLocation is where host h of the lab lives, worked out in this one
 // place for up, down, status, check and exec: an emulated host is its
 // netns and the OVS daemons in its run dir; a real host is this machine,
 // reached through the OVSDB endpoint (the flag, else the one up recorded,
 // else the default).
-func (st *State) hostTarget(h, ovsdbFlag string) target {
-	tg := target{host: h, progress: func(string, ...any) {}}
+func (st *State) hostLocation(h, ovsdbFlag string) location {
+	loc := location{host: h}
 	if st.Mode == ModeEmulated {
-		tg.runDir = HostRunDir(st.Lab, h)
-		tg.netns, tg.ovsdb, tg.emulated = NetnsName(st.Lab, h), ovs.Endpoint(tg.runDir), true
-		return tg
+		loc.runDir = HostRunDir(st.Lab, h)
+		loc.netns, loc.ovsdb, loc.emulated = NetnsName(st.Lab, h), ovs.Endpoint(loc.runDir), true
+		return loc
 	}
-	tg.ovsdb = st.endpoint(ovsdbFlag)
-	tg.runDir = ovs.RunDirOf(tg.ovsdb)
-	return tg
+	loc.ovsdb = st.endpoint(ovsdbFlag)
+	loc.runDir = ovs.RunDirOf(loc.ovsdb)
+	return loc
 }
 
 // endpoint is the OVSDB a real-host command uses: the flag, else the one
