@@ -24,7 +24,7 @@ func catalogText(t *testing.T, name string) string {
 // meet those of a student's lab.
 func upCopy(t *testing.T, text, lab string) {
 	t.Helper()
-	if err := Up(context.Background(), mustSource(t, text), Options{Emulate: true, Name: lab}); err != nil {
+	if err := Up(context.Background(), mustSource(t, text), UpOptions{Emulate: true, Name: lab}); err != nil {
 		t.Fatalf("up --name %s: %v", lab, err)
 	}
 }
@@ -32,7 +32,7 @@ func upCopy(t *testing.T, text, lab string) {
 // checkReport runs `ovslab check` and returns its results by kind.
 func checkReport(t *testing.T, lab string) *CheckReport {
 	t.Helper()
-	rep, err := RunCheck(context.Background(), lab, Options{})
+	rep, err := RunCheck(context.Background(), lab, CheckOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestRootCatalogExercises(t *testing.T) {
 			text := catalogText(t, name)
 			upCopy(t, text, lab)
 			body(t, text)
-			if err := Down(ctx, lab, Options{}); err != nil {
+			if err := Down(ctx, lab, DownOptions{}); err != nil {
 				t.Fatalf("down: %v", err)
 			}
 			assertGone(t, lab)

@@ -52,17 +52,24 @@ type probeJob struct {
 	arpOn string // an isolation sample: ARP for echo.Dst out of this interface, expecting silence
 }
 
+// CheckOptions are the knobs of check.
+type CheckOptions struct {
+	Reporter
+	Daemons
+	Full bool // the whole probe matrix, not the linear sample
+}
+
 // RunCheck tests the lab as a network engineer would, with probes that
 // grow linearly with the lab (see probeJobs) unless o.Full asks for the
 // whole matrix, every tunnel port and host as OVS and Docker report them,
 // and every expect: entry of the file (expect.go). Probes run in parallel
 // and stop when ctx ends.
-func RunCheck(ctx context.Context, lab string, o Options) (*CheckReport, error) {
+func RunCheck(ctx context.Context, lab string, o CheckOptions) (*CheckReport, error) {
 	state, src, err := loadLab(lab)
 	if err != nil {
 		return nil, err
 	}
-	st := collectStatus(ctx, state, src, o)
+	st := collectStatus(ctx, state, src, StatusOptions{Reporter: o.Reporter, Daemons: o.Daemons})
 	rep := &CheckReport{Lab: lab}
 	pids := map[string]int{}
 	for _, h := range st.Hosts {
@@ -74,7 +81,7 @@ func RunCheck(ctx context.Context, lab string, o Options) (*CheckReport, error) 
 		}
 	}
 	jobs := probeJobs(src.Topo, state, pids, o.Full)
-	res, err := runProbes(ctx, jobs, o.progress())
+	res, err := runProbes(ctx, jobs, o.Progressf)
 	if err != nil {
 		return nil, err
 	}

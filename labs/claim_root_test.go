@@ -33,10 +33,10 @@ func TestRootNetnsOfAnotherLabIsRefused(t *testing.T) {
 	ctx := context.Background()
 	cleanupLab(t, "cla")
 	cleanupLab(t, "cla-b")
-	if err := Up(ctx, oneHostLab(t, "cla", "b-h1"), Options{Emulate: true}); err != nil {
+	if err := Up(ctx, oneHostLab(t, "cla", "b-h1"), UpOptions{Emulate: true}); err != nil {
 		t.Fatalf("up cla: %v", err)
 	}
-	err := Up(ctx, oneHostLab(t, "cla-b", "h1"), Options{Emulate: true})
+	err := Up(ctx, oneHostLab(t, "cla-b", "h1"), UpOptions{Emulate: true})
 	if err == nil || !strings.Contains(err.Error(), "netns cla-b-h1 exists and was not made by lab cla-b") {
 		t.Fatalf("up cla-b: err = %v, want a refusal naming netns cla-b-h1", err)
 	}
@@ -46,7 +46,7 @@ func TestRootNetnsOfAnotherLabIsRefused(t *testing.T) {
 	if names, _ := Labs(); slices.Contains(names, "cla-b") {
 		t.Error("refused up left lab cla-b behind in /run/ovslab")
 	}
-	if err := Down(ctx, "cla-b", Options{}); err != nil {
+	if err := Down(ctx, "cla-b", DownOptions{}); err != nil {
 		t.Fatalf("down cla-b: %v", err)
 	}
 	for _, n := range []string{"cla-b-h1", "cla-router", "cla-wan"} {
@@ -54,7 +54,7 @@ func TestRootNetnsOfAnotherLabIsRefused(t *testing.T) {
 			t.Errorf("down cla-b removed lab cla's netns %s", n)
 		}
 	}
-	st, err := GetStatus(ctx, "cla", Options{})
+	st, err := GetStatus(ctx, "cla", StatusOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func cleanLab(t *testing.T, lab string) ([]string, error) {
 	netns := labNetnsNames(lab)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	err := Down(ctx, lab, Options{})
+	err := Down(ctx, lab, DownOptions{})
 	for n, recorded := range labNetnsNames(lab) {
 		netns[n] = netns[n] || recorded
 	}
@@ -246,7 +246,7 @@ containers:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Up(context.Background(), src, Options{Emulate: true}); err != nil {
+	if err := Up(context.Background(), src, UpOptions{Emulate: true}); err != nil {
 		t.Fatalf("up: %v", err)
 	}
 
@@ -275,7 +275,7 @@ containers:
 	netns := labNetnsNames(lab)
 	docker, had := os.LookupEnv("DOCKER_HOST")
 	os.Setenv("DOCKER_HOST", "unix:///nonexistent.sock")
-	err = Down(context.Background(), lab, Options{})
+	err = Down(context.Background(), lab, DownOptions{})
 	if had {
 		os.Setenv("DOCKER_HOST", docker)
 	} else {

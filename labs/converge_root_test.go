@@ -70,7 +70,7 @@ func mustSource(t *testing.T, text string) *Source {
 func upTimed(t *testing.T, text string) time.Duration {
 	t.Helper()
 	start := time.Now()
-	if err := Up(context.Background(), mustSource(t, text), Options{Emulate: true}); err != nil {
+	if err := Up(context.Background(), mustSource(t, text), UpOptions{Emulate: true}); err != nil {
 		t.Fatalf("up: %v", err)
 	}
 	return time.Since(start)
@@ -431,7 +431,7 @@ func TestRootConvergeDrift(t *testing.T) {
 		mustReach(t, containerPid(t, d1), d1, "10.0.1.30")
 	})
 
-	if err := Down(context.Background(), lab, Options{}); err != nil {
+	if err := Down(context.Background(), lab, DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	assertGone(t, lab)

@@ -19,17 +19,17 @@ import (
 // also cleans up after a half-finished `up`; without a usable state (a
 // reboot, a cleaned /run, a state file cut short) it finds the lab by its
 // marks. A lab that is not here is not an error: down is idempotent.
-func Down(ctx context.Context, lab string, o Options) error {
+func Down(ctx context.Context, lab string, o DownOptions) error {
 	dir, err := Dir(lab)
 	if err != nil {
 		return Usagef("%v", err)
 	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) && !markedAnywhere(ctx, lab, o) {
-		o.note()("no lab %s on this machine: nothing to remove", lab)
+		o.Notef("no lab %s on this machine: nothing to remove", lab)
 		return nil
 	}
 	lock, err := Acquire(ctx, lab, o.NoWait, func() {
-		o.progress()("waiting for another ovslab up/down of %s", lab)
+		o.Progressf("waiting for another ovslab up/down of %s", lab)
 	})
 	if err != nil {
 		return err
@@ -62,15 +62,15 @@ func Down(ctx context.Context, lab string, o Options) error {
 	return os.RemoveAll(dir)
 }
 
-func downEmulated(ctx context.Context, j *journal, dc *containers.Client, o Options) error {
+func downEmulated(ctx context.Context, j *journal, dc *containers.Client, o DownOptions) error {
 	st := j.st
 	// Every container of the lab in one sweep, also those of hosts an
 	// interrupted up never recorded: they all carry the label.
-	o.progress()("containers")
+	o.Progressf("containers")
 	errs := []error{removeContainers(ctx, dc, map[string]string{LabelLab: st.Lab})}
 	// Hosts are independent: taken down at once, with every error kept.
 	errs = append(errs, each(slices.Clone(st.Hosts), len(st.Hosts), func(h string) error {
-		o.progress()("%s: OVS daemons, namespace", h)
+		o.Progressf("%s: OVS daemons, namespace", h)
 		return removeEmulatedHost(j, h)
 	}))
 	for _, n := range slices.Clone(st.Netns) {
@@ -99,10 +99,10 @@ func removeEmulatedHost(j *journal, host string) error {
 	)
 }
 
-func downReal(ctx context.Context, st *State, dc *containers.Client, o Options) error {
+func downReal(ctx context.Context, st *State, dc *containers.Client, o DownOptions) error {
 	var errs []error
 	for _, h := range st.Hosts {
-		o.progress()("%s: containers, OVS rows, NAT", h)
+		o.Progressf("%s: containers, OVS rows, NAT", h)
 		// A container's veth dies with its netns; no need to unplumb.
 		errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: st.Lab, LabelHost: h}))
 		r := st.Restore[h]

@@ -179,7 +179,7 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 	cleanupLab(t, e2eLab)
 
 	start := time.Now()
-	if err := Up(ctx, refLab(t, 1554), Options{Emulate: true}); err != nil {
+	if err := Up(ctx, refLab(t, 1554), UpOptions{Emulate: true}); err != nil {
 		t.Fatalf("up: %v", err)
 	}
 	t.Logf("up took %s", time.Since(start))
@@ -202,7 +202,7 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 			}
 			testenv.Run(t, "ip", "netns", "exec", NetnsName(e2eLab, h), "ip", "neigh", "flush", "dev", topology.PhysBridge)
 		}
-		if err := Up(ctx, refLab(t, 1554), Options{Emulate: true}); err != nil {
+		if err := Up(ctx, refLab(t, 1554), UpOptions{Emulate: true}); err != nil {
 			t.Fatalf("no-op up: %v", err)
 		}
 		firstPackets(t, e2eLab, "e2e")
@@ -286,7 +286,7 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 		if code, _ := Exec(ctx, e2eLab, "e2edoc3", []string{"sh", "-c", "exit 3"}, nil, &out, &out, false); code != 3 {
 			t.Errorf("exec exit status = %d, want the command's 3", code)
 		}
-		st, err := GetStatus(ctx, e2eLab, Options{})
+		st, err := GetStatus(ctx, e2eLab, StatusOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,7 +300,7 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 		}
 	})
 	t.Run("check passes", func(t *testing.T) {
-		rep, err := RunCheck(ctx, e2eLab, Options{})
+		rep, err := RunCheck(ctx, e2eLab, CheckOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,12 +328,12 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 	// The seed's blackhole: the same lab at underlay MTU 1500 drops DF
 	// frames that need the full 1500 bytes inside the tunnel.
 	t.Run("underlay mtu 1500 blackholes", func(t *testing.T) {
-		if err := Up(ctx, refLab(t, 1500), Options{Emulate: true}); err != nil {
+		if err := Up(ctx, refLab(t, 1500), UpOptions{Emulate: true}); err != nil {
 			t.Fatalf("up with mtu 1500: %v", err)
 		}
 		mustReach(t, pid["doc1"], "doc1", "10.0.1.20") // small packets still pass
 		mustNotReach(t, pid["doc1"], "doc1", "10.0.1.20", "-M", "do", "-s", "1472")
-		rep, err := RunCheck(ctx, e2eLab, Options{})
+		rep, err := RunCheck(ctx, e2eLab, CheckOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -350,7 +350,7 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 	})
 
 	start = time.Now()
-	if err := Down(ctx, e2eLab, Options{}); err != nil {
+	if err := Down(ctx, e2eLab, DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	t.Logf("down took %s", time.Since(start))

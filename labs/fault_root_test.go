@@ -20,7 +20,7 @@ import (
 // every host with its daemons up and every object in its wanted state.
 func requireHealthy(t *testing.T, lab string) {
 	t.Helper()
-	s, err := GetStatus(context.Background(), lab, Options{})
+	s, err := GetStatus(context.Background(), lab, StatusOptions{})
 	if err != nil {
 		t.Fatalf("status: %v", err)
 	}
@@ -62,7 +62,7 @@ func killDaemon(t *testing.T, lab, host, daemon string) int {
 
 func hostStatus(t *testing.T, lab, host string) HostStatus {
 	t.Helper()
-	s, err := GetStatus(context.Background(), lab, Options{})
+	s, err := GetStatus(context.Background(), lab, StatusOptions{})
 	if err != nil {
 		t.Fatalf("status: %v", err)
 	}
@@ -94,7 +94,7 @@ func TestRootFaultDockerUnreachable(t *testing.T) {
 	const endpoint = "unix:///nonexistent.sock"
 	t.Setenv("DOCKER_HOST", endpoint)
 	start := time.Now()
-	err := Up(context.Background(), mustSource(t, labYAML(t, lab, "ftn")), Options{Emulate: true})
+	err := Up(context.Background(), mustSource(t, labYAML(t, lab, "ftn")), UpOptions{Emulate: true})
 	t.Logf("failed up took %s: %v", time.Since(start), err)
 	if err == nil {
 		t.Fatal("up succeeded without Docker")
@@ -160,12 +160,12 @@ func cancelledUp(t *testing.T, name, text string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	seen := false
-	err := Up(ctx, mustSource(t, text), Options{Emulate: true, Progress: func(format string, args ...any) {
+	err := Up(ctx, mustSource(t, text), UpOptions{Emulate: true, Reporter: Reporter{Progress: func(format string, args ...any) {
 		if line := fmt.Sprintf(format, args...); strings.HasPrefix(line, "host2: OVS bridges") {
 			seen = true
 			cancel()
 		}
-	}})
+	}}})
 	if !seen {
 		t.Fatalf("up never reported host2's OVS step (err %v)", err)
 	}
@@ -194,7 +194,7 @@ func TestRootFaultInterruptedUp(t *testing.T) {
 
 	t.Run("down cleans up after it", func(t *testing.T) {
 		cancelledUp(t, name, text)
-		if err := Down(context.Background(), name, Options{}); err != nil {
+		if err := Down(context.Background(), name, DownOptions{}); err != nil {
 			t.Fatalf("down after a cancelled up: %v", err)
 		}
 		assertGone(t, name)

@@ -164,7 +164,7 @@ func TestRootKeysEndToEnd(t *testing.T) {
 		mustPingName(t, "kxc", "kxc", "10.0.2.30")
 	})
 	t.Run("status and check", func(t *testing.T) {
-		st, err := GetStatus(ctx, lab, Options{})
+		st, err := GetStatus(ctx, lab, StatusOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,7 +237,7 @@ func TestRootKeysEndToEnd(t *testing.T) {
 		requireChecksPass(t, lab)
 	})
 
-	if err := Down(ctx, lab, Options{}); err != nil {
+	if err := Down(ctx, lab, DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	assertGone(t, lab)
@@ -246,7 +246,7 @@ func TestRootKeysEndToEnd(t *testing.T) {
 // requireChecksPass runs `ovslab check` and fails on any red line.
 func requireChecksPass(t *testing.T, lab string) {
 	t.Helper()
-	rep, err := RunCheck(context.Background(), lab, Options{})
+	rep, err := RunCheck(context.Background(), lab, CheckOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestRootNetemRefusedBeforeAnyChange(t *testing.T) {
 	cleanupLab(t, lab)
 	text := strings.NewReplacer("name: kx-keys", "name: "+lab, "impair: {rate: 10mbit}", "impair: {delay: 50ms, rate: 10mbit}",
 		"kxa", "kxna", "kxb", "kxnb", "kxc", "kxnc").Replace(keysLab)
-	err := Up(context.Background(), mustSource(t, text), Options{Emulate: true})
+	err := Up(context.Background(), mustSource(t, text), UpOptions{Emulate: true})
 	if err == nil || !strings.Contains(err.Error(), "sch_netem") || !strings.Contains(err.Error(), "delay 50ms rate 10mbit") {
 		t.Fatalf("up with a delay on a kernel without netem: %v; want a refusal naming sch_netem and the impairment", err)
 	}

@@ -62,7 +62,7 @@ func TestRootLockUpWaitsForHolder(t *testing.T) {
 	var upErr error
 	go func() {
 		defer close(done)
-		upErr = Up(ctx, src, Options{Emulate: true, Progress: log.tagged("up")})
+		upErr = Up(ctx, src, UpOptions{Emulate: true, Reporter: Reporter{Progress: log.tagged("up")}})
 	}()
 	// Runs before cleanupLab's down, which would otherwise wait on the lock.
 	t.Cleanup(func() {
@@ -154,7 +154,7 @@ func TestRootLockSerialisesUps(t *testing.T) {
 	}
 
 	errA, errB := make(chan error, 1), make(chan error, 1)
-	go func() { errA <- Up(ctx, srcA, Options{Emulate: true, Progress: progressA}) }()
+	go func() { errA <- Up(ctx, srcA, UpOptions{Emulate: true, Reporter: Reporter{Progress: progressA}}) }()
 	select {
 	case <-aHolds:
 	case err := <-errA:
@@ -162,7 +162,7 @@ func TestRootLockSerialisesUps(t *testing.T) {
 	}
 	go func() {
 		defer close(bDone)
-		errB <- Up(ctx, srcB, Options{Emulate: true, Progress: progressB})
+		errB <- Up(ctx, srcB, UpOptions{Emulate: true, Reporter: Reporter{Progress: progressB}})
 	}()
 	if err := <-errA; err != nil {
 		t.Errorf("first up: %v", err)
@@ -225,7 +225,7 @@ func TestRootLockNoWait(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	err = Up(ctx, mustSource(t, text), Options{Emulate: true, NoWait: true})
+	err = Up(ctx, mustSource(t, text), UpOptions{Emulate: true, NoWait: true})
 	t.Logf("up --no-wait on a locked lab returned after %s: %v", time.Since(start), err)
 	if !errors.Is(err, ErrLocked) {
 		t.Errorf("up --no-wait on a locked lab: %v, want ErrLocked", err)
@@ -233,7 +233,7 @@ func TestRootLockNoWait(t *testing.T) {
 	if ns := labNetns(t, lab); len(ns) > 0 {
 		t.Errorf("refused up created netns %v", ns)
 	}
-	if err := Down(ctx, lab, Options{NoWait: true}); !errors.Is(err, ErrLocked) {
+	if err := Down(ctx, lab, DownOptions{NoWait: true}); !errors.Is(err, ErrLocked) {
 		t.Errorf("down --no-wait on a locked lab: %v, want ErrLocked", err)
 	}
 
@@ -256,11 +256,11 @@ func TestRootLockNoWait(t *testing.T) {
 
 	held.Release()
 	released = true
-	if err := Up(ctx, mustSource(t, text), Options{Emulate: true, NoWait: true}); err != nil {
+	if err := Up(ctx, mustSource(t, text), UpOptions{Emulate: true, NoWait: true}); err != nil {
 		t.Fatalf("up --no-wait after release: %v", err)
 	}
 	requireHealthy(t, lab)
-	if err := Down(ctx, lab, Options{NoWait: true}); err != nil {
+	if err := Down(ctx, lab, DownOptions{NoWait: true}); err != nil {
 		t.Fatalf("down --no-wait after release: %v", err)
 	}
 	assertGone(t, lab)
@@ -277,10 +277,10 @@ func TestRootLockBadLabName(t *testing.T) {
 			if _, err := Acquire(ctx, name, true, nil); err == nil {
 				t.Errorf("Acquire(%q) succeeded", name)
 			}
-			if err := Down(ctx, name, Options{}); err == nil {
+			if err := Down(ctx, name, DownOptions{}); err == nil {
 				t.Errorf("Down(%q) succeeded", name)
 			}
-			if _, err := GetStatus(ctx, name, Options{}); err == nil {
+			if _, err := GetStatus(ctx, name, StatusOptions{}); err == nil {
 				t.Errorf("GetStatus(%q) succeeded", name)
 			}
 		})
@@ -298,7 +298,7 @@ func TestRootLockBadLabName(t *testing.T) {
 	}
 	src := mustSource(t, labYAML(t, "lk-bad", "lkb"))
 	src.Topo.Name = "../etc"
-	if err := Up(ctx, src, Options{Emulate: true}); err == nil {
+	if err := Up(ctx, src, UpOptions{Emulate: true}); err == nil {
 		t.Error("up of a lab named ../etc succeeded")
 	} else {
 		t.Logf("up of a lab named ../etc: %v", err)

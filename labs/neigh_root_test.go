@@ -30,7 +30,7 @@ func TestRootNeighbourTableRoom(t *testing.T) {
 	if err != nil || st.Neigh == nil || st.Neigh.Before != tight || st.Neigh.Set != raised {
 		t.Fatalf("state records %+v (err %v), want before %v and set %v", st.Neigh, err, tight, raised)
 	}
-	rep, err := RunCheck(context.Background(), lab, Options{})
+	rep, err := RunCheck(context.Background(), lab, CheckOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestRootNeighbourTableRoom(t *testing.T) {
 	if again, _ := readNeighLimits(); again != raised {
 		t.Errorf("a second up moved the limits from %v to %v", raised, again)
 	}
-	if err := Down(context.Background(), lab, Options{}); err != nil {
+	if err := Down(context.Background(), lab, DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	if after, _ := readNeighLimits(); after != tight {

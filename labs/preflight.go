@@ -16,7 +16,7 @@ import (
 // bridge, port or container name the lab needs belongs to someone else.
 // `up --all` runs it on every host before any host changes, so one broken
 // host leaves all of them untouched. All problems are returned at once.
-func Preflight(ctx context.Context, src *Source, o Options) error {
+func Preflight(ctx context.Context, src *Source, o UpOptions) error {
 	t := src.Topo
 	h, err := whichHost(t, o.Host)
 	if err != nil {
@@ -54,7 +54,7 @@ func Preflight(ctx context.Context, src *Source, o Options) error {
 		return errors.Join(errs...)
 	}
 	defer oc.Close()
-	run := hostRun{location: st.hostLocation(h, o.OVSDB), docker: dc, j: newJournal(st), progress: o.progress()}
+	run := hostRun{location: st.hostLocation(h, o.OVSDB), docker: dc, j: newJournal(st), progress: o.Progressf}
 	nic, err := underlayNIC(p, run)
 	if err != nil {
 		return errors.Join(append(errs, err)...)

@@ -22,8 +22,8 @@ import (
 // on a real host, its marked OVSDB rows, labelled containers and commented
 // rules, putting back the host's MTU and ip_forward from the notes in
 // OVSDB (see notes.go) where there are some. The caller holds the lock.
-func downByMarks(ctx context.Context, lab, dir string, cause error, o Options) error {
-	pr := o.progress()
+func downByMarks(ctx context.Context, lab, dir string, cause error, o DownOptions) error {
+	pr := o.Progressf
 	marked, err := markedNetns(lab)
 	if err != nil {
 		return err
@@ -64,11 +64,11 @@ func downByMarks(ctx context.Context, lab, dir string, cause error, o Options) e
 	}
 	switch {
 	case found > 0:
-		o.note()("lab %s: %s; removed by its marks", lab, why)
+		o.Notef("lab %s: %s; removed by its marks", lab, why)
 	case errors.Is(cause, ErrNoLab):
-		o.note()("no lab %s on this machine: nothing to remove", lab)
+		o.Notef("no lab %s on this machine: nothing to remove", lab)
 	default:
-		o.note()("lab %s: %s; nothing is marked as the lab's, so nothing else was removed", lab, why)
+		o.Notef("lab %s: %s; nothing is marked as the lab's, so nothing else was removed", lab, why)
 	}
 	return os.RemoveAll(dir)
 }
@@ -91,7 +91,7 @@ func stopNetnsDaemons(lab string, netns []string) error {
 // first) and its iptables rules. It returns how many marked objects it
 // found. An OVSDB that does not answer is an error only when --ovsdb named
 // it: a machine without OVS of its own (emulated labs only) has no rows.
-func downRealByMarks(ctx context.Context, lab string, o Options) (int, error) {
+func downRealByMarks(ctx context.Context, lab string, o DownOptions) (int, error) {
 	found := 0
 	rules, err := nat.List("", lab)
 	if err != nil {
@@ -104,7 +104,7 @@ func downRealByMarks(ctx context.Context, lab string, o Options) (int, error) {
 		if o.OVSDB != "" {
 			return found, err
 		}
-		o.progress()("%s: no OVS rows looked for: %v", lab, err)
+		o.Progressf("%s: no OVS rows looked for: %v", lab, err)
 	} else {
 		defer oc.Close()
 		bridges, err := oc.Status(ctx, lab)
@@ -210,7 +210,7 @@ func stopStrayDaemons(lab string, hosts []string) error {
 // mark, looking without the lock and ignoring what it cannot read (a user
 // who is not root sees nothing): down of a lab that is not here must not
 // even create its state directory.
-func markedAnywhere(ctx context.Context, lab string, o Options) bool {
+func markedAnywhere(ctx context.Context, lab string, o DownOptions) bool {
 	if marked, _ := markedNetns(lab); len(marked[lab]) > 0 {
 		return true
 	}

@@ -94,7 +94,7 @@ func (h HostStatus) OK() bool {
 
 // GetStatus collects the lab's status. Unreachable daemons and missing
 // objects are reported in the status, not as errors.
-func GetStatus(ctx context.Context, lab string, o Options) (*Status, error) {
+func GetStatus(ctx context.Context, lab string, o StatusOptions) (*Status, error) {
 	if _, err := LoadState(lab); errors.Is(err, ErrNoLab) || errors.Is(err, ErrBadState) {
 		return statusByMarks(ctx, lab, o)
 	}
@@ -118,7 +118,7 @@ func loadLab(lab string) (*State, *Source, error) {
 	return st, src, nil
 }
 
-func collectStatus(ctx context.Context, st *State, src *Source, o Options) *Status {
+func collectStatus(ctx context.Context, st *State, src *Source, o StatusOptions) *Status {
 	lab := st.Lab
 	out := &Status{Lab: lab, Mode: st.Mode, Source: st.Source, Complete: st.Complete}
 	dc, derr := connectDocker(ctx, src.Topo)

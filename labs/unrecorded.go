@@ -27,7 +27,7 @@ type Unrecorded struct {
 // FindUnrecorded lists the unrecorded labs: those with marked namespaces
 // (emulated), labelled containers, or marked rows in the OVSDB a real host
 // uses (when one answers), and no readable state.
-func FindUnrecorded(ctx context.Context, o Options) ([]Unrecorded, error) {
+func FindUnrecorded(ctx context.Context, d Daemons) ([]Unrecorded, error) {
 	byLab := map[string]*Unrecorded{}
 	get := func(lab string) *Unrecorded {
 		if byLab[lab] == nil {
@@ -56,7 +56,7 @@ func FindUnrecorded(ctx context.Context, o Options) ([]Unrecorded, error) {
 			}
 		}
 	}
-	if oc, err := ovs.Connect(ctx, OVSDBEndpoint(o.OVSDB)); err == nil {
+	if oc, err := ovs.Connect(ctx, OVSDBEndpoint(d.OVSDB)); err == nil {
 		names, err := oc.Labs(ctx)
 		oc.Close()
 		if err != nil {
@@ -93,7 +93,7 @@ func netnsHosts(lab string, netns []string) []string {
 // namespaces, OVS bridges, containers and rules, with what the state
 // would have told (the file, the wanted objects) unknown. ErrNoLab when
 // nothing is marked as the lab's either.
-func statusByMarks(ctx context.Context, lab string, o Options) (*Status, error) {
+func statusByMarks(ctx context.Context, lab string, o StatusOptions) (*Status, error) {
 	marked, err := markedNetns(lab)
 	if err != nil {
 		return nil, err

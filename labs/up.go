@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 
 	"github.com/ovslab/ovslab/containers"
@@ -13,52 +12,10 @@ import (
 	"github.com/ovslab/ovslab/topology"
 )
 
-// Options are the knobs of up, down and status.
-type Options struct {
-	Emulate  bool   // build the whole lab on this machine
-	Host     string // real mode: which host this machine is
-	OVSDB    string // real mode: OVSDB endpoint
-	NoWait   bool   // fail instead of waiting for another up/down of the lab
-	Jobs     int    // containers created, started and plumbed at once; 0 = DefaultJobs()
-	Full     bool   // check: the whole probe matrix, not the linear sample
-	Name     string // up: bring the lab up as a copy under this name (Topology.Rename)
-	Progress func(format string, args ...any)
-	// Note tells the user something that is the answer rather than a
-	// step (down of a lab that is not here), so the caller shows it even
-	// where it hides progress.
-	Note func(format string, args ...any)
-}
-
-// DefaultJobs is how many containers are worked on at once unless told:
-// dockerd, containerd and runc spend much of a container's start waiting,
-// so a few more than the cores keeps them busy without crowding them.
-func DefaultJobs() int { return max(4, 2*runtime.NumCPU()) }
-
-func (o Options) jobs() int {
-	if o.Jobs > 0 {
-		return o.Jobs
-	}
-	return DefaultJobs()
-}
-
-func (o Options) progress() func(string, ...any) {
-	if o.Progress != nil {
-		return o.Progress
-	}
-	return func(string, ...any) {}
-}
-
-func (o Options) note() func(string, ...any) {
-	if o.Note != nil {
-		return o.Note
-	}
-	return func(string, ...any) {}
-}
-
 // Up converges this machine to the lab in src: all of it with Emulate, else
 // the part of the host this machine is. It is safe to repeat, and it
 // finishes what an interrupted Up left.
-func Up(ctx context.Context, src *Source, o Options) error {
+func Up(ctx context.Context, src *Source, o UpOptions) error {
 	t := src.Topo
 	if o.Name != "" {
 		if err := t.Rename(o.Name); err != nil {
@@ -112,7 +69,7 @@ func Up(ctx context.Context, src *Source, o Options) error {
 		return err
 	}
 	lock, err := Acquire(ctx, t.Name, o.NoWait, func() {
-		o.progress()("waiting for another ovslab up/down of %s", t.Name)
+		o.Progressf("waiting for another ovslab up/down of %s", t.Name)
 	})
 	if err != nil {
 		return err
@@ -122,7 +79,7 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	st, err := LoadState(t.Name)
 	if errors.Is(err, ErrBadState) {
 		// Cut short by a crash: what the lab made is found by its marks.
-		o.note()("%v; starting anew and adopting what is marked as lab %s's", err, t.Name)
+		o.Notef("%v; starting anew and adopting what is marked as lab %s's", err, t.Name)
 		st, err = nil, ErrNoLab
 	}
 	fresh := errors.Is(err, ErrNoLab)
@@ -150,7 +107,7 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	j := newJournal(st)
 	j.takePIDs()
 	need := neighNeed(t, func(h string) bool { return slices.Contains(hosts, h) })
-	if err := raiseNeighLimits(j, "", need, o.progress()); err != nil {
+	if err := raiseNeighLimits(j, "", need, o.Progressf); err != nil {
 		return err
 	}
 	if o.Emulate {
@@ -176,8 +133,8 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	return j.save(func(st *State) { st.Hosts, st.Complete = hosts, true })
 }
 
-func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, o Options) error {
-	pr := o.progress()
+func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, o UpOptions) error {
+	pr := o.Progressf
 	// Hosts the file no longer names go first, so their names and
 	// addresses are free for the new ones.
 	for _, h := range j.st.Hosts {
@@ -222,8 +179,8 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	})
 }
 
-func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, o Options) error {
-	run := hostRun{location: j.st.hostLocation(p.Host, ""), docker: dc, j: j, jobs: make(chan struct{}, o.jobs()), progress: o.progress()}
+func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, o UpOptions) error {
+	run := hostRun{location: j.st.hostLocation(p.Host, ""), docker: dc, j: j, jobs: make(chan struct{}, o.jobs()), progress: o.Progressf}
 	return applyHost(ctx, p, run)
 }
 

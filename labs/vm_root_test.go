@@ -39,7 +39,7 @@ func inNetns(ns string, args ...string) (string, error) {
 // checkVMLab runs check on the lab and returns its results by kind.
 func checkVMLab(t *testing.T) map[string][]CheckResult {
 	t.Helper()
-	rep, err := RunCheck(context.Background(), vmLab, Options{})
+	rep, err := RunCheck(context.Background(), vmLab, CheckOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,9 +70,9 @@ func TestRootVMKernelDatapath(t *testing.T) {
 	// Progress with the time since start: software emulation is slow, and
 	// the log shows where the time goes.
 	start := time.Now()
-	o := Options{Emulate: true, Progress: func(format string, args ...any) {
+	o := UpOptions{Emulate: true, Reporter: Reporter{Progress: func(format string, args ...any) {
 		t.Logf("%5.1fs "+format, append([]any{time.Since(start).Seconds()}, args...)...)
-	}}
+	}}}
 	if err := Up(ctx, mustSource(t, vmLabYAML), o); err != nil {
 		t.Fatalf("up: %v", err)
 	}
@@ -139,7 +139,7 @@ func TestRootVMKernelDatapath(t *testing.T) {
 	}
 
 	t.Logf("%5.1fs down", time.Since(start).Seconds())
-	if err := Down(ctx, vmLab, Options{}); err != nil {
+	if err := Down(ctx, vmLab, DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	assertGone(t, vmLab)

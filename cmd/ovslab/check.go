@@ -11,7 +11,7 @@ import (
 )
 
 func newCheck() *cobra.Command {
-	var o labs.Options
+	var o labs.CheckOptions
 	var output string
 	var all bool
 	c := &cobra.Command{
@@ -41,7 +41,7 @@ results are one report.`,
 				return usageError{fmt.Errorf("-o %s: want text, json or junit", output)}
 			}
 			if all {
-				src, err := allSource(args, o)
+				src, err := allSource(args)
 				if err != nil {
 					return err
 				}

@@ -51,7 +51,7 @@ func resolveArg(arg, name string) (*labs.Source, error) {
 }
 
 func newPreflight() *cobra.Command {
-	var o labs.Options
+	var o labs.UpOptions
 	var name string
 	c := &cobra.Command{
 		Use:    "preflight FILE|- [--host H]",

@@ -16,7 +16,7 @@ import (
 )
 
 func newStatus() *cobra.Command {
-	var o labs.Options
+	var o labs.StatusOptions
 	var output string
 	var all bool
 	c := &cobra.Command{
@@ -31,7 +31,7 @@ shown as one lab; exit 1 if a host could not be asked.`,
 				return err
 			}
 			if all {
-				src, err := allSource(args, o)
+				src, err := allSource(args)
 				if err != nil {
 					return err
 				}
@@ -93,7 +93,7 @@ func listLabs(ctx context.Context, w io.Writer, output string) error {
 	// Labs whose state is gone (a reboot, a cleaned /run) still have
 	// their marks; what a user who is not root cannot read is not listed.
 	if os.Geteuid() == 0 {
-		found, err := labs.FindUnrecorded(ctx, labs.Options{})
+		found, err := labs.FindUnrecorded(ctx, labs.Daemons{})
 		if err != nil {
 			return err
 		}
