@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/ovslab/ovslab/check"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/remote"
 )
@@ -40,7 +41,7 @@ type StatusOptions struct {
 
 // CheckOptions are check --all's (--ovsdb and --full passed on).
 type CheckOptions struct {
-	labs.CheckOptions
+	check.Options
 	Remote
 }
 
@@ -89,7 +90,7 @@ type UpReport struct {
 	Hosts   []Host
 	// Underlay is the DF check between every pair of VTEPs, run after
 	// up; nil when refused.
-	Underlay *labs.CheckReport
+	Underlay *check.Report
 }
 
 // Up runs the preflight on every host and, only if every host passes,
@@ -176,7 +177,7 @@ func GetStatus(ctx context.Context, src *labs.Source, o StatusOptions) *Status {
 
 // Check runs every host's own check (its containers' probes, its tunnels)
 // and the underlay check from every host to every other, as one report.
-func Check(ctx context.Context, src *labs.Source, o CheckOptions) *labs.CheckReport {
+func Check(ctx context.Context, src *labs.Source, o CheckOptions) *check.Report {
 	t := src.Topo
 	f := open(ctx, t, o.Remote, o.Progressf)
 	defer f.close()
@@ -187,7 +188,7 @@ func Check(ctx context.Context, src *labs.Source, o CheckOptions) *labs.CheckRep
 		}
 		return args
 	}, nil, exitChecksFailed)
-	rep := &labs.CheckReport{Lab: t.Name, OK: true}
+	rep := &check.Report{Lab: t.Name, OK: true}
 	f.merge(rep, outs, nil)
 	u := f.underlay(ctx, t.Name)
 	rep.Results = append(rep.Results, u.Results...)
@@ -197,8 +198,8 @@ func Check(ctx context.Context, src *labs.Source, o CheckOptions) *labs.CheckRep
 
 // underlay runs the underlay check on every host and merges it; hosts
 // that failed before are not reported again.
-func (f *fleet) underlay(ctx context.Context, lab string) *labs.CheckReport {
-	rep := &labs.CheckReport{Lab: lab, OK: true}
+func (f *fleet) underlay(ctx context.Context, lab string) *check.Report {
+	rep := &check.Report{Lab: lab, OK: true}
 	reported := map[string]bool{}
 	for _, h := range f.hosts {
 		reported[h.Name] = f.err(h.Name) != nil
@@ -210,14 +211,14 @@ func (f *fleet) underlay(ctx context.Context, lab string) *labs.CheckReport {
 
 // merge adds each host's JSON check report to rep, and a failed host
 // result for each host that gave none, unless already reported.
-func (f *fleet) merge(rep *labs.CheckReport, outs map[string][]byte, reported map[string]bool) {
+func (f *fleet) merge(rep *check.Report, outs map[string][]byte, reported map[string]bool) {
 	for _, h := range f.hosts {
 		if reported[h.Name] {
 			rep.OK = false
 			continue
 		}
 		out, ok := outs[h.Name]
-		var r labs.CheckReport
+		var r check.Report
 		if ok {
 			if err := json.Unmarshal(out, &r); err != nil {
 				f.fail(h.Name, fmt.Errorf("host %s: unreadable report: %w", h.Name, err))
@@ -229,7 +230,7 @@ func (f *fleet) merge(rep *labs.CheckReport, outs map[string][]byte, reported ma
 			if err := f.err(h.Name); err != nil {
 				detail = err.Error()
 			}
-			rep.Results = append(rep.Results, labs.CheckResult{Kind: labs.CheckHost, From: h.Name, To: h.SSH.String(), Detail: detail})
+			rep.Results = append(rep.Results, check.Result{Kind: check.KindHost, From: h.Name, To: h.SSH.String(), Detail: detail})
 			rep.OK = false
 			continue
 		}

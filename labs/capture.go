@@ -26,7 +26,7 @@ type CapturePoint struct {
 // VXLAN frames pass) in the host's own namespace, where IFACE may name any
 // interface. On a real host only this machine's part can be captured.
 func FindCapturePoint(lab, target string) (CapturePoint, error) {
-	st, src, err := loadLab(lab)
+	st, src, err := Load(lab)
 	if err != nil {
 		return CapturePoint{}, err
 	}

@@ -300,7 +300,7 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 		}
 	})
 	t.Run("check passes", func(t *testing.T) {
-		rep, err := RunCheck(ctx, e2eLab, CheckOptions{})
+		rep, err := runCheck(ctx, e2eLab)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -314,7 +314,7 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 		// 4 tunnels, 4 pings, 4 gateways, 2 full-size DF, 4 to the WAN from
 		// containers and 2 from the NAT'd gateways themselves, and one ARP
 		// isolation sample between net1 and net2.
-		want := map[string]int{CheckHost: 2, CheckTunnel: 4, CheckPing: 4, CheckGateway: 4, CheckPMTU: 2, CheckNAT: 6, CheckIsolate: 1}
+		want := map[string]int{"host": 2, "tunnel": 4, "ping": 4, "gateway": 4, "pmtu": 2, "nat": 6, "isolate": 1}
 		for k, n := range want {
 			if kinds[k] != n {
 				t.Errorf("check ran %d %s checks, want %d", kinds[k], k, n)
@@ -333,7 +333,7 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 		}
 		mustReach(t, pid["doc1"], "doc1", "10.0.1.20") // small packets still pass
 		mustNotReach(t, pid["doc1"], "doc1", "10.0.1.20", "-M", "do", "-s", "1472")
-		rep, err := RunCheck(ctx, e2eLab, CheckOptions{})
+		rep, err := runCheck(ctx, e2eLab)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +342,7 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 		}
 		for _, r := range rep.Results {
 			// The lab's own mtu: expectations fail with the built-in probe.
-			fullSize := r.Kind == CheckPMTU || r.Kind == CheckExpect && strings.HasPrefix(r.Want, "mtu:")
+			fullSize := r.Kind == "pmtu" || r.Kind == "expect" && strings.HasPrefix(r.Want, "mtu:")
 			if r.OK == fullSize {
 				t.Errorf("at MTU 1500 check %s %s -> %s ok=%v, want only pmtu checks and mtu: expectations to fail", r.Kind, r.From, r.To, r.OK)
 			}

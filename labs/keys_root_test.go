@@ -246,7 +246,7 @@ func TestRootKeysEndToEnd(t *testing.T) {
 // requireChecksPass runs `ovslab check` and fails on any red line.
 func requireChecksPass(t *testing.T, lab string) {
 	t.Helper()
-	rep, err := RunCheck(context.Background(), lab, CheckOptions{})
+	rep, err := runCheck(context.Background(), lab)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,13 +68,13 @@ func TestRootEmulatedMesh3(t *testing.T) {
 		t.Fatalf("up: %v", err)
 	}
 
-	rep, err := RunCheck(ctx, meshLab, CheckOptions{})
+	rep, err := runCheck(ctx, meshLab)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pings := 0
 	for _, r := range rep.Results {
-		if r.Kind == CheckPing {
+		if r.Kind == "ping" {
 			pings++
 		}
 		if !r.OK {

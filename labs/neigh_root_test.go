@@ -30,7 +30,7 @@ func TestRootNeighbourTableRoom(t *testing.T) {
 	if err != nil || st.Neigh == nil || st.Neigh.Before != tight || st.Neigh.Set != raised {
 		t.Fatalf("state records %+v (err %v), want before %v and set %v", st.Neigh, err, tight, raised)
 	}
-	rep, err := RunCheck(context.Background(), lab, CheckOptions{})
+	rep, err := runCheck(context.Background(), lab)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ type ContainerStatus struct {
 	ID         string            `json:"id,omitempty"`
 	Image      string            `json:"image"`
 	State      string            `json:"state"` // running, exited, ..., or missing
-	pid        int               // for check's probes into its netns
+	PID        int               `json:"-"`     // for check's probes into its netns
 	Interfaces []InterfaceStatus `json:"interfaces"`
 }
 
@@ -98,15 +98,16 @@ func GetStatus(ctx context.Context, lab string, o StatusOptions) (*Status, error
 	if _, err := LoadState(lab); errors.Is(err, ErrNoLab) || errors.Is(err, ErrBadState) {
 		return statusByMarks(ctx, lab, o)
 	}
-	st, src, err := loadLab(lab)
+	st, src, err := Load(lab)
 	if err != nil {
 		return nil, err
 	}
-	return collectStatus(ctx, st, src, o), nil
+	return StatusOf(ctx, st, src, o), nil
 }
 
-// loadLab reads a lab's state and the topology it was built from.
-func loadLab(lab string) (*State, *Source, error) {
+// Load reads a lab's state and the topology it was built from: a usage
+// error (exit 2) when the lab has no state here.
+func Load(lab string) (*State, *Source, error) {
 	st, err := LoadState(lab)
 	if err != nil {
 		return nil, nil, usageIfMissing(err)
@@ -118,7 +119,9 @@ func loadLab(lab string) (*State, *Source, error) {
 	return st, src, nil
 }
 
-func collectStatus(ctx context.Context, st *State, src *Source, o StatusOptions) *Status {
+// StatusOf collects the status of the lab Load read. Unreachable daemons
+// and missing objects are reported in the status, not as errors.
+func StatusOf(ctx context.Context, st *State, src *Source, o StatusOptions) *Status {
 	lab := st.Lab
 	out := &Status{Lab: lab, Mode: st.Mode, Source: st.Source, Complete: st.Complete}
 	dc, derr := connectDocker(ctx, src.Topo)
@@ -204,7 +207,7 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 		cs := ContainerStatus{Name: c.Name, Docker: c.Docker, Image: c.Image, State: "missing"}
 		info, ok := byName[c.Docker]
 		if ok {
-			cs.ID, cs.State, cs.pid = shortID(info.ID), info.State, info.Pid
+			cs.ID, cs.State, cs.PID = shortID(info.ID), info.State, info.Pid
 		}
 		for _, i := range c.Interfaces {
 			is := InterfaceStatus{Name: i.Name, Network: i.Network, Address: i.Address.String(), HostVeth: i.HostVeth, VLAN: i.VLAN}

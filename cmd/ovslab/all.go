@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ovslab/ovslab/check"
 	"github.com/ovslab/ovslab/fleet"
 	"github.com/ovslab/ovslab/labs"
 )
@@ -131,7 +132,7 @@ func statusAll(ctx context.Context, src *labs.Source, o labs.StatusOptions, outp
 	return nil
 }
 
-func checkAll(ctx context.Context, src *labs.Source, o labs.CheckOptions, output string) error {
+func checkAll(ctx context.Context, src *labs.Source, o check.Options, output string) error {
 	o.Progress = progress
-	return reportCheck(fleet.Check(ctx, src, fleet.CheckOptions{CheckOptions: o, Remote: fleetRemote()}), output)
+	return reportCheck(fleet.Check(ctx, src, fleet.CheckOptions{Options: o, Remote: fleetRemote()}), output)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/ovslab/ovslab/check"
 	"github.com/ovslab/ovslab/draw"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/spf13/cobra"
@@ -10,7 +11,7 @@ import (
 
 func newGraph() *cobra.Command {
 	var format string
-	var check bool
+	var withCheck bool
 	c := &cobra.Command{
 		Use:   "graph FILE|LAB [--format dot|mermaid|svg] [--check]",
 		Short: "Draw the topology as a picture (Graphviz DOT, Mermaid or SVG)",
@@ -34,8 +35,8 @@ it; the label counts the failures.
 			var src *labs.Source
 			var o *draw.Overlay
 			var err error
-			if check {
-				src, o, err = labs.CheckOverlay(args[0])
+			if withCheck {
+				src, o, err = check.Overlay(args[0])
 			} else {
 				src, err = graphSource(args[0])
 			}
@@ -54,7 +55,7 @@ it; the label counts the failures.
 		},
 	}
 	c.Flags().StringVar(&format, "format", "dot", "dot, mermaid or svg")
-	c.Flags().BoolVar(&check, "check", false, "colour links and tunnels by the lab's last ovslab check")
+	c.Flags().BoolVar(&withCheck, "check", false, "colour links and tunnels by the lab's last ovslab check")
 	return c
 }
 
@@ -65,7 +66,7 @@ func graphSource(arg string) (*labs.Source, error) {
 	if err == nil {
 		return src, nil
 	}
-	if up, uerr := labs.LabSource(arg); uerr == nil {
+	if _, up, uerr := labs.Load(arg); uerr == nil {
 		return up, nil
 	}
 	return nil, err

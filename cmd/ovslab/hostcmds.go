@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/ovslab/ovslab/check"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/remote"
 	"github.com/spf13/cobra"
@@ -83,11 +84,11 @@ func newUnderlayCheck() *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			res, err := labs.UnderlayCheck(c.Context(), args[0])
+			res, err := check.Underlay(c.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			rep := &labs.CheckReport{Lab: args[0], OK: true, Results: res}
+			rep := &check.Report{Lab: args[0], OK: true, Results: res}
 			for _, r := range res {
 				rep.OK = rep.OK && r.OK
 			}

@@ -1,4 +1,4 @@
-package labs
+package check
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/internal/probe"
+	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
 )
 
@@ -18,8 +19,8 @@ import (
 func gatewayNATJob(lab string, n topology.Network, wan netip.Addr) probeJob {
 	g := n.Gateway
 	return probeJob{
-		res:   CheckResult{Kind: CheckNAT, From: fmt.Sprintf("%s/%s (%s)", g.Host, n.Name, g.Address), To: fmt.Sprintf("wan (%s)", wan)},
-		netns: nsutil.Path(NetnsName(lab, g.Host)),
+		res:   Result{Kind: KindNAT, From: fmt.Sprintf("%s/%s (%s)", g.Host, n.Name, g.Address), To: fmt.Sprintf("wan (%s)", wan)},
+		netns: nsutil.Path(labs.NetnsName(lab, g.Host)),
 		echo:  probe.Echo{Dst: wan, Src: g.Address, Size: 56, Timeout: time.Second, Tries: 3},
 	}
 }

@@ -1,4 +1,4 @@
-package labs
+package check
 
 import (
 	"fmt"
@@ -6,18 +6,19 @@ import (
 	"strings"
 
 	"github.com/ovslab/ovslab/draw"
+	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
 )
 
-// CheckOverlay returns the lab as built and its last check laid over the
+// Overlay returns the lab as built and its last check laid over the
 // picture: every result counted on each link, tunnel and host it crossed,
 // so a failure shows where it happened. ErrNoCheck when none has run.
-func CheckOverlay(lab string) (*Source, *draw.Overlay, error) {
-	_, src, err := loadLab(lab)
+func Overlay(lab string) (*labs.Source, *draw.Overlay, error) {
+	_, src, err := labs.Load(lab)
 	if err != nil {
 		return nil, nil, err
 	}
-	lc, err := LoadLastCheck(lab)
+	lc, err := LoadLast(lab)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -81,11 +82,11 @@ func newPathFinder(t *topology.Topology) *pathFinder {
 	return p
 }
 
-func (p *pathFinder) keys(r CheckResult) []string {
+func (p *pathFinder) keys(r Result) []string {
 	switch r.Kind {
-	case CheckHost:
+	case KindHost:
 		return []string{draw.HostKey(r.From)}
-	case CheckTunnel:
+	case KindTunnel:
 		// From "host/bridge", To "REMOTE_IP key VNI".
 		host, bridge, _ := strings.Cut(r.From, "/")
 		n, ok := p.byBridge[bridge]
@@ -221,10 +222,4 @@ func (p *pathFinder) network(name string) (topology.Network, bool) {
 		return topology.Network{}, false
 	}
 	return *n, true
-}
-
-// LabSource is the topology of a lab that is up here, as it was built.
-func LabSource(lab string) (*Source, error) {
-	_, src, err := loadLab(lab)
-	return src, err
 }

@@ -1,4 +1,4 @@
-package labs
+package check
 
 import (
 	"context"
@@ -10,12 +10,13 @@ import (
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/internal/probe"
+	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
 	"golang.org/x/sync/errgroup"
 )
 
-// CheckExpect is the kind of a result that grades one expect: entry.
-const CheckExpect = "expect"
+// KindExpect is the kind of a result that grades one expect: entry.
+const KindExpect = "expect"
 
 // Probes of expect: entries. A reply on a lab comes within milliseconds:
 // reach: true gives it three tries of a second, as the built-in probes do;
@@ -36,8 +37,8 @@ const maxExpectProbes = 16
 // runExpectations grades every expect: entry of t from this machine, mtu:
 // entries after the others (expectPhases). pids are the PIDs of the
 // containers running here.
-func runExpectations(ctx context.Context, t *topology.Topology, st *State, pids map[string]int) []CheckResult {
-	out := make([]CheckResult, len(t.Expect))
+func runExpectations(ctx context.Context, t *topology.Topology, st *labs.State, pids map[string]int) []Result {
+	out := make([]Result, len(t.Expect))
 	for _, phase := range expectPhases(t.Expect) {
 		var g errgroup.Group
 		g.SetLimit(maxExpectProbes)
@@ -52,13 +53,13 @@ func runExpectations(ctx context.Context, t *topology.Topology, st *State, pids 
 	return out
 }
 
-func gradeExpectation(ctx context.Context, t *topology.Topology, st *State, pids map[string]int, e topology.Expectation) CheckResult {
-	r := CheckResult{Kind: CheckExpect, From: e.From, To: e.To, Want: e.Want(), Message: e.Message}
+func gradeExpectation(ctx context.Context, t *topology.Topology, st *labs.State, pids map[string]int, e topology.Expectation) Result {
+	r := Result{Kind: KindExpect, From: e.From, To: e.To, Want: e.Want(), Message: e.Message}
 	if e.To != e.Dst.String() {
 		r.To = fmt.Sprintf("%s (%s)", e.To, e.Dst)
 	}
 	switch {
-	case e.WAN && st.Mode != ModeEmulated:
+	case e.WAN && st.Mode != labs.ModeEmulated:
 		r.OK, r.Skipped = true, true
 		r.Detail = "wan is the emulated internet: only labs up with --emulate have one"
 		return r
@@ -130,13 +131,13 @@ func gradeSilence(ctx context.Context, netns string, dst, control netip.Addr) (b
 // sender is where e's probes start: the netns path of its container, or
 // of its host when it sends through a host port, and the networks it is
 // on. skip says why this machine does not grade e, fail why it cannot.
-func sender(t *topology.Topology, st *State, pids map[string]int, e topology.Expectation) (netns string, nets []string, skip, fail string) {
+func sender(t *topology.Topology, st *labs.State, pids map[string]int, e topology.Expectation) (netns string, nets []string, skip, fail string) {
 	if e.FromHost {
 		switch {
 		case !slices.Contains(st.Hosts, e.From):
 			return "", nil, fmt.Sprintf("%s is another machine: ovslab check there grades this", e.From), ""
-		case st.Mode == ModeEmulated:
-			return nsutil.Path(NetnsName(st.Lab, e.From)), nil, "", ""
+		case st.Mode == labs.ModeEmulated:
+			return nsutil.Path(labs.NetnsName(st.Lab, e.From)), nil, "", ""
 		}
 		return "", nil, "", "" // a real host: ovslab runs in its namespace
 	}

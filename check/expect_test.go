@@ -1,4 +1,4 @@
-package labs
+package check
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
 )
 
@@ -35,11 +36,11 @@ func TestGradeWithoutProbing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	real := &State{Lab: "ex", Mode: ModeReal, Hosts: []string{"host1"}}
-	emu := &State{Lab: "ex", Mode: ModeEmulated, Hosts: []string{"host1", "host2"}}
+	real := &labs.State{Lab: "ex", Mode: labs.ModeReal, Hosts: []string{"host1"}}
+	emu := &labs.State{Lab: "ex", Mode: labs.ModeEmulated, Hosts: []string{"host1", "host2"}}
 	for _, tc := range []struct {
 		name    string
-		st      *State
+		st      *labs.State
 		e       int
 		skipped bool
 		detail  string
@@ -53,7 +54,7 @@ func TestGradeWithoutProbing(t *testing.T) {
 			if r.Skipped != tc.skipped || r.OK != tc.skipped || !strings.Contains(r.Detail, tc.detail) {
 				t.Errorf("got ok=%v skipped=%v %q; want ok=skipped=%v and %q", r.OK, r.Skipped, r.Detail, tc.skipped, tc.detail)
 			}
-			if r.Kind != CheckExpect || r.Want != top.Expect[tc.e].Want() || r.Message != top.Expect[tc.e].Message {
+			if r.Kind != KindExpect || r.Want != top.Expect[tc.e].Want() || r.Message != top.Expect[tc.e].Message {
 				t.Errorf("result %+v does not carry the expectation", r)
 			}
 		})
@@ -68,7 +69,7 @@ func TestGradeHostSender(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := topology.Expectation{From: "host2", FromHost: true, To: "a", Dst: netip.MustParseAddr("10.0.1.10"), Kind: topology.ExpectReach, Reach: true}
-	real := &State{Lab: "ex", Mode: ModeReal, Hosts: []string{"host1"}}
+	real := &labs.State{Lab: "ex", Mode: labs.ModeReal, Hosts: []string{"host1"}}
 	r := gradeExpectation(context.Background(), top, real, nil, e)
 	if !r.Skipped || !strings.Contains(r.Detail, "host2 is another machine") {
 		t.Errorf("host2's probe checked on host1: %+v, want it skipped", r)

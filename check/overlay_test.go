@@ -1,4 +1,4 @@
-package labs
+package check
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ovslab/ovslab/draw"
+	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/labs/catalog"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -13,31 +14,31 @@ import (
 // TestCheckOverlay lays a check with one failure over a copy of the
 // reference lab and looks where each result was counted.
 func TestCheckOverlay(t *testing.T) {
-	RunRoot = t.TempDir()
-	t.Cleanup(func() { RunRoot = "/run/ovslab" })
+	labs.RunRoot = t.TempDir()
+	t.Cleanup(func() { labs.RunRoot = "/run/ovslab" })
 	data, _ := catalog.Get("l3-vxlan")
-	st := &State{Lab: "stu-1", Mode: ModeEmulated, Source: "builtin:l3-vxlan", Topology: string(data), Hosts: []string{"host1", "host2"}, Complete: true}
+	st := &labs.State{Lab: "stu-1", Mode: labs.ModeEmulated, Source: "builtin:l3-vxlan", Topology: string(data), Hosts: []string{"host1", "host2"}, Complete: true}
 	if err := st.Save(); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := CheckOverlay("stu-1"); !errors.Is(err, ErrNoCheck) || !strings.Contains(err.Error(), "ovslab check stu-1") {
+	if _, _, err := Overlay("stu-1"); !errors.Is(err, ErrNoCheck) || !strings.Contains(err.Error(), "ovslab check stu-1") {
 		t.Fatalf("overlay before any check: %v, want ErrNoCheck telling to run ovslab check stu-1", err)
 	}
-	rep := &CheckReport{Lab: "stu-1", Results: []CheckResult{
-		{Kind: CheckHost, From: "host1", To: "unix:/x", OK: true},
-		{Kind: CheckTunnel, From: "host1/br1", To: "172.16.20.100 key 5000", OK: true},
-		{Kind: CheckPing, From: "doc1", To: "doc3 (10.0.1.20)", OK: true},
-		{Kind: CheckPMTU, From: "doc1", To: "doc3 (10.0.1.20)", OK: false, Detail: "no reply to 1500-byte DF packets"},
-		{Kind: CheckGateway, From: "doc3", To: "host1 (10.0.1.1)", OK: true},
-		{Kind: CheckNAT, From: "doc2", To: "wan (198.51.100.1)", OK: true},
+	rep := &Report{Lab: "stu-1", Results: []Result{
+		{Kind: KindHost, From: "host1", To: "unix:/x", OK: true},
+		{Kind: KindTunnel, From: "host1/br1", To: "172.16.20.100 key 5000", OK: true},
+		{Kind: KindPing, From: "doc1", To: "doc3 (10.0.1.20)", OK: true},
+		{Kind: KindPMTU, From: "doc1", To: "doc3 (10.0.1.20)", OK: false, Detail: "no reply to 1500-byte DF packets"},
+		{Kind: KindGateway, From: "doc3", To: "host1 (10.0.1.1)", OK: true},
+		{Kind: KindNAT, From: "doc2", To: "wan (198.51.100.1)", OK: true},
 		// Written by hand, as an expectation names its target.
 		{Kind: "expect", From: "doc4", To: "doc2.net2", OK: true},
 		{Kind: "expect", From: "doc4", To: "10.0.2.1", OK: true},
 	}}
-	if err := saveLastCheck(rep); err != nil {
+	if err := saveLast(rep); err != nil {
 		t.Fatal(err)
 	}
-	src, o, err := CheckOverlay("stu-1")
+	src, o, err := Overlay("stu-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestHostPortPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := newPathFinder(topo).keys(CheckResult{Kind: CheckPing, From: "c1", To: "host3 (10.0.1.3)"})
+	got := newPathFinder(topo).keys(Result{Kind: KindPing, From: "c1", To: "host3 (10.0.1.3)"})
 	want := []string{draw.LinkKey("c1", "eth0"), draw.HostPortKey("net1", "host3"), draw.TunnelKey("net1", "host1", "host3")}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("path of c1 -> host3's port: %v, want %v", got, want)

@@ -1,4 +1,4 @@
-package labs
+package check
 
 import (
 	"context"
@@ -11,27 +11,28 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ovslab/ovslab/internal/probe"
+	"github.com/ovslab/ovslab/labs"
 )
 
-// CheckUnderlay is the underlay between two VTEPs carrying a packet of
+// KindUnderlay is the underlay between two VTEPs carrying a packet of
 // underlay.mtu bytes with Don't Fragment set: what a full VXLAN frame needs.
-const CheckUnderlay = "underlay"
+const KindUnderlay = "underlay"
 
 // maxHops bounds the trace that locates a hop dropping large packets.
 const maxHops = 16
 
-// UnderlayCheck sends, from this real host of lab, a Don't-Fragment packet
+// Underlay sends, from this real host of lab, a Don't-Fragment packet
 // of underlay.mtu bytes to every other host's underlay address. A path
 // that drops it is traced hop by hop to name where it breaks, since a
 // path that cannot carry VXLAN at full size passes pings and then loses
 // every full-size frame.
-func UnderlayCheck(ctx context.Context, lab string) ([]CheckResult, error) {
-	st, src, err := loadLab(lab)
+func Underlay(ctx context.Context, lab string) ([]Result, error) {
+	st, src, err := labs.Load(lab)
 	if err != nil {
 		return nil, err
 	}
-	if st.Mode != ModeReal || len(st.Hosts) != 1 {
-		return nil, Usagef("lab %s is not a real-host lab on this machine; the underlay check runs on each real host", lab)
+	if st.Mode != labs.ModeReal || len(st.Hosts) != 1 {
+		return nil, labs.Usagef("lab %s is not a real-host lab on this machine; the underlay check runs on each real host", lab)
 	}
 	t := src.Topo
 	self := st.Hosts[0]
@@ -43,12 +44,12 @@ func UnderlayCheck(ctx context.Context, lab string) ([]CheckResult, error) {
 			peers, names = append(peers, h.Underlay.Addr()), append(names, h.Name)
 		}
 	}
-	out := make([]CheckResult, len(peers))
+	out := make([]Result, len(peers))
 	var g errgroup.Group
 	g.SetLimit(16)
 	for i, dst := range peers {
 		g.Go(func() error {
-			r := CheckResult{Kind: CheckUnderlay, From: self, To: names[i]}
+			r := Result{Kind: KindUnderlay, From: self, To: names[i]}
 			rtt, err := probe.Ping(ctx, "", probe.Echo{Dst: dst, Size: size - 28, DF: true, Timeout: time.Second, Tries: 3})
 			r.OK = err == nil
 			if err == nil {

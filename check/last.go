@@ -1,4 +1,4 @@
-package labs
+package check
 
 import (
 	"encoding/json"
@@ -8,34 +8,36 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/ovslab/ovslab/labs"
 )
 
 // ErrNoCheck is returned when no `ovslab check` has run on a lab yet.
 var ErrNoCheck = errors.New("no check has run on this lab yet")
 
-// LastCheck is the last `ovslab check` of a lab, kept next to its state
+// Last is the last `ovslab check` of a lab, kept next to its state
 // so `ovslab graph LAB --check` can draw it.
-type LastCheck struct {
-	At     time.Time    `json:"at"`
-	Report *CheckReport `json:"report"`
+type Last struct {
+	At     time.Time `json:"at"`
+	Report *Report   `json:"report"`
 }
 
-func lastCheckPath(lab string) (string, error) {
-	d, err := Dir(lab)
+func lastPath(lab string) (string, error) {
+	d, err := labs.Dir(lab)
 	if err != nil {
 		return "", err
 	}
 	return filepath.Join(d, "check.json"), nil
 }
 
-// saveLastCheck records rep atomically: a reader sees the previous check
+// saveLast records rep atomically: a reader sees the previous check
 // or this one, never half of one.
-func saveLastCheck(rep *CheckReport) error {
-	p, err := lastCheckPath(rep.Lab)
+func saveLast(rep *Report) error {
+	p, err := lastPath(rep.Lab)
 	if err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(LastCheck{At: time.Now().UTC(), Report: rep}, "", "  ")
+	b, err := json.MarshalIndent(Last{At: time.Now().UTC(), Report: rep}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -46,12 +48,12 @@ func saveLastCheck(rep *CheckReport) error {
 	return os.Rename(tmp, p)
 }
 
-// LoadLastCheck reads the last check of lab; ErrNoCheck if none has run
+// LoadLast reads the last check of lab; ErrNoCheck if none has run
 // since it came up.
-func LoadLastCheck(lab string) (*LastCheck, error) {
-	p, err := lastCheckPath(lab)
+func LoadLast(lab string) (*Last, error) {
+	p, err := lastPath(lab)
 	if err != nil {
-		return nil, Usagef("%v", err)
+		return nil, labs.Usagef("%v", err)
 	}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -60,7 +62,7 @@ func LoadLastCheck(lab string) (*LastCheck, error) {
 	if err != nil {
 		return nil, err
 	}
-	var lc LastCheck
+	var lc Last
 	if err := json.Unmarshal(b, &lc); err != nil || lc.Report == nil {
 		return nil, fmt.Errorf("%s is unreadable (%v): run ovslab check %s again", p, err, lab)
 	}

@@ -1,4 +1,4 @@
-package labs
+package check
 
 import (
 	"context"
@@ -11,22 +11,24 @@ import (
 	"time"
 
 	"github.com/ovslab/ovslab/internal/probe"
+	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
+	"golang.org/x/sync/errgroup"
 )
 
 // Check kinds.
 const (
-	CheckPing    = "ping"    // a container reaches another on its network
-	CheckGateway = "gateway" // a container reaches its network's gateway
-	CheckPMTU    = "pmtu"    // a full 1500-byte DF packet crosses the tunnel
-	CheckNAT     = "nat"     // a container reaches the emulated WAN through NAT
-	CheckTunnel  = "tunnel"  // vswitchd has the VXLAN port open, without error
-	CheckHost    = "host"    // the host's daemons and containers are as planned
-	CheckIsolate = "isolate" // an ARP request does not cross from one network to another
+	KindPing    = "ping"    // a container reaches another on its network
+	KindGateway = "gateway" // a container reaches its network's gateway
+	KindPMTU    = "pmtu"    // a full 1500-byte DF packet crosses the tunnel
+	KindNAT     = "nat"     // a container reaches the emulated WAN through NAT
+	KindTunnel  = "tunnel"  // vswitchd has the VXLAN port open, without error
+	KindHost    = "host"    // the host's daemons and containers are as planned
+	KindIsolate = "isolate" // an ARP request does not cross from one network to another
 )
 
-// CheckResult is one line of `ovslab check`.
-type CheckResult struct {
+// Result is one line of `ovslab check`.
+type Result struct {
 	Kind   string `json:"kind"`
 	From   string `json:"from"`
 	To     string `json:"to"`
@@ -38,45 +40,45 @@ type CheckResult struct {
 	Skipped bool   `json:"skipped,omitempty"` // not graded from this machine; OK stays true
 }
 
-// CheckReport is everything `ovslab check` found.
-type CheckReport struct {
-	Lab     string        `json:"lab"`
-	OK      bool          `json:"ok"`
-	Results []CheckResult `json:"results"`
+// Report is everything `ovslab check` found.
+type Report struct {
+	Lab     string   `json:"lab"`
+	OK      bool     `json:"ok"`
+	Results []Result `json:"results"`
 }
 
 type probeJob struct {
-	res   CheckResult
+	res   Result
 	netns string
 	echo  probe.Echo
 	arpOn string // an isolation sample: ARP for echo.Dst out of this interface, expecting silence
 }
 
-// CheckOptions are the knobs of check.
-type CheckOptions struct {
-	Reporter
-	Daemons
+// Options are the knobs of check.
+type Options struct {
+	labs.Reporter
+	labs.Daemons
 	Full bool // the whole probe matrix, not the linear sample
 }
 
-// RunCheck tests the lab as a network engineer would, with probes that
+// Run tests the lab as a network engineer would, with probes that
 // grow linearly with the lab (see probeJobs) unless o.Full asks for the
 // whole matrix, every tunnel port and host as OVS and Docker report them,
 // and every expect: entry of the file (expect.go). Probes run in parallel
 // and stop when ctx ends.
-func RunCheck(ctx context.Context, lab string, o CheckOptions) (*CheckReport, error) {
-	state, src, err := loadLab(lab)
+func Run(ctx context.Context, lab string, o Options) (*Report, error) {
+	state, src, err := labs.Load(lab)
 	if err != nil {
 		return nil, err
 	}
-	st := collectStatus(ctx, state, src, StatusOptions{Reporter: o.Reporter, Daemons: o.Daemons})
-	rep := &CheckReport{Lab: lab}
+	st := labs.StatusOf(ctx, state, src, labs.StatusOptions{Reporter: o.Reporter, Daemons: o.Daemons})
+	rep := &Report{Lab: lab}
 	pids := map[string]int{}
 	for _, h := range st.Hosts {
 		rep.Results = append(rep.Results, hostResults(h)...)
 		for _, c := range h.Containers {
-			if c.State == "running" && c.pid > 0 {
-				pids[c.Name] = c.pid
+			if c.State == "running" && c.PID > 0 {
+				pids[c.Name] = c.PID
 			}
 		}
 	}
@@ -94,15 +96,15 @@ func RunCheck(ctx context.Context, lab string, o CheckOptions) (*CheckReport, er
 	for _, r := range rep.Results {
 		rep.OK = rep.OK && r.OK
 	}
-	if err := saveLastCheck(rep); err != nil {
+	if err := saveLast(rep); err != nil {
 		return nil, err
 	}
 	return rep, nil
 }
 
-func hostResults(h HostStatus) []CheckResult {
-	var out []CheckResult
-	r := CheckResult{Kind: CheckHost, From: h.Name, To: h.OVSDB, OK: h.OK()}
+func hostResults(h labs.HostStatus) []Result {
+	var out []Result
+	r := Result{Kind: KindHost, From: h.Name, To: h.OVSDB, OK: h.OK()}
 	if !r.OK {
 		r.Detail = "see ovslab status"
 		if len(h.Problems) > 0 {
@@ -115,7 +117,7 @@ func hostResults(h HostStatus) []CheckResult {
 			if p.Type != "vxlan" {
 				continue
 			}
-			t := CheckResult{Kind: CheckTunnel, From: h.Name + "/" + b.Name, To: p.Options["remote_ip"] + " key " + p.Options["key"]}
+			t := Result{Kind: KindTunnel, From: h.Name + "/" + b.Name, To: p.Options["remote_ip"] + " key " + p.Options["key"]}
 			t.OK = p.Error == "" && p.OFPort > 0 && p.Protected
 			switch {
 			case p.Error != "":
@@ -139,10 +141,10 @@ func hostResults(h HostStatus) []CheckResult {
 // underlay MTU; and one container per host and NAT'd network reaches the
 // WAN. full pings every pair, sends DF between every pair of containers on
 // different hosts, and tries the WAN from every container.
-func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) []probeJob {
+func probeJobs(t *topology.Topology, st *labs.State, pids map[string]int, full bool) []probeJob {
 	var jobs []probeJob
 	add := func(kind string, a, b topology.Member, dst netip.Addr, to string, size int, df bool) {
-		r := CheckResult{Kind: kind, From: a.Container.Name, To: fmt.Sprintf("%s (%s)", to, dst)}
+		r := Result{Kind: kind, From: a.Container.Name, To: fmt.Sprintf("%s (%s)", to, dst)}
 		jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.Container.Name]),
 			echo: probe.Echo{Dst: dst, Size: size, DF: df, Timeout: time.Second, Tries: 3}})
 	}
@@ -180,16 +182,16 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 					continue
 				}
 				if n.Gateway != nil && a.Iface.VLAN == 0 { // the gateway is untagged
-					add(CheckGateway, a, topology.Member{}, n.Gateway.Address, n.Gateway.Host, small, false)
+					add(KindGateway, a, topology.Member{}, n.Gateway.Address, n.Gateway.Host, small, false)
 				}
 				for _, h := range hosts {
 					peers := byHost[h]
 					if full {
 						for _, b := range peers {
 							if b.Container.Name != a.Container.Name {
-								add(CheckPing, a, b, b.Iface.Address, b.Container.Name, small, false)
+								add(KindPing, a, b, b.Iface.Address, b.Container.Name, small, false)
 								if h != a.Container.Host {
-									add(CheckPMTU, a, b, b.Iface.Address, b.Container.Name, pathMTU(a, b)-28, true)
+									add(KindPMTU, a, b, b.Iface.Address, b.Container.Name, pathMTU(a, b)-28, true)
 								}
 							}
 						}
@@ -198,7 +200,7 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 					peers = slices.DeleteFunc(slices.Clone(peers), func(b topology.Member) bool { return b.Container.Name == a.Container.Name })
 					if len(peers) > 0 {
 						b := peers[i%len(peers)]
-						add(CheckPing, a, b, b.Iface.Address, b.Container.Name, small, false)
+						add(KindPing, a, b, b.Iface.Address, b.Container.Name, small, false)
 					}
 				}
 			}
@@ -212,21 +214,21 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 							a, b = firstSender(byHost[h2]), byHost[h1][0]
 						}
 						if a != nil {
-							add(CheckPMTU, *a, b, b.Iface.Address, b.Container.Name, pathMTU(*a, b)-28, true)
+							add(KindPMTU, *a, b, b.Iface.Address, b.Container.Name, pathMTU(*a, b)-28, true)
 						}
 					}
 				}
 			}
 			for _, pr := range hostPortProbes(n, slices.DeleteFunc(slices.Clone(members), func(m topology.Member) bool { return !sends(m) }), full) {
-				add(CheckPing, pr.from, topology.Member{}, pr.to.Address, pr.to.Host, small, false)
+				add(KindPing, pr.from, topology.Member{}, pr.to.Address, pr.to.Host, small, false)
 			}
-			if st.Mode == ModeEmulated && n.Gateway != nil && n.Gateway.NAT && members[0].Iface.VLAN == 0 {
+			if st.Mode == labs.ModeEmulated && n.Gateway != nil && n.Gateway.NAT && members[0].Iface.VLAN == 0 {
 				for _, h := range hosts {
 					for _, a := range byHost[h] {
 						if a.Index != 0 || !sends(a) {
 							continue // its default route is on another network
 						}
-						add(CheckNAT, a, topology.Member{}, t.WANAddr(), "wan", small, false)
+						add(KindNAT, a, topology.Member{}, t.WANAddr(), "wan", small, false)
 						if !full {
 							break
 						}
@@ -234,7 +236,7 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 				}
 			}
 		}
-		if st.Mode == ModeEmulated && n.Gateway != nil && n.Gateway.NAT {
+		if st.Mode == labs.ModeEmulated && n.Gateway != nil && n.Gateway.NAT {
 			jobs = append(jobs, gatewayNATJob(t.Name, n, t.WANAddr()))
 		}
 	}
@@ -258,7 +260,7 @@ func probeJobs(t *topology.Topology, st *State, pids map[string]int, full bool) 
 			if b.Container.Name == a.Container.Name {
 				continue // one multi-homed container: its own two interfaces
 			}
-			r := CheckResult{Kind: CheckIsolate, From: a.Container.Name + "." + na.Name, To: fmt.Sprintf("%s.%s (%s)", b.Container.Name, nb.Name, b.Iface.Address)}
+			r := Result{Kind: KindIsolate, From: a.Container.Name + "." + na.Name, To: fmt.Sprintf("%s.%s (%s)", b.Container.Name, nb.Name, b.Iface.Address)}
 			jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.Container.Name]),
 				echo: probe.Echo{Dst: b.Iface.Address, Timeout: 500 * time.Millisecond}, arpOn: a.Iface.Name})
 		}
@@ -272,23 +274,28 @@ const probeParallel = 32
 
 // runProbes runs the probes, probeParallel at a time, reporting progress
 // as they finish. It returns ctx's error if ctx ends first.
-func runProbes(ctx context.Context, jobs []probeJob, progress func(string, ...any)) ([]CheckResult, error) {
-	out := make([]CheckResult, len(jobs))
+func runProbes(ctx context.Context, jobs []probeJob, progress func(string, ...any)) ([]Result, error) {
+	out := make([]Result, len(jobs))
 	var done atomic.Int64
 	step := max(len(jobs)/10, 50)
 	for _, phase := range probePhases(jobs) {
-		_ = each(phase, probeParallel, func(i int) error {
-			j := jobs[i]
-			if j.arpOn != "" {
-				out[i] = isolation(ctx, j)
-			} else {
-				out[i] = echo(ctx, j)
-			}
-			if n := done.Add(1); n%int64(step) == 0 {
-				progress("probes: %d of %d done", n, len(jobs))
-			}
-			return nil
-		})
+		var g errgroup.Group
+		g.SetLimit(probeParallel)
+		for _, i := range phase {
+			g.Go(func() error {
+				j := jobs[i]
+				if j.arpOn != "" {
+					out[i] = isolation(ctx, j)
+				} else {
+					out[i] = echo(ctx, j)
+				}
+				if n := done.Add(1); n%int64(step) == 0 {
+					progress("probes: %d of %d done", n, len(jobs))
+				}
+				return nil // a failed probe is a result, not an error
+			})
+		}
+		_ = g.Wait()
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -298,7 +305,7 @@ func runProbes(ctx context.Context, jobs []probeJob, progress func(string, ...an
 }
 
 // isolation runs an isolation sample: silence passes.
-func isolation(ctx context.Context, j probeJob) CheckResult {
+func isolation(ctx context.Context, j probeJob) Result {
 	r := j.res
 	heard, err := probe.ARP(ctx, j.netns, j.arpOn, j.echo.Dst, j.echo.Timeout)
 	switch {
@@ -313,7 +320,7 @@ func isolation(ctx context.Context, j probeJob) CheckResult {
 }
 
 // echo runs a ping probe.
-func echo(ctx context.Context, j probeJob) CheckResult {
+func echo(ctx context.Context, j probeJob) Result {
 	r := j.res
 	rtt, err := probe.Ping(ctx, j.netns, j.echo)
 	r.OK = err == nil
@@ -359,7 +366,7 @@ func smallFirst(n int, big func(i int) bool) [][]int {
 }
 
 func kindOrder(k string) int {
-	for i, x := range []string{CheckHost, CheckTunnel, CheckPing, CheckGateway, CheckPMTU, CheckNAT, CheckIsolate} {
+	for i, x := range []string{KindHost, KindTunnel, KindPing, KindGateway, KindPMTU, KindNAT, KindIsolate} {
 		if x == k {
 			return i
 		}
