@@ -8,7 +8,7 @@ import (
 
 // CheckLab grades a lab that a test brought up: check.Run, as its JSON
 // report. The check package sits above labs, so labs' own tests cannot
-// import it; check_test.go (package labs_test, where that import is
+// import it; grade_test.go (package labs_test, where that import is
 // allowed) sets this, and the tests read the report from its JSON, as
 // fleet reads a host's.
 var CheckLab func(ctx context.Context, lab string) ([]byte, error)
@@ -28,7 +28,7 @@ type checkResultJSON struct {
 // runCheck runs `ovslab check` on lab, with the linear sample of probes.
 func runCheck(ctx context.Context, lab string) (*checkReportJSON, error) {
 	if CheckLab == nil {
-		return nil, errors.New("CheckLab is not set (check_test.go sets it)")
+		return nil, errors.New("CheckLab is not set (grade_test.go sets it)")
 	}
 	b, err := CheckLab(ctx, lab)
 	if err != nil {
