@@ -3,6 +3,8 @@ package labs
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/ovslab/ovslab/containers"
@@ -101,4 +103,54 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 		return fresh, fmt.Errorf("container %s: names: %w", c.Name, err)
 	}
 	return fresh, nil
+}
+
+// impairment turns the file's impairment into the containers layer's.
+func impairment(i *topology.Impair) containers.Impairment {
+	if i == nil {
+		return containers.Impairment{}
+	}
+	return containers.Impairment{Delay: i.Delay, Jitter: i.Jitter, Loss: i.Loss, Rate: i.Rate}
+}
+
+// containerLink is the veth of one container interface, as Plumb and
+// Inspect take it.
+func containerLink(netnsPath string, pid int, i topology.InterfacePlan) containers.Link {
+	return containers.Link{
+		HostNetns: netnsPath, HostVeth: i.HostVeth, ContainerPid: pid,
+		Name: i.Name, Address: i.Address, MAC: i.MAC, MTU: i.MTU, DefaultRoute: i.DefaultRoute,
+		Impair: impairment(i.Impair),
+	}
+}
+
+// checkNetem refuses, before anything changes, a lab that asks for delay,
+// jitter or loss on a kernel without netem; a rate alone needs only tbf.
+func checkNetem(plans map[string]*topology.HostPlan) error {
+	for _, h := range sortedHosts(plans) {
+		for _, c := range plans[h].Containers {
+			for _, i := range c.Interfaces {
+				if i.Impair == nil || !i.Impair.NeedsNetem() {
+					continue
+				}
+				if err := containers.NetemAvailable(); err != nil {
+					return fmt.Errorf("container %s %s asks for %s: %w; load it (modprobe sch_netem) or keep only rate, which needs tbf alone", c.Name, i.Name, i.Impair, err)
+				}
+				return nil // one probe answers for the whole kernel
+			}
+		}
+	}
+	return nil
+}
+
+func sortedHosts(plans map[string]*topology.HostPlan) []string {
+	return slices.Sorted(maps.Keys(plans))
+}
+
+// hostsFile is every container's /etc/hosts on this host.
+func hostsFile(p *topology.HostPlan) []byte {
+	names := make([]containers.HostName, len(p.Names))
+	for i, n := range p.Names {
+		names[i] = containers.HostName{Name: n.Name, Address: n.Address}
+	}
+	return containers.HostsFile(names)
 }
