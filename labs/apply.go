@@ -41,6 +41,7 @@ type hostRun struct {
 	j        *journal      // the one writer of the lab's state
 	jobs     chan struct{} // bounds container work across all hosts
 	progress func(format string, args ...any)
+	ns       *nsutil.NS // the host's netns, open for the run's steps
 }
 
 // applyHost converges one host to its plan. The order matters: daemons
@@ -55,6 +56,10 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 		return &preflightError{err}
 	}
 	defer oc.Close()
+	if run.ns, err = nsutil.OpenNamed(run.netns); err != nil {
+		return &preflightError{err}
+	}
+	defer run.ns.Close()
 	if run.nic, err = adoptNIC(ctx, oc, p, run); err != nil {
 		return &preflightError{err}
 	}
@@ -87,7 +92,7 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 		}
 	}
 	for _, v := range fresh {
-		if err := linkUp(run.netns, v); err != nil {
+		if err := run.ns.LinkUp(v); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	}
@@ -101,7 +106,7 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 		if err := oc.WaitInterface(ctx, b.Gateway.Port); err != nil {
 			return fmt.Errorf("host %s: gateway port %s: %w", p.Host, b.Gateway.Port, err)
 		}
-		if err := addrSet(run.netns, b.Gateway.Port, b.Gateway.Address); err != nil {
+		if err := run.ns.AddrSet(b.Gateway.Port, b.Gateway.Address); err != nil {
 			return fmt.Errorf("host %s: gateway %w", p.Host, err)
 		}
 	}
@@ -140,7 +145,7 @@ func preflight(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run ho
 // VXLAN header fits, recording the old value for `down` first.
 func raiseMTU(p *topology.HostPlan, run hostRun) error {
 	nic := run.nic
-	old, err := linkMTU(run.netns, nic)
+	old, err := run.ns.LinkMTU(nic)
 	if err != nil {
 		return fmt.Errorf("host %s: underlay %w", p.Host, err)
 	}
@@ -159,7 +164,7 @@ func raiseMTU(p *topology.HostPlan, run hostRun) error {
 			return err
 		}
 	}
-	if err := setLinkMTU(run.netns, nic, p.MTU); err != nil {
+	if err := run.ns.SetMTUUp(nic, p.MTU); err != nil {
 		return fmt.Errorf("host %s: underlay MTU %d on %s could not be set (%v): VXLAN frames carrying full 1500-byte packets will be dropped; raise the NIC's MTU limit (on a VM, the hypervisor's) or set underlay.mtu to what %s allows",
 			p.Host, p.MTU, nic, err, nic)
 	}

@@ -62,21 +62,15 @@ func FindCapturePoint(lab, target string) (CapturePoint, error) {
 // hasLink refuses an interface the user named that is not in the node's
 // namespace, listing the ones that are.
 func hasLink(cp CapturePoint, node string) error {
-	ns, err := nsutil.OpenNamed(cp.Netns)
-	if err != nil {
-		return err
-	}
-	defer ns.Close()
-	links, err := nsutil.Dump(ns.Handle.LinkList)
-	if err != nil {
-		return err
-	}
 	var names []string
-	for _, l := range links {
-		if l.Attrs().Name == cp.Iface {
-			return nil
-		}
-		names = append(names, l.Attrs().Name)
+	if err := nsutil.InNamed(cp.Netns, func(n *nsutil.NS) (err error) {
+		names, err = n.LinkNames()
+		return err
+	}); err != nil {
+		return err
+	}
+	if slices.Contains(names, cp.Iface) {
+		return nil
 	}
 	slices.Sort(names)
 	return Usagef("%s has no interface %s (it has %s)", node, cp.Iface, strings.Join(names, ", "))
@@ -92,7 +86,12 @@ func hostCapturePoint(st *State, src *Source, host, iface string) (CapturePoint,
 		if err != nil {
 			return cp, err
 		}
-		nic, err := underlayNIC(p, hostRun{location: st.hostLocation(host, ""), j: newJournal(st)})
+		var nic string
+		loc := st.hostLocation(host, "")
+		err = nsutil.InNamed(loc.netns, func(n *nsutil.NS) (err error) {
+			nic, err = underlayNIC(p, hostRun{location: loc, j: newJournal(st), ns: n})
+			return err
+		})
 		if err != nil {
 			return cp, err
 		}

@@ -25,12 +25,8 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 		fresh []string
 	)
 	hosts := hostsFile(p) // the same for every container: rendered once
-	// One open host netns serves every link of the host.
-	hostNS, err := nsutil.Open(run.netnsPath())
-	if err != nil {
-		return nil, fmt.Errorf("host %s: %w", p.Host, err)
-	}
-	defer hostNS.Close()
+	// The run's open host netns serves every link of the host.
+	hostNS := run.ns
 	qdiscs, err := containers.ReadRootQdiscs(hostNS)
 	if err != nil {
 		return nil, fmt.Errorf("host %s: qdiscs: %w", p.Host, err)

@@ -174,7 +174,7 @@ func restoreHost(r *HostRestore, others needs) error {
 		if _, shared := others.mtu[nic]; shared {
 			continue
 		}
-		if err := setLinkMTU("", nic, mtu); err != nil {
+		if err := nsutil.InNamed("", func(n *nsutil.NS) error { return n.SetMTUUp(nic, mtu) }); err != nil {
 			errs = append(errs, fmt.Errorf("restore MTU %d of %s: %w", mtu, nic, err))
 		}
 	}

@@ -7,8 +7,7 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/vishvananda/netlink"
-
+	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/ovs"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -27,7 +26,7 @@ func applyHostPorts(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, r
 		if err := oc.WaitInterface(ctx, hp.Port); err != nil {
 			return fmt.Errorf("host %s: host port %s: %w", p.Host, hp.Port, err)
 		}
-		if err := addrSet(run.netns, hp.Port, hp.Address); err != nil {
+		if err := run.ns.AddrSet(hp.Port, hp.Address); err != nil {
 			return fmt.Errorf("host %s: host port %w", p.Host, err)
 		}
 	}
@@ -42,9 +41,13 @@ func hostPortProblems(netns string, p *topology.HostPlan) []string {
 		if hp == nil {
 			continue
 		}
-		have, err := linkAddrs(netns, hp.Port)
+		var have []netip.Prefix
+		err := nsutil.InNamed(netns, func(n *nsutil.NS) (err error) {
+			have, err = n.Addrs(hp.Port)
+			return err
+		})
 		switch {
-		case errors.Is(err, errNoLink):
+		case errors.Is(err, nsutil.ErrNoLink):
 			out = append(out, fmt.Sprintf("host port %s of %s is missing", hp.Port, b.Network))
 		case err != nil:
 			out = append(out, fmt.Sprintf("host port %s: %v", hp.Port, err))
@@ -53,19 +56,4 @@ func hostPortProblems(netns string, p *topology.HostPlan) []string {
 		}
 	}
 	return out
-}
-
-// linkAddrs lists the IPv4 addresses of link in netns ns.
-func linkAddrs(ns, link string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	err := withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
-		addrs, err := h.AddrList(l, netlink.FAMILY_V4)
-		for _, a := range addrs {
-			ip, _ := netip.AddrFromSlice(a.IP.To4())
-			ones, _ := a.Mask.Size()
-			out = append(out, netip.PrefixFrom(ip, ones))
-		}
-		return err
-	})
-	return out, err
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
-	"github.com/vishvananda/netlink"
 )
 
 // A namespace cannot carry a label, so a lab marks each netns it makes with
@@ -22,12 +21,8 @@ func netnsMark(lab, node string) string { return netnsMarkPrefix + lab + ":" + n
 
 // markNetns puts the lab's mark on the loopback of netns name (lab-node).
 func markNetns(lab, name string) error {
-	return withLink(name, "lo", func(h *netlink.Handle, l netlink.Link) error {
-		want := netnsMark(lab, strings.TrimPrefix(name, lab+"-"))
-		if l.Attrs().Alias == want {
-			return nil
-		}
-		if err := h.LinkSetAlias(l, want); err != nil {
+	return nsutil.InNamed(name, func(n *nsutil.NS) error {
+		if err := n.SetAlias("lo", netnsMark(lab, strings.TrimPrefix(name, lab+"-"))); err != nil {
 			return fmt.Errorf("netns %s: mark lo: %w", name, err)
 		}
 		return nil
@@ -38,9 +33,9 @@ func markNetns(lab, name string) error {
 // for an unmarked (or vanished) netns.
 func netnsOwner(name string) (lab, node string, ok bool) {
 	var alias string
-	if err := withLink(name, "lo", func(_ *netlink.Handle, l netlink.Link) error {
-		alias = l.Attrs().Alias
-		return nil
+	if err := nsutil.InNamed(name, func(n *nsutil.NS) (err error) {
+		alias, err = n.Alias("lo")
+		return err
 	}); err != nil {
 		return "", "", false
 	}

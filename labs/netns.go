@@ -15,17 +15,7 @@ func ensureNetns(name string) error {
 			return fmt.Errorf("netns %s: %w", name, err)
 		}
 	}
-	hns, err := nsutil.OpenNamed(name)
-	if err != nil {
-		return err
-	}
-	defer hns.Close()
-	h := hns.Handle
-	lo, err := h.LinkByName("lo")
-	if err != nil {
-		return fmt.Errorf("netns %s: lo: %w", name, err)
-	}
-	return h.LinkSetUp(lo)
+	return nsutil.InNamed(name, func(n *nsutil.NS) error { return n.LinkUp("lo") })
 }
 
 // deleteNetns removes a named netns; a missing one is fine.

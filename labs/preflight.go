@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ovslab/ovslab/containers"
+	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/ovs"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -54,7 +55,12 @@ func Preflight(ctx context.Context, src *Source, o UpOptions) error {
 		return errors.Join(errs...)
 	}
 	defer oc.Close()
-	run := hostRun{location: st.hostLocation(h, o.OVSDB), docker: dc, j: newJournal(st), progress: o.Progressf}
+	ns, err := nsutil.Open("") // a real host: this machine's own netns
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	defer ns.Close()
+	run := hostRun{location: st.hostLocation(h, o.OVSDB), docker: dc, j: newJournal(st), progress: o.Progressf, ns: ns}
 	nic, err := underlayNIC(p, run)
 	if err != nil {
 		return errors.Join(append(errs, err)...)

@@ -9,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/internal/probe"
 	"github.com/ovslab/ovslab/ovs"
 	"github.com/ovslab/ovslab/topology"
@@ -75,7 +73,7 @@ func warmUnderlay(ctx context.Context, p *topology.HostPlan, run hostRun, strict
 	)
 	for {
 		var err error
-		if macs, err = neighbours(run.netns, uplink); err != nil {
+		if macs, err = run.ns.Neighbours(uplink); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 		missing = missing[:0]
@@ -150,23 +148,4 @@ func neighKnown(show string, ip netip.Addr, mac net.HardwareAddr) bool {
 		}
 	}
 	return false
-}
-
-// neighbours returns the kernel's resolved IPv4 neighbours on link.
-func neighbours(ns, link string) (map[netip.Addr]net.HardwareAddr, error) {
-	out := map[netip.Addr]net.HardwareAddr{}
-	err := withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
-		ns, err := nsutil.Dump(func() ([]netlink.Neigh, error) { return h.NeighList(l.Attrs().Index, netlink.FAMILY_V4) })
-		if err != nil {
-			return fmt.Errorf("%s: neighbours: %w", link, err)
-		}
-		for _, n := range ns {
-			ip, ok := netip.AddrFromSlice(n.IP.To4())
-			if ok && len(n.HardwareAddr) == 6 && n.State&(netlink.NUD_INCOMPLETE|netlink.NUD_FAILED) == 0 {
-				out[ip] = n.HardwareAddr
-			}
-		}
-		return nil
-	})
-	return out, err
 }

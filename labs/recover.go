@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"strings"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/ovslab/ovslab/nat"
 	"github.com/ovslab/ovslab/ovs"
 	"github.com/ovslab/ovslab/topology"
-	"github.com/vishvananda/netlink"
 )
 
 // downByMarks removes a lab whose state is missing or unreadable (cause)
@@ -166,28 +164,23 @@ func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*MovedUnderlay, error
 	if nic == "" {
 		return nil, nil
 	}
-	var addr netip.Prefix
-	err := withLink(ns, topology.PhysBridge, func(h *netlink.Handle, l netlink.Link) error {
-		as, err := h.AddrList(l, netlink.FAMILY_V4)
-		if err != nil || len(as) == 0 {
+	var m *MovedUnderlay
+	err := nsutil.InNamed(ns, func(n *nsutil.NS) error {
+		addrs, err := n.Addrs(topology.PhysBridge)
+		if errors.Is(err, nsutil.ErrNoLink) || (err == nil && len(addrs) == 0) {
+			return nil
+		}
+		if err != nil {
 			return err
 		}
-		ip, _ := netip.AddrFromSlice(as[0].IP.To4())
-		ones, _ := as[0].Mask.Size()
-		addr = netip.PrefixFrom(ip, ones)
+		routes, err := n.Routes(topology.PhysBridge)
+		if err != nil {
+			return err
+		}
+		m = &MovedUnderlay{NIC: nic, Address: addrs[0], Routes: routes}
 		return nil
 	})
-	if errors.Is(err, errNoLink) || (err == nil && !addr.IsValid()) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	routes, err := nicRoutes(ns, topology.PhysBridge)
-	if err != nil {
-		return nil, err
-	}
-	return &MovedUnderlay{NIC: nic, Address: addr, Routes: routes}, nil
+	return m, err
 }
 
 // stopStrayDaemons stops OVS daemons running in the lab's host namespaces

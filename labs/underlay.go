@@ -10,7 +10,6 @@ import (
 
 	"github.com/ovslab/ovslab/ovs"
 	"github.com/ovslab/ovslab/topology"
-	"github.com/vishvananda/netlink"
 )
 
 // MovedUnderlay records an underlay address (and the routes through its
@@ -22,11 +21,7 @@ type MovedUnderlay struct {
 }
 
 // SavedRoute is one IPv4 route of the main table that used the NIC.
-type SavedRoute struct {
-	Dst      netip.Prefix `json:"dst"`
-	Gw       netip.Addr   `json:"gw,omitzero"`
-	Priority int          `json:"priority,omitempty"`
-}
+type SavedRoute = nsutil.Route
 
 // underlayNIC returns the host's underlay interface: the one the file
 // names, else the one `up` moved the address from, else the one holding it.
@@ -37,7 +32,7 @@ func underlayNIC(p *topology.HostPlan, run hostRun) (string, error) {
 	if r := run.j.restore(p.Host); r.Underlay != nil {
 		return r.Underlay.NIC, nil
 	}
-	name, err := linkWithAddr(run.netns, p.Underlay.Addr())
+	name, err := run.ns.LinkWithAddr(p.Underlay.Addr())
 	if err != nil {
 		return "", fmt.Errorf("host %s: underlay %s: %w; set hosts.%s.interface", p.Host, p.Underlay, err, p.Host)
 	}
@@ -101,12 +96,12 @@ func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, 
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	} else if run.emulated {
-		if err := addrReplace(run.netns, nic, p.Underlay); err != nil {
+		if err := run.ns.AddrReplace(nic, p.Underlay); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	}
 	if run.emulated {
-		return defaultRoute(run.netns, uplink, p.Gateway)
+		return run.ns.DefaultRoute(uplink, p.Gateway)
 	}
 	return nil
 }
@@ -155,7 +150,7 @@ func moveUnderlay(p *topology.HostPlan, run hostRun) error {
 	nic := run.nic
 	moved := run.j.restore(p.Host).Underlay
 	if moved == nil {
-		routes, err := nicRoutes(run.netns, nic)
+		routes, err := run.ns.Routes(nic)
 		if err != nil {
 			return err
 		}
@@ -168,70 +163,27 @@ func moveUnderlay(p *topology.HostPlan, run hostRun) error {
 			return err
 		}
 	}
-	if err := addrSet(run.netns, topology.PhysBridge, p.Underlay); err != nil {
+	if err := run.ns.AddrSet(topology.PhysBridge, p.Underlay); err != nil {
 		return err
 	}
-	if err := addRoutes(run.netns, topology.PhysBridge, moved.Routes); err != nil {
+	if err := run.ns.RouteReplace(topology.PhysBridge, moved.Routes...); err != nil {
 		return err
 	}
-	return addrDel(run.netns, nic, p.Underlay)
+	return run.ns.AddrDel(nic, p.Underlay)
 }
 
 // restoreUnderlay puts a moved address and its routes back on the NIC.
 func restoreUnderlay(ns string, m *MovedUnderlay) error {
-	if err := addrReplace(ns, m.NIC, m.Address); err != nil {
-		return err
-	}
-	if err := addRoutes(ns, m.NIC, m.Routes); err != nil {
-		return err
-	}
-	return addrDel(ns, topology.PhysBridge, m.Address)
-}
-
-// nicRoutes lists the main-table IPv4 routes through nic that the kernel
-// did not make itself (connected routes come back with the address).
-func nicRoutes(ns, nic string) ([]SavedRoute, error) {
-	var out []SavedRoute
-	err := withLink(ns, nic, func(h *netlink.Handle, l netlink.Link) error {
-		rs, err := nsutil.Dump(func() ([]netlink.Route, error) { return h.RouteList(l, netlink.FAMILY_V4) })
-		if err != nil {
-			return fmt.Errorf("%s: routes: %w", nic, err)
+	return nsutil.InNamed(ns, func(n *nsutil.NS) error {
+		if err := n.AddrReplace(m.NIC, m.Address); err != nil {
+			return err
 		}
-		for _, r := range rs {
-			if r.Protocol == 2 /* RTPROT_KERNEL */ || (r.Table != 0 && r.Table != 254) {
-				continue
-			}
-			sr := SavedRoute{Dst: netip.PrefixFrom(netip.IPv4Unspecified(), 0), Priority: r.Priority}
-			if r.Dst != nil {
-				ip, _ := netip.AddrFromSlice(r.Dst.IP.To4())
-				ones, _ := r.Dst.Mask.Size()
-				sr.Dst = netip.PrefixFrom(ip, ones)
-			}
-			if gw, ok := netip.AddrFromSlice(r.Gw.To4()); ok {
-				sr.Gw = gw
-			}
-			out = append(out, sr)
+		if err := n.RouteReplace(m.NIC, m.Routes...); err != nil {
+			return err
 		}
-		return nil
-	})
-	return out, err
-}
-
-// addRoutes replaces each route so it goes through link.
-func addRoutes(ns, link string, routes []SavedRoute) error {
-	if len(routes) == 0 {
-		return nil
-	}
-	return withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
-		for _, sr := range routes {
-			r := &netlink.Route{LinkIndex: l.Attrs().Index, Dst: toIPNet(sr.Dst), Priority: sr.Priority}
-			if sr.Gw.IsValid() {
-				r.Gw = sr.Gw.AsSlice()
-			}
-			if err := h.RouteReplace(r); err != nil {
-				return fmt.Errorf("route %s via %s dev %s: %w", sr.Dst, sr.Gw, link, err)
-			}
-		}
-		return nil
+		return n.AddrDel(topology.PhysBridge, m.Address)
 	})
 }
+
+// arpIgnore is the sysctl net.ipv4.conf.NIC.arp_ignore.
+func arpIgnore(nic string) string { return "net/ipv4/conf/" + nic + "/arp_ignore" }

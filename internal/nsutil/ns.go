@@ -3,7 +3,6 @@ package nsutil
 import (
 	"errors"
 	"fmt"
-	"net"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -74,36 +73,6 @@ func (n *NS) String() string {
 	return n.Path
 }
 
-// AddVeth creates a veth pair aName (in a) <-> bName (in b), each end made
-// directly in its netns under its final name: nothing ever appears in the
-// caller's netns, and nothing has to be renamed or moved, which would
-// change its index under a stale Link object. bMAC may be nil.
-func AddVeth(a *NS, aName string, b *NS, bName string, mtu int, bMAC net.HardwareAddr) error {
-	v := &netlink.Veth{
-		LinkAttrs:        netlink.LinkAttrs{Name: aName, MTU: mtu},
-		PeerName:         bName,
-		PeerHardwareAddr: bMAC,
-		PeerMTU:          uint32(mtu),
-	}
-	if a.fd.IsOpen() {
-		v.Namespace = netlink.NsFd(a.fd)
-	}
-	if b.fd.IsOpen() {
-		v.PeerNamespace = netlink.NsFd(b.fd)
-	} else {
-		cur, err := netns.Get()
-		if err != nil {
-			return err
-		}
-		defer cur.Close()
-		v.PeerNamespace = netlink.NsFd(cur)
-	}
-	if err := a.Handle.LinkAdd(v); err != nil {
-		return fmt.Errorf("create veth pair %s <-> %s: %w", aName, bName, err)
-	}
-	return nil
-}
-
 // Dump runs a netlink dump, retrying while the kernel reports it was
 // interrupted because the table changed under it (NLM_F_DUMP_INTR): the
 // partial result could make a caller delete or miss the wrong thing. Every
@@ -119,4 +88,15 @@ func Dump[T any](f func() ([]T, error)) ([]T, error) {
 		}
 	}
 	return out, err
+}
+
+// InNamed opens the named netns ("" = the caller's) for fn and closes it
+// after: for a step that does one thing there.
+func InNamed(name string, fn func(*NS) error) error {
+	n, err := OpenNamed(name)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	return fn(n)
 }
