@@ -18,26 +18,6 @@ import (
 	"github.com/ovslab/ovslab/internal/testenv"
 )
 
-// cleanupLab removes the lab when the test ends, whatever state a failed
-// test (or a failed Down) left it in: Down first, then removeLeftovers for
-// anything Down did not remove. A Down that reports success and still
-// leaves something fails the test, since a user's `ovslab down` would
-// leak the same way.
-func cleanupLab(t *testing.T, lab string) {
-	t.Cleanup(func() {
-		left, err := cleanLab(t, lab)
-		switch {
-		case err != nil:
-			t.Logf("cleanup: down %s: %v", lab, err)
-			if len(left) > 0 {
-				t.Logf("cleanup: after the failed down of %s, removed by hand: %s", lab, strings.Join(left, "; "))
-			}
-		case len(left) > 0:
-			t.Errorf("cleanup: down %s succeeded but left (removed by hand): %s", lab, strings.Join(left, "; "))
-		}
-	})
-}
-
 // cleanLab runs Down and then removes what Down left. It returns what it
 // had to remove by hand and Down's error.
 func cleanLab(t *testing.T, lab string) ([]string, error) {

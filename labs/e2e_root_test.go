@@ -2,19 +2,14 @@ package labs
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/internal/testenv"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -29,82 +24,6 @@ func refLab(t *testing.T, mtu int) *Source {
 	// lab a user runs.
 	text := edit(t, labYAML(t, e2eLab, "e2e"), "mtu: 1554", fmt.Sprintf("mtu: %d", mtu))
 	return mustSource(t, text)
-}
-
-func requireLabTools(t *testing.T) {
-	t.Helper()
-	testenv.Require(t, "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "iptables", "ip", "nsenter", "ping", "arping", "iperf3")
-	testenv.RequireDocker(t)
-}
-
-func containerPid(t *testing.T, name string) string {
-	t.Helper()
-	return strings.TrimSpace(testenv.Run(t, "docker", "inspect", "-f", "{{.State.Pid}}", name))
-}
-
-// inNetnsOf runs a machine tool inside a container's netns.
-func inNetnsOf(pid string, args ...string) ([]byte, error) {
-	return exec.Command("nsenter", append([]string{"-t", pid, "-n"}, args...)...).CombinedOutput()
-}
-
-func mustReach(t *testing.T, pid, from, addr string, extra ...string) {
-	t.Helper()
-	args := append([]string{"ping", "-c", "2", "-W", "2"}, extra...)
-	if out, err := inNetnsOf(pid, append(args, addr)...); err != nil {
-		t.Errorf("%s cannot reach %s: %v\n%s", from, addr, err, out)
-		reachDiag(t, pid, addr, extra)
-	}
-}
-
-// reachDiag logs what a failed reach needs to be understood: how long the
-// loss lasts (a transient loss is a readiness bug, a lasting one a broken
-// lab), the sender's neighbours, and every emulated host's switching state
-// and vswitchd warnings, taken before the lab is torn down.
-func reachDiag(t *testing.T, pid, addr string, extra []string) {
-	t.Helper()
-	start := time.Now()
-	for i := 0; i < 10; i++ {
-		out, err := inNetnsOf(pid, append(append([]string{"ping", "-c", "1", "-W", "1"}, extra...), addr)...)
-		if err == nil {
-			t.Logf("diag: %s answered %s after the failure (try %d)", addr, time.Since(start).Round(time.Millisecond), i+1)
-			break
-		}
-		if i == 9 {
-			t.Logf("diag: %s still silent after %s:\n%s", addr, time.Since(start).Round(time.Millisecond), out)
-		}
-	}
-	out, _ := inNetnsOf(pid, "ip", "neigh")
-	t.Logf("diag: sender's neighbours:\n%s", out)
-	routers, _ := filepath.Glob(filepath.Join(nsutil.NetnsDir, "*-router"))
-	for _, r := range routers {
-		out, _ := exec.Command("ip", "-n", filepath.Base(r), "neigh").CombinedOutput()
-		t.Logf("diag: %s's neighbours:\n%s", filepath.Base(r), out)
-	}
-	dirs, _ := filepath.Glob(filepath.Join(RunRoot, "*", "*", "ovs-vswitchd.pid"))
-	for _, pidfile := range dirs {
-		dir := filepath.Dir(pidfile)
-		appctl := func(args ...string) string {
-			c := exec.Command(args[0], args[1:]...)
-			c.Env = append(os.Environ(), "OVS_RUNDIR="+dir)
-			out, _ := c.CombinedOutput()
-			return string(out)
-		}
-		var b strings.Builder
-		for _, br := range strings.Fields(appctl("ovs-vsctl", "list-br")) {
-			fmt.Fprintf(&b, "fdb/show %s:\n%s", br, appctl("ovs-appctl", "fdb/show", br))
-		}
-		for _, cmd := range []string{"tnl/neigh/show", "dpctl/dump-flows"} {
-			fmt.Fprintf(&b, "%s:\n%s", cmd, appctl("ovs-appctl", cmd))
-		}
-		if log, err := os.ReadFile(filepath.Join(dir, "ovs-vswitchd.log")); err == nil {
-			for _, l := range strings.Split(string(log), "\n") {
-				if !strings.Contains(l, "|INFO|") && l != "" {
-					fmt.Fprintf(&b, "log: %s\n", l)
-				}
-			}
-		}
-		t.Logf("diag: %s:\n%s", dir, b.String())
-	}
 }
 
 // firstPackets sends one echo with a one-second timeout across the tunnel
@@ -136,18 +55,6 @@ func firstPackets(t *testing.T, lab, prefix string) {
 	}
 }
 
-// mustNotReach checks that a ping from a container goes unanswered:
-// iputils ping exits 1 and counts 0 received. Any other failure (a bad
-// flag, no route, nsenter failing) is not the drop the caller expects.
-func mustNotReach(t *testing.T, pid, from, addr string, extra ...string) {
-	t.Helper()
-	args := append([]string{"ping", "-c", "2", "-W", "2"}, extra...)
-	out, err := inNetnsOf(pid, append(args, addr)...)
-	if code := exitStatus(err); code != 1 || !strings.Contains(string(out), " 0 received") {
-		t.Errorf("%s ping %v %s: exit %d, want 1 with 0 received:\n%s", from, extra, addr, code, out)
-	}
-}
-
 var (
 	arpReplies   = regexp.MustCompile(`Received [1-9][0-9]* response`)
 	arpReplyMACs = regexp.MustCompile(`reply from \S+ \[([0-9A-Fa-f:]{17})\]`)
@@ -158,19 +65,6 @@ var (
 func arpingFrom(pid, addr string) (string, int) {
 	out, err := inNetnsOf(pid, "arping", "-c", "2", "-w", "3", "-I", "eth0", addr)
 	return string(out), exitStatus(err)
-}
-
-// exitStatus is a command's exit status: 0 for success, -1 when it did
-// not run to an exit.
-func exitStatus(err error) int {
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ee):
-		return ee.ExitCode()
-	}
-	return -1
 }
 
 func TestRootEmulatedReferenceLab(t *testing.T) {
@@ -357,54 +251,6 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 	assertGone(t, e2eLab)
 }
 
-// iperf runs an iperf3 server under the given netns prefix command and a
-// client in a container's netns, and returns the received bits per second,
-// failing if nothing crossed.
-func iperf(t *testing.T, serverNetns []string, clientPid, addr string) float64 {
-	t.Helper()
-	// A persistent server: a one-off one (-1) is gone after any failed
-	// early attempt, and every retry is then refused.
-	args := append(append([]string{}, serverNetns[1:]...), "iperf3", "-s")
-	srv := exec.Command(serverNetns[0], args...)
-	srvOut := &lockedBuffer{}
-	srv.Stdout, srv.Stderr = srvOut, srvOut
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
-	var r struct {
-		Error string `json:"error"`
-		End   struct {
-			SumReceived struct {
-				Bytes float64 `json:"bytes"`
-				Bps   float64 `json:"bits_per_second"`
-			} `json:"sum_received"`
-		} `json:"end"`
-	}
-	var out []byte
-	// iperf3 -J exits 0 even when it could not connect: the JSON's error
-	// field says whether the server was listening yet.
-	testenv.Eventually(t, 10*time.Second, func() error {
-		var err error
-		out, err = inNetnsOf(clientPid, "iperf3", "-c", addr, "-t", "3", "-J")
-		if err != nil {
-			return fmt.Errorf("%v: %.300s", err, out)
-		}
-		r.Error = "" // Unmarshal keeps fields the new JSON lacks
-		if err := json.Unmarshal(out, &r); err != nil {
-			return fmt.Errorf("iperf3 json: %v: %.300s", err, out)
-		}
-		if r.Error != "" {
-			return fmt.Errorf("%s (server: %q)", r.Error, srvOut.String())
-		}
-		return nil
-	})
-	if r.End.SumReceived.Bytes == 0 {
-		t.Fatalf("iperf3 to %s moved 0 bytes:\n%.2000s\nserver: %.1000s", addr, out, srvOut.String())
-	}
-	return r.End.SumReceived.Bps
-}
-
 func verifyWithTools(t *testing.T, lab string) {
 	vsctl := func(host string, args ...string) string { return mustVsctl(t, lab, host, args...) }
 	for host, remote := range map[string]string{"host1": "172.16.20.100", "host2": "172.16.10.100"} {
@@ -435,42 +281,4 @@ func verifyWithTools(t *testing.T, lab string) {
 			t.Errorf("host1 nat POSTROUTING lacks commented MASQUERADE for %s:\n%s", subnet, nat)
 		}
 	}
-}
-
-// assertGone checks that nothing of the lab is left on the machine.
-func assertGone(t *testing.T, lab string) {
-	t.Helper()
-	for _, n := range labNetns(t, lab) {
-		t.Errorf("netns %s left after down", n)
-	}
-	// No dockerd in the test VM, and no containers in the labs run there.
-	if !testenv.InVM() {
-		if out := strings.TrimSpace(testenv.Run(t, "docker", "ps", "-aq", "--filter", "label=ovslab.lab="+lab)); out != "" {
-			t.Errorf("containers left after down: %s", out)
-		}
-	}
-	if out, err := exec.Command("pgrep", "-f", "/run/ovslab/"+lab+"/").CombinedOutput(); err == nil {
-		t.Errorf("OVS daemons of the lab left after down: %s", out)
-	}
-	if _, err := os.Stat("/run/ovslab/" + lab); !os.IsNotExist(err) {
-		t.Errorf("/run/ovslab/%s left after down (%v)", lab, err)
-	}
-}
-
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

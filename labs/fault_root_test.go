@@ -16,25 +16,6 @@ import (
 	"github.com/ovslab/ovslab/internal/testenv"
 )
 
-// requireHealthy checks the lab as `ovslab status` sees it: complete, and
-// every host with its daemons up and every object in its wanted state.
-func requireHealthy(t *testing.T, lab string) {
-	t.Helper()
-	s, err := GetStatus(context.Background(), lab, StatusOptions{})
-	if err != nil {
-		t.Fatalf("status: %v", err)
-	}
-	if !s.Complete {
-		t.Errorf("status of %s: not complete", lab)
-	}
-	for _, h := range s.Hosts {
-		if !h.OK() || !h.OVSDBUp || !h.VswitchdUp {
-			t.Errorf("status of %s %s is not OK: ovsdb %v, vswitchd %v, problems %v, containers %+v",
-				lab, h.Name, h.OVSDBUp, h.VswitchdUp, h.Problems, h.Containers)
-		}
-	}
-}
-
 // killDaemon SIGKILLs an emulated host's OVS daemon, as a crash would,
 // and waits until the process is gone. It returns the dead pid.
 func killDaemon(t *testing.T, lab, host, daemon string) int {
@@ -73,18 +54,6 @@ func hostStatus(t *testing.T, lab, host string) HostStatus {
 	}
 	t.Fatalf("status of %s has no host %s", lab, host)
 	return HostStatus{}
-}
-
-// labNetns lists the netns of lab on the machine.
-func labNetns(t *testing.T, lab string) []string {
-	t.Helper()
-	var out []string
-	for _, l := range strings.Split(testenv.Run(t, "ip", "netns", "list"), "\n") {
-		if strings.HasPrefix(l, lab+"-") {
-			out = append(out, strings.Fields(l)[0])
-		}
-	}
-	return out
 }
 
 func TestRootFaultDockerUnreachable(t *testing.T) {

@@ -317,20 +317,6 @@ func TestRootLockBadLabName(t *testing.T) {
 	}
 }
 
-func countLines(lines []string, subs ...string) int {
-	n := 0
-	for _, l := range lines {
-		all := true
-		for _, s := range subs {
-			all = all && strings.Contains(l, s)
-		}
-		if all {
-			n++
-		}
-	}
-	return n
-}
-
 func statOrNil(path string) os.FileInfo {
 	fi, err := os.Stat(path)
 	if err != nil {

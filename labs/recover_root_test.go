@@ -13,14 +13,6 @@ import (
 	"github.com/ovslab/ovslab/internal/testenv"
 )
 
-// upLab brings the text up emulated or fails the test.
-func upLab(t *testing.T, text string) {
-	t.Helper()
-	if err := Up(context.Background(), mustSource(t, text), UpOptions{Emulate: true}); err != nil {
-		t.Fatalf("up: %v", err)
-	}
-}
-
 // loseState removes the lab's state directory, as a cleaned /run does;
 // keep cuts state.json short instead, as a crash mid-write could.
 func loseState(t *testing.T, lab string, keep bool) {
