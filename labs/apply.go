@@ -13,9 +13,9 @@ import (
 
 // Docker labels ovslab puts on every container it makes.
 const (
-	LabelLab  = containers.LabLabel
-	LabelHost = "ovslab.host"
-	LabelNode = "ovslab.node"
+	labelLab  = containers.LabLabel
+	labelHost = "ovslab.host"
+	labelNode = "ovslab.node"
 )
 
 // location is where one host of a lab lives: the netns it is in ("" =
@@ -150,7 +150,7 @@ func raiseMTU(p *topology.HostPlan, run hostRun) error {
 		return fmt.Errorf("host %s: underlay %w", p.Host, err)
 	}
 	if !run.emulated {
-		err := run.j.record(p.Host, func(r *HostRestore) bool {
+		err := run.j.record(p.Host, func(r *hostRestore) bool {
 			if _, ok := r.MTU[nic]; ok {
 				return false
 			}
@@ -179,7 +179,7 @@ func applyNAT(p *topology.HostPlan, run hostRun) error {
 		if err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
-		err = run.j.record(p.Host, func(r *HostRestore) bool {
+		err = run.j.record(p.Host, func(r *hostRestore) bool {
 			if r.IPForward != "" {
 				return false
 			}

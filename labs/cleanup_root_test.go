@@ -76,7 +76,7 @@ func removeLeftovers(t *testing.T, lab string, netns map[string]bool) []string {
 
 	var out []byte
 	if !testenv.InVM() { // no dockerd in the test VM
-		out, err = exec.Command("docker", "ps", "-a", "--filter", "label="+LabelLab+"="+lab, "--format", "{{.ID}} {{.Names}}").Output()
+		out, err = exec.Command("docker", "ps", "-a", "--filter", "label="+labelLab+"="+lab, "--format", "{{.ID}} {{.Names}}").Output()
 	}
 	if err != nil {
 		t.Errorf("cleanup: list containers of %s: %v", lab, err)
@@ -234,7 +234,7 @@ containers:
 	if err := os.MkdirAll(HostRunDir(other, "h1"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	testenv.Run(t, "docker", "run", "-d", "--name", "cuabc1", "--net", "none", "--label", LabelLab+"="+other, "ovslab/busybox", "sleep", "infinity")
+	testenv.Run(t, "docker", "run", "-d", "--name", "cuabc1", "--net", "none", "--label", labelLab+"="+other, "ovslab/busybox", "sleep", "infinity")
 	// Down finds the half-made lab's container by its label, and leaves
 	// netns cu-a-b-h1 alone: its mark says it is cu-a's.
 	left, err := cleanLab(t, other)

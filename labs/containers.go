@@ -33,7 +33,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 	}
 	// One list of the host's containers serves every Ensure below and the
 	// sweep of those the file no longer names.
-	listed, err := run.docker.Listed(ctx, map[string]string{LabelLab: p.Lab, LabelHost: p.Host})
+	listed, err := run.docker.Listed(ctx, map[string]string{labelLab: p.Lab, labelHost: p.Host})
 	if err != nil {
 		return nil, err
 	}
@@ -75,9 +75,9 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, listed *containers.Listed) ([]string, error) {
 	_, pid, err := run.docker.Ensure(ctx, containers.Spec{
 		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name,
-		Labels: map[string]string{LabelLab: p.Lab, LabelHost: p.Host, LabelNode: c.Name},
+		Labels: map[string]string{labelLab: p.Lab, labelHost: p.Host, labelNode: c.Name},
 		Listed: listed, PIDHint: run.j.pidHint(c.Docker),
-	}, LabelLab)
+	}, labelLab)
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %w", p.Host, err)
 	}

@@ -25,18 +25,18 @@ func Down(ctx context.Context, lab string, o DownOptions) error {
 		return Usagef("%v", err)
 	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) && !markedAnywhere(ctx, lab, o) {
-		o.Notef("no lab %s on this machine: nothing to remove", lab)
+		o.notef("no lab %s on this machine: nothing to remove", lab)
 		return nil
 	}
-	lock, err := Acquire(ctx, lab, o.NoWait, func() {
+	lock, err := acquire(ctx, lab, o.NoWait, func() {
 		o.Progressf("waiting for another ovslab up/down of %s", lab)
 	})
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
+	defer lock.release()
 	st, err := LoadState(lab)
-	if errors.Is(err, ErrNoLab) || errors.Is(err, ErrBadState) {
+	if errors.Is(err, errNoLab) || errors.Is(err, errBadState) {
 		return downByMarks(ctx, lab, dir, err, o)
 	}
 	if err != nil {
@@ -67,7 +67,7 @@ func downEmulated(ctx context.Context, j *journal, dc *containers.Client, o Down
 	// Every container of the lab in one sweep, also those of hosts an
 	// interrupted up never recorded: they all carry the label.
 	o.Progressf("containers")
-	errs := []error{removeContainers(ctx, dc, map[string]string{LabelLab: st.Lab})}
+	errs := []error{removeContainers(ctx, dc, map[string]string{labelLab: st.Lab})}
 	// Hosts are independent: taken down at once, with every error kept.
 	errs = append(errs, each(slices.Clone(st.Hosts), len(st.Hosts), func(h string) error {
 		o.Progressf("%s: OVS daemons, namespace", h)
@@ -83,7 +83,7 @@ func downEmulated(ctx context.Context, j *journal, dc *containers.Client, o Down
 // daemons and run dir, and its netns (which takes its veths with it).
 func downEmulatedHost(ctx context.Context, j *journal, host string, dc *containers.Client) error {
 	return errors.Join(
-		removeContainers(ctx, dc, map[string]string{LabelLab: j.st.Lab, LabelHost: host}),
+		removeContainers(ctx, dc, map[string]string{labelLab: j.st.Lab, labelHost: host}),
 		removeEmulatedHost(j, host),
 	)
 }
@@ -104,7 +104,7 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o DownOptio
 	for _, h := range st.Hosts {
 		o.Progressf("%s: containers, OVS rows, NAT", h)
 		// A container's veth dies with its netns; no need to unplumb.
-		errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: st.Lab, LabelHost: h}))
+		errs = append(errs, removeContainers(ctx, dc, map[string]string{labelLab: st.Lab, labelHost: h}))
 		r := st.Restore[h]
 		if r != nil && r.Underlay != nil {
 			// Back on the NIC before br-phy goes, so the host keeps its routes.
@@ -131,7 +131,7 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o DownOptio
 type needs struct {
 	ipForward string         // original ip_forward, "" if no other lab set it
 	mtu       map[string]int // NIC → original MTU
-	neigh     *NeighLimits   // the machine's neighbour table limits, nil if no other lab raised them
+	neigh     *neighLimits   // the machine's neighbour table limits, nil if no other lab raised them
 }
 
 // othersNeed collects what the other real-host labs here changed (and
@@ -164,7 +164,7 @@ func othersNeed(lab string) needs {
 	return n
 }
 
-func restoreHost(r *HostRestore, others needs) error {
+func restoreHost(r *hostRestore, others needs) error {
 	var errs []error
 	if r.IPForward != "" && others.ipForward == "" {
 		_, err := nat.SetIPForward("", r.IPForward == "1")

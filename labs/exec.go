@@ -37,7 +37,7 @@ func Exec(ctx context.Context, lab, node string, cmd []string, stdin io.Reader, 
 		return 0, err
 	}
 	defer dc.Close()
-	cs, err := dc.List(ctx, map[string]string{LabelLab: lab, LabelNode: node})
+	cs, err := dc.List(ctx, map[string]string{labelLab: lab, labelNode: node})
 	if err != nil {
 		return 0, err
 	}

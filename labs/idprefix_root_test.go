@@ -49,7 +49,7 @@ containers:
 	}
 	mine := labContainer(t, lab, node)
 	if mine == "" {
-		t.Fatalf("no container named %s with label %s=%s after up", node, LabelLab, lab)
+		t.Fatalf("no container named %s with label %s=%s after up", node, labelLab, lab)
 	}
 	if err := Up(ctx, src, UpOptions{Emulate: true}); err != nil {
 		t.Fatalf("second up: %v", err)
@@ -87,5 +87,5 @@ func dockerStates(t *testing.T, ids []string) string {
 func labContainer(t *testing.T, lab, name string) string {
 	t.Helper()
 	return strings.TrimSpace(testenv.Run(t, "docker", "ps", "-aq", "--no-trunc",
-		"--filter", "name=^/"+name+"$", "--filter", "label="+LabelLab+"="+lab))
+		"--filter", "name=^/"+name+"$", "--filter", "label="+labelLab+"="+lab))
 }

@@ -37,7 +37,7 @@ func List(ctx context.Context, d Daemons) ([]Listed, error) {
 			return nil, err
 		}
 		for _, u := range found {
-			rows = append(rows, Listed{u.Lab, u.Mode, false, true, u.Hosts})
+			rows = append(rows, Listed{u.Lab, u.mode, false, true, u.hosts})
 		}
 		sort.Slice(rows, func(i, j int) bool { return rows[i].Lab < rows[j].Lab })
 	}

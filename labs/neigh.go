@@ -25,9 +25,9 @@ import (
 // it is missing (a test host's netns) the machine's table is not ours.
 const neighDir = "net/ipv4/neigh/default"
 
-// NeighLimits is the neighbour table's limits (gc_thresh1..3) before up
+// neighLimits is the neighbour table's limits (gc_thresh1..3) before up
 // raised them, and what it set.
-type NeighLimits struct {
+type neighLimits struct {
 	Before [3]int `json:"before"`
 	Set    [3]int `json:"set"`
 }
@@ -101,7 +101,7 @@ func raiseNeighLimits(j *journal, netnsPath string, need int, progress func(stri
 	// A lab that needs what another lab raised records it too, even if
 	// it raises nothing: the other's down must not take the room away.
 	if set != cur || (own == nil && other != nil) {
-		if err := j.save(func(st *State) { st.Neigh = &NeighLimits{Before: before, Set: set} }); err != nil {
+		if err := j.save(func(st *State) { st.Neigh = &neighLimits{Before: before, Set: set} }); err != nil {
 			return err
 		}
 	}

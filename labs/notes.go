@@ -67,7 +67,7 @@ func recallNotes(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run 
 	if err != nil {
 		return err
 	}
-	return run.j.record(p.Host, func(r *HostRestore) bool {
+	return run.j.record(p.Host, func(r *hostRestore) bool {
 		changed := false
 		if _, ok := r.MTU[nic]; !ok && notes.MTU[nic] != 0 {
 			r.MTU[nic], changed = notes.MTU[nic], true
@@ -84,8 +84,8 @@ func recallNotes(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run 
 
 // readNotes returns the noted original values of the host whose underlay
 // NIC is nic, as a restore record.
-func readNotes(ctx context.Context, oc *ovs.Client, lab, nic string) (*HostRestore, error) {
-	r := &HostRestore{MTU: map[string]int{}}
+func readNotes(ctx context.Context, oc *ovs.Client, lab, nic string) (*hostRestore, error) {
+	r := &hostRestore{MTU: map[string]int{}}
 	v, err := oc.InterfaceNote(ctx, lab, nic, noteMTU)
 	if err != nil {
 		return nil, err

@@ -23,8 +23,8 @@ func (r Reporter) Progressf(format string, args ...any) {
 	}
 }
 
-// Notef tells the user an answer through Note, if set.
-func (r Reporter) Notef(format string, args ...any) {
+// notef tells the user an answer through Note, if set.
+func (r Reporter) notef(format string, args ...any) {
 	if r.Note != nil {
 		r.Note(format, args...)
 	}
@@ -34,7 +34,7 @@ func (r Reporter) Notef(format string, args ...any) {
 // own per host and ignores it.
 type Daemons struct {
 	// OVSDB is the OVSDB endpoint: "" is the one up recorded, else
-	// $OVS_RUNDIR/db.sock, else the packaged default (OVSDBEndpoint).
+	// $OVS_RUNDIR/db.sock, else the packaged default (ovsdbEndpoint).
 	OVSDB string
 }
 

@@ -29,7 +29,7 @@ func Preflight(ctx context.Context, src *Source, o UpOptions) error {
 	}
 	st, err := LoadState(t.Name)
 	switch {
-	case errors.Is(err, ErrNoLab):
+	case errors.Is(err, errNoLab):
 		st = &State{Lab: t.Name, Mode: ModeReal}
 	case err != nil:
 		return err

@@ -33,7 +33,7 @@ func downByMarks(ctx context.Context, lab, dir string, cause error, o DownOption
 	}
 	var cs []containers.Info
 	if dc != nil {
-		if cs, err = dc.List(ctx, map[string]string{LabelLab: lab}); err != nil {
+		if cs, err = dc.List(ctx, map[string]string{labelLab: lab}); err != nil {
 			return err
 		}
 	}
@@ -42,7 +42,7 @@ func downByMarks(ctx context.Context, lab, dir string, cause error, o DownOption
 	if len(netns) > 0 {
 		found = len(netns)
 		pr("%s: containers, OVS daemons and namespaces %s", lab, strings.Join(netns, ", "))
-		errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: lab}), stopNetnsDaemons(lab, netns))
+		errs = append(errs, removeContainers(ctx, dc, map[string]string{labelLab: lab}), stopNetnsDaemons(lab, netns))
 		for _, n := range netns {
 			errs = append(errs, deleteNetns(n))
 		}
@@ -51,22 +51,22 @@ func downByMarks(ctx context.Context, lab, dir string, cause error, o DownOption
 		var n int
 		n, err = downRealByMarks(ctx, lab, o)
 		found = n + len(cs)
-		errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: lab}), err)
+		errs = append(errs, removeContainers(ctx, dc, map[string]string{labelLab: lab}), err)
 	}
 	if err := errors.Join(append(errs, derr)...); err != nil {
 		return fmt.Errorf("lab %s has no usable state and removing it by its marks failed: %w; run ovslab down %s again", lab, err, lab)
 	}
 	why := "no state in " + dir + " (a reboot, or /run cleaned)"
-	if errors.Is(cause, ErrBadState) {
+	if errors.Is(cause, errBadState) {
 		why = strings.TrimPrefix(cause.Error(), "lab "+lab+": ")
 	}
 	switch {
 	case found > 0:
-		o.Notef("lab %s: %s; removed by its marks", lab, why)
-	case errors.Is(cause, ErrNoLab):
-		o.Notef("no lab %s on this machine: nothing to remove", lab)
+		o.notef("lab %s: %s; removed by its marks", lab, why)
+	case errors.Is(cause, errNoLab):
+		o.notef("no lab %s on this machine: nothing to remove", lab)
 	default:
-		o.Notef("lab %s: %s; nothing is marked as the lab's, so nothing else was removed", lab, why)
+		o.notef("lab %s: %s; nothing is marked as the lab's, so nothing else was removed", lab, why)
 	}
 	return os.RemoveAll(dir)
 }
@@ -97,7 +97,7 @@ func downRealByMarks(ctx context.Context, lab string, o DownOptions) (int, error
 	}
 	found += len(rules)
 	var errs []error
-	oc, err := ovs.Connect(ctx, OVSDBEndpoint(o.OVSDB))
+	oc, err := ovs.Connect(ctx, ovsdbEndpoint(o.OVSDB))
 	if err != nil {
 		if o.OVSDB != "" {
 			return found, err
@@ -115,7 +115,7 @@ func downRealByMarks(ctx context.Context, lab string, o DownOptions) (int, error
 		} else if m != nil {
 			errs = append(errs, restoreUnderlay("", m))
 		}
-		var before *HostRestore
+		var before *hostRestore
 		if nic := phyNIC(bridges); nic != "" {
 			before, err = readNotes(ctx, oc, lab, nic)
 			errs = append(errs, err)
@@ -147,7 +147,7 @@ func phyNIC(bridges []ovs.BridgeStatus) string {
 }
 
 // adoptUnderlay is movedUnderlay for a host whose OVSDB oc holds.
-func adoptUnderlay(ctx context.Context, oc *ovs.Client, lab, ns string) (*MovedUnderlay, error) {
+func adoptUnderlay(ctx context.Context, oc *ovs.Client, lab, ns string) (*underlayMove, error) {
 	bridges, err := oc.Status(ctx, lab)
 	if err != nil {
 		return nil, err
@@ -159,12 +159,12 @@ func adoptUnderlay(ctx context.Context, oc *ovs.Client, lab, ns string) (*MovedU
 // lab's br-phy: its address and routes, and the NIC under it. nil when
 // the lab has no br-phy here or br-phy holds no address (after a reboot
 // the NIC has its own again).
-func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*MovedUnderlay, error) {
+func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*underlayMove, error) {
 	nic := phyNIC(bridges)
 	if nic == "" {
 		return nil, nil
 	}
-	var m *MovedUnderlay
+	var m *underlayMove
 	err := nsutil.InNamed(ns, func(n *nsutil.NS) error {
 		addrs, err := n.Addrs(topology.PhysBridge)
 		if errors.Is(err, nsutil.ErrNoLink) || (err == nil && len(addrs) == 0) {
@@ -177,7 +177,7 @@ func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*MovedUnderlay, error
 		if err != nil {
 			return err
 		}
-		m = &MovedUnderlay{NIC: nic, Address: addrs[0], Routes: routes}
+		m = &underlayMove{NIC: nic, Address: addrs[0], Routes: routes}
 		return nil
 	})
 	return m, err
@@ -208,13 +208,13 @@ func markedAnywhere(ctx context.Context, lab string, o DownOptions) bool {
 		return true
 	}
 	if dc, err := containers.Connect(ctx); err == nil {
-		cs, _ := dc.List(ctx, map[string]string{LabelLab: lab})
+		cs, _ := dc.List(ctx, map[string]string{labelLab: lab})
 		dc.Close()
 		if len(cs) > 0 {
 			return true
 		}
 	}
-	if oc, err := ovs.Connect(ctx, OVSDBEndpoint(o.OVSDB)); err == nil {
+	if oc, err := ovs.Connect(ctx, ovsdbEndpoint(o.OVSDB)); err == nil {
 		bs, _ := oc.Status(ctx, lab)
 		oc.Close()
 		if len(bs) > 0 {

@@ -76,7 +76,7 @@ func TestRootRecoverWithoutState(t *testing.T) {
 			t.Fatal(err)
 		}
 		i := slices.IndexFunc(found, func(u Unrecorded) bool { return u.Lab == lab })
-		if i < 0 || found[i].Mode != ModeEmulated || strings.Join(found[i].Hosts, ",") != "host1,host2" {
+		if i < 0 || found[i].mode != ModeEmulated || strings.Join(found[i].hosts, ",") != "host1,host2" {
 			t.Errorf("FindUnrecorded = %+v, want %s emulated with host1,host2", found, lab)
 		}
 		s, err := GetStatus(ctx, lab, StatusOptions{})

@@ -11,12 +11,9 @@ import (
 	"github.com/ovslab/ovslab/topology"
 )
 
-// BridgeStatus and PortStatus are OVS's view of a lab's bridges and ports,
-// named here so the command line formats them without knowing OVS.
-type (
-	BridgeStatus = ovs.BridgeStatus
-	PortStatus   = ovs.PortStatus
-)
+// PortStatus is OVS's view of a lab's port, named here so the command
+// line formats it without knowing OVS.
+type PortStatus = ovs.PortStatus
 
 // Status is a lab as this machine holds it, each object with its state.
 type Status struct {
@@ -95,7 +92,7 @@ func (h HostStatus) OK() bool {
 // GetStatus collects the lab's status. Unreachable daemons and missing
 // objects are reported in the status, not as errors.
 func GetStatus(ctx context.Context, lab string, o StatusOptions) (*Status, error) {
-	if _, err := LoadState(lab); errors.Is(err, ErrNoLab) || errors.Is(err, ErrBadState) {
+	if _, err := LoadState(lab); errors.Is(err, errNoLab) || errors.Is(err, errBadState) {
 		return statusByMarks(ctx, lab, o)
 	}
 	st, src, err := Load(lab)
@@ -112,7 +109,7 @@ func Load(lab string) (*State, *Source, error) {
 	if err != nil {
 		return nil, nil, usageIfMissing(err)
 	}
-	src, err := FromState(st)
+	src, err := fromState(st)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -183,7 +180,7 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 	if hs.plan == nil || dc == nil {
 		return
 	}
-	have, err := dc.List(ctx, map[string]string{LabelLab: hs.plan.Lab, LabelHost: hs.Name})
+	have, err := dc.List(ctx, map[string]string{labelLab: hs.plan.Lab, labelHost: hs.Name})
 	if err != nil {
 		hs.Problems = append(hs.Problems, err.Error())
 		return

@@ -12,16 +12,16 @@ import (
 	"github.com/ovslab/ovslab/topology"
 )
 
-// MovedUnderlay records an underlay address (and the routes through its
+// underlayMove records an underlay address (and the routes through its
 // NIC) that `up` moved from the NIC onto br-phy, so `down` can put them back.
-type MovedUnderlay struct {
+type underlayMove struct {
 	NIC     string       `json:"nic"`
 	Address netip.Prefix `json:"address"`
-	Routes  []SavedRoute `json:"routes,omitempty"`
+	Routes  []savedRoute `json:"routes,omitempty"`
 }
 
-// SavedRoute is one IPv4 route of the main table that used the NIC.
-type SavedRoute = nsutil.Route
+// savedRoute is one IPv4 route of the main table that used the NIC.
+type savedRoute = nsutil.Route
 
 // underlayNIC returns the host's underlay interface: the one the file
 // names, else the one `up` moved the address from, else the one holding it.
@@ -60,7 +60,7 @@ func adoptNIC(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run hos
 		case m == nil:
 			return "", err // not the lab's br-phy
 		}
-		nic, err = m.NIC, run.j.record(p.Host, func(r *HostRestore) bool {
+		nic, err = m.NIC, run.j.record(p.Host, func(r *hostRestore) bool {
 			r.Underlay = m
 			return true
 		})
@@ -123,7 +123,7 @@ func muteNICARP(p *topology.HostPlan, run hostRun) error {
 		return err
 	}
 	if !run.emulated {
-		err := run.j.record(p.Host, func(r *HostRestore) bool {
+		err := run.j.record(p.Host, func(r *hostRestore) bool {
 			if _, ok := r.ARPIgnore[nic]; ok {
 				return false
 			}
@@ -154,8 +154,8 @@ func moveUnderlay(p *topology.HostPlan, run hostRun) error {
 		if err != nil {
 			return err
 		}
-		moved = &MovedUnderlay{NIC: nic, Address: p.Underlay, Routes: routes}
-		err = run.j.record(p.Host, func(r *HostRestore) bool {
+		moved = &underlayMove{NIC: nic, Address: p.Underlay, Routes: routes}
+		err = run.j.record(p.Host, func(r *hostRestore) bool {
 			r.Underlay = moved
 			return true
 		})
@@ -173,7 +173,7 @@ func moveUnderlay(p *topology.HostPlan, run hostRun) error {
 }
 
 // restoreUnderlay puts a moved address and its routes back on the NIC.
-func restoreUnderlay(ns string, m *MovedUnderlay) error {
+func restoreUnderlay(ns string, m *underlayMove) error {
 	return nsutil.InNamed(ns, func(n *nsutil.NS) error {
 		if err := n.AddrReplace(m.NIC, m.Address); err != nil {
 			return err

@@ -68,21 +68,21 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 	if err := checkImages(ctx, dc, plans); err != nil {
 		return err
 	}
-	lock, err := Acquire(ctx, t.Name, o.NoWait, func() {
+	lock, err := acquire(ctx, t.Name, o.NoWait, func() {
 		o.Progressf("waiting for another ovslab up/down of %s", t.Name)
 	})
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
+	defer lock.release()
 
 	st, err := LoadState(t.Name)
-	if errors.Is(err, ErrBadState) {
+	if errors.Is(err, errBadState) {
 		// Cut short by a crash: what the lab made is found by its marks.
-		o.Notef("%v; starting anew and adopting what is marked as lab %s's", err, t.Name)
-		st, err = nil, ErrNoLab
+		o.notef("%v; starting anew and adopting what is marked as lab %s's", err, t.Name)
+		st, err = nil, errNoLab
 	}
-	fresh := errors.Is(err, ErrNoLab)
+	fresh := errors.Is(err, errNoLab)
 	switch {
 	case fresh:
 		st = &State{Lab: t.Name, Mode: mode, KernelDatapath: kernel}
@@ -207,12 +207,12 @@ func (st *State) endpoint(flag string) string {
 	if flag == "" && st.OVSDB != "" {
 		return st.OVSDB
 	}
-	return OVSDBEndpoint(flag)
+	return ovsdbEndpoint(flag)
 }
 
-// OVSDBEndpoint picks the OVSDB endpoint of a real host: the flag, else
+// ovsdbEndpoint picks the OVSDB endpoint of a real host: the flag, else
 // $OVS_RUNDIR/db.sock, else the packaged default.
-func OVSDBEndpoint(flag string) string {
+func ovsdbEndpoint(flag string) string {
 	switch {
 	case flag != "":
 		return flag
@@ -246,5 +246,5 @@ func checkContainerNames(ctx context.Context, dc *containers.Client, lab string,
 	if len(names) == 0 {
 		return nil
 	}
-	return dc.CheckOwners(ctx, names, LabelLab, lab)
+	return dc.CheckOwners(ctx, names, labelLab, lab)
 }
