@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// cgroups are the directories one shell's processes live in: a pids and a
-// memory cgroup each made under the caller's own cgroup of that
+// cgroups are the directories one shell's processes live in: a pids, a
+// memory and a cpu cgroup, each made under the caller's own cgroup of that
 // controller, so they stay within whatever limits the caller lives in.
 type cgroups struct {
 	dirs []string
@@ -26,26 +26,44 @@ type cgroups struct {
 // removeTimeout bounds how long remove waits for killed processes to go.
 const removeTimeout = 5 * time.Second
 
+// limits are what one shell's cgroups hold it to.
+type limits struct {
+	pids   int
+	memory int64   // bytes
+	cpu    float64 // cores
+}
+
+// cpuPeriod is the CFS period the CPU quota is a share of, in µs (the
+// kernel's default).
+const cpuPeriod = 100000
+
 // newCgroups makes the shell's cgroups where the machine offers them
 // (cgroup v1 hierarchies, or v2 with the controllers enabled for the
 // caller's children) and sets their limits.
-func newCgroups(pids int, memory int64) (*cgroups, error) {
+func newCgroups(l limits) (*cgroups, error) {
 	cg := &cgroups{}
 	name, err := cgroupName()
 	if err != nil {
 		return nil, err
 	}
-	pidsMax, memMax := strconv.Itoa(pids), strconv.FormatInt(memory, 10)
-	// file name of each limit, per controller directory
+	pidsMax, memMax := strconv.Itoa(l.pids), strconv.FormatInt(l.memory, 10)
+	quota := strconv.Itoa(int(l.cpu * cpuPeriod))
+	// Per directory to make: "" its parent, then file → value.
 	var plan []map[string]string
 	if base, v2 := controllerDir("pids"); v2 {
-		plan = append(plan, map[string]string{"": base, "pids.max": pidsMax, "memory.max": memMax})
+		plan = append(plan, map[string]string{"": base,
+			"pids.max": pidsMax, "memory.max": memMax, "cpu.max": quota + " " + strconv.Itoa(cpuPeriod)})
 	} else {
-		if base != "" {
-			plan = append(plan, map[string]string{"": base, "pids.max": pidsMax})
+		v1 := map[string]map[string]string{
+			"pids":   {"pids.max": pidsMax},
+			"memory": {"memory.limit_in_bytes": memMax},
+			"cpu":    {"cpu.cfs_quota_us": quota},
 		}
-		if base, _ := controllerDir("memory"); base != "" {
-			plan = append(plan, map[string]string{"": base, "memory.limit_in_bytes": memMax})
+		for ctrl, files := range v1 {
+			if base, _ := controllerDir(ctrl); base != "" {
+				files[""] = base
+				plan = append(plan, files)
+			}
 		}
 	}
 	for _, p := range plan {
@@ -79,7 +97,7 @@ func cgroupName() (string, error) {
 
 // controllerDir returns the caller's own cgroup directory for ctrl, and
 // whether it is a v2 one, or "" when ctrl cannot be used there. A v2
-// directory qualifies only if pids and memory are, or can be, enabled
+// directory qualifies only if pids, memory and cpu are, or can be, enabled
 // for its children: a non-root cgroup that holds processes cannot enable
 // them, and then the shell falls back to RLIMIT_NPROC.
 func controllerDir(ctrl string) (string, bool) {
@@ -98,9 +116,9 @@ func controllerDir(ctrl string) (string, bool) {
 	}
 	dir := filepath.Join(m, p)
 	ctl := filepath.Join(dir, "cgroup.subtree_control")
-	if !hasWords(ctl, "pids", "memory") {
-		_ = os.WriteFile(ctl, []byte("+pids +memory"), 0o644)
-		if !hasWords(ctl, "pids", "memory") {
+	if !hasWords(ctl, "pids", "memory", "cpu") {
+		_ = os.WriteFile(ctl, []byte("+pids +memory +cpu"), 0o644)
+		if !hasWords(ctl, "pids", "memory", "cpu") {
 			return "", false
 		}
 	}
@@ -143,7 +161,7 @@ func cgroupMounts() map[string]string {
 			out[""] = pf[4]
 		case "cgroup":
 			for _, o := range strings.Split(sf[2], ",") {
-				if o == "pids" || o == "memory" {
+				if o == "pids" || o == "memory" || o == "cpu" {
 					out[o] = pf[4]
 				}
 			}

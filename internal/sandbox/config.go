@@ -17,6 +17,7 @@ const (
 	DefaultPids    = 256
 	DefaultMemory  = 512 << 20
 	DefaultTmpSize = 64 << 20
+	DefaultCPU     = 0.5
 )
 
 // Config is one shell.
@@ -46,6 +47,9 @@ type Config struct {
 	// Memory caps the shell's memory in bytes, its /tmp included
 	// (DefaultMemory when 0); only with a memory cgroup.
 	Memory int64
+	// CPU caps the shell's processes together to this many cores
+	// (DefaultCPU when 0); only with a cpu cgroup.
+	CPU float64
 	// TmpSize is the size of the private /tmp (DefaultTmpSize when 0).
 	TmpSize int64
 	// Hide lists more absolute paths, within what the shell sees, to mask
@@ -62,6 +66,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Memory == 0 {
 		c.Memory = DefaultMemory
+	}
+	if c.CPU == 0 {
+		c.CPU = DefaultCPU
 	}
 	if c.TmpSize == 0 {
 		c.TmpSize = DefaultTmpSize
@@ -81,8 +88,10 @@ func (c Config) validate() error {
 		return bad("no netns: a shell on the machine's own network is never offered")
 	case c.UID <= 0 || c.GID <= 0:
 		return bad("uid %d, gid %d: both must be unprivileged (> 0)", c.UID, c.GID)
-	case c.Pids < 0 || c.Memory < 0 || c.TmpSize < 0:
+	case c.Pids < 0 || c.Memory < 0 || c.TmpSize < 0 || c.CPU < 0:
 		return bad("negative limit")
+	case c.CPU > 0 && c.CPU < 0.01:
+		return bad("cpu %g: at least 0.01 of a core", c.CPU)
 	case len(c.Command) > 0 && !filepath.IsAbs(c.Command[0]):
 		return bad("command %q: an absolute path is needed (PATH is the shell's, not the caller's)", c.Command[0])
 	case len(c.Hostname) > 64:

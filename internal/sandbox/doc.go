@@ -34,10 +34,11 @@
 // ambient and bounding sets, no_new_privs (setuid bits do nothing), and a
 // seccomp filter that refuses new user namespaces, ptrace, keyrings, BPF,
 // io_uring, perf events, userfaultfd and every mount, module, kexec,
-// reboot and setns call with EPERM. Its processes are capped by a pids
-// cgroup (a fork bomb fails with EAGAIN) and a memory cgroup; without
-// cgroups it falls back to RLIMIT_NPROC, which counts every process of the
-// uid on the machine. When PID 1 (the shell) exits or is killed, the
+// reboot and setns call with EPERM. Its processes are capped together by a
+// pids cgroup (a fork bomb fails with EAGAIN), a memory cgroup (the OOM
+// killer acts inside it) and a cpu cgroup (a busy loop gets Config.CPU of
+// a core); without a pids cgroup it falls back to RLIMIT_NPROC, which
+// counts every process of the uid on the machine. When PID 1 (the shell) exits or is killed, the
 // kernel kills every process of the namespace.
 //
 // It never decides who may open a shell, never talks to the network, and

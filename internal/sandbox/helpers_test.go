@@ -39,6 +39,12 @@ func newHost(t *testing.T) *host {
 	t.Helper()
 	testenv.Require(t, "ip", "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ovs-ofctl", "ovs-appctl",
 		"iptables", "tcpdump", "python3", "nsenter", "unshare")
+	return newHostB(t)
+}
+
+// newHostB makes the host for a test or a benchmark.
+func newHostB(t testing.TB) *host {
+	t.Helper()
 	h := &host{ns: testenv.Netns(t, "sbxtest"), runDir: filepath.Join(t.TempDir(), "ovs")}
 	testenv.Run(t, "ip", "-n", h.ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1")
 	t.Cleanup(func() {
@@ -64,7 +70,7 @@ func newHost(t *testing.T) *host {
 	return h
 }
 
-func (h *host) vsctl(t *testing.T, args ...string) string {
+func (h *host) vsctl(t testing.TB, args ...string) string {
 	t.Helper()
 	base := []string{"--db=" + ovs.Endpoint(h.runDir), "--timeout=10"}
 	return strings.TrimSpace(testenv.Run(t, "ovs-vsctl", append(base, args...)...))

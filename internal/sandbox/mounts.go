@@ -74,11 +74,6 @@ func buildRoot(c initConfig) error {
 			return err
 		}
 	}
-	for _, h := range append(masked, c.Hide...) {
-		if err := mask(root, h); err != nil {
-			return err
-		}
-	}
 	for _, l := range [][2]string{{"/tmp", "var/tmp"}, {"/run", "var/run"}} {
 		if err := os.MkdirAll(filepath.Join(root, "var"), 0o755); err != nil {
 			return err
@@ -87,7 +82,17 @@ func buildRoot(c initConfig) error {
 			return err
 		}
 	}
-	return pivot(root)
+	if err := pivot(root); err != nil {
+		return err
+	}
+	// Masks go on once the new root is "/": a symlink on the way then
+	// resolves within it, as it will for the shell.
+	for _, h := range append(masked, c.Hide...) {
+		if err := mask(h); err != nil {
+			return err
+		}
+	}
+	return readOnly("/", unix.MS_NOSUID|unix.MS_NODEV)
 }
 
 // takeSources clones each visible tree as a detached read-only mount.
@@ -292,27 +297,24 @@ func readOnly(dir string, flags uintptr) error {
 	return nil
 }
 
-// mask covers path (as the shell will see it) with an empty read-only
-// mount, if it exists.
-func mask(root, path string) error {
-	p := filepath.Join(root, path)
+// mask covers path with an empty read-only mount, if it exists.
+func mask(p string) error {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return nil
 	}
 	if !fi.IsDir() {
-		return bind(filepath.Join(root, "dev/null"), p, unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC)
+		return bind("/dev/null", p, unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC)
 	}
 	flags := uintptr(unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
 	if err := unix.Mount("tmpfs", p, "tmpfs", flags, "mode=0755,size=4k"); err != nil {
-		return fmt.Errorf("masking %s: %w", path, err)
+		return fmt.Errorf("masking %s: %w", p, err)
 	}
 	return nil
 }
 
-// pivot makes root the root of this mount namespace, detaches the
-// machine's old root and every mount under it, and makes the new root
-// read-only.
+// pivot makes root the root of this mount namespace and detaches the
+// machine's old root and every mount under it.
 func pivot(root string) error {
 	if err := os.Chdir(root); err != nil {
 		return err
@@ -325,8 +327,5 @@ func pivot(root string) error {
 	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
 		return fmt.Errorf("detaching the machine's root: %w", err)
 	}
-	if err := os.Chdir("/"); err != nil {
-		return err
-	}
-	return readOnly("/", unix.MS_NOSUID|unix.MS_NODEV)
+	return os.Chdir("/")
 }

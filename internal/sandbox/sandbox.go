@@ -76,7 +76,7 @@ func New(cfg Config) (*Sandbox, error) {
 			_ = s.Release()
 		}
 	}()
-	s.cg, err = newCgroups(cfg.Pids, cfg.Memory)
+	s.cg, err = newCgroups(limits{pids: cfg.Pids, memory: cfg.Memory, cpu: cfg.CPU})
 	if err != nil {
 		return nil, err
 	}

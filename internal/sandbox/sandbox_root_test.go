@@ -176,6 +176,13 @@ print("attach", libc.ptrace(16, 1, 0, 0), os.strerror(ctypes.get_errno()))'`,
 			wantLines(t, out, tc.want...)
 		})
 	}
+	t.Run("Config.Hide", func(t *testing.T) {
+		c := cfg
+		c.Hide = []string{"/etc/hostname", "/usr/share/doc"}
+		out, _ := run(t, c, "cat /etc/hostname; ls -A /usr/share/doc | wc -l; touch /usr/share/doc/x")
+		wantLines(t, out, "cat: /etc/hostname: Permission denied", "0",
+			"touch: cannot touch '/usr/share/doc/x': Read-only file system")
+	})
 	t.Run("other namespaces' links", func(t *testing.T) {
 		in := linkNames(mustRun(t, cfg, "ip -o link"))
 		host := linkNames(testenv.Run(t, "ip", "-n", h.ns, "-o", "link"))
@@ -274,5 +281,74 @@ func TestRootSandboxRefusesBadConfig(t *testing.T) {
 				t.Errorf("New: %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRootSandboxLimits: memory, /tmp and CPU are capped per shell.
+func TestRootSandboxLimits(t *testing.T) {
+	h := newHost(t)
+	t.Run("memory", func(t *testing.T) {
+		cfg := h.config()
+		cfg.Memory = 64 << 20
+		out, _ := run(t, cfg, `python3 -c 'b = b"x" * (256 << 20); print("allocated")'; echo "exit $?"`)
+		wantLines(t, out, "exit 137")
+		if strings.Contains(out, "allocated") {
+			t.Errorf("256 MiB allocated under a 64 MiB limit:\n%s", out)
+		}
+	})
+	t.Run("/tmp", func(t *testing.T) {
+		out, _ := run(t, h.config(), `head -c 100M /dev/zero > /tmp/big; echo "exit $?"`)
+		wantLines(t, out, "head: error writing 'standard output': No space left on device", "exit 1")
+	})
+	t.Run("cpu", func(t *testing.T) {
+		cfg := h.config()
+		cfg.CPU = 0.25
+		cfg.Command = []string{"/bin/cat", "/proc/self/cgroup"}
+		s, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Release() })
+		var quota, dir string
+		for _, d := range s.cg.dirs {
+			for _, f := range []string{"cpu.cfs_quota_us", "cpu.max"} {
+				if b, err := os.ReadFile(filepath.Join(d, f)); err == nil {
+					quota, dir = strings.TrimSpace(string(b)), d
+				}
+			}
+		}
+		if quota != "25000" && quota != "25000 100000" {
+			t.Errorf("CPU quota %q in %v, want 25000 µs a 100000 µs period", quota, s.cg.dirs)
+		}
+		out, err := s.Cmd().Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(out), "/"+filepath.Base(dir)+"\n") {
+			t.Errorf("the shell is not in its cgroup %s:\n%s", dir, out)
+		}
+	})
+}
+
+// TestRootSandboxReadyReportsInitFailure: a shell that cannot start is
+// reported by Ready with Init's reason.
+func TestRootSandboxReadyReportsInitFailure(t *testing.T) {
+	testenv.Require(t, "ip")
+	ns := testenv.Netns(t, "sbxfail")
+	s, err := New(Config{Netns: "/run/netns/" + ns, UID: testUID, GID: testGID, Command: []string{"/nonexistent"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Release() })
+	if err := s.Cmd().Start(); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Ready(t.Context())
+	want := "sandbox: exec /nonexistent: no such file or directory"
+	if err == nil || err.Error() != want {
+		t.Errorf("Ready: %v, want %q", err, want)
+	}
+	if err := s.Cmd().Wait(); err == nil || err.Error() != "exit status 1" {
+		t.Errorf("Wait: %v, want exit status 1", err)
 	}
 }
