@@ -68,7 +68,9 @@
     if (window.ResizeObserver) {
       new ResizeObserver(function () { fit.fit(); }).observe(el);
     }
-    return {term: term, socket: ws};
+    // Kept on the element for the page around it (and tests).
+    el.ovslabTerminal = {term: term, socket: ws};
+    return el.ovslabTerminal;
   }
 
   window.ovslabTerminal = open;
