@@ -1,11 +1,14 @@
 package procs
 
 import (
+	"fmt"
 	"os/exec"
 	"slices"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ovslab/ovslab/internal/testenv"
 )
 
 // TestKillSession starts a session with a job in a process group of its
@@ -19,17 +22,13 @@ func TestKillSession(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	sid := cmd.Process.Pid
 	var pids []int
-	deadline := time.Now().Add(10 * time.Second)
-	for len(pids) < 3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("session %d: %v, want sh and two sleeps", sid, pids)
-		}
+	testenv.Eventually(t, 10*time.Second, func() error {
 		var err error
-		if pids, err = Session(sid); err != nil {
-			t.Fatal(err)
+		if pids, err = Session(sid); err == nil && len(pids) < 3 {
+			err = fmt.Errorf("session %d: %v, want sh and two sleeps", sid, pids)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return err
+	})
 	if !slices.Contains(pids, sid) {
 		t.Errorf("session %d: %v does not hold its leader", sid, pids)
 	}

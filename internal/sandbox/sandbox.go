@@ -114,7 +114,10 @@ func New(cfg Config) (*Sandbox, error) {
 }
 
 // Cmd is the command that starts the shell. Set its Stdin, Stdout and
-// Stderr (nil = /dev/null), or start it on a PTY; leave the rest.
+// Stderr (nil = /dev/null), or start it on a PTY; leave the rest. The
+// shell gets SIGKILL if the OS thread that started it exits (Pdeathsig):
+// Go ends a thread only when a goroutine locked to it returns still
+// locked, which nothing should do while shells run.
 func (s *Sandbox) Cmd() *exec.Cmd { return s.cmd }
 
 // PidsLimited reports whether a pids cgroup holds the shell's processes;
