@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs, from Debian's packages, what ovslab needs to run and be tested.
+# Installs, from Debian's packages, what ovslab needs to run and be tested
+# (chromium: the browser tests of the web terminal, headless).
 # Idempotent: packages already present are not reinstalled.
 set -euo pipefail
 
 pkgs=(openvswitch-switch docker.io iptables iproute2 iperf3 iputils-ping
       iputils-arping ethtool busybox-static util-linux procps ca-certificates
-      time bc python3 tcpdump openssh-server openssh-client)
+      time bc python3 tcpdump openssh-server openssh-client chromium)
 
 # --vm: also what scripts/vmtest.sh boots (Debian's own kernel, under qemu)
 # for the tests that need a distribution kernel's modules. Debian names;

@@ -19,6 +19,8 @@ else
   scripts/install-deps.sh --vm
 fi
 scripts/start-daemons.sh
+# Browser tests save their screenshots here (internal/testenv.Screenshot).
+export OVSLAB_SCREENSHOTS=${OVSLAB_SCREENSHOTS:-$PWD/test-artifacts/screenshots}
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
