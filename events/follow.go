@@ -33,6 +33,9 @@ func NewFollower() *Follower {
 	return &Follower{since: time.Now(), open: map[string]*tail{}}
 }
 
+// Since is when the Follower began: the events it returns are from then on.
+func (fl *Follower) Since() time.Time { return fl.since }
+
 // Poll returns what the logs at paths gained since the last Poll, each
 // log's events in its order. Logs no longer in paths are let go.
 func (fl *Follower) Poll(paths []string) []Event {

@@ -15,7 +15,7 @@ import (
 // Up converges this machine to the lab in src: all of it with Emulate, else
 // the part of the host this machine is. It is safe to repeat, and it
 // finishes what an interrupted Up left.
-func Up(ctx context.Context, src *Source, o UpOptions) error {
+func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 	t := src.Topo
 	if o.Name != "" {
 		if err := t.Rename(o.Name); err != nil {
@@ -76,6 +76,9 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 		return err
 	}
 	defer lock.release()
+	lc := beginUp(t.Name, mode, src.Name)
+	defer func() { lc.end(err) }()
+	o.Reporter = lc.steps(o.Reporter)
 
 	st, err := LoadState(t.Name)
 	if errors.Is(err, errBadState) {
