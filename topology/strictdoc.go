@@ -78,6 +78,10 @@ func readLimited(path string) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, maxFileSize+1))
 }
 
+// Read reports whether the file was read as a mapping of keys: when it
+// was not, Err says why, and every key reads as absent.
+func (d *Doc) Read() bool { return d.obj != nil }
+
 // Has reports whether key was written at all, even without a value.
 func (d *Doc) Has(key string) bool { return d.obj != nil && d.obj.has(key) }
 
