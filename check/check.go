@@ -61,12 +61,12 @@ type Options struct {
 	Full bool // the whole probe matrix, not the linear sample
 }
 
-// Run tests the lab as a network engineer would, with probes that
+// grade tests the lab as a network engineer would, with probes that
 // grow linearly with the lab (see probeJobs) unless o.Full asks for the
 // whole matrix, every tunnel port and host as OVS and Docker report them,
 // and every expect: entry of the file (expect.go). Probes run in parallel
 // and stop when ctx ends.
-func Run(ctx context.Context, lab string, o Options) (*Report, error) {
+func grade(ctx context.Context, lab string, o Options) (*Report, error) {
 	state, src, err := labs.Load(lab)
 	if err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ import (
 // also cleans up after a half-finished `up`; without a usable state (a
 // reboot, a cleaned /run, a state file cut short) it finds the lab by its
 // marks. A lab that is not here is not an error: down is idempotent.
-func Down(ctx context.Context, lab string, o DownOptions) error {
+func Down(ctx context.Context, lab string, o DownOptions) (err error) {
 	dir, err := Dir(lab)
 	if err != nil {
 		return Usagef("%v", err)
@@ -35,9 +35,15 @@ func Down(ctx context.Context, lab string, o DownOptions) error {
 		return err
 	}
 	defer lock.release()
+	lc := beginDown(lab)
+	defer func() { lc.end(err) }()
+	o.Reporter = lc.steps(o.Reporter)
 	st, err := LoadState(lab)
 	if errors.Is(err, errNoLab) || errors.Is(err, errBadState) {
-		return downByMarks(ctx, lab, dir, err, o)
+		if err := downByMarks(ctx, lab, dir, err, o); err != nil {
+			return err
+		}
+		return lc.removeDir(dir)
 	}
 	if err != nil {
 		return err
@@ -59,7 +65,7 @@ func Down(ctx context.Context, lab string, o DownOptions) error {
 	if err = errors.Join(derr, err); err != nil {
 		return fmt.Errorf("%w (the state in %s is kept: run ovslab down %s again)", err, dir, lab)
 	}
-	return os.RemoveAll(dir)
+	return lc.removeDir(dir)
 }
 
 func downEmulated(ctx context.Context, j *journal, dc *containers.Client, o DownOptions) error {

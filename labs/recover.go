@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/ovslab/ovslab/containers"
@@ -19,7 +18,8 @@ import (
 // daemons running in them, its labelled containers, then the namespaces;
 // on a real host, its marked OVSDB rows, labelled containers and commented
 // rules, putting back the host's MTU and ip_forward from the notes in
-// OVSDB (see notes.go) where there are some. The caller holds the lock.
+// OVSDB (see notes.go) where there are some. The caller holds the lock
+// and removes dir after.
 func downByMarks(ctx context.Context, lab, dir string, cause error, o DownOptions) error {
 	pr := o.Progressf
 	marked, err := markedNetns(lab)
@@ -68,7 +68,7 @@ func downByMarks(ctx context.Context, lab, dir string, cause error, o DownOption
 	default:
 		o.notef("lab %s: %s; nothing is marked as the lab's, so nothing else was removed", lab, why)
 	}
-	return os.RemoveAll(dir)
+	return nil
 }
 
 // stopNetnsDaemons stops the OVS daemons of the lab's namespaces: those

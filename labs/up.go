@@ -15,7 +15,7 @@ import (
 // Up converges this machine to the lab in src: all of it with Emulate, else
 // the part of the host this machine is. It is safe to repeat, and it
 // finishes what an interrupted Up left.
-func Up(ctx context.Context, src *Source, o UpOptions) error {
+func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 	t := src.Topo
 	if o.Name != "" {
 		if err := t.Rename(o.Name); err != nil {
@@ -65,7 +65,8 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 	if err := checkContainerNames(ctx, dc, t.Name, plans); err != nil {
 		return err
 	}
-	if err := checkImages(ctx, dc, plans); err != nil {
+	pool := o.pool()
+	if err := checkImages(ctx, dc, pool, plans); err != nil {
 		return err
 	}
 	lock, err := acquire(ctx, t.Name, o.NoWait, func() {
@@ -75,6 +76,9 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 		return err
 	}
 	defer lock.release()
+	lc := beginUp(t.Name, mode, src.Name)
+	defer func() { lc.end(err) }()
+	o.Reporter = lc.steps(o.Reporter)
 
 	st, err := LoadState(t.Name)
 	if errors.Is(err, errBadState) {
@@ -111,9 +115,9 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 		return err
 	}
 	if o.Emulate {
-		err = upEmulated(ctx, j, t, plans, dc, o)
+		err = upEmulated(ctx, j, t, plans, dc, pool, o)
 	} else {
-		err = upReal(ctx, j, plans[hosts[0]], dc, o)
+		err = upReal(ctx, j, plans[hosts[0]], dc, pool, o)
 	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		// A tool killed by the cancelled context says only "signal:
@@ -133,7 +137,7 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 	return j.save(func(st *State) { st.Hosts, st.Complete = hosts, true })
 }
 
-func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, o UpOptions) error {
+func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, pool *Pool, o UpOptions) error {
 	pr := o.Progressf
 	// Hosts the file no longer names go first, so their names and
 	// addresses are free for the new ones.
@@ -161,7 +165,7 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	// The fabric is shared; the hosts on it are independent, so they come
 	// up at once, their containers drawing on one pool of jobs.
 	// One host failing does not stop the others: each is reported.
-	jobs := make(chan struct{}, o.jobs())
+	jobs := pool.jobs
 	return each(t.HostNames(), len(plans), func(h string) error {
 		loc := j.st.hostLocation(h, "")
 		pr("%s: OVS daemons in %s", h, loc.runDir)
@@ -179,8 +183,8 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	})
 }
 
-func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, o UpOptions) error {
-	run := hostRun{location: j.st.hostLocation(p.Host, ""), docker: dc, j: j, jobs: make(chan struct{}, o.jobs()), progress: o.Progressf}
+func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, pool *Pool, o UpOptions) error {
+	run := hostRun{location: j.st.hostLocation(p.Host, ""), docker: dc, j: j, jobs: pool.jobs, progress: o.Progressf}
 	return applyHost(ctx, p, run)
 }
 
