@@ -49,8 +49,12 @@ type Row struct {
 }
 
 // columnOf names a result's column: its kind, ends, and for an expect:
-// entry what it wants (one pair may carry several).
+// entry what it wants (one pair may carry several). A host's check is the
+// host: its other end is the copy's own OVSDB.
 func columnOf(r check.Result) Column {
+	if r.Kind == check.KindHost {
+		return Column{Kind: r.Kind, Name: r.From}
+	}
 	c := Column{Kind: r.Kind, Name: r.From + " -> " + r.To}
 	if r.Want != "" {
 		c.Name += " " + r.Want

@@ -15,13 +15,17 @@ func TestGradebookCSV(t *testing.T) {
 	ping := check.Result{Kind: check.KindPing, From: "doc1", To: "doc3 (10.0.1.20)", OK: true}
 	exp := check.Result{Kind: check.KindExpect, From: `doc,1 "a"`, To: "=HYPERLINK(\"http://x\")", Want: "reach: false", OK: true}
 	skipped := check.Result{Kind: check.KindExpect, From: "doc1", To: "doc4", Want: "mtu: 1500", OK: true, Skipped: true}
+	// A host's check names the copy's own OVSDB: one column for all.
+	hostA := check.Result{Kind: check.KindHost, From: "host1", To: "unix:/run/ovslab/c-alice/host1/db.sock", OK: true}
+	hostB := check.Result{Kind: check.KindHost, From: "host1", To: "unix:/run/ovslab/c-bob/host1/db.sock", OK: true}
 	bad := ping
 	bad.OK = false
 	graded := []Graded{
-		{Student: "alice", Lab: "c-alice", Report: &check.Report{OK: true, Results: []check.Result{ping, exp, skipped, ping}}},
-		{Student: "bob,\"the\" =1+1", Lab: "c-bob", Report: &check.Report{Results: []check.Result{bad, exp, skipped, ping}}},
+		{Student: "alice", Lab: "c-alice", Report: &check.Report{OK: true, Results: []check.Result{hostA, ping, exp, skipped, ping}}},
+		{Student: "bob,\"the\" =1+1", Lab: "c-bob", Report: &check.Report{Results: []check.Result{hostB, bad, exp, skipped, ping}}},
 		{Student: "carol", Lab: "c-carol", Err: errors.New("not up (ovslab class up)")},
 		{Student: "dave", Lab: "c-dave", Err: errors.New("-1+1 @x")},
+		{Student: "=cmd|' /C calc'!A0", Lab: "+c", Err: errors.New("@SUM(1)")},
 	}
 	g := NewGradebook("c", graded)
 	var buf bytes.Buffer
@@ -33,19 +37,20 @@ func TestGradebookCSV(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the gradebook is not CSV: %v\n%s", err, text)
 	}
-	wantHead := []string{"student", "lab", "passed", "failed", "graded", "score", "error",
+	wantHead := []string{"student", "lab", "passed", "failed", "graded", "score", "error", "host: host1",
 		"ping: doc1 -> doc3 (10.0.1.20)", `expect: doc,1 "a" -> =HYPERLINK("http://x") reach: false`,
 		"expect: doc1 -> doc4 mtu: 1500", "ping: doc1 -> doc3 (10.0.1.20) #2"}
 	if !slices.Equal(recs[0], wantHead) {
 		t.Errorf("header:\n%q\nwant\n%q", recs[0], wantHead)
 	}
 	want := [][]string{
-		{"alice", "c-alice", "3", "0", "3", "100.0", "", "1", "1", "", "1"},
+		{"alice", "c-alice", "4", "0", "4", "100.0", "", "1", "1", "1", "", "1"},
 		// The name a spreadsheet would run is text: quoted by CSV, and
 		// marked with an apostrophe where it starts with a formula sign.
-		{"bob,\"the\" =1+1", "c-bob", "2", "1", "3", "66.7", "", "0", "1", "", "1"},
-		{"carol", "c-carol", "0", "0", "0", "", "not up (ovslab class up)", "", "", "", ""},
-		{"dave", "c-dave", "0", "0", "0", "", "'-1+1 @x", "", "", "", ""},
+		{"bob,\"the\" =1+1", "c-bob", "3", "1", "4", "75.0", "", "1", "0", "1", "", "1"},
+		{"carol", "c-carol", "0", "0", "0", "", "not up (ovslab class up)", "", "", "", "", ""},
+		{"dave", "c-dave", "0", "0", "0", "", "'-1+1 @x", "", "", "", "", ""},
+		{"'=cmd|' /C calc'!A0", "'+c", "0", "0", "0", "", "'@SUM(1)", "", "", "", "", ""},
 	}
 	for i, w := range want {
 		if !slices.Equal(recs[i+1], w) {

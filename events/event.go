@@ -32,3 +32,7 @@ const (
 	ContainerDie   = "container.die"
 	ContainerOOM   = "container.oom"
 )
+
+// Types lists every type of event ovslab makes, in docs/events.md's order.
+var Types = []string{UpStart, UpStep, UpDone, UpFail, DownStart, DownStep, DownDone, DownFail,
+	CheckStart, CheckDone, CheckFail, ContainerStart, ContainerDie, ContainerOOM}
