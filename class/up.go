@@ -217,3 +217,21 @@ func prefixed(r labs.Reporter, student string) labs.Reporter {
 	}
 	return labs.Reporter{Progress: wrap(r.Progress), Note: wrap(r.Note)}
 }
+
+// Recreate takes student's copy down and brings it up again, alone: a
+// copy a student broke beyond repair, back as the lab file says. The
+// other copies are not touched.
+func Recreate(ctx context.Context, c *Class, student string, o UpOptions) error {
+	if !slices.Contains(c.Students, student) {
+		return labs.Usagef("class %s has no student %q", c.Name, student)
+	}
+	r := prefixed(o.Reporter, student)
+	if err := labs.Down(ctx, c.Copy(student), labs.DownOptions{Reporter: r, NoWait: o.NoWait}); err != nil {
+		return err
+	}
+	src, err := c.source()
+	if err != nil {
+		return err
+	}
+	return labs.Up(ctx, src, labs.UpOptions{Reporter: r, Emulate: true, Name: c.Copy(student), Jobs: o.Jobs, NoWait: o.NoWait})
+}

@@ -31,12 +31,13 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestAppendAcrossProcessesAndRotation has four processes append 600
-// events each (several rotations' worth) while a Follower reads: every
-// event arrives once, each writer's in order, and no file outgrows the cap.
-func TestAppendAcrossProcessesAndRotation(t *testing.T) {
+// TestAppendAcrossProcesses has four processes append 100 events each
+// (about one rotation's worth) while a Follower reads: every event
+// arrives once, each writer's in order, every line whole, and no file
+// outgrows the cap.
+func TestAppendAcrossProcesses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "events.jsonl")
-	const writers, each = 4, 600
+	const writers, each = 4, 100
 	fl := NewFollower()
 	defer fl.Close()
 	var procs []*exec.Cmd
@@ -48,6 +49,7 @@ func TestAppendAcrossProcessesAndRotation(t *testing.T) {
 			t.Fatal(err)
 		}
 		procs = append(procs, c)
+		t.Cleanup(func() { _ = c.Process.Kill() })
 	}
 	next := map[string]int{}
 	seen := 0
@@ -95,6 +97,15 @@ func TestAppendAcrossProcessesAndRotation(t *testing.T) {
 		if fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s has mode %v; want 0600", p, fi.Mode().Perm())
 		}
+		b, _ := os.ReadFile(p)
+		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+			if _, ok := decode([]byte(line)); !ok {
+				t.Errorf("%s holds a line that is not an event: %q", p, line)
+			}
+		}
+	}
+	if all := Last([]string{path}, writers*each); len(all) != writers*each {
+		t.Errorf("Last of all: %d events; want %d (the log and its rotation hold them all)", len(all), writers*each)
 	}
 	last := Last([]string{path}, 5)
 	if len(last) != 5 {
@@ -103,6 +114,32 @@ func TestAppendAcrossProcessesAndRotation(t *testing.T) {
 	for i := 1; i < len(last); i++ {
 		if last[i].Time.Before(last[i-1].Time) {
 			t.Errorf("Last is not oldest first: %v", last)
+		}
+	}
+}
+
+// TestFollowerAcrossRotations: between two polls the log may be rotated
+// once or twice; nothing is lost either way.
+func TestFollowerAcrossRotations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	fl := NewFollower()
+	defer fl.Close()
+	n := 0
+	for _, burst := range []int{100, 300, 500, 900, 20, 390} {
+		for range burst {
+			if err := Append(path, Event{Time: time.Now(), Lab: "l", Type: UpStep, Fields: map[string]any{"i": n, "pad": strings.Repeat("x", 80)}}); err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		for _, e := range fl.Poll([]string{path}) {
+			if i := int(e.Fields["i"].(float64)); i != n-burst {
+				t.Fatalf("burst of %d: event %d, want %d: lost or reordered", burst, i, n-burst)
+			}
+			burst--
+		}
+		if burst != 0 {
+			t.Fatalf("%d events of a burst not followed", burst)
 		}
 	}
 }
@@ -139,6 +176,17 @@ func TestFollowerFromNowAndAcrossRemoval(t *testing.T) {
 	}
 	if got := types(fl.Poll([]string{a, b})); got != "" {
 		t.Errorf("a second poll repeats %q", got)
+	}
+	// A log written to its end and removed between two polls, as down
+	// does with the lab's directory: the caller no longer names it, and
+	// its last lines still come.
+	put(b, DownStart)
+	put(b, DownDone)
+	if err := os.Remove(b); err != nil {
+		t.Fatal(err)
+	}
+	if got := types(fl.Poll([]string{a})); got != "down.start down.done" {
+		t.Errorf("a removed log's last lines: %q; want down.start down.done", got)
 	}
 }
 

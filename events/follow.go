@@ -37,11 +37,14 @@ func NewFollower() *Follower {
 func (fl *Follower) Since() time.Time { return fl.since }
 
 // Poll returns what the logs at paths gained since the last Poll, each
-// log's events in its order. Logs no longer in paths are let go.
+// log's events in its order. A log no longer in paths (its lab's
+// directory is gone) is read to its end, then let go: the last lines a
+// down wrote before removing it are not lost.
 func (fl *Follower) Poll(paths []string) []Event {
 	var out []Event
 	for p, t := range fl.open {
 		if !slices.Contains(paths, p) {
+			out = append(out, fl.read(t)...)
 			t.f.Close()
 			delete(fl.open, p)
 		}
@@ -73,12 +76,21 @@ func (fl *Follower) poll(path string) []Event {
 	}
 	out = append(out, fl.read(t)...)
 	// Replaced or removed: what was written to the old file before that
-	// is read above or here, then the next Poll opens the new one.
+	// is read above or here, then the new one is opened.
 	if fi, err := t.f.Stat(); err == nil {
 		if at, err := os.Lstat(path); err != nil || !os.SameFile(fi, at) {
 			out = append(out, fl.read(t)...)
 			t.f.Close()
 			delete(fl.open, path)
+			// Rotated twice since the last Poll: the log in between is
+			// PATH.1 (two more, 128 KiB within one Poll, would be lost).
+			if mid, merr := os.Lstat(path + ".1"); merr == nil && !os.SameFile(fi, mid) {
+				for _, e := range readAll(path + ".1") {
+					if !e.Time.Before(fl.since) {
+						out = append(out, e)
+					}
+				}
+			}
 			if err == nil {
 				out = append(out, fl.poll(path)...)
 			}

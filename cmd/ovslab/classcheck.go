@@ -193,7 +193,7 @@ func printGradebook(w io.Writer, g *class.Gradebook, width int) {
 	left := nameW + 2 + labW + 2 + len("PASSED") + 2
 	groups := max(1, (width-left+1)/11)
 	perLine := groups * 10
-	fmt.Fprintf(w, "%-*s  %-*s  %-6s  CHECKS 1-%d (. passed, X failed, s skipped)\n", nameW, "STUDENT", labW, "LAB", "PASSED", len(g.Columns))
+	fmt.Fprintf(w, "%-*s  %-*s  %-6s  CHECKS 1-%d\n", nameW, "STUDENT", labW, "LAB", "PASSED", len(g.Columns))
 	passedAll := 0
 	for _, r := range g.Rows {
 		passed := "-"
@@ -227,13 +227,21 @@ func printGradebook(w io.Writer, g *class.Gradebook, width int) {
 			failing = append(failing, fmt.Sprintf("%4d  %s\t%s", i+1, c.Title(), strings.Join(who, ", ")))
 		}
 	}
+	fmt.Fprintln(w, "(. passed, X failed, s skipped)")
 	if len(failing) > 0 {
 		fmt.Fprintln(w, "\nfailed checks (ovslab check LAB shows why):")
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		var b strings.Builder
+		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 		for _, f := range failing {
 			fmt.Fprintln(tw, f)
 		}
 		tw.Flush()
+		for _, l := range strings.SplitAfter(b.String(), "\n") {
+			if len(l) > width+1 {
+				l = l[:width-1] + "…\n"
+			}
+			io.WriteString(w, l)
+		}
 	}
 	fmt.Fprintf(w, "class %s: %d of %d copies passed all %d checks\n", g.Class, passedAll, len(g.Rows), len(g.Columns))
 }
