@@ -3,31 +3,25 @@ package server
 import (
 	"context"
 
-	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/class"
 )
 
 // Work that lands with other branches, behind one function each until
 // then: a lab's stage (stages), reset (stages: `ovslab reset`; until
-// then a down and up of the copy), and the trace of a path (trace).
+// then class.Recreate, a down and up of the copy), and the trace of a path (trace).
 
 // stageOf is the stage lab is in; nil for a lab without stages.
 func stageOf(string) *Stage { return nil }
 
 // resetLab takes lab down and brings it up again from its class's lab,
-// as class up made it: that copy only.
+// that copy only (class.Recreate).
 func resetLab(ctx context.Context, lab string) error {
 	c, err := classOf(lab)
 	if err != nil {
 		return err
 	}
-	if err := labs.Down(ctx, lab, labs.DownOptions{}); err != nil {
-		return err
-	}
-	src, err := labs.FromData(c.Lab.Name, c.Lab.Data)
-	if err != nil {
-		return err
-	}
-	return labs.Up(ctx, src, labs.UpOptions{Emulate: true, Name: lab})
+	student, _ := c.Student(lab)
+	return class.Recreate(ctx, c, student, class.UpOptions{})
 }
 
 // canTrace says traceLab explains paths.
