@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 
 	"github.com/ovslab/ovslab/containers"
@@ -109,7 +110,7 @@ func (b *Labs) hostShell(ctx context.Context, lab, host string, cols, rows uint1
 	if err != nil {
 		return nil, err
 	}
-	p, err := webterm.StartPTY(sb.Cmd(), cols, rows)
+	p, err := startLocked(sb, cols, rows)
 	if err != nil {
 		_ = sb.Release()
 		return nil, err
@@ -120,4 +121,28 @@ func (b *Labs) hostShell(ctx context.Context, lab, host string, cols, rows uint1
 		return nil, err
 	}
 	return &hostShell{PTY: p, sb: sb, guard: g}, nil
+}
+
+// startLocked starts the shell from an OS thread kept for it until it
+// ends. The shell dies with the thread that started it (Pdeathsig), and
+// Go ends a thread when a goroutine locked to it returns still locked,
+// which code of this process that enters namespaces does when it cannot
+// leave one: no other goroutine may run on the shell's thread.
+func startLocked(sb *sandbox.Sandbox, cols, rows uint16) (*webterm.PTY, error) {
+	type started struct {
+		p   *webterm.PTY
+		err error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		p, err := webterm.StartPTY(sb.Cmd(), cols, rows)
+		ch <- started{p, err}
+		if err == nil {
+			<-p.Done()
+		}
+	}()
+	s := <-ch
+	return s.p, s.err
 }
