@@ -90,13 +90,16 @@ func (h *hub) count() int {
 	return len(h.subs)
 }
 
-// Stream keepalives and token re-checks.
+// Stream keepalives and writes.
 const (
 	keepalive   = 25 * time.Second
-	reverify    = 30 * time.Second
 	eventWrite  = 10 * time.Second
 	retryMillis = 3000
 )
+
+// reverify is how often a stream's token is verified again (a var for
+// tests).
+var reverify = 30 * time.Second
 
 // events streams, as server-sent events, every event of the labs the
 // token may see: one JSON object (events.Event) per message. The token

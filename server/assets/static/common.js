@@ -53,7 +53,9 @@
       onOpen();
     };
     es.onerror = function () {
-      live.textContent = 'reconnecting…';
+      // A browser retries by itself, unless the server refused the stream
+      // (a token no longer valid).
+      live.textContent = es.readyState === EventSource.CLOSED ? 'not signed in: open your link again' : 'reconnecting…';
       live.dataset.state = 'closed';
     };
     es.onmessage = function (m) {
