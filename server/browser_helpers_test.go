@@ -33,14 +33,20 @@ func js(s string) string {
 }
 
 // newTab is a tab of its own cookies (a browser context) in the
-// browser of tab: a second person at the same browser.
-func newTab(t *testing.T, tab context.Context) context.Context {
+// browser of tab: a second person at the same browser. If the test
+// fails, what the tab showed is saved as NAME-failed.
+func newTab(t *testing.T, tab context.Context, name string) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(tab, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			testenv.Screenshot(t, ctx, name+"-failed")
+		}
+	})
 	return ctx
 }
 

@@ -2,7 +2,13 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,8 +116,8 @@ func hostVeth(t *testing.T, lab, node string) (netns, veth string) {
 func TestRootBrowserClassroom(t *testing.T) {
 	room := newClassroom(t)
 	browser := testenv.Browser(t)
-	board := newTab(t, browser)
-	student := newTab(t, browser)
+	board := newTab(t, browser, "board")
+	student := newTab(t, browser, "student")
 
 	open(t, board, room.urls.Teacher, "board")
 	waitJS(t, board, `document.querySelectorAll('#board-rows tr').length === 3`, "a row per student")
@@ -133,10 +139,15 @@ func TestRootBrowserClassroom(t *testing.T) {
 	openTerminal(t, student, "host1")
 	typeIn(t, student, "host1", "ovs-vsctl show\r", `Bridge br1`)
 	typeIn(t, student, "host1", "cat /etc/shadow\r", "cat: /etc/shadow: Permission denied")
-	typeIn(t, student, "host1", "id -u; echo uid-shown\r", "uid-shown")
-	if screen := eval[string](t, student, screenOf("host1")); strings.Contains(screen, "\n0\n") {
-		t.Errorf("the host shell runs as root:\n%s", screen)
+	// Not root, but the copy's own id; and its OVSDB keeps vswitchd's
+	// files out of reach.
+	typeIn(t, student, "host1", "echo uid=$(id -u)=\r", "uid=18")
+	screen := eval[string](t, student, screenOf("host1"))
+	m := regexp.MustCompile(`uid=(\d+)=`).FindStringSubmatch(screen)
+	if id, err := strconv.Atoi(m[1]); err != nil || id < IDBase || id >= IDBase+IDSpan {
+		t.Errorf("the host shell's uid %v is not a copy's: %v", m[1], err)
 	}
+	typeIn(t, student, "host1", "ovs-vsctl set-ssl /etc/k /etc/c /etc/ca 2>&1 | grep -q 'permission denied' && echo refused-$((6*7))\r", "refused-42")
 	testenv.Screenshot(t, student, "student")
 	fullScreenshot(t, student, "student")
 
@@ -177,5 +188,78 @@ func TestRootBrowserClassroom(t *testing.T) {
 	open(t, student, room.url+"/", "student")
 	if lab := eval[string](t, student, `document.body.dataset.lab`); lab != "srvt-ann" {
 		t.Errorf("ann's page shows %s", lab)
+	}
+}
+
+// containerIDs maps each container of lab to its Docker ID.
+func containerIDs(t *testing.T, lab string) map[string]string {
+	t.Helper()
+	out := testenv.Run(t, "docker", "ps", "-a", "--filter", "label=ovslab.lab="+lab, "--format", "{{.Names}} {{.ID}}")
+	ids := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if name, id, ok := strings.Cut(line, " "); ok {
+			ids[name] = id
+		}
+	}
+	return ids
+}
+
+// TestRootReset: the teacher's reset takes one copy down and up again,
+// its containers made anew, and leaves the other copies alone; a
+// student's reset is refused.
+func TestRootReset(t *testing.T) {
+	room := newClassroom(t)
+	before := map[string]map[string]string{}
+	for _, s := range testStudents {
+		before[s] = containerIDs(t, testClass+"-"+s)
+	}
+	post := func(token, path string) int {
+		req, _ := http.NewRequest("POST", room.url+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post(tokenIn(t, room.urls.Students["cat"]), "/api/labs/srvt-cat/reset"); got != http.StatusForbidden {
+		t.Errorf("a student's reset: %d", got)
+	}
+	teacher := tokenIn(t, room.urls.Teacher)
+	if got := post(teacher, "/api/labs/srvt-cat/reset"); got != http.StatusAccepted {
+		t.Fatalf("the teacher's reset: %d", got)
+	}
+	var v LabView
+	testenv.Eventually(t, 3*time.Minute, func() error {
+		req, _ := http.NewRequest("GET", room.url+"/api/labs/srvt-cat", nil)
+		req.Header.Set("Authorization", "Bearer "+teacher)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		v = LabView{}
+		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+			return err
+		}
+		if v.Busy != "" || v.State != StateUp {
+			return fmt.Errorf("cat's copy: %s, busy %q, %s", v.State, v.Busy, v.Problem)
+		}
+		return nil
+	})
+	after := containerIDs(t, "srvt-cat")
+	if len(after) != 4 {
+		t.Fatalf("cat's copy has %d containers after the reset: %v", len(after), after)
+	}
+	for name, id := range after {
+		if before["cat"][name] == id {
+			t.Errorf("%s was not made anew by the reset", name)
+		}
+	}
+	for _, s := range []string{"ann", "ben"} {
+		if got := containerIDs(t, testClass+"-"+s); !maps.Equal(got, before[s]) {
+			t.Errorf("the reset of cat's copy touched %s's: %v, was %v", s, got, before[s])
+		}
 	}
 }

@@ -50,7 +50,7 @@ func TestBrowserBoardLive(t *testing.T) {
 	g := &graded{fake: f.fake, ok: map[string]bool{}}
 	f.srv.o.Backend = g
 	browser := testenv.Browser(t)
-	board := newTab(t, browser)
+	board := newTab(t, browser, "board")
 	open(t, board, f.url+"/?token="+f.teacher, "board")
 	waitJS(t, board, `document.querySelectorAll('#board-rows tr').length === 2`, "a row per student")
 	bob := `document.querySelector('#board-rows tr[data-lab="net101-bob"]')`
@@ -74,7 +74,7 @@ func TestBrowserBoardLive(t *testing.T) {
 	click(t, board, `#board-rows tr[data-lab="net101-bob"] button[data-action="check"]`)
 	testenvEventually(t, func() bool { return len(f.fake.called()) > 0 && f.fake.called()[0] == "check net101-bob" })
 
-	student := newTab(t, browser)
+	student := newTab(t, browser, "student")
 	g.set("net101-alice", false)
 	open(t, student, f.url+"/?token="+f.alice, "student")
 	waitJS(t, student, `(li => li && li.dataset.ok === 'false' && li.textContent.includes('across the tunnel'))(document.querySelector('#expectations li'))`,
