@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -61,7 +62,13 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		ctx := r.Context()
 		if tok != "" {
-			if id, err := s.verify(tok); err == nil {
+			id, err := s.verifier.check(r, tok)
+			if errors.Is(err, errTooManyBad) {
+				w.Header().Set("Retry-After", "10")
+				httpError(w, http.StatusTooManyRequests, err.Error())
+				return
+			}
+			if err == nil {
 				ctx = context.WithValue(ctx, identityKey{}, &id)
 				ctx = context.WithValue(ctx, viaKey{}, how)
 			}
@@ -89,7 +96,11 @@ func noQueryToken(next http.Handler) http.Handler {
 // from a link on another site, and a browser keeps SameSite=Strict
 // cookies off every request of a redirect chain another site started.
 func (s *Server) tokenPage(w http.ResponseWriter, r *http.Request) {
-	id, err := s.verify(r.URL.Query().Get("token"))
+	id, err := s.verifier.check(r, r.URL.Query().Get("token"))
+	if errors.Is(err, errTooManyBad) {
+		pageError(w, http.StatusTooManyRequests, "Too many wrong links from this address: wait a minute.")
+		return
+	}
 	if err != nil {
 		http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 			Secure: s.o.TLS, SameSite: http.SameSiteStrictMode})

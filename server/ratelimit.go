@@ -27,24 +27,51 @@ func newLimiter(every time.Duration, burst int) *limiter {
 	return &limiter{every: every, burst: float64(burst), now: time.Now, buckets: map[string]*bucket{}}
 }
 
+// maxBuckets bounds the buckets kept; full ones are let go past it.
+const maxBuckets = 10000
+
 // allow takes a token of key's bucket, or says how long until one is
-// there. Keys are identities, so the map is bounded by the rosters.
+// there.
 func (l *limiter) allow(key string) (bool, time.Duration) {
+	return l.take(key, true)
+}
+
+// peek says whether key's bucket has a token, taking none.
+func (l *limiter) peek(key string) (bool, time.Duration) {
+	return l.take(key, false)
+}
+
+func (l *limiter) take(key string, consume bool) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	b := l.buckets[key]
 	if b == nil {
+		if len(l.buckets) >= maxBuckets {
+			l.forgetFull(now)
+		}
 		b = &bucket{tokens: l.burst, at: now}
 		l.buckets[key] = b
 	}
 	b.tokens = min(l.burst, b.tokens+float64(now.Sub(b.at))/float64(l.every))
 	b.at = now
 	if b.tokens >= 1 {
-		b.tokens--
+		if consume {
+			b.tokens--
+		}
 		return true, 0
 	}
 	return false, time.Duration((1 - b.tokens) * float64(l.every))
+}
+
+// forgetFull drops the buckets that have refilled: they hold nothing a
+// new bucket would not.
+func (l *limiter) forgetFull(now time.Time) {
+	for k, b := range l.buckets {
+		if b.tokens+float64(now.Sub(b.at))/float64(l.every) >= l.burst {
+			delete(l.buckets, k)
+		}
+	}
 }
 
 // counter bounds how many of something each key holds at once.

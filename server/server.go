@@ -49,9 +49,10 @@ const (
 
 // Server serves the classes of this machine. Make it with New.
 type Server struct {
-	o       Options
-	verify  func(string) (class.Identity, error)
-	handler http.Handler
+	o        Options
+	verify   func(string) (class.Identity, error) // afresh, every time
+	verifier *verifier                            // remembered, and limited per client
+	handler  http.Handler
 
 	// base is the context of every request and job: cancelled when the
 	// server shuts down, it ends event streams, terminals and jobs.
@@ -92,6 +93,7 @@ func New(o Options) *Server {
 	s := &Server{
 		o:         o,
 		verify:    o.Verify,
+		verifier:  newVerifier(o.Verify),
 		hub:       newHub(),
 		checks:    newLimiter(o.CheckEvery, 1),
 		termOpens: newLimiter(o.TerminalEvery, o.TerminalBurst),
