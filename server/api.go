@@ -13,6 +13,7 @@ import (
 
 	"github.com/ovslab/ovslab/class"
 	"github.com/ovslab/ovslab/events"
+	"github.com/ovslab/ovslab/labs"
 )
 
 // viewParallel bounds the labs read at once for GET /api/labs.
@@ -171,6 +172,8 @@ func (s *Server) backendError(w http.ResponseWriter, err error) {
 		httpError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, ErrNoTrace):
 		httpError(w, http.StatusNotImplemented, err.Error())
+	case errors.Is(err, labs.ErrUsage):
+		httpError(w, http.StatusBadRequest, err.Error()) // a trace's endpoints that are no node or address
 	default:
 		httpError(w, http.StatusInternalServerError, err.Error())
 	}
