@@ -85,7 +85,7 @@ else
   echo "install: ovslab $version installed in $prefix (binary, completions, man pages)"
   command -v ovs-vsctl >/dev/null || echo "install: a lab also needs Open vSwitch, iptables and iproute2 (and Docker for containers)"
 fi
-"$where" version | head -1
+"$where" version | sed -n 1p # sed reads it all: head would leave version a broken pipe
 # The command as the user will type it: plain "ovslab" when PATH finds this one.
 cmd=$where
 [ "$(command -v ovslab || true)" = "$where" ] && cmd=ovslab
