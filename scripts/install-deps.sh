@@ -11,13 +11,14 @@ pkgs=(openvswitch-switch docker.io iptables iproute2 iperf3 iputils-ping
 # --vm: also what scripts/vmtest.sh boots (Debian's own kernel, under qemu)
 # for the tests that need a distribution kernel's modules.
 # --release: also what the tests of scripts/release.sh and of the Debian
-# package use (a Debian root made by debootstrap, dpkg-deb, file).
+# package use (a Debian root made by debootstrap, dpkg-deb, file), and
+# shellcheck, which actionlint runs on the workflows' scripts.
 # --no-go: do not require Go (ovslab was installed from a release).
 need_go=1
 for a in "$@"; do
   case $a in
     --vm) pkgs+=(qemu-system-x86 linux-image-amd64) ;;
-    --release) pkgs+=(debootstrap dpkg-dev file curl) ;;
+    --release) pkgs+=(debootstrap dpkg-dev file curl shellcheck) ;;
     --no-go) need_go=0 ;;
     *) echo "install-deps: unknown option $a (--vm, --release, --no-go)" >&2; exit 2 ;;
   esac
