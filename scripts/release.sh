@@ -3,6 +3,7 @@
 #   ovslab_V_linux_amd64, ovslab_V_linux_arm64   static binaries
 #   ovslab_V_amd64.deb, ovslab_V_arm64.deb       Debian packages
 #   ovslab_V_docs.tar.gz                          shell completions and man pages
+#   install.sh                                    scripts/install.sh, to fetch first
 #   SHA256SUMS
 #   scripts/release.sh VERSION        e.g. 1.2.0 (a leading v is dropped)
 # Environment: DIST, the output directory (default dist); MAINTAINER, the
@@ -61,6 +62,7 @@ for arch in amd64 arm64; do
     go -C scripts/debpkg run -trimpath . nfpm.yaml "$dist" >/dev/null
 done
 
-(cd "$dist" && sha256sum ovslab_* >SHA256SUMS)
+cp scripts/install.sh "$dist/install.sh"
+(cd "$dist" && sha256sum install.sh ovslab_* >SHA256SUMS)
 echo "release: $dist"
 cat "$dist/SHA256SUMS"

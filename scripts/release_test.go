@@ -34,7 +34,7 @@ func TestReleaseReproducible(t *testing.T) {
 		names = append(names, strings.Fields(l)[1])
 	}
 	v := testVersion
-	want := []string{"ovslab_" + v + "_amd64.deb", "ovslab_" + v + "_arm64.deb", "ovslab_" + v + "_docs.tar.gz", "ovslab_" + v + "_linux_amd64", "ovslab_" + v + "_linux_arm64"}
+	want := []string{"install.sh", "ovslab_" + v + "_amd64.deb", "ovslab_" + v + "_arm64.deb", "ovslab_" + v + "_docs.tar.gz", "ovslab_" + v + "_linux_amd64", "ovslab_" + v + "_linux_arm64"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("SHA256SUMS lists %v, want %v", names, want)
 	}
