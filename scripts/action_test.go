@@ -79,3 +79,25 @@ func TestActionScripts(t *testing.T) {
 		}
 	}
 }
+
+// TestActionDocumented: docs/ci.md shows the action used in five lines
+// and names every input it has.
+func TestActionDocumented(t *testing.T) {
+	a := readAction(t)
+	doc := readFile(t, "../docs/ci.md")
+	_, sec, ok := strings.Cut(doc, "\n## GitHub Action\n")
+	if !ok {
+		t.Fatal("docs/ci.md has no section GitHub Action")
+	}
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	for _, want := range []string{"uses: OWNER/ovslab@v1", "topology: lab.yaml"} {
+		if !strings.Contains(sec, want) {
+			t.Errorf("docs/ci.md, GitHub Action: no %q", want)
+		}
+	}
+	for name := range a.Inputs {
+		if !strings.Contains(sec, "`"+name+"`") {
+			t.Errorf("docs/ci.md, GitHub Action: input %s is not described", name)
+		}
+	}
+}
