@@ -108,6 +108,11 @@ func toolOutput(ctx context.Context, env []string, name string, args ...string) 
 // than a pipe: a daemon started with --detach can inherit the pipe and
 // keep Wait blocked for as long as it runs.
 func runCapture(ctx context.Context, env []string, name string, args ...string) (string, error) {
+	return runCaptureWith(ctx, (*exec.Cmd).Start, env, name, args...)
+}
+
+// runCaptureWith is runCapture with the command started by start.
+func runCaptureWith(ctx context.Context, start func(*exec.Cmd) error, env []string, name string, args ...string) (string, error) {
 	f, err := os.CreateTemp("", "ovslab-ovs-*.out")
 	if err != nil {
 		return "", err
@@ -117,7 +122,10 @@ func runCapture(ctx context.Context, env []string, name string, args ...string) 
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = f, f
-	runErr := cmd.Run()
+	runErr := start(cmd)
+	if runErr == nil {
+		runErr = cmd.Wait()
+	}
 	out, _ := os.ReadFile(f.Name())
 	return string(out), runErr
 }
