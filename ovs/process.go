@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ovslab/ovslab/internal/fds"
 )
 
 // daemonPID reads name's pidfile in runDir and reports whether that
@@ -119,6 +121,9 @@ func runCaptureWith(ctx context.Context, start func(*exec.Cmd) error, env []stri
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
+	// Daemons started here outlive the command: they must not keep what
+	// its caller left open (e.g. the lock of `flock FILE ovslab up`).
+	fds.CloseInherited()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = f, f
