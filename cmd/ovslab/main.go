@@ -9,6 +9,7 @@ import (
 	"runtime/pprof"
 	"syscall"
 
+	"github.com/ovslab/ovslab/internal/fds"
 	"github.com/ovslab/ovslab/internal/sandbox"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
@@ -29,8 +30,12 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func main() {
 	// A sandboxed host shell of `ovslab serve` starts as this binary:
-	// Init takes over that process before anything else runs.
+	// Init takes over that process before anything else runs (it needs
+	// the descriptors its parent handed it as they are).
 	sandbox.Init()
+	// Nothing ovslab starts (OVS daemons, a shell, a flapper) keeps what
+	// the caller left open.
+	fds.CloseInherited()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		// The first Ctrl-C cancels the work and lets it leave a state that
