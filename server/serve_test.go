@@ -103,7 +103,7 @@ func TestServeTLS(t *testing.T) {
 	go func() { served <- s.Serve(ctx, ln, cert, key) }()
 	t.Cleanup(func() { cancel(); <-served })
 	insecure := &tls.Config{InsecureSkipVerify: true} // the test's own certificate
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: insecure},
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: insecure, ForceAttemptHTTP2: true},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	base := "https://" + ln.Addr().String()
 	resp, err := client.Get(base + "/?token=" + st["alice"])
@@ -111,6 +111,9 @@ func TestServeTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	if resp.ProtoMajor != 1 {
+		t.Errorf("served over %s: a websocket needs HTTP/1.1", resp.Proto)
+	}
 	var secure bool
 	for _, c := range resp.Cookies() {
 		secure = secure || (c.Name == cookieName && c.Secure && c.HttpOnly)

@@ -172,7 +172,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, certFile, keyFile s
 		MaxHeaderBytes:    maxHeader,
 		BaseContext:       func(net.Listener) context.Context { return s.base },
 		ErrorLog:          log.New(logWriter{s}, "", 0),
-		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+		// HTTP/1.1 only: a terminal's websocket hijacks the connection,
+		// which HTTP/2 has none of to give.
+		TLSConfig:    &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}},
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
 	errc := make(chan error, 1)
 	go func() {
