@@ -160,10 +160,11 @@ func (w *watch) touched() []string {
 // TestRootStudentCannotAimVswitchd: through the guard, a student's
 // shell on an emulated host can run ovs-vsctl as usual but cannot make
 // the root ovs-vswitchd open, read or create a file outside the lab:
-// the SSL table and unix-socket controllers are refused, and vswitchd,
-// having applied the shell's later change, has touched none of the
-// files named. The same set-ssl sent straight to the database (as root)
-// makes vswitchd open the file: the watch sees what it would have done.
+// the SSL and Manager tables and unix-socket controllers are refused,
+// and vswitchd, having applied the shell's later change, has touched
+// none of the files named. The same set-ssl sent straight to the
+// database (as root) makes vswitchd open the file: the watch sees what
+// it would have done.
 func TestRootStudentCannotAimVswitchd(t *testing.T) {
 	h := newHost(t)
 	outside := t.TempDir()
@@ -194,12 +195,14 @@ ovs-vsctl --timeout=10 set-ssl `+outside+`/key.pem `+outside+`/cert.pem `+outsid
 ovs-vsctl --timeout=10 -- --id=@s create SSL private_key=`+outside+`/key.pem certificate=x ca_cert=y -- set Open_vSwitch . ssl=@s; echo create-ssl=$?
 ovs-vsctl --timeout=10 set-controller br0 punix:`+outside+`/ctl.sock; echo punix=$?
 ovs-vsctl --timeout=10 set-controller br0 unix:`+outside+`/ctl.sock; echo unix=$?
+ovs-vsctl --timeout=10 set-manager punix:`+outside+`/mgr.sock ptcp:6640; echo manager=$?
+ovs-vsctl --timeout=10 -- --id=@m create Manager target=punix:`+outside+`/mgr2.sock; echo create-manager=$?
 ovs-vsctl --timeout=10 set Open_vSwitch . other_config:x=y; echo other-config=$?
 ovs-vsctl --timeout=10 add-port br0 d0 -- set interface d0 type=dummy options:pcap=`+outside+`/x.pcap; echo dummy=$?
 ovs-vsctl --timeout=10 set port br0 tag=5 && echo tag-works
 `)
 	t.Logf("the shell:\n%s", out)
-	for _, want := range []string{"show-works", "ssl=1", "create-ssl=1", "punix=1", "unix=1", "other-config=1", "dummy=1", "tag-works", "permission denied"} {
+	for _, want := range []string{"show-works", "ssl=1", "create-ssl=1", "punix=1", "unix=1", "manager=1", "create-manager=1", "other-config=1", "dummy=1", "tag-works", "permission denied"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the shell's output lacks %q:\n%s", want, out)
 		}
@@ -214,6 +217,9 @@ ovs-vsctl --timeout=10 set port br0 tag=5 && echo tag-works
 	}
 	if got := h.vsctl(t, "get-controller", "br0"); got != "" {
 		t.Errorf("the shell set a controller: %s", got)
+	}
+	if got := h.vsctl(t, "--columns=target", "list", "Manager"); got != "" {
+		t.Errorf("the shell made a Manager row: %s", got)
 	}
 	if got := w.touched(); len(got) > 0 {
 		t.Errorf("vswitchd touched %v in %s for the student's shell", got, outside)
