@@ -13,7 +13,7 @@ type verdict struct {
 	passed  int      // results across it that passed
 	blamed  []string // failed results whose cause is this part
 	crossed []string // failed results that crossed it, blamed on another part
-	cause   string   // what is wrong with it, when the check tells: "MTU 1500 < 1550"
+	cause   string   // what is wrong with it, when the check tells: "MTU 1500, VXLAN needs 1550"
 }
 
 // result is one check result given back from an Overlay: its line, and
@@ -327,7 +327,7 @@ func (u underlay) tooSmall(key string) []smallUplink {
 	var out []smallUplink
 	for _, h := range f[2:] {
 		if m, ok := u.mtu[h]; ok && m > 0 && m < need {
-			out = append(out, smallUplink{UplinkKey(h), fmt.Sprintf("MTU %d < %d", m, need)})
+			out = append(out, smallUplink{UplinkKey(h), fmt.Sprintf("MTU %d, VXLAN needs %d", m, need)})
 		}
 	}
 	return out

@@ -76,7 +76,7 @@ func TestBlame(t *testing.T) {
 			// part, full-size ones are lost on both hosts' underlay.
 			name: "underlay MTU", lab: "mtu-broken", results: failing("pmtu"),
 			blamed: map[string]int{UplinkKey("host1"): 2, UplinkKey("host2"): 2},
-			cause:  map[string]string{UplinkKey("host1"): "MTU 1500 < 1550", UplinkKey("host2"): "MTU 1500 < 1550"},
+			cause:  map[string]string{UplinkKey("host1"): "MTU 1500, VXLAN needs 1550", UplinkKey("host2"): "MTU 1500, VXLAN needs 1550"},
 		},
 		{
 			// The same failures where the underlay is big enough: not the

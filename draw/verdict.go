@@ -26,7 +26,7 @@ func (v *verdict) colour() string {
 const colourPlain = "#555"
 
 // status is the words a label gains where a failure's cause is, so a
-// picture printed in grey still tells: "MTU 1500 < 1550: 2 FAILED".
+// picture printed in grey still tells: "MTU 1500, VXLAN needs 1550: 2 FAILED".
 func status(v *verdict) string {
 	if v == nil || len(v.blamed) == 0 {
 		return ""
