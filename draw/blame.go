@@ -29,7 +29,9 @@ type result struct {
 // failing packets crossed.
 //
 // check counts a result on each part its packets crossed, with the same
-// line (Health.Add), so the lines give back each result's path. Then:
+// line (Health.Add), so the lines give back each result's path; a path
+// across a tunnel crosses the underlay links of its two hosts too
+// (withUnderlay). Then:
 //
 //  1. A result counted on one part only is that part's own report (a
 //     tunnel port that vswitchd holds in error, a host whose daemons or
@@ -67,18 +69,26 @@ func blame(t *topology.Topology, o *Overlay) map[string]*verdict {
 		return out[k]
 	}
 	fails, passes := results(o)
+	hosts := map[string]bool{}
+	for _, h := range t.Hosts {
+		hosts[h.Name] = true
+	}
+	for _, r := range append(slices.Clone(fails), passes...) {
+		r.parts = withUnderlay(r.parts, hosts)
+	}
 	cleared := map[string]bool{}
 	for _, r := range passes {
-		if len(r.parts) >= 2 {
-			for _, p := range r.parts {
+		for _, p := range r.parts {
+			get(p).passed += r.n
+			if len(r.parts) >= 2 {
 				cleared[p] = true
 			}
 		}
 	}
 	for _, k := range sortedKeys(o.Health) {
 		h := o.Health[k]
-		get(k).passed = h.Passed
-		if h.Passed > len(h.Passes) {
+		if extra := h.Passed - len(h.Passes); extra > 0 {
+			get(k).passed += extra
 			cleared[k] = true // passes of unknown path (an Overlay made by hand)
 		}
 		for range h.Failed - len(h.Failures) {
@@ -216,6 +226,29 @@ func results(o *Overlay) (fails, passes []*result) {
 		return out
 	}
 	return collect(func(h Health) []string { return h.Failures }), collect(func(h Health) []string { return h.Passes })
+}
+
+// withUnderlay adds to an end-to-end path (two parts or more) the
+// underlay links of the hosts of each tunnel on it: VXLAN packets leave
+// and enter by them. check does not count them there; a tunnel port's own
+// report (one part) says nothing of the underlay.
+func withUnderlay(parts []string, hosts map[string]bool) []string {
+	if len(parts) < 2 {
+		return parts
+	}
+	out := slices.Clone(parts)
+	for _, p := range parts {
+		f := strings.Split(p, "/")
+		if len(f) != 4 || f[0] != "tunnel" {
+			continue
+		}
+		for _, h := range f[2:] {
+			if u := UplinkKey(h); hosts[h] && !slices.Contains(out, u) {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
 }
 
 // fullSize reports whether a result's line is a full-size probe with

@@ -140,6 +140,37 @@ func TestBlame(t *testing.T) {
 	}
 }
 
+// TestBlameUnderlay: a check across a tunnel crosses both hosts'
+// underlay links: passes there make them green, and a tunnel that loses
+// everything where nothing else crosses the underlay (one network) is
+// shown with both underlay links, which the check cannot tell from it.
+func TestBlameUnderlay(t *testing.T) {
+	tun, client, server := TunnelKey("net1", "site-a", "site-b"), LinkKey("client", "eth0"), LinkKey("server", "eth0")
+	for _, tc := range []struct {
+		ok     bool
+		colour string
+	}{{true, colourOK}, {false, colourFailed}} {
+		o := &Overlay{Health: map[string]Health{}}
+		add := func(ok bool, line string, keys ...string) {
+			for _, k := range keys {
+				h := o.Health[k]
+				h.Add(ok, line)
+				o.Health[k] = h
+			}
+		}
+		add(true, "tunnel site-a/br1 -> 172.16.20.100 key 5000", tun)
+		add(tc.ok, "ping client -> server (10.0.1.20)", client, server, tun)
+		add(tc.ok, "ping server -> client (10.0.1.10)", server, client, tun)
+		add(true, "expect client -> 10.0.1.99: no reply, as wanted", client) // clears nothing: one part
+		got := blame(catalogLab(t, "impaired-wan"), o)
+		for _, k := range []string{tun, UplinkKey("site-a"), UplinkKey("site-b")} {
+			if c := got[k].colour(); c != tc.colour {
+				t.Errorf("ok=%v: %s is %s, want %s (%+v)", tc.ok, k, c, tc.colour, got[k])
+			}
+		}
+	}
+}
+
 // TestBlameHandMade: an Overlay whose Health holds counts without lines
 // (made by hand, not by Add) still draws: the counts clear their part,
 // a failure without a line is its own part's.
