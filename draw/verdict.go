@@ -59,14 +59,23 @@ func (v *verdict) tooltip() string {
 		b.WriteString("no failure caused here")
 	}
 	fmt.Fprintf(&b, "; %d passed", v.passed)
-	for _, l := range uniq(v.blamed) {
-		b.WriteString("\nFAILED " + l)
+	list := func(prefix string, lines []string) {
+		for i, l := range uniq(lines) {
+			if i == maxTip {
+				fmt.Fprintf(&b, "\n... and %d more", len(uniq(lines))-maxTip)
+				return
+			}
+			b.WriteString("\n" + prefix + l)
+		}
 	}
-	for _, l := range uniq(v.crossed) {
-		b.WriteString("\ncrossed by " + l)
-	}
+	list("FAILED ", v.blamed)
+	list("crossed by ", v.crossed)
 	return b.String()
 }
+
+// maxTip is how many lines of each kind a tooltip lists: a tunnel of a
+// big lab is crossed by hundreds of checks.
+const maxTip = 12
 
 // uniq is lines without repeats, "(×n)" after a repeated one.
 func uniq(lines []string) []string {
