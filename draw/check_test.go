@@ -85,3 +85,23 @@ func TestCheckedMTUBroken(t *testing.T) {
 		t.Error("the caption does not give the check's time and score")
 	}
 }
+
+// TestCheckedGreen: after a real check where everything passed (l3-vxlan,
+// mesh3 and its tunnels over a host), nothing is red and every link,
+// tunnel and underlay link is green: each of them was crossed.
+func TestCheckedGreen(t *testing.T) {
+	for _, lab := range []string{"l3-vxlan", "mesh3"} {
+		topo, o := realCheck(t, lab)
+		svg := draw.SVG(topo, o)
+		for _, line := range strings.Split(svg, "\n") {
+			if strings.HasPrefix(line, `<g data-key="`) && !strings.HasPrefix(line, `<g data-key="host/`) && !strings.Contains(line, `stroke="#1b7837"`) {
+				t.Errorf("%s: a part is not green: %s", lab, line)
+			}
+		}
+		// As "ovslab graph --check" of a copy after a green check is
+		// tested (cmd/ovslab): no red or orange anywhere.
+		if strings.Contains(svg, `"#c51b0a"`) || strings.Contains(svg, `"#e08214"`) {
+			t.Errorf("%s: red or orange after a green check", lab)
+		}
+	}
+}

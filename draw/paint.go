@@ -210,12 +210,23 @@ func (g *geo) paintCaption() {
 	if !g.s.checked {
 		return
 	}
+	// The legend names the colours the picture uses, no other (a green
+	// check's picture holds no red).
+	used := map[string]bool{}
+	for _, e := range g.d.elems {
+		for _, sh := range e.shapes {
+			used[sh.stroke] = true
+		}
+	}
 	x, y := bb.x, g.y0+g.frameH+26
 	for _, it := range []struct{ colour, s string }{
 		{colourOK, "every check across it passed"},
 		{colourFailed, "the cause of a failure"},
 		{colourUnknown, "no check tells"},
 	} {
+		if !used[it.colour] {
+			continue
+		}
 		e := g.d.add(&element{})
 		e.shapes = append(e.shapes, line(it.colour, false, 3, pt{x, y - 4}, pt{x + 22, y - 4}))
 		e.texts = append(e.texts, label(it.s, x+28, y, "start", "#111"))
