@@ -47,11 +47,14 @@ type result struct {
 //     them apart (a tunnel and the link of the only container beyond
 //     it), so the student is shown both.
 //  3. When every part of a path is cleared, those parts forward small
-//     packets and lost this one. A full-size probe (pmtu, an mtu
-//     expectation: Don't Fragment) across a tunnel whose hosts' underlay
-//     MTU is below what a full VXLAN frame of that network needs is lost
-//     on that underlay: the uplink of each such host is blamed, with both
-//     numbers.
+//     packets and lost this one. A full-size probe with Don't Fragment
+//     (pmtu, an mtu expectation) that got no reply across a tunnel was
+//     lost on the underlay, which carries it with VXLAN's 50 bytes more
+//     (a container whose own MTU is too small gets an error instead, and
+//     falls to rule 4). The uplinks of the tunnel's hosts whose underlay
+//     MTU is below what a full VXLAN frame of the network needs are
+//     blamed, with both numbers; when the file gives both enough (a link
+//     changed on the machine), both uplinks are.
 //  4. Otherwise (a leak between networks or VLANs, a one-way fault) the
 //     ends of the path are blamed: the links, gateways and host ports the
 //     failure started and ended on.
@@ -156,9 +159,9 @@ func blame(t *topology.Topology, o *Overlay) map[string]*verdict {
 		if cause[r] != nil {
 			continue
 		}
-		if fullSize(r.line) { // rule 3
+		if lostFullSize(r.line) { // rule 3
 			for _, p := range r.parts {
-				for _, u := range under.tooSmall(p) {
+				for _, u := range under.lost(p) {
 					if !slices.Contains(cause[r], u.key) {
 						cause[r] = append(cause[r], u.key)
 						get(u.key).cause = u.why
@@ -251,10 +254,12 @@ func withUnderlay(parts []string, hosts map[string]bool) []string {
 	return out
 }
 
-// fullSize reports whether a result's line is a full-size probe with
-// Don't Fragment set, as check words it (pmtu, an mtu expectation).
-func fullSize(line string) bool {
-	return strings.HasPrefix(line, "pmtu ") || strings.Contains(line, "Don't Fragment") || strings.Contains(line, " DF ")
+// lostFullSize reports whether a result's line is a full-size probe with
+// Don't Fragment set that got no reply, as check words it (pmtu, an mtu
+// expectation).
+func lostFullSize(line string) bool {
+	full := strings.HasPrefix(line, "pmtu ") || strings.Contains(line, "Don't Fragment") || strings.Contains(line, " DF ")
+	return full && strings.Contains(line, "no reply")
 }
 
 // Kinds of parts, the ones more results depend on first.
@@ -349,19 +354,28 @@ func underlayNeeds(t *topology.Topology) underlay {
 	return u
 }
 
-// tooSmall lists the uplinks whose MTU is too small for the tunnel key
-// names (none when key is not a tunnel's).
-func (u underlay) tooSmall(key string) []smallUplink {
+// lost lists the uplinks that lose the full-size frames of the tunnel
+// key names: those whose MTU is too small, else both (none when key is
+// not a tunnel's).
+func (u underlay) lost(key string) []smallUplink {
 	f := strings.Split(key, "/")
 	if len(f) != 4 || f[0] != "tunnel" {
 		return nil
 	}
 	need := u.need[f[1]]
-	var out []smallUplink
+	var out, both []smallUplink
 	for _, h := range f[2:] {
-		if m, ok := u.mtu[h]; ok && m > 0 && m < need {
+		m, ok := u.mtu[h]
+		if !ok {
+			continue
+		}
+		if m > 0 && m < need {
 			out = append(out, smallUplink{UplinkKey(h), fmt.Sprintf("MTU %d, VXLAN needs %d", m, need)})
 		}
+		both = append(both, smallUplink{UplinkKey(h), "full-size VXLAN frames lost"})
+	}
+	if len(out) == 0 {
+		return both
 	}
 	return out
 }

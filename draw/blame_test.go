@@ -63,6 +63,14 @@ func TestBlame(t *testing.T) {
 		}
 		return out
 	}
+	withLine := func(rs []res, prefix, line string) []res {
+		for i, r := range rs {
+			if strings.HasPrefix(r.line, prefix) {
+				rs[i].line = line
+			}
+		}
+		return rs
+	}
 	for _, tc := range []struct {
 		name    string
 		lab     string
@@ -79,9 +87,18 @@ func TestBlame(t *testing.T) {
 			cause:  map[string]string{UplinkKey("host1"): "MTU 1500, VXLAN needs 1550", UplinkKey("host2"): "MTU 1500, VXLAN needs 1550"},
 		},
 		{
-			// The same failures where the underlay is big enough: not the
-			// underlay's; the ends of the path are blamed.
-			name: "full-size lost, underlay fine", lab: "l3-vxlan", results: failing("pmtu doc1"),
+			// The same where the file gives the underlay enough: a link
+			// was changed on the machine (mtu-blackhole's fault); both
+			// hosts' underlay links are shown losing full-size frames.
+			name: "full-size lost, underlay fine in the file", lab: "l3-vxlan", results: failing("pmtu doc1"),
+			blamed: map[string]int{UplinkKey("host1"): 1, UplinkKey("host2"): 1},
+			cause:  map[string]string{UplinkKey("host1"): "full-size VXLAN frames lost", UplinkKey("host2"): "full-size VXLAN frames lost"},
+		},
+		{
+			// A full-size packet refused at its source (the container's
+			// own MTU is smaller): not the underlay's; the ends of the
+			// path are blamed.
+			name: "full-size refused", lab: "l3-vxlan", results: withLine(failing("pmtu doc1"), "pmtu doc1", "pmtu doc1 -> doc3 (10.0.1.20): sendmsg: message too long"),
 			blamed: map[string]int{doc1: 1, doc3: 1},
 		},
 		{

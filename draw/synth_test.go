@@ -3,6 +3,7 @@ package draw
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ovslab/ovslab/internal/testenv"
@@ -101,7 +102,7 @@ containers:
 }
 
 // scenarios of a synthetic check, by the kind of fault each fails.
-var scenarios = []string{"pass", "mtu", "tunnel", "link", "host", "all"}
+var scenarios = []string{"pass", "mtu", "blackhole", "tunnel", "link", "host", "all"}
 
 type synthResult struct {
 	ok   bool
@@ -114,7 +115,8 @@ type member struct{ container, iface, host, network string }
 
 // synthCheck is what a check of lab would count, with the faults of
 // scenario in. The "mtu" scenario lowers the underlay MTU below what
-// VXLAN needs (as mtu-broken does).
+// VXLAN needs (as mtu-broken does); "blackhole" loses full-size frames
+// on an underlay the file gives enough (as mtu-blackhole's stage does).
 func synthCheck(t *testing.T, topo *topology.Topology, scenario string) (*topology.Topology, *Overlay, []synthResult) {
 	t.Helper()
 	if scenario == "mtu" || scenario == "all" {
@@ -187,8 +189,9 @@ func synthCheck(t *testing.T, topo *topology.Topology, scenario string) (*topolo
 	// The faults.
 	fail := func(match func(r synthResult) bool) {
 		for i, r := range rs {
-			if match(r) {
+			if match(r) && r.ok {
 				rs[i].ok = false
+				rs[i].line = strings.SplitN(r.line, ":", 2)[0] + ": no reply"
 			}
 		}
 	}
@@ -207,8 +210,8 @@ func synthCheck(t *testing.T, topo *topology.Topology, scenario string) (*topolo
 		m := ms[len(ms)-1]
 		link = LinkKey(m.container, m.iface)
 	}
-	if scenario == "mtu" || scenario == "all" {
-		fail(func(r synthResult) bool { return r.line[:5] == "pmtu " })
+	if scenario == "mtu" || scenario == "blackhole" || scenario == "all" {
+		fail(func(r synthResult) bool { return strings.HasPrefix(r.line, "pmtu ") })
 	}
 	if (scenario == "tunnel" || scenario == "all") && tunnel != "" {
 		fail(crosses(tunnel))
