@@ -9,6 +9,7 @@ import (
 	"runtime/pprof"
 	"syscall"
 
+	"github.com/ovslab/ovslab/internal/userfile"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -48,7 +49,7 @@ func profile(path string) func() {
 	if path == "" {
 		return func() {}
 	}
-	f, err := os.Create(path)
+	f, err := userfile.Create(path)
 	if err == nil {
 		err = pprof.StartCPUProfile(f)
 	}
