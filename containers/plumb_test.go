@@ -26,6 +26,7 @@ func TestPlumbRejectsLongNames(t *testing.T) {
 		{"container side", Link{HostVeth: "v1", Name: "ovslabtest-eth-0", ContainerPid: 1}, `container interface name "ovslabtest-eth-0" is 16 bytes`},
 		{"slash", Link{HostVeth: "v/1", Name: "eth0", ContainerPid: 1}, "not a valid interface name"},
 		{"no pid", Link{HostVeth: "v1", Name: "eth0"}, "not a running process"},
+		{"no container ID", Link{HostVeth: "v1", Name: "eth0", ContainerPid: 1}, "no container ID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for fn, err := range map[string]error{"Plumb": func() error { _, err := Plumb(tc.link); return err }(), "Inspect": func() error { _, err := Inspect(tc.link); return err }()} {
@@ -43,6 +44,7 @@ func TestPlumbRejectsLongNames(t *testing.T) {
 // plumbFixture is a throwaway host netns and a running container to wire.
 type plumbFixture struct {
 	ns   string
+	name string // the container's
 	pid  int
 	link Link
 }
@@ -52,10 +54,11 @@ func newPlumbFixture(t *testing.T) plumbFixture {
 	testenv.Require(t, "ip", "nsenter", "ethtool", "ping")
 	c, ctx := newClient(t)
 	ns := testenv.Netns(t, "ovslabtest")
-	_, _, pid := sleeper(t, c, ctx, unique("lab"))
-	return plumbFixture{ns: ns, pid: pid, link: Link{
+	s, id, pid := sleeper(t, c, ctx, unique("lab"))
+	return plumbFixture{ns: ns, name: s.Name, pid: pid, link: Link{
 		HostNetns:    "/run/netns/" + ns,
 		HostVeth:     fmt.Sprintf("ovt%d", time.Now().UnixNano()%1_000_000),
+		ContainerID:  id,
 		ContainerPid: pid,
 		Name:         "eth0",
 		Address:      netip.MustParsePrefix("10.99.1.10/24"),
