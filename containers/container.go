@@ -251,7 +251,7 @@ func (c *Client) create(ctx context.Context, s Spec, hash string) (string, error
 		NetworkMode:   "none",
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
 	}
-	resp, err := c.api.ContainerCreate(ctx, cfg, host, nil, nil, s.Name)
+	resp, err := c.api.ContainerCreate(ctx, cfg, host, s.Name)
 	if err != nil {
 		return "", fmt.Errorf("create container %q: %w", s.Name, err)
 	}
