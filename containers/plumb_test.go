@@ -80,7 +80,10 @@ func (f plumbFixture) ctr(t *testing.T, args ...string) string {
 	return testenv.Run(t, "nsenter", append([]string{"-t", strconv.Itoa(f.pid), "-n"}, args...)...)
 }
 
-var ifindexRE = regexp.MustCompile(`^(\d+):`)
+// ifindexRE finds the link line anywhere in the output: ip also prints
+// "Peer netns reference is invalid" for every stale name under /run/netns
+// (another test's leftovers) before it.
+var ifindexRE = regexp.MustCompile(`(?m)^(\d+):`)
 
 func ifindex(t *testing.T, ipLinkOut string) int {
 	t.Helper()
