@@ -62,3 +62,89 @@ func TestRootNetnsOfAnotherLabIsRefused(t *testing.T) {
 		t.Errorf("lab cla broken after up/down of cla-b: %+v", st.Hosts[0])
 	}
 }
+
+// labOfHosts is a lab of emulated hosts, no containers.
+func labOfHosts(t *testing.T, lab string, hosts ...string) *Source {
+	t.Helper()
+	y := "name: " + lab + "\nhosts:\n"
+	for i, h := range hosts {
+		y += fmt.Sprintf("  %s: {underlay: 172.16.30.%d/24, gateway: 172.16.30.1}\n", h, 100+i)
+	}
+	y += fmt.Sprintf("networks:\n  n1: {subnet: 10.9.1.0/24, vni: 900, gateway: {host: %s}}\n", hosts[0])
+	src, err := sourceFromData("builtin:"+lab, []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// requireLabOK fails unless every host of lab is up and its daemons answer.
+func requireLabOK(t *testing.T, lab string, netns ...string) {
+	t.Helper()
+	for _, n := range netns {
+		if !nsutil.Exists(n) {
+			t.Errorf("netns %s of lab %s is gone", n, lab)
+		}
+	}
+	st, err := GetStatus(context.Background(), lab, Options{})
+	if err != nil {
+		t.Fatalf("status %s: %v", lab, err)
+	}
+	for _, h := range st.Hosts {
+		if !h.OK() {
+			t.Errorf("lab %s host %s broken: %+v", lab, h.Name, h)
+		}
+	}
+}
+
+// TestRootCollidingLabsTornDownInBothOrders: lab "clc-b" (host h1) is up;
+// lab "clc", already up with host a1, is re-upped with host "b-h1", whose
+// netns would be clc-b-h1. The up is refused without recording b-h1, and
+// down of either lab, in either order, leaves the other's namespaces and
+// OVS daemons running. A state that names the other's netns anyway (an
+// older ovslab, a hand edit) does not make down stop or delete it: only
+// what carries the lab's mark is touched.
+func TestRootCollidingLabsTornDownInBothOrders(t *testing.T) {
+	requireLabTools(t)
+	ctx := context.Background()
+	for _, first := range []string{"clc", "clc-b"} {
+		t.Run("down "+first+" first", func(t *testing.T) {
+			cleanupLab(t, "clc")
+			cleanupLab(t, "clc-b")
+			if err := Up(ctx, labOfHosts(t, "clc-b", "h1"), Options{Emulate: true}); err != nil {
+				t.Fatalf("up clc-b: %v", err)
+			}
+			if err := Up(ctx, labOfHosts(t, "clc", "a1"), Options{Emulate: true}); err != nil {
+				t.Fatalf("up clc: %v", err)
+			}
+			err := Up(ctx, labOfHosts(t, "clc", "a1", "b-h1"), Options{Emulate: true})
+			if err == nil || !strings.Contains(err.Error(), "netns clc-b-h1 exists and was not made by lab clc") {
+				t.Fatalf("re-up clc with b-h1: err = %v, want a refusal naming netns clc-b-h1", err)
+			}
+			st, err := LoadState("clc")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.Contains(st.Hosts, "b-h1") || slices.Contains(st.Netns, "clc-b-h1") {
+				t.Errorf("refused up recorded host b-h1: hosts %v, netns %v", st.Hosts, st.Netns)
+			}
+			requireLabOK(t, "clc-b", "clc-b-h1")
+			if first == "clc-b" {
+				if err := Down(ctx, "clc-b", Options{}); err != nil {
+					t.Fatalf("down clc-b: %v", err)
+				}
+				requireLabOK(t, "clc", "clc-a1", "clc-router")
+				return
+			}
+			// As an older up recorded it: the host and its netns in clc's state.
+			st.Hosts, st.Netns = append(st.Hosts, "b-h1"), append(st.Netns, "clc-b-h1")
+			if err := st.Save(); err != nil {
+				t.Fatal(err)
+			}
+			if err := Down(ctx, "clc", Options{}); err != nil {
+				t.Fatalf("down clc: %v", err)
+			}
+			requireLabOK(t, "clc-b", "clc-b-h1", "clc-b-router")
+		})
+	}
+}

@@ -45,7 +45,7 @@ func downByMarks(ctx context.Context, lab, dir string, cause error, o Options) e
 		pr("%s: containers, OVS daemons and namespaces %s", lab, strings.Join(netns, ", "))
 		errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: lab}), stopNetnsDaemons(lab, netns))
 		for _, n := range netns {
-			errs = append(errs, deleteNetns(n))
+			errs = append(errs, deleteMarked(lab, n))
 		}
 	} else {
 		pr("%s: containers, OVS rows, NAT", lab)
@@ -73,16 +73,46 @@ func downByMarks(ctx context.Context, lab, dir string, cause error, o Options) e
 }
 
 // stopNetnsDaemons stops the OVS daemons of the lab's namespaces: those
-// its run dirs' pidfiles name, then any others running inside them.
+// its run dirs' pidfiles name, then any others running inside those of
+// them that carry the lab's mark.
 func stopNetnsDaemons(lab string, netns []string) error {
 	var errs []error
-	var homes []ovs.DaemonHome
 	for _, n := range netns {
-		runDir := HostRunDir(lab, strings.TrimPrefix(n, lab+"-"))
-		errs = append(errs, ovs.StopDaemons(runDir))
-		homes = append(homes, ovs.DaemonHome{RunDir: runDir, Netns: nsutil.Path(n)})
+		errs = append(errs, ovs.StopDaemons(HostRunDir(lab, strings.TrimPrefix(n, lab+"-"))))
 	}
+	homes, release := markedHomes(lab, netns)
+	defer release()
 	return errors.Join(append(errs, ovs.StopStrays(homes))...)
+}
+
+// markedHomes opens those of the lab's namespaces that carry its mark and
+// returns the daemon homes in them, each netns named by the descriptor its
+// mark was read through, so StopStrays stops daemons only in a namespace
+// checked to be the lab's, even if the name changed hands meanwhile. A
+// netns without the mark (another lab's of the same name, or gone) is
+// left out. release closes the descriptors.
+func markedHomes(lab string, netns []string) (homes []ovs.DaemonHome, release func()) {
+	var open []*nsutil.NS
+	for _, n := range netns {
+		ns, err := nsutil.OpenNamed(n)
+		if err != nil {
+			continue
+		}
+		if l, err := ns.Handle.LinkByName("lo"); err != nil || l.Attrs().Alias != netnsMark(lab, strings.TrimPrefix(n, lab+"-")) {
+			ns.Close()
+			continue
+		}
+		open = append(open, ns)
+		homes = append(homes, ovs.DaemonHome{
+			RunDir: HostRunDir(lab, strings.TrimPrefix(n, lab+"-")),
+			Netns:  fmt.Sprintf("/proc/self/fd/%d", ns.Fd()),
+		})
+	}
+	return homes, func() {
+		for _, ns := range open {
+			ns.Close()
+		}
+	}
 }
 
 // downRealByMarks removes the lab's rows from this host's OVSDB (putting
@@ -192,7 +222,7 @@ func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*MovedUnderlay, error
 // stopStrayDaemons stops OVS daemons running in the lab's host namespaces
 // that their run dirs' pidfiles do not name (see ovs.StopStrays).
 func stopStrayDaemons(lab string, hosts []string) error {
-	var homes []ovs.DaemonHome
+	var netns []string
 	for _, h := range hosts {
 		// Strays are daemons whose run dir was lost; a host whose
 		// pidfiles name two live daemons has none, and a converged lab
@@ -200,8 +230,10 @@ func stopStrayDaemons(lab string, hosts []string) error {
 		if db, vs := ovs.DaemonsRunning(HostRunDir(lab, h)); db && vs {
 			continue
 		}
-		homes = append(homes, ovs.DaemonHome{RunDir: HostRunDir(lab, h), Netns: nsutil.Path(NetnsName(lab, h))})
+		netns = append(netns, NetnsName(lab, h))
 	}
+	homes, release := markedHomes(lab, netns)
+	defer release()
 	return ovs.StopStrays(homes)
 }
 

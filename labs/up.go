@@ -142,6 +142,16 @@ func Up(ctx context.Context, src *Source, o Options) error {
 		}
 		st.OVSDB = st.endpoint(o.OVSDB)
 	}
+	if o.Emulate {
+		// Before a host is recorded: down of a lab whose state names a
+		// host must never find another lab's netns under its name.
+		if err := checkNetnsFree(t.Name, emulatedNetns(t)); err != nil {
+			if fresh {
+				removeLabDir(t.Name)
+			}
+			return err
+		}
+	}
 	st.Hosts = union(old, hosts)
 	if err := st.Save(); err != nil {
 		return err
@@ -166,14 +176,19 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	if err != nil {
 		var pe *preflightError
 		if fresh && errors.As(err, &pe) {
-			// Refused before any change: leave no trace of the lab either.
-			if dir, derr := Dir(t.Name); derr == nil {
-				_ = os.RemoveAll(dir)
-			}
+			removeLabDir(t.Name)
 		}
 		return err
 	}
 	return j.save(func(st *State) { st.Hosts, st.Complete = hosts, true })
+}
+
+// removeLabDir removes the directory of a fresh lab refused before any
+// change, so it leaves no trace.
+func removeLabDir(lab string) {
+	if dir, err := Dir(lab); err == nil {
+		_ = os.RemoveAll(dir)
+	}
 }
 
 func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, o Options) error {
@@ -187,10 +202,6 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 				return err
 			}
 		}
-	}
-	names := append([]string{NetnsName(t.Name, routerNode), NetnsName(t.Name, wanNode)}, hostNetnsNames(t)...)
-	if err := checkNetnsFree(j, names); err != nil {
-		return &preflightError{err}
 	}
 	pr("underlay: router, WAN and host namespaces")
 	if err := buildFabric(j, t); err != nil {

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // NetnsDir is where `ip netns` keeps named namespaces.
@@ -52,6 +54,41 @@ func NewNamed(name string) error {
 			ns.Close()
 		}
 		return err
+	})
+}
+
+// NewNamedWith creates the named netns as NewNamed does, but runs init
+// on a netlink handle inside it before the name appears under NetnsDir,
+// and fails with fs.ErrExist if the name is taken: whoever finds the name
+// finds it initialised (marked, say), and two creators never share one.
+func NewNamedWith(name string, init func(h *netlink.Handle) error) error {
+	if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
+		return err
+	}
+	return onOwnThread(func() error {
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("unshare: %w", err)
+		}
+		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+		if err != nil {
+			return err
+		}
+		err = init(h)
+		h.Close()
+		if err != nil {
+			return err
+		}
+		p := Path(name)
+		f, err := os.OpenFile(p, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
+		if err != nil {
+			return err
+		}
+		f.Close()
+		if err := unix.Mount("/proc/thread-self/ns/net", p, "none", unix.MS_BIND, ""); err != nil {
+			os.Remove(p)
+			return fmt.Errorf("bind mount %s: %w", p, err)
+		}
+		return nil
 	})
 }
 
