@@ -2,7 +2,9 @@ package labs
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -17,9 +19,12 @@ type Lock struct{ f *os.File }
 var ErrLocked = fmt.Errorf("lab is locked by another ovslab up/down")
 
 // Acquire takes the lab's lock. It waits (calling waiting once) unless
-// noWait is set. The lock file lives inside the lab's directory, which
-// `down` removes; so after locking, it checks that the file it locked is
-// still the one at the path, and retries otherwise.
+// noWait is set. The lock file is RunRoot/.locks/<lab>, in a directory only
+// root can enter: flock needs no more than a read-only descriptor, so a
+// lock file another user can open is one they can hold for as long as
+// they like, blocking every up and down of the lab. A lock file removed
+// by hand while held is noticed: after locking, Acquire checks that the
+// file it locked is still the one at the path, and retries otherwise.
 func Acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*Lock, error) {
 	dir, err := Dir(lab)
 	if err != nil {
@@ -27,12 +32,19 @@ func Acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*Loc
 	}
 	told := false
 	for {
+		p, err := lockPath(lab)
+		if err != nil {
+			return nil, err
+		}
+		// The state lives here: readable by all (status, labs), replaceable
+		// by none but root.
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		// A dot name: host names ([a-z0-9-]) share this directory.
-		p := filepath.Join(dir, ".lock")
-		f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
+		if err := checkOwnDir(dir, 0o022); err != nil {
+			return nil, err
+		}
+		f, err := openPrivate(p)
 		if err != nil {
 			return nil, err
 		}
@@ -60,8 +72,72 @@ func Acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*Loc
 		if sameFile(f, p) {
 			return &Lock{f: f}, nil
 		}
-		f.Close() // the directory was removed under us; lock the new one
+		f.Close() // the file was removed under us; lock the new one
 	}
+}
+
+// lockPath makes RunRoot and its .locks directory (mode 0700) if they
+// are missing, checks that no other user could have opened anything in
+// them, and returns the path of lab's lock file.
+func lockPath(lab string) (string, error) {
+	if err := os.MkdirAll(RunRoot, 0o755); err != nil {
+		return "", err
+	}
+	if err := checkOwnDir(RunRoot, 0o022); err != nil {
+		return "", err
+	}
+	locks := filepath.Join(RunRoot, ".locks")
+	if err := os.Mkdir(locks, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", err
+	}
+	if err := checkOwnDir(locks, 0o077); err != nil {
+		return "", err
+	}
+	return filepath.Join(locks, lab), nil
+}
+
+// checkOwnDir refuses a directory (or a symlink in its place) that this
+// process's user does not own, or that grants any of the bits in deny.
+func checkOwnDir(dir string, deny fs.FileMode) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory; remove it", dir)
+	case !ok || int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("%s is not owned by uid %d: another user could replace what ovslab keeps in it; remove it", dir, os.Geteuid())
+	case fi.Mode().Perm()&deny != 0:
+		return fmt.Errorf("%s has mode %v: another user could reach what ovslab keeps in it; chmod go-rwx it or remove it", dir, fi.Mode().Perm())
+	}
+	return nil
+}
+
+// openPrivate opens (creating, mode 0600) a lock file that must be a
+// regular file of this process's user; one made with laxer permissions
+// is narrowed.
+func openPrivate(p string) (*os.File, error) {
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		switch {
+		case !fi.Mode().IsRegular() || !ok || int(st.Uid) != os.Geteuid():
+			err = fmt.Errorf("lock %s is not a regular file owned by uid %d; remove it", p, os.Geteuid())
+		case fi.Mode().Perm()&0o077 != 0:
+			err = f.Chmod(0o600)
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 func sameFile(f *os.File, path string) bool {
