@@ -244,3 +244,9 @@ func (d *daemon) ContainerExecInspect(ctx context.Context, execID string) (conta
 		return d.api.ContainerExecInspect(ctx, execID)
 	})
 }
+
+func (d *daemon) ContainerExecResize(ctx context.Context, execID string, options container.ResizeOptions) error {
+	return do0(d, ctx, "ContainerExecResize", func(ctx context.Context) error {
+		return d.api.ContainerExecResize(ctx, execID, options)
+	})
+}

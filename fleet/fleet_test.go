@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/check"
 	"github.com/ovslab/ovslab/topology"
 )
 
@@ -30,7 +30,7 @@ func TestMerge(t *testing.T) {
 		hosts: []topology.Host{{Name: "h1"}, {Name: "h2"}, {Name: "h3"}},
 		errs:  map[string]error{"h2": errors.New("host h2: cannot reach 10.0.0.2:22")},
 	}
-	rep := &labs.CheckReport{Lab: "l", OK: true}
+	rep := &check.Report{Lab: "l", OK: true}
 	f.merge(rep, map[string][]byte{
 		"h1": []byte(`{"lab":"l","ok":true,"results":[{"kind":"underlay","from":"h1","to":"h3","ok":true}]}`),
 		"h3": []byte(`not json`),

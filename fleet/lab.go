@@ -7,20 +7,42 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/ovslab/ovslab/check"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/remote"
 )
 
-// Options are the knobs of every --all command.
-type Options struct {
-	OVSDB          string        // passed to each host's ovslab (--ovsdb)
-	NoWait         bool          // passed to each host's up/down (--no-wait)
+// Remote is how every --all command reaches the hosts and shows what they
+// say.
+type Remote struct {
 	SSH            remote.Config // where the user's keys and known_hosts are
-	Progress       func(format string, args ...any)
-	Stream         io.Writer // each host's messages, lines prefixed "HOST: "
-	RemoteProgress bool      // ask each host for its progress lines too
-	Jobs           int       // passed to each host's up (--jobs), 0 = its default
-	Full           bool      // passed to each host's check (--full)
+	Stream         io.Writer     // each host's messages, lines prefixed "HOST: "
+	RemoteProgress bool          // ask each host for its progress lines too
+}
+
+// UpOptions are up --all's: up's own knobs, passed to each host's up
+// (--ovsdb, --jobs, --no-wait), its progress, and how to reach the hosts.
+type UpOptions struct {
+	labs.UpOptions
+	Remote
+}
+
+// DownOptions are down --all's (--ovsdb and --no-wait passed on).
+type DownOptions struct {
+	labs.DownOptions
+	Remote
+}
+
+// StatusOptions are status --all's (--ovsdb passed on).
+type StatusOptions struct {
+	labs.StatusOptions
+	Remote
+}
+
+// CheckOptions are check --all's (--ovsdb and --full passed on).
+type CheckOptions struct {
+	check.Options
+	Remote
 }
 
 // exitChecksFailed is the exit code of a check that ran and found
@@ -53,11 +75,12 @@ func Failed(hosts []Host) []Host {
 	return out
 }
 
-func (o Options) ovsdbArgs() []string {
-	if o.OVSDB == "" {
+// ovsdbArgs passes --ovsdb on to a host's ovslab.
+func ovsdbArgs(d labs.Daemons) []string {
+	if d.OVSDB == "" {
 		return nil
 	}
-	return []string{"--ovsdb", o.OVSDB}
+	return []string{"--ovsdb", d.OVSDB}
 }
 
 // UpReport is what `up --all` did.
@@ -67,20 +90,20 @@ type UpReport struct {
 	Hosts   []Host
 	// Underlay is the DF check between every pair of VTEPs, run after
 	// up; nil when refused.
-	Underlay *labs.CheckReport
+	Underlay *check.Report
 }
 
 // Up runs the preflight on every host and, only if every host passes,
 // up on all of them at once, then the underlay check from every host.
-func Up(ctx context.Context, src *labs.Source, o Options) *UpReport {
+func Up(ctx context.Context, src *labs.Source, o UpOptions) *UpReport {
 	t := src.Topo
-	f := open(ctx, t, o)
+	f := open(ctx, t, o.Remote, o.Progressf)
 	defer f.close()
-	f.o.Progress("preflight on %d hosts", len(t.Hosts))
+	f.progress("preflight on %d hosts", len(t.Hosts))
 	// Hosts that did not connect are already failed; the preflight still
 	// runs on the others, so one report names every problem at once.
 	f.run(ctx, func(h string) []string {
-		return append([]string{"preflight", "--host", h, "--source-name", src.Name, "-"}, o.ovsdbArgs()...)
+		return append([]string{"preflight", "--host", h, "--source-name", src.Name, "-"}, ovsdbArgs(o.Daemons)...)
 	}, src.Data)
 	rep := &UpReport{Lab: t.Name}
 	if len(f.failed()) > 0 {
@@ -88,7 +111,7 @@ func Up(ctx context.Context, src *labs.Source, o Options) *UpReport {
 		return rep
 	}
 	f.run(ctx, func(h string) []string {
-		args := append([]string{"up", "--host", h, "--source-name", src.Name, "-"}, o.ovsdbArgs()...)
+		args := append([]string{"up", "--host", h, "--source-name", src.Name, "-"}, ovsdbArgs(o.Daemons)...)
 		if o.Jobs > 0 {
 			args = append(args, "--jobs", strconv.Itoa(o.Jobs))
 		}
@@ -104,10 +127,10 @@ func Up(ctx context.Context, src *labs.Source, o Options) *UpReport {
 
 // Down runs down on every host that answers; one that does not is named
 // and the others still go down.
-func Down(ctx context.Context, src *labs.Source, o Options) []Host {
-	f := open(ctx, src.Topo, o)
+func Down(ctx context.Context, src *labs.Source, o DownOptions) []Host {
+	f := open(ctx, src.Topo, o.Remote, o.Progressf)
 	defer f.close()
-	args := append([]string{"down", src.Topo.Name}, o.ovsdbArgs()...)
+	args := append([]string{"down", src.Topo.Name}, ovsdbArgs(o.Daemons)...)
 	if o.NoWait {
 		args = append(args, "--no-wait")
 	}
@@ -123,12 +146,12 @@ type Status struct {
 }
 
 // GetStatus asks every host for its status of the lab.
-func GetStatus(ctx context.Context, src *labs.Source, o Options) *Status {
+func GetStatus(ctx context.Context, src *labs.Source, o StatusOptions) *Status {
 	t := src.Topo
-	f := open(ctx, t, o)
+	f := open(ctx, t, o.Remote, o.Progressf)
 	defer f.close()
 	outs := f.run(ctx, func(string) []string {
-		return append([]string{"status", t.Name, "-o", "json"}, o.ovsdbArgs()...)
+		return append([]string{"status", t.Name, "-o", "json"}, ovsdbArgs(o.Daemons)...)
 	}, nil)
 	all := &Status{Status: &labs.Status{Lab: t.Name, Mode: labs.ModeReal, Source: src.Name, Complete: true}}
 	for _, h := range t.Hosts {
@@ -154,18 +177,18 @@ func GetStatus(ctx context.Context, src *labs.Source, o Options) *Status {
 
 // Check runs every host's own check (its containers' probes, its tunnels)
 // and the underlay check from every host to every other, as one report.
-func Check(ctx context.Context, src *labs.Source, o Options) *labs.CheckReport {
+func Check(ctx context.Context, src *labs.Source, o CheckOptions) *check.Report {
 	t := src.Topo
-	f := open(ctx, t, o)
+	f := open(ctx, t, o.Remote, o.Progressf)
 	defer f.close()
 	outs := f.run(ctx, func(string) []string {
-		args := append([]string{"check", t.Name, "-o", "json"}, o.ovsdbArgs()...)
+		args := append([]string{"check", t.Name, "-o", "json"}, ovsdbArgs(o.Daemons)...)
 		if o.Full {
 			args = append(args, "--full")
 		}
 		return args
 	}, nil, exitChecksFailed)
-	rep := &labs.CheckReport{Lab: t.Name, OK: true}
+	rep := &check.Report{Lab: t.Name, OK: true}
 	f.merge(rep, outs, nil)
 	u := f.underlay(ctx, t.Name)
 	rep.Results = append(rep.Results, u.Results...)
@@ -175,8 +198,8 @@ func Check(ctx context.Context, src *labs.Source, o Options) *labs.CheckReport {
 
 // underlay runs the underlay check on every host and merges it; hosts
 // that failed before are not reported again.
-func (f *fleet) underlay(ctx context.Context, lab string) *labs.CheckReport {
-	rep := &labs.CheckReport{Lab: lab, OK: true}
+func (f *fleet) underlay(ctx context.Context, lab string) *check.Report {
+	rep := &check.Report{Lab: lab, OK: true}
 	reported := map[string]bool{}
 	for _, h := range f.hosts {
 		reported[h.Name] = f.err(h.Name) != nil
@@ -188,14 +211,14 @@ func (f *fleet) underlay(ctx context.Context, lab string) *labs.CheckReport {
 
 // merge adds each host's JSON check report to rep, and a failed host
 // result for each host that gave none, unless already reported.
-func (f *fleet) merge(rep *labs.CheckReport, outs map[string][]byte, reported map[string]bool) {
+func (f *fleet) merge(rep *check.Report, outs map[string][]byte, reported map[string]bool) {
 	for _, h := range f.hosts {
 		if reported[h.Name] {
 			rep.OK = false
 			continue
 		}
 		out, ok := outs[h.Name]
-		var r labs.CheckReport
+		var r check.Report
 		if ok {
 			if err := json.Unmarshal(out, &r); err != nil {
 				f.fail(h.Name, fmt.Errorf("host %s: unreadable report: %w", h.Name, err))
@@ -207,7 +230,7 @@ func (f *fleet) merge(rep *labs.CheckReport, outs map[string][]byte, reported ma
 			if err := f.err(h.Name); err != nil {
 				detail = err.Error()
 			}
-			rep.Results = append(rep.Results, labs.CheckResult{Kind: labs.CheckHost, From: h.Name, To: h.SSH.String(), Detail: detail})
+			rep.Results = append(rep.Results, check.Result{Kind: check.KindHost, From: h.Name, To: h.SSH.String(), Detail: detail})
 			rep.OK = false
 			continue
 		}

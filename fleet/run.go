@@ -21,31 +21,29 @@ const limit = 32
 // fails any step is recorded with its error and skipped by later steps;
 // the others carry on.
 type fleet struct {
-	o     Options
-	hosts []topology.Host
-	conns map[string]*remote.Conn
-	bins  map[string]string // host → path of ovslab there
-	mu    sync.Mutex
-	errs  map[string]error
-	outMu sync.Mutex // one line at a time on o.Stream
+	remote   Remote
+	progress func(format string, args ...any)
+	hosts    []topology.Host
+	conns    map[string]*remote.Conn
+	bins     map[string]string // host → path of ovslab there
+	mu       sync.Mutex
+	errs     map[string]error
+	outMu    sync.Mutex // one line at a time on remote.Stream
 }
 
 // open connects to every host at once and makes sure each has this
 // ovslab.
-func open(ctx context.Context, t *topology.Topology, o Options) *fleet {
-	if o.Progress == nil {
-		o.Progress = func(string, ...any) {}
+func open(ctx context.Context, t *topology.Topology, r Remote, progress func(string, ...any)) *fleet {
+	if r.Stream == nil {
+		r.Stream = io.Discard
 	}
-	if o.Stream == nil {
-		o.Stream = io.Discard
-	}
-	f := &fleet{o: o, hosts: t.Hosts, conns: map[string]*remote.Conn{}, bins: map[string]string{}, errs: map[string]error{}}
+	f := &fleet{remote: r, progress: progress, hosts: t.Hosts, conns: map[string]*remote.Conn{}, bins: map[string]string{}, errs: map[string]error{}}
 	g := errgroup.Group{}
 	g.SetLimit(limit)
 	for _, h := range t.Hosts {
 		g.Go(func() error {
-			o.Progress("%s: connecting to %s", h.Name, h.SSH)
-			c, err := remote.Dial(ctx, remote.Target{Host: h.Name, User: h.SSH.User, HostPort: h.SSH.HostPort()}, o.SSH)
+			progress("%s: connecting to %s", h.Name, h.SSH)
+			c, err := remote.Dial(ctx, remote.Target{Host: h.Name, User: h.SSH.User, HostPort: h.SSH.HostPort()}, r.SSH)
 			if err != nil {
 				f.fail(h.Name, err)
 				return nil
@@ -57,7 +55,7 @@ func open(ctx context.Context, t *topology.Topology, o Options) *fleet {
 				return nil
 			}
 			if copied {
-				o.Progress("%s: copied ovslab to %s", h.Name, bin)
+				progress("%s: copied ovslab to %s", h.Name, bin)
 			}
 			f.mu.Lock()
 			f.conns[h.Name], f.bins[h.Name] = c, bin
@@ -102,7 +100,7 @@ func (f *fleet) failed() []error {
 
 // run runs ovslab ARGS on every host still in good standing, all at once,
 // with stdin (if any) and stdout captured per host; the host's stderr is
-// streamed to o.Stream, each line prefixed with the host. okCodes are exit
+// streamed to remote.Stream, each line prefixed with the host. okCodes are exit
 // codes that are results rather than failures (check's 1). A host whose
 // command fails is recorded with its last error message.
 func (f *fleet) run(ctx context.Context, args func(h string) []string, stdin []byte, okCodes ...int) map[string][]byte {
@@ -117,9 +115,9 @@ func (f *fleet) run(ctx context.Context, args func(h string) []string, stdin []b
 		g.Go(func() error {
 			var stdout bytes.Buffer
 			tail := &lastError{}
-			lw := remote.NewLineWriter(f.o.Stream, h.Name+": ", &f.outMu)
+			lw := remote.NewLineWriter(f.remote.Stream, h.Name+": ", &f.outMu)
 			argv := append([]string{bin}, args(h.Name)...)
-			if f.o.RemoteProgress {
+			if f.remote.RemoteProgress {
 				argv = append(argv, "--progress")
 			}
 			var in io.Reader

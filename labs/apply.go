@@ -3,9 +3,6 @@ package labs
 import (
 	"context"
 	"fmt"
-	"slices"
-	"sort"
-	"strconv"
 
 	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/internal/nsutil"
@@ -16,34 +13,36 @@ import (
 
 // Docker labels ovslab puts on every container it makes.
 const (
-	LabelLab  = containers.LabLabel
-	LabelHost = "ovslab.host"
-	LabelNode = "ovslab.node"
+	labelLab  = containers.LabLabel
+	labelHost = "ovslab.host"
+	labelNode = "ovslab.node"
 )
 
-// phyBridge holds the underlay NIC and address with the netdev datapath:
-// OVS userspace tunnelling sends VXLAN only out of ports of its own
-// bridges, so the VTEP address must live on an OVS bridge, not on the NIC.
-const phyBridge = topology.PhysBridge
-
-// target is where one host's part of a lab is applied: the netns it lives
-// in ("" = this process's own, i.e. a real host) and the daemons it uses.
-// It is worked out once per host (hostTarget) and used by up, down,
-// status and check alike.
-type target struct {
+// location is where one host of a lab lives: the netns it is in ("" =
+// this process's own, i.e. a real host) and the daemons it uses. It is
+// worked out once per host (State.hostLocation) and used by up, down,
+// status, check and exec alike.
+type location struct {
 	host     string
 	netns    string // netns name, "" for the current netns
 	ovsdb    string // OVSDB endpoint
 	runDir   string // where vswitchd's pidfile and control socket are, "" if unknown
 	emulated bool
+}
+
+func (l location) netnsPath() string { return nsutil.Path(l.netns) }
+
+// hostRun is one up run's work on one host: where the host lives, and
+// what the run found there and shares with the other hosts.
+type hostRun struct {
+	location
 	nic      string // the underlay NIC, once applyHost found it
 	docker   *containers.Client
 	j        *journal      // the one writer of the lab's state
 	jobs     chan struct{} // bounds container work across all hosts
 	progress func(format string, args ...any)
+	ns       *nsutil.NS // the host's netns, open for the run's steps
 }
-
-func (tg target) netnsPath() string { return nsutil.Path(tg.netns) }
 
 // applyHost converges one host to its plan. The order matters: daemons
 // reached and ownership checked before any change; containers and their
@@ -51,28 +50,32 @@ func (tg target) netnsPath() string { return nsutil.Path(tg.netns) }
 // device it attaches; then addresses that need OVS's internal ports; NAT
 // once there is something to forward; and last the underlay warmed, so
 // the lab forwards its first packet when up returns.
-func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
-	oc, err := ovs.Connect(ctx, tg.ovsdb)
+func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
+	oc, err := ovs.Connect(ctx, run.ovsdb)
 	if err != nil {
 		return &preflightError{err}
 	}
 	defer oc.Close()
-	if tg.nic, err = adoptNIC(ctx, oc, p, tg); err != nil {
+	if run.ns, err = nsutil.OpenNamed(run.netns); err != nil {
 		return &preflightError{err}
 	}
-	bridges := ovsBridges(p, tg.nic)
-	if err := preflight(ctx, oc, p, tg, bridges); err != nil {
+	defer run.ns.Close()
+	if run.nic, err = adoptNIC(ctx, oc, p, run); err != nil {
 		return &preflightError{err}
 	}
-	if err := raiseMTU(p, tg); err != nil {
+	bridges := ovsBridges(p, run.nic)
+	if err := preflight(ctx, oc, p, run, bridges); err != nil {
+		return &preflightError{err}
+	}
+	if err := raiseMTU(p, run); err != nil {
 		return err
 	}
-	tg.progress("%s: containers", p.Host)
-	fresh, err := applyContainers(ctx, p, tg)
+	run.progress("%s: containers", p.Host)
+	fresh, err := applyContainers(ctx, p, run)
 	if err != nil {
 		return err
 	}
-	tg.progress("%s: OVS bridges and tunnels", p.Host)
+	run.progress("%s: OVS bridges and tunnels", p.Host)
 	markRecreated(bridges, fresh)
 	if err := oc.Apply(ctx, p.Lab, bridges); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
@@ -89,11 +92,11 @@ func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
 		}
 	}
 	for _, v := range fresh {
-		if err := linkUp(tg.netns, v); err != nil {
+		if err := run.ns.LinkUp(v); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	}
-	if err := underlayAddress(ctx, oc, p, tg); err != nil {
+	if err := underlayAddress(ctx, oc, p, run); err != nil {
 		return err
 	}
 	for _, b := range p.Bridges {
@@ -103,15 +106,15 @@ func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
 		if err := oc.WaitInterface(ctx, b.Gateway.Port); err != nil {
 			return fmt.Errorf("host %s: gateway port %s: %w", p.Host, b.Gateway.Port, err)
 		}
-		if err := addrSet(tg.netns, b.Gateway.Port, b.Gateway.Address); err != nil {
+		if err := run.ns.AddrSet(b.Gateway.Port, b.Gateway.Address); err != nil {
 			return fmt.Errorf("host %s: gateway %w", p.Host, err)
 		}
 	}
-	if err := applyHostPorts(ctx, oc, p, tg); err != nil {
+	if err := applyHostPorts(ctx, oc, p, run); err != nil {
 		return err
 	}
-	tg.progress("%s: forwarding and NAT", p.Host)
-	if err := applyNAT(p, tg); err != nil {
+	run.progress("%s: forwarding and NAT", p.Host)
+	if err := applyNAT(p, run); err != nil {
 		return err
 	}
 	// vswitchd has acted on everything above once it reports the config
@@ -119,7 +122,7 @@ func applyHost(ctx context.Context, p *topology.HostPlan, tg target) error {
 	if err := oc.Sync(ctx); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
-	return warmUnderlay(ctx, p, tg, tg.emulated)
+	return warmUnderlay(ctx, p, run, run.emulated)
 }
 
 // preflightError is a refusal made before the host was changed.
@@ -131,7 +134,7 @@ func (e *preflightError) Unwrap() error { return e.err }
 // preflight checks, before anything changes, that every bridge and port
 // the host needs is free or already the lab's (containers and images were
 // checked by Up): a clash must leave the machine as it was.
-func preflight(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target, bridges []ovs.Bridge) error {
+func preflight(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run hostRun, bridges []ovs.Bridge) error {
 	if err := oc.Check(ctx, p.Lab, bridges); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
@@ -140,14 +143,14 @@ func preflight(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg tar
 
 // raiseMTU sets the underlay MTU on the NIC so a full inner frame plus the
 // VXLAN header fits, recording the old value for `down` first.
-func raiseMTU(p *topology.HostPlan, tg target) error {
-	nic := tg.nic
-	old, err := linkMTU(tg.netns, nic)
+func raiseMTU(p *topology.HostPlan, run hostRun) error {
+	nic := run.nic
+	old, err := run.ns.LinkMTU(nic)
 	if err != nil {
 		return fmt.Errorf("host %s: underlay %w", p.Host, err)
 	}
-	if !tg.emulated {
-		err := tg.j.record(p.Host, func(r *HostRestore) bool {
+	if !run.emulated {
+		err := run.j.record(p.Host, func(r *hostRestore) bool {
 			if _, ok := r.MTU[nic]; ok {
 				return false
 			}
@@ -161,74 +164,26 @@ func raiseMTU(p *topology.HostPlan, tg target) error {
 			return err
 		}
 	}
-	if err := setLinkMTU(tg.netns, nic, p.MTU); err != nil {
+	if err := run.ns.SetMTUUp(nic, p.MTU); err != nil {
 		return fmt.Errorf("host %s: underlay MTU %d on %s could not be set (%v): VXLAN frames carrying full 1500-byte packets will be dropped; raise the NIC's MTU limit (on a VM, the hypervisor's) or set underlay.mtu to what %s allows",
 			p.Host, p.MTU, nic, err, nic)
 	}
 	return nil
 }
 
-// markRecreated flags the ports of host veths that Plumb made anew, so
-// OVS re-attaches them (see ovs.Port.Recreated).
-func markRecreated(bridges []ovs.Bridge, fresh []string) {
-	for _, b := range bridges {
-		for i := range b.Ports {
-			b.Ports[i].Recreated = slices.Contains(fresh, b.Ports[i].Name)
-		}
-	}
-}
-
-// ovsBridges turns the host plan into the OVS layer's desired bridges.
-// br-phy only with the netdev datapath (see phyBridge); with the kernel's,
-// the lab's bridges are all there is, and the underlay MTU is the NIC's
-// alone (raiseMTU), as no OVS port carries the encapsulated frames.
-func ovsBridges(p *topology.HostPlan, nic string) []ovs.Bridge {
-	var out []ovs.Bridge
-	if p.Datapath == topology.DatapathNetdev {
-		out = append(out, ovs.Bridge{
-			Name: phyBridge, Datapath: p.Datapath, LocalMTU: p.MTU,
-			Ports: []ovs.Port{{Name: nic, MTU: p.MTU}},
-		})
-	}
-	for _, b := range p.Bridges {
-		br := ovs.Bridge{Name: b.Name, Datapath: p.Datapath}
-		for _, g := range []*topology.GatewayPort{b.Gateway, b.HostPort} {
-			if g != nil {
-				br.Ports = append(br.Ports, addrPort(g))
-			}
-		}
-		for _, t := range b.Tunnels {
-			br.Ports = append(br.Ports, ovs.Port{
-				Name: t.Port, Type: "vxlan", Protected: true,
-				Options: map[string]string{"key": strconv.FormatUint(uint64(t.Key), 10), "remote_ip": t.RemoteIP.String()},
-			})
-		}
-		for _, c := range p.Containers {
-			for _, i := range c.Interfaces {
-				if i.Bridge == b.Name {
-					br.Ports = append(br.Ports, containerPort(c.Name, i))
-				}
-			}
-		}
-		sort.Slice(br.Ports, func(i, j int) bool { return br.Ports[i].Name < br.Ports[j].Name })
-		out = append(out, br)
-	}
-	return out
-}
-
 // applyNAT turns on forwarding where the host routes for a network and
 // converges the lab's MASQUERADE and FORWARD rules (removing stale ones).
-func applyNAT(p *topology.HostPlan, tg target) error {
+func applyNAT(p *topology.HostPlan, run hostRun) error {
 	if p.IPForward {
-		old, err := nat.SetIPForward(tg.netnsPath(), true)
+		old, err := nat.SetIPForward(run.netnsPath(), true)
 		if err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
-		err = tg.j.record(p.Host, func(r *HostRestore) bool {
+		err = run.j.record(p.Host, func(r *hostRestore) bool {
 			if r.IPForward != "" {
 				return false
 			}
-			if orig := othersNeed(p.Lab).ipForward; orig != "" && !tg.emulated {
+			if orig := othersNeed(p.Lab).ipForward; orig != "" && !run.emulated {
 				old = orig
 			}
 			r.IPForward = old
@@ -242,7 +197,7 @@ func applyNAT(p *topology.HostPlan, tg target) error {
 	for _, n := range p.NAT {
 		rules = append(rules, nat.MasqueradeRules(n.Subnet, n.Exclude, n.GatewayPort)...)
 	}
-	if err := nat.Ensure(tg.netnsPath(), p.Lab, rules); err != nil {
+	if err := nat.Ensure(run.netnsPath(), p.Lab, rules); err != nil {
 		return fmt.Errorf("host %s: NAT: %w", p.Host, err)
 	}
 	return nil

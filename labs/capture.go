@@ -15,8 +15,8 @@ import (
 // CapturePoint is where `ovslab capture` listens: an interface in a
 // network namespace of this machine.
 type CapturePoint struct {
-	Netns string // netns name; "" is this machine's own (a real host)
-	Iface string // the interface in it
+	netns string // netns name; "" is this machine's own (a real host)
+	iface string // the interface in it
 	What  string // what it carries, for the user: "doc1 eth0 (host end vdoc1)"
 }
 
@@ -26,7 +26,7 @@ type CapturePoint struct {
 // VXLAN frames pass) in the host's own namespace, where IFACE may name any
 // interface. On a real host only this machine's part can be captured.
 func FindCapturePoint(lab, target string) (CapturePoint, error) {
-	st, src, err := loadLab(lab)
+	st, src, err := Load(lab)
 	if err != nil {
 		return CapturePoint{}, err
 	}
@@ -50,8 +50,8 @@ func FindCapturePoint(lab, target string) (CapturePoint, error) {
 	if err != nil {
 		return cp, err
 	}
-	if cp.Netns != "" && !nsutil.Exists(cp.Netns) {
-		return cp, fmt.Errorf("netns %s is gone: run ovslab up again to repair lab %s", cp.Netns, lab)
+	if cp.netns != "" && !nsutil.Exists(cp.netns) {
+		return cp, fmt.Errorf("netns %s is gone: run ovslab up again to repair lab %s", cp.netns, lab)
 	}
 	if _, isContainer := containerByName(t, node); iface == "" || isContainer {
 		return cp, nil // the lab's own interfaces, or a container's checked against the file
@@ -62,28 +62,22 @@ func FindCapturePoint(lab, target string) (CapturePoint, error) {
 // hasLink refuses an interface the user named that is not in the node's
 // namespace, listing the ones that are.
 func hasLink(cp CapturePoint, node string) error {
-	ns, err := nsutil.OpenNamed(cp.Netns)
-	if err != nil {
-		return err
-	}
-	defer ns.Close()
-	links, err := nsutil.Dump(ns.Handle.LinkList)
-	if err != nil {
-		return err
-	}
 	var names []string
-	for _, l := range links {
-		if l.Attrs().Name == cp.Iface {
-			return nil
-		}
-		names = append(names, l.Attrs().Name)
+	if err := nsutil.InNamed(cp.netns, func(n *nsutil.NS) (err error) {
+		names, err = n.LinkNames()
+		return err
+	}); err != nil {
+		return err
+	}
+	if slices.Contains(names, cp.iface) {
+		return nil
 	}
 	slices.Sort(names)
-	return Usagef("%s has no interface %s (it has %s)", node, cp.Iface, strings.Join(names, ", "))
+	return Usagef("%s has no interface %s (it has %s)", node, cp.iface, strings.Join(names, ", "))
 }
 
 func hostCapturePoint(st *State, src *Source, host, iface string) (CapturePoint, error) {
-	cp := CapturePoint{Iface: iface, What: "host " + host + " " + iface, Netns: st.hostTarget(host, "").netns}
+	cp := CapturePoint{iface: iface, What: "host " + host + " " + iface, netns: st.hostLocation(host, "").netns}
 	if st.Mode != ModeEmulated && !slices.Contains(st.Hosts, host) {
 		return cp, Usagef("host %s is not this machine's part of lab %s (this machine is %s): run ovslab capture there", host, st.Lab, strings.Join(st.Hosts, ", "))
 	}
@@ -92,13 +86,16 @@ func hostCapturePoint(st *State, src *Source, host, iface string) (CapturePoint,
 		if err != nil {
 			return cp, err
 		}
-		tg := st.hostTarget(host, "")
-		tg.j = newJournal(st)
-		nic, err := underlayNIC(p, tg)
+		var nic string
+		loc := st.hostLocation(host, "")
+		err = nsutil.InNamed(loc.netns, func(n *nsutil.NS) (err error) {
+			nic, err = underlayNIC(p, hostRun{location: loc, j: newJournal(st), ns: n})
+			return err
+		})
 		if err != nil {
 			return cp, err
 		}
-		cp.Iface, cp.What = nic, fmt.Sprintf("host %s underlay %s (VXLAN to the other hosts)", host, nic)
+		cp.iface, cp.What = nic, fmt.Sprintf("host %s underlay %s (VXLAN to the other hosts)", host, nic)
 	}
 	return cp, nil
 }
@@ -112,7 +109,7 @@ func fabricCapturePoint(lab, node, iface string) (CapturePoint, error) {
 		}
 		iface = "wan0"
 	}
-	return CapturePoint{Netns: NetnsName(lab, node), Iface: iface, What: node + " " + iface}, nil
+	return CapturePoint{netns: NetnsName(lab, node), iface: iface, What: node + " " + iface}, nil
 }
 
 func containerCapturePoint(st *State, c topology.Container, iface string) (CapturePoint, error) {
@@ -122,11 +119,11 @@ func containerCapturePoint(st *State, c topology.Container, iface string) (Captu
 		if iface != "" && iface != it.Name {
 			continue
 		}
-		cp := CapturePoint{Iface: topology.HostVethName(c.Name, i)}
-		cp.What = fmt.Sprintf("%s %s on %s (host end %s)", c.Name, it.Name, it.Network, cp.Iface)
+		cp := CapturePoint{iface: topology.HostVethName(c.Name, i)}
+		cp.What = fmt.Sprintf("%s %s on %s (host end %s)", c.Name, it.Name, it.Network, cp.iface)
 		switch {
 		case st.Mode == ModeEmulated:
-			cp.Netns = NetnsName(st.Lab, c.Host)
+			cp.netns = NetnsName(st.Lab, c.Host)
 		case !slices.Contains(st.Hosts, c.Host):
 			return cp, Usagef("container %s is on host %s, which is not this machine's part of lab %s: run ovslab capture there", c.Name, c.Host, st.Lab)
 		}
@@ -156,7 +153,7 @@ func containerNames(t *topology.Topology) []string {
 // or count frames (0: no limit) were written, and returns how many it
 // wrote. The stream is a valid pcap whenever it returns.
 func Capture(ctx context.Context, cp CapturePoint, w io.Writer, count int) (int, error) {
-	n, err := capture.Run(ctx, capture.Spec{Netns: nsutil.Path(cp.Netns), Iface: cp.Iface, Count: count}, w)
+	n, err := capture.Run(ctx, capture.Spec{Netns: nsutil.Path(cp.netns), Iface: cp.iface, Count: count}, w)
 	if err != nil {
 		return n, fmt.Errorf("capture %s: %w", cp.What, err)
 	}

@@ -24,15 +24,15 @@ func catalogText(t *testing.T, name string) string {
 // meet those of a student's lab.
 func upCopy(t *testing.T, text, lab string) {
 	t.Helper()
-	if err := Up(context.Background(), mustSource(t, text), Options{Emulate: true, Name: lab}); err != nil {
+	if err := Up(context.Background(), mustSource(t, text), UpOptions{Emulate: true, Name: lab}); err != nil {
 		t.Fatalf("up --name %s: %v", lab, err)
 	}
 }
 
 // checkReport runs `ovslab check` and returns its results by kind.
-func checkReport(t *testing.T, lab string) *CheckReport {
+func checkReport(t *testing.T, lab string) *checkReportJSON {
 	t.Helper()
-	rep, err := RunCheck(context.Background(), lab, Options{})
+	rep, err := runCheck(context.Background(), lab)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestRootCatalogExercises(t *testing.T) {
 			text := catalogText(t, name)
 			upCopy(t, text, lab)
 			body(t, text)
-			if err := Down(ctx, lab, Options{}); err != nil {
+			if err := Down(ctx, lab, DownOptions{}); err != nil {
 				t.Fatalf("down: %v", err)
 			}
 			assertGone(t, lab)
@@ -66,7 +66,7 @@ func TestRootCatalogExercises(t *testing.T) {
 			if !r.OK {
 				t.Errorf("check %s %s -> %s: %s", r.Kind, r.From, r.To, r.Detail)
 			}
-			if r.Kind == CheckPing && (strings.Contains(r.To, "10.0.1.2)") || strings.Contains(r.To, "10.0.1.3)")) {
+			if r.Kind == "ping" && (strings.Contains(r.To, "10.0.1.2)") || strings.Contains(r.To, "10.0.1.3)")) {
 				hostPorts++
 			}
 		}
@@ -94,12 +94,12 @@ func TestRootCatalogExercises(t *testing.T) {
 		pmtu, mtuExpect := 0, 0
 		for _, r := range checkReport(t, "kx-mtu").Results {
 			switch {
-			case r.Kind == CheckPMTU:
+			case r.Kind == "pmtu":
 				pmtu++
 				if r.OK || !strings.Contains(r.Detail, "raise underlay.mtu to 1554") {
 					t.Errorf("pmtu %s -> %s before the fix: ok=%v %q; want a failure naming the fix", r.From, r.To, r.OK, r.Detail)
 				}
-			case r.Kind == CheckExpect && r.Want == "mtu: 1500":
+			case r.Kind == "expect" && r.Want == "mtu: 1500":
 				mtuExpect++
 				if r.OK || !strings.Contains(r.Message, "raise underlay.mtu") {
 					t.Errorf("expectation %s -> %s mtu: 1500 before the fix: ok=%v, message %q", r.From, r.To, r.OK, r.Message)

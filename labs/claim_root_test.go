@@ -33,10 +33,10 @@ func TestRootNetnsOfAnotherLabIsRefused(t *testing.T) {
 	ctx := context.Background()
 	cleanupLab(t, "cla")
 	cleanupLab(t, "cla-b")
-	if err := Up(ctx, oneHostLab(t, "cla", "b-h1"), Options{Emulate: true}); err != nil {
+	if err := Up(ctx, oneHostLab(t, "cla", "b-h1"), UpOptions{Emulate: true}); err != nil {
 		t.Fatalf("up cla: %v", err)
 	}
-	err := Up(ctx, oneHostLab(t, "cla-b", "h1"), Options{Emulate: true})
+	err := Up(ctx, oneHostLab(t, "cla-b", "h1"), UpOptions{Emulate: true})
 	if err == nil || !strings.Contains(err.Error(), "netns cla-b-h1 exists and was not made by lab cla-b") {
 		t.Fatalf("up cla-b: err = %v, want a refusal naming netns cla-b-h1", err)
 	}
@@ -46,7 +46,7 @@ func TestRootNetnsOfAnotherLabIsRefused(t *testing.T) {
 	if names, _ := Labs(); slices.Contains(names, "cla-b") {
 		t.Error("refused up left lab cla-b behind in /run/ovslab")
 	}
-	if err := Down(ctx, "cla-b", Options{}); err != nil {
+	if err := Down(ctx, "cla-b", DownOptions{}); err != nil {
 		t.Fatalf("down cla-b: %v", err)
 	}
 	for _, n := range []string{"cla-b-h1", "cla-router", "cla-wan"} {
@@ -54,7 +54,7 @@ func TestRootNetnsOfAnotherLabIsRefused(t *testing.T) {
 			t.Errorf("down cla-b removed lab cla's netns %s", n)
 		}
 	}
-	st, err := GetStatus(ctx, "cla", Options{})
+	st, err := GetStatus(ctx, "cla", StatusOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func requireLabOK(t *testing.T, lab string, netns ...string) {
 			t.Errorf("netns %s of lab %s is gone", n, lab)
 		}
 	}
-	st, err := GetStatus(context.Background(), lab, Options{})
+	st, err := GetStatus(context.Background(), lab, StatusOptions{})
 	if err != nil {
 		t.Fatalf("status %s: %v", lab, err)
 	}
@@ -111,13 +111,13 @@ func TestRootCollidingLabsTornDownInBothOrders(t *testing.T) {
 		t.Run("down "+first+" first", func(t *testing.T) {
 			cleanupLab(t, "clc")
 			cleanupLab(t, "clc-b")
-			if err := Up(ctx, labOfHosts(t, "clc-b", "h1"), Options{Emulate: true}); err != nil {
+			if err := Up(ctx, labOfHosts(t, "clc-b", "h1"), UpOptions{Emulate: true}); err != nil {
 				t.Fatalf("up clc-b: %v", err)
 			}
-			if err := Up(ctx, labOfHosts(t, "clc", "a1"), Options{Emulate: true}); err != nil {
+			if err := Up(ctx, labOfHosts(t, "clc", "a1"), UpOptions{Emulate: true}); err != nil {
 				t.Fatalf("up clc: %v", err)
 			}
-			err := Up(ctx, labOfHosts(t, "clc", "a1", "b-h1"), Options{Emulate: true})
+			err := Up(ctx, labOfHosts(t, "clc", "a1", "b-h1"), UpOptions{Emulate: true})
 			if err == nil || !strings.Contains(err.Error(), "netns clc-b-h1 exists and was not made by lab clc") {
 				t.Fatalf("re-up clc with b-h1: err = %v, want a refusal naming netns clc-b-h1", err)
 			}
@@ -130,7 +130,7 @@ func TestRootCollidingLabsTornDownInBothOrders(t *testing.T) {
 			}
 			requireLabOK(t, "clc-b", "clc-b-h1")
 			if first == "clc-b" {
-				if err := Down(ctx, "clc-b", Options{}); err != nil {
+				if err := Down(ctx, "clc-b", DownOptions{}); err != nil {
 					t.Fatalf("down clc-b: %v", err)
 				}
 				requireLabOK(t, "clc", "clc-a1", "clc-router")
@@ -141,7 +141,7 @@ func TestRootCollidingLabsTornDownInBothOrders(t *testing.T) {
 			if err := st.Save(); err != nil {
 				t.Fatal(err)
 			}
-			if err := Down(ctx, "clc", Options{}); err != nil {
+			if err := Down(ctx, "clc", DownOptions{}); err != nil {
 				t.Fatalf("down clc: %v", err)
 			}
 			requireLabOK(t, "clc-b", "clc-b-h1", "clc-b-router")

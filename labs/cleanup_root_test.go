@@ -18,26 +18,6 @@ import (
 	"github.com/ovslab/ovslab/internal/testenv"
 )
 
-// cleanupLab removes the lab when the test ends, whatever state a failed
-// test (or a failed Down) left it in: Down first, then removeLeftovers for
-// anything Down did not remove. A Down that reports success and still
-// leaves something fails the test, since a user's `ovslab down` would
-// leak the same way.
-func cleanupLab(t *testing.T, lab string) {
-	t.Cleanup(func() {
-		left, err := cleanLab(t, lab)
-		switch {
-		case err != nil:
-			t.Logf("cleanup: down %s: %v", lab, err)
-			if len(left) > 0 {
-				t.Logf("cleanup: after the failed down of %s, removed by hand: %s", lab, strings.Join(left, "; "))
-			}
-		case len(left) > 0:
-			t.Errorf("cleanup: down %s succeeded but left (removed by hand): %s", lab, strings.Join(left, "; "))
-		}
-	})
-}
-
 // cleanLab runs Down and then removes what Down left. It returns what it
 // had to remove by hand and Down's error.
 func cleanLab(t *testing.T, lab string) ([]string, error) {
@@ -49,7 +29,7 @@ func cleanLab(t *testing.T, lab string) ([]string, error) {
 	netns := labNetnsNames(lab)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	err := Down(ctx, lab, Options{})
+	err := Down(ctx, lab, DownOptions{})
 	for n, recorded := range labNetnsNames(lab) {
 		netns[n] = netns[n] || recorded
 	}
@@ -96,7 +76,7 @@ func removeLeftovers(t *testing.T, lab string, netns map[string]bool) []string {
 
 	var out []byte
 	if !testenv.InVM() { // no dockerd in the test VM
-		out, err = exec.Command("docker", "ps", "-a", "--filter", "label="+LabelLab+"="+lab, "--format", "{{.ID}} {{.Names}}").Output()
+		out, err = exec.Command("docker", "ps", "-a", "--filter", "label="+labelLab+"="+lab, "--format", "{{.ID}} {{.Names}}").Output()
 	}
 	if err != nil {
 		t.Errorf("cleanup: list containers of %s: %v", lab, err)
@@ -246,7 +226,7 @@ containers:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Up(context.Background(), src, Options{Emulate: true}); err != nil {
+	if err := Up(context.Background(), src, UpOptions{Emulate: true}); err != nil {
 		t.Fatalf("up: %v", err)
 	}
 
@@ -254,7 +234,7 @@ containers:
 	if err := os.MkdirAll(HostRunDir(other, "h1"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	testenv.Run(t, "docker", "run", "-d", "--name", "cuabc1", "--net", "none", "--label", LabelLab+"="+other, "ovslab/busybox", "sleep", "infinity")
+	testenv.Run(t, "docker", "run", "-d", "--name", "cuabc1", "--net", "none", "--label", labelLab+"="+other, "ovslab/busybox", "sleep", "infinity")
 	// Down finds the half-made lab's container by its label, and leaves
 	// netns cu-a-b-h1 alone: its mark says it is cu-a's.
 	left, err := cleanLab(t, other)
@@ -275,7 +255,7 @@ containers:
 	netns := labNetnsNames(lab)
 	docker, had := os.LookupEnv("DOCKER_HOST")
 	os.Setenv("DOCKER_HOST", "unix:///nonexistent.sock")
-	err = Down(context.Background(), lab, Options{})
+	err = Down(context.Background(), lab, DownOptions{})
 	if had {
 		os.Setenv("DOCKER_HOST", docker)
 	} else {

@@ -3,6 +3,8 @@ package labs
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/ovslab/ovslab/containers"
@@ -11,11 +13,11 @@ import (
 )
 
 // applyContainers converges the host's containers and their veths, at
-// most len(tg.jobs) at a time across all hosts, and removes this lab's
+// most len(run.jobs) at a time across all hosts, and removes this lab's
 // containers on the host that the plan no longer names. It returns the
 // host veths that are new devices (see ovs.Port.Recreated).
-func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]string, error) {
-	if tg.docker == nil {
+func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]string, error) {
+	if run.docker == nil {
 		return nil, nil // a lab without containers, where Docker is not running
 	}
 	var (
@@ -23,30 +25,26 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 		fresh []string
 	)
 	hosts := hostsFile(p) // the same for every container: rendered once
-	// One open host netns serves every link of the host.
-	hostNS, err := nsutil.Open(tg.netnsPath())
-	if err != nil {
-		return nil, fmt.Errorf("host %s: %w", p.Host, err)
-	}
-	defer hostNS.Close()
+	// The run's open host netns serves every link of the host.
+	hostNS := run.ns
 	qdiscs, err := containers.ReadRootQdiscs(hostNS)
 	if err != nil {
 		return nil, fmt.Errorf("host %s: qdiscs: %w", p.Host, err)
 	}
 	// One list of the host's containers serves every Ensure below and the
 	// sweep of those the file no longer names.
-	listed, err := tg.docker.Listed(ctx, map[string]string{LabelLab: p.Lab, LabelHost: p.Host})
+	listed, err := run.docker.Listed(ctx, map[string]string{labelLab: p.Lab, labelHost: p.Host})
 	if err != nil {
 		return nil, err
 	}
 	err = each(p.Containers, len(p.Containers), func(c topology.ContainerPlan) error {
 		select {
-		case tg.jobs <- struct{}{}:
+		case run.jobs <- struct{}{}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		defer func() { <-tg.jobs }()
-		made, err := applyContainer(ctx, p, tg, hostNS, qdiscs, c, hosts, listed[c.Docker])
+		defer func() { <-run.jobs }()
+		made, err := applyContainer(ctx, p, run, hostNS, qdiscs, c, hosts, listed[c.Docker])
 		mu.Lock()
 		fresh = append(fresh, made...)
 		mu.Unlock()
@@ -65,28 +63,28 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, tg target) ([]st
 			stale = append(stale, name)
 		}
 	}
-	err = each(stale, cap(tg.jobs), func(name string) error {
-		tg.progress("%s: removing container %s (no longer in the file)", p.Host, name)
-		return tg.docker.Remove(ctx, listed[name].ID)
+	err = each(stale, cap(run.jobs), func(name string) error {
+		run.progress("%s: removing container %s (no longer in the file)", p.Host, name)
+		return run.docker.Remove(ctx, listed[name].ID)
 	})
 	return fresh, err
 }
 
 // applyContainer converges one container, plumbs its interfaces and
 // writes its /etc/hosts, returning the host veths it made anew.
-func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, listed *containers.Listed) ([]string, error) {
-	id, pid, err := tg.docker.Ensure(ctx, containers.Spec{
+func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, listed *containers.Listed) ([]string, error) {
+	id, pid, err := run.docker.Ensure(ctx, containers.Spec{
 		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name,
-		Labels: map[string]string{LabelLab: p.Lab, LabelHost: p.Host, LabelNode: c.Name},
-		Listed: listed, PIDHint: tg.j.pidHint(c.Docker),
-	}, LabelLab)
+		Labels: map[string]string{labelLab: p.Lab, labelHost: p.Host, labelNode: c.Name},
+		Listed: listed, PIDHint: run.j.pidHint(c.Docker),
+	}, labelLab)
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %w", p.Host, err)
 	}
-	tg.j.sawPID(c.Docker, pid)
+	run.j.sawPID(c.Docker, pid)
 	var fresh []string
 	for _, i := range c.Interfaces {
-		link := containerLink(tg.netnsPath(), pid, i)
+		link := containerLink(run.netnsPath(), pid, i)
 		link.HostNS, link.HostQdiscs, link.ContainerID = hostNS, qdiscs, id
 		link.Mark = netnsMarkPrefix + p.Lab + ":" + c.Name
 		created, err := containers.Plumb(link)
@@ -101,4 +99,54 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, tg target, hostNS
 		return fresh, fmt.Errorf("container %s: names: %w", c.Name, err)
 	}
 	return fresh, nil
+}
+
+// impairment turns the file's impairment into the containers layer's.
+func impairment(i *topology.Impair) containers.Impairment {
+	if i == nil {
+		return containers.Impairment{}
+	}
+	return containers.Impairment{Delay: i.Delay, Jitter: i.Jitter, Loss: i.Loss, Rate: i.Rate}
+}
+
+// containerLink is the veth of one container interface, as Plumb and
+// Inspect take it.
+func containerLink(netnsPath string, pid int, i topology.InterfacePlan) containers.Link {
+	return containers.Link{
+		HostNetns: netnsPath, HostVeth: i.HostVeth, ContainerPid: pid,
+		Name: i.Name, Address: i.Address, MAC: i.MAC, MTU: i.MTU, DefaultRoute: i.DefaultRoute,
+		Impair: impairment(i.Impair),
+	}
+}
+
+// checkNetem refuses, before anything changes, a lab that asks for delay,
+// jitter or loss on a kernel without netem; a rate alone needs only tbf.
+func checkNetem(plans map[string]*topology.HostPlan) error {
+	for _, h := range sortedHosts(plans) {
+		for _, c := range plans[h].Containers {
+			for _, i := range c.Interfaces {
+				if i.Impair == nil || !i.Impair.NeedsNetem() {
+					continue
+				}
+				if err := containers.NetemAvailable(); err != nil {
+					return fmt.Errorf("container %s %s asks for %s: %w; load it (modprobe sch_netem) or keep only rate, which needs tbf alone", c.Name, i.Name, i.Impair, err)
+				}
+				return nil // one probe answers for the whole kernel
+			}
+		}
+	}
+	return nil
+}
+
+func sortedHosts(plans map[string]*topology.HostPlan) []string {
+	return slices.Sorted(maps.Keys(plans))
+}
+
+// hostsFile is every container's /etc/hosts on this host.
+func hostsFile(p *topology.HostPlan) []byte {
+	names := make([]containers.HostName, len(p.Names))
+	for i, n := range p.Names {
+		names[i] = containers.HostName{Name: n.Name, Address: n.Address}
+	}
+	return containers.HostsFile(names)
 }

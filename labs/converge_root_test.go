@@ -2,42 +2,11 @@ package labs
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ovslab/ovslab/internal/testenv"
-	"github.com/ovslab/ovslab/labs/catalog"
 )
-
-// labYAML is the reference lab's text renamed to lab, its containers
-// prefixed, so each test owns its lab and its Docker names (which are
-// global) and never meets e2e-l3 or a lab a user brought up. Its expect:
-// block goes: these tests edit containers and networks away, which the
-// expectations would rightly refuse.
-func labYAML(t *testing.T, lab, prefix string) string {
-	t.Helper()
-	data, ok := catalog.Get("l3-vxlan")
-	if !ok {
-		t.Fatal("built-in lab l3-vxlan missing")
-	}
-	s, _, _ := strings.Cut(string(data), "\nexpect:")
-	s = edit(t, s+"\n", "name: l3-vxlan", "name: "+lab)
-	return strings.ReplaceAll(s, "doc", prefix+"doc")
-}
-
-// edit replaces old in s with new, failing if old is not there: a test
-// whose edit silently missed would test nothing.
-func edit(t *testing.T, s, old, new string) string {
-	t.Helper()
-	if !strings.Contains(s, old) {
-		t.Fatalf("topology text lacks %q", old)
-	}
-	return strings.Replace(s, old, new, 1)
-}
 
 // dropLine removes the one line of s that contains sub.
 func dropLine(t *testing.T, s, sub string) string {
@@ -55,103 +24,6 @@ func dropLine(t *testing.T, s, sub string) string {
 		t.Fatalf("%d lines contain %q, want 1", n, sub)
 	}
 	return strings.Join(out, "\n")
-}
-
-func mustSource(t *testing.T, text string) *Source {
-	t.Helper()
-	src, err := sourceFromData("test.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return src
-}
-
-// upTimed runs an emulated up and returns how long it took.
-func upTimed(t *testing.T, text string) time.Duration {
-	t.Helper()
-	start := time.Now()
-	if err := Up(context.Background(), mustSource(t, text), Options{Emulate: true}); err != nil {
-		t.Fatalf("up: %v", err)
-	}
-	return time.Since(start)
-}
-
-// vsctl runs ovs-vsctl against an emulated host's own OVSDB, as a user would.
-func vsctl(lab, host string, args ...string) (string, error) {
-	c := exec.Command("ovs-vsctl", args...)
-	c.Env = append(os.Environ(), "OVS_RUNDIR="+HostRunDir(lab, host))
-	out, err := c.CombinedOutput()
-	return strings.TrimSpace(string(out)), err
-}
-
-func mustVsctl(t *testing.T, lab, host string, args ...string) string {
-	t.Helper()
-	out, err := vsctl(lab, host, args...)
-	if err != nil {
-		t.Fatalf("ovs-vsctl %v on %s: %v\n%s", args, host, err, out)
-	}
-	return out
-}
-
-// ovsRows maps "table name" to the row's _uuid for every bridge, port and
-// interface of the host.
-func ovsRows(t *testing.T, lab, host string) map[string]string {
-	t.Helper()
-	rows := map[string]string{}
-	for _, table := range []string{"bridge", "port", "interface"} {
-		out := mustVsctl(t, lab, host, "--format=csv", "--no-headings", "--data=bare", "--columns=_uuid,name", "list", table)
-		for _, l := range strings.Split(out, "\n") {
-			if uuid, name, ok := strings.Cut(l, ","); ok {
-				rows[table+" "+name] = uuid
-			}
-		}
-	}
-	return rows
-}
-
-// containerIDs returns each named container's full ID, "" when it is gone.
-func containerIDs(t *testing.T, names ...string) map[string]string {
-	t.Helper()
-	ids := map[string]string{}
-	for _, n := range names {
-		out, err := exec.Command("docker", "inspect", "-f", "{{.Id}}", n).Output()
-		if err == nil {
-			ids[n] = strings.TrimSpace(string(out))
-		} else {
-			ids[n] = ""
-		}
-	}
-	return ids
-}
-
-var counters = regexp.MustCompile(`\[\d+:\d+\]`)
-
-// iptablesSave is iptables-save of the lab host's netns without the
-// timestamps and packet counters that change by themselves.
-func iptablesSave(t *testing.T, lab, host string) []string {
-	t.Helper()
-	out := testenv.Run(t, "ip", "netns", "exec", NetnsName(lab, host), "iptables-save")
-	var lines []string
-	for _, l := range strings.Split(out, "\n") {
-		if l != "" && !strings.HasPrefix(l, "#") {
-			lines = append(lines, counters.ReplaceAllString(l, ""))
-		}
-	}
-	return lines
-}
-
-// sameExcept reports every key of before whose value changed in after,
-// except the keys skip accepts.
-func sameExcept(t *testing.T, what string, before, after map[string]string, skip func(string) bool) {
-	t.Helper()
-	for k, v := range before {
-		if skip != nil && skip(k) {
-			continue
-		}
-		if after[k] != v {
-			t.Errorf("%s %s changed: %q -> %q", what, k, v, after[k])
-		}
-	}
 }
 
 func TestRootConvergeNoOpUp(t *testing.T) {
@@ -431,7 +303,7 @@ func TestRootConvergeDrift(t *testing.T) {
 		mustReach(t, containerPid(t, d1), d1, "10.0.1.30")
 	})
 
-	if err := Down(context.Background(), lab, Options{}); err != nil {
+	if err := Down(context.Background(), lab, DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	assertGone(t, lab)

@@ -5,6 +5,7 @@
 // Emulation adds only the fabricated underlay (a netns per host, a router
 // and an emulated WAN) and one pair of OVS daemons per host. labs is the
 // only package that knows the topology as well as OVS, Docker and iptables;
-// it never parses YAML itself (topology does) and never shells out to
-// ovs-vsctl, ip, docker or iptables.
+// it never parses YAML itself (topology does), never grades a lab (package
+// check, above it, does) and never shells out to ovs-vsctl, ip, docker or
+// iptables.
 package labs

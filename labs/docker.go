@@ -22,7 +22,7 @@ func connectDocker(ctx context.Context, t *topology.Topology) (*containers.Clien
 // dockerForState is connectDocker for the lab as recorded; a record that no
 // longer parses may still name containers, so then Docker is needed.
 func dockerForState(ctx context.Context, st *State) (*containers.Client, error) {
-	src, err := FromState(st)
+	src, err := fromState(st)
 	if err != nil {
 		return containers.Connect(ctx)
 	}

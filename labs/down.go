@@ -19,24 +19,24 @@ import (
 // also cleans up after a half-finished `up`; without a usable state (a
 // reboot, a cleaned /run, a state file cut short) it finds the lab by its
 // marks. A lab that is not here is not an error: down is idempotent.
-func Down(ctx context.Context, lab string, o Options) error {
+func Down(ctx context.Context, lab string, o DownOptions) error {
 	dir, err := Dir(lab)
 	if err != nil {
 		return Usagef("%v", err)
 	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) && !markedAnywhere(ctx, lab, o) {
-		o.note()("no lab %s on this machine: nothing to remove", lab)
+		o.notef("no lab %s on this machine: nothing to remove", lab)
 		return nil
 	}
-	lock, err := Acquire(ctx, lab, o.NoWait, func() {
-		o.progress()("waiting for another ovslab up/down of %s", lab)
+	lock, err := acquire(ctx, lab, o.NoWait, func() {
+		o.Progressf("waiting for another ovslab up/down of %s", lab)
 	})
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
+	defer lock.release()
 	st, err := LoadState(lab)
-	if errors.Is(err, ErrNoLab) || errors.Is(err, ErrBadState) {
+	if errors.Is(err, errNoLab) || errors.Is(err, errBadState) {
 		return downByMarks(ctx, lab, dir, err, o)
 	}
 	if err != nil {
@@ -62,15 +62,15 @@ func Down(ctx context.Context, lab string, o Options) error {
 	return os.RemoveAll(dir)
 }
 
-func downEmulated(ctx context.Context, j *journal, dc *containers.Client, o Options) error {
+func downEmulated(ctx context.Context, j *journal, dc *containers.Client, o DownOptions) error {
 	st := j.st
 	// Every container of the lab in one sweep, also those of hosts an
 	// interrupted up never recorded: they all carry the label.
-	o.progress()("containers")
-	errs := []error{removeContainers(ctx, dc, map[string]string{LabelLab: st.Lab})}
+	o.Progressf("containers")
+	errs := []error{removeContainers(ctx, dc, map[string]string{labelLab: st.Lab})}
 	// Hosts are independent: taken down at once, with every error kept.
 	errs = append(errs, each(slices.Clone(st.Hosts), len(st.Hosts), func(h string) error {
-		o.progress()("%s: OVS daemons, namespace", h)
+		o.Progressf("%s: OVS daemons, namespace", h)
 		return removeEmulatedHost(j, h)
 	}))
 	for _, n := range slices.Clone(st.Netns) {
@@ -83,7 +83,7 @@ func downEmulated(ctx context.Context, j *journal, dc *containers.Client, o Opti
 // daemons and run dir, and its netns (which takes its veths with it).
 func downEmulatedHost(ctx context.Context, j *journal, host string, dc *containers.Client) error {
 	return errors.Join(
-		removeContainers(ctx, dc, map[string]string{LabelLab: j.st.Lab, LabelHost: host}),
+		removeContainers(ctx, dc, map[string]string{labelLab: j.st.Lab, labelHost: host}),
 		removeEmulatedHost(j, host),
 	)
 }
@@ -91,26 +91,26 @@ func downEmulatedHost(ctx context.Context, j *journal, host string, dc *containe
 // removeEmulatedHost stops the host's OVS daemons and deletes its run dir
 // and netns; its containers must be gone or going.
 func removeEmulatedHost(j *journal, host string) error {
-	tg := j.st.hostTarget(host, "")
+	loc := j.st.hostLocation(host, "")
 	return errors.Join(
-		stopNetnsDaemons(j.st.Lab, []string{tg.netns}),
-		releaseNetns(j, tg.netns),
-		os.RemoveAll(tg.runDir),
+		stopNetnsDaemons(j.st.Lab, []string{loc.netns}),
+		releaseNetns(j, loc.netns),
+		os.RemoveAll(loc.runDir),
 	)
 }
 
-func downReal(ctx context.Context, st *State, dc *containers.Client, o Options) error {
+func downReal(ctx context.Context, st *State, dc *containers.Client, o DownOptions) error {
 	var errs []error
 	for _, h := range st.Hosts {
-		o.progress()("%s: containers, OVS rows, NAT", h)
+		o.Progressf("%s: containers, OVS rows, NAT", h)
 		// A container's veth dies with its netns; no need to unplumb.
-		errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: st.Lab, LabelHost: h}))
+		errs = append(errs, removeContainers(ctx, dc, map[string]string{labelLab: st.Lab, labelHost: h}))
 		r := st.Restore[h]
 		if r != nil && r.Underlay != nil {
 			// Back on the NIC before br-phy goes, so the host keeps its routes.
 			errs = append(errs, restoreUnderlay("", r.Underlay))
 		}
-		oc, err := ovs.Connect(ctx, st.hostTarget(h, o.OVSDB).ovsdb)
+		oc, err := ovs.Connect(ctx, st.hostLocation(h, o.OVSDB).ovsdb)
 		if err == nil {
 			errs = append(errs, oc.DeleteLab(ctx, st.Lab))
 			settle(ctx, oc)
@@ -131,7 +131,7 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o Options) 
 type needs struct {
 	ipForward string         // original ip_forward, "" if no other lab set it
 	mtu       map[string]int // NIC → original MTU
-	neigh     *NeighLimits   // the machine's neighbour table limits, nil if no other lab raised them
+	neigh     *neighLimits   // the machine's neighbour table limits, nil if no other lab raised them
 }
 
 // othersNeed collects what the other real-host labs here changed (and
@@ -164,7 +164,7 @@ func othersNeed(lab string) needs {
 	return n
 }
 
-func restoreHost(r *HostRestore, others needs) error {
+func restoreHost(r *hostRestore, others needs) error {
 	var errs []error
 	if r.IPForward != "" && others.ipForward == "" {
 		_, err := nat.SetIPForward("", r.IPForward == "1")
@@ -174,7 +174,7 @@ func restoreHost(r *HostRestore, others needs) error {
 		if _, shared := others.mtu[nic]; shared {
 			continue
 		}
-		if err := setLinkMTU("", nic, mtu); err != nil {
+		if err := nsutil.InNamed("", func(n *nsutil.NS) error { return n.SetMTUUp(nic, mtu) }); err != nil {
 			errs = append(errs, fmt.Errorf("restore MTU %d of %s: %w", mtu, nic, err))
 		}
 	}

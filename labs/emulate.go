@@ -7,12 +7,10 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/nat"
 	"github.com/ovslab/ovslab/topology"
-	"github.com/vishvananda/netlink"
 )
 
 // Names of the emulated nodes that are not hosts.
@@ -63,23 +61,16 @@ func segments(t *topology.Topology) []segment {
 const segPrefix = "s."
 
 // removeStaleSegments deletes router bridges of subnets no host uses any more.
-func removeStaleSegments(router string, want []segment) error {
-	hns, err := nsutil.OpenNamed(router)
+func removeStaleSegments(router *nsutil.NS, want []segment) error {
+	bridges, err := router.Bridges(segPrefix)
 	if err != nil {
 		return err
 	}
-	defer hns.Close()
-	h := hns.Handle
-	links, err := nsutil.Dump(h.LinkList)
-	if err != nil {
-		return err
-	}
-	for _, l := range links {
-		name := l.Attrs().Name
-		if l.Type() != "bridge" || !strings.HasPrefix(name, segPrefix) || slices.ContainsFunc(want, func(s segment) bool { return s.bridge == name }) {
+	for _, name := range bridges {
+		if slices.ContainsFunc(want, func(s segment) bool { return s.bridge == name }) {
 			continue
 		}
-		if err := h.LinkDel(l); err != nil {
+		if err := router.DeleteLink(name); err != nil {
 			return fmt.Errorf("router: remove stale segment %s: %w", name, err)
 		}
 	}
@@ -93,17 +84,6 @@ func containsAddr(list []netip.Addr, a netip.Addr) bool {
 		}
 	}
 	return false
-}
-
-// wanAddrs returns the emulated internet's address (the first of the
-// prefix) and the router's address on it (the last usable one).
-func wanAddrs(p netip.Prefix) (wan, router netip.Prefix) {
-	p = p.Masked()
-	base := p.Addr().As4()
-	n := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
-	last := n | (1<<(32-p.Bits()) - 1) - 1 // the one before broadcast
-	r := netip.AddrFrom4([4]byte{byte(last >> 24), byte(last >> 16), byte(last >> 8), byte(last)})
-	return netip.PrefixFrom(p.Addr().Next(), p.Bits()), netip.PrefixFrom(r, p.Bits())
 }
 
 // buildFabric creates the emulated underlay: a netns per host, the router
@@ -120,26 +100,33 @@ func buildFabric(j *journal, t *topology.Topology) error {
 	if _, err := nat.SetIPForward(nsutil.Path(router), true); err != nil {
 		return fmt.Errorf("router: %w", err)
 	}
+	r, err := nsutil.OpenNamed(router)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
 	mtu := t.Underlay.MTU
 	segs := segments(t)
-	if err := removeStaleSegments(router, segs); err != nil {
+	if err := removeStaleSegments(r, segs); err != nil {
 		return err
 	}
 	for _, s := range segs {
-		if err := ensureSegment(router, s, mtu); err != nil {
+		if err := ensureSegment(r, s, mtu); err != nil {
 			return err
 		}
 		for _, h := range s.hosts {
-			hostNS := NetnsName(lab, h.Name)
-			if err := ensureVeth(hostNS, h.Interface, router, h.Name, mtu); err != nil {
+			err := nsutil.InNamed(NetnsName(lab, h.Name), func(hn *nsutil.NS) error {
+				return ensureVeth(hn, h.Interface, r, h.Name, mtu)
+			})
+			if err != nil {
 				return fmt.Errorf("underlay link of %s: %w", h.Name, err)
 			}
-			if err := setMaster(router, h.Name, s.bridge); err != nil {
-				return err
+			if err := r.SetMaster(h.Name, s.bridge); err != nil {
+				return fmt.Errorf("netns %s: %w", router, err)
 			}
 		}
 	}
-	return ensureWAN(t)
+	return ensureWAN(t, r)
 }
 
 // emulatedNetns are the names of every netns an emulated lab makes.
@@ -155,91 +142,51 @@ func hostNetnsNames(t *topology.Topology) []string {
 	return out
 }
 
-func ensureSegment(ns string, s segment, mtu int) error {
-	hns, err := nsutil.OpenNamed(ns)
-	if err != nil {
-		return err
-	}
-	defer hns.Close()
-	h := hns.Handle
-	l, err := h.LinkByName(s.bridge)
-	if err != nil {
-		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: s.bridge, MTU: mtu}}
-		if err := h.LinkAdd(br); err != nil {
+// ensureSegment makes the router's Linux bridge of segment s, holding
+// the segment's gateway addresses.
+func ensureSegment(router *nsutil.NS, s segment, mtu int) error {
+	if _, err := router.Link(s.bridge); err != nil {
+		if err := router.AddBridge(s.bridge, mtu); err != nil {
 			return fmt.Errorf("router bridge %s: %w", s.bridge, err)
 		}
-		if l, err = h.LinkByName(s.bridge); err != nil {
-			return err
-		}
 	}
-	if err := h.LinkSetMTU(l, mtu); err != nil {
+	if err := router.SetMTU(s.bridge, mtu); err != nil {
 		return fmt.Errorf("router bridge %s mtu: %w", s.bridge, err)
 	}
 	var want []netip.Prefix
 	for _, gw := range s.gateways {
 		want = append(want, netip.PrefixFrom(gw, s.subnet.Bits()))
 	}
-	if err := setAddrs(h, l, want); err != nil {
-		return fmt.Errorf("router bridge %s: %w", s.bridge, err)
+	if err := router.AddrSet(s.bridge, want...); err != nil {
+		return fmt.Errorf("router bridge %w", err) // AddrSet's error starts with the bridge
 	}
-	return h.LinkSetUp(l)
+	return nil
 }
 
-func setMaster(ns, link, bridge string) error {
-	return withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
-		br, err := h.LinkByName(bridge)
-		if err != nil {
-			return fmt.Errorf("netns %s: %s: %w", ns, bridge, err)
-		}
-		if l.Attrs().MasterIndex == br.Attrs().Index {
-			return nil
-		}
-		return h.LinkSetMaster(l, br)
-	})
-}
-
-// ensureVeth makes a veth pair aName (in netns aNS) <-> bName (in bNS),
-// both up with the given MTU. A lone end left by an interrupted run is
-// deleted and the pair made again.
-func ensureVeth(aNS, aName, bNS, bName string, mtu int) error {
-	hans, err := nsutil.OpenNamed(aNS)
-	if err != nil {
-		return err
-	}
-	defer hans.Close()
-	ha := hans.Handle
-	hbns, err := nsutil.OpenNamed(bNS)
-	if err != nil {
-		return err
-	}
-	defer hbns.Close()
-	hb := hbns.Handle
-	la, errA := ha.LinkByName(aName)
-	lb, errB := hb.LinkByName(bName)
+// ensureVeth makes a veth pair aName (in netns a) <-> bName (in b), both
+// up with the given MTU and TX checksum offload off. A lone end left by an
+// interrupted run is deleted and the pair made again.
+func ensureVeth(a *nsutil.NS, aName string, b *nsutil.NS, bName string, mtu int) error {
+	_, errA := a.Link(aName)
+	_, errB := b.Link(bName)
 	if errA != nil || errB != nil {
 		// A lone end left by an interrupted run: only a veth is ours to remove.
-		for _, x := range []struct {
-			h *netlink.Handle
-			l netlink.Link
-		}{{ha, la}, {hb, lb}} {
-			if x.l == nil {
+		for _, end := range []struct {
+			ns   *nsutil.NS
+			name string
+		}{{a, aName}, {b, bName}} {
+			l, err := end.ns.Link(end.name)
+			if err != nil {
 				continue
 			}
-			if x.l.Type() != "veth" {
-				return fmt.Errorf("%s exists and is a %s, not the lab's veth; remove or rename it", x.l.Attrs().Name, x.l.Type())
+			if l.Type() != "veth" {
+				return fmt.Errorf("%s exists and is a %s, not the lab's veth; remove or rename it", end.name, l.Type())
 			}
-			if err := x.h.LinkDel(x.l); err != nil {
-				return fmt.Errorf("remove lone veth end %s: %w", x.l.Attrs().Name, err)
+			if err := end.ns.DeleteLink(end.name); err != nil {
+				return fmt.Errorf("remove lone veth end %s: %w", end.name, err)
 			}
 		}
-		if err := nsutil.AddVeth(hans, aName, hbns, bName, mtu, nil); err != nil {
-			return err
-		}
-		// Look both ends up again: the objects above describe nothing real.
-		if la, err = ha.LinkByName(aName); err != nil {
-			return err
-		}
-		if lb, err = hb.LinkByName(bName); err != nil {
+		if err := nsutil.AddVeth(a, aName, b, bName, mtu, nil); err != nil {
 			return err
 		}
 	}
@@ -249,37 +196,32 @@ func ensureVeth(aNS, aName, bNS, bName string, mtu int) error {
 	// for the kernel datapath too, where it costs a little CPU and nothing
 	// else, so one fabric serves hosts of either datapath.
 	return errors.Join(
-		setMTUUp(ha, la, mtu),
-		setMTUUp(hb, lb, mtu),
-		nsutil.TxChecksumOff(nsutil.Path(aNS), aName),
-		nsutil.TxChecksumOff(nsutil.Path(bNS), bName),
+		a.SetMTUUp(aName, mtu),
+		b.SetMTUUp(bName, mtu),
+		a.TxChecksumOff(aName),
+		b.TxChecksumOff(bName),
 	)
-}
-
-func setMTUUp(h *netlink.Handle, l netlink.Link, mtu int) error {
-	if l.Attrs().MTU != mtu {
-		if err := h.LinkSetMTU(l, mtu); err != nil {
-			return fmt.Errorf("%s mtu %d: %w", l.Attrs().Name, mtu, err)
-		}
-	}
-	return h.LinkSetUp(l)
 }
 
 // ensureWAN builds the emulated internet: netns <lab>-wan holding the first
 // address of emulation.wan, its default route back through the router. The
 // router knows no route to the lab's container subnets, so only NAT'd
 // traffic (sourced from a host's underlay address) gets an answer.
-func ensureWAN(t *topology.Topology) error {
-	router, wan := NetnsName(t.Name, routerNode), NetnsName(t.Name, wanNode)
+func ensureWAN(t *topology.Topology, router *nsutil.NS) error {
+	wan, err := nsutil.OpenNamed(NetnsName(t.Name, wanNode))
+	if err != nil {
+		return err
+	}
+	defer wan.Close()
 	if err := ensureVeth(wan, "wan0", router, "wan", t.Underlay.MTU); err != nil {
 		return fmt.Errorf("wan link: %w", err)
 	}
-	wanAddr, routerAddr := wanAddrs(t.Emulation.WAN)
-	if err := addrSet(router, "wan", routerAddr); err != nil {
+	wanAddr, routerAddr := t.WANAddrs()
+	if err := router.AddrSet("wan", routerAddr); err != nil {
 		return err
 	}
-	if err := addrSet(wan, "wan0", wanAddr); err != nil {
+	if err := wan.AddrSet("wan0", wanAddr); err != nil {
 		return err
 	}
-	return defaultRoute(wan, "wan0", routerAddr.Addr())
+	return wan.DefaultRoute("wan0", routerAddr.Addr())
 }

@@ -28,7 +28,7 @@ func Exec(ctx context.Context, lab, node string, cmd []string, stdin io.Reader, 
 	if st.Mode == ModeEmulated && (slices.Contains(st.Hosts, node) || node == routerNode || node == wanNode) {
 		env := os.Environ()
 		if slices.Contains(st.Hosts, node) {
-			env = append(env, "OVS_RUNDIR="+st.hostTarget(node, "").runDir)
+			env = append(env, "OVS_RUNDIR="+st.hostLocation(node, "").runDir)
 		}
 		return execInNetns(ctx, NetnsName(lab, node), env, cmd, stdin, stdout, stderr)
 	}
@@ -37,7 +37,7 @@ func Exec(ctx context.Context, lab, node string, cmd []string, stdin io.Reader, 
 		return 0, err
 	}
 	defer dc.Close()
-	cs, err := dc.List(ctx, map[string]string{LabelLab: lab, LabelNode: node})
+	cs, err := dc.List(ctx, map[string]string{labelLab: lab, labelNode: node})
 	if err != nil {
 		return 0, err
 	}

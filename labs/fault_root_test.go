@@ -16,25 +16,6 @@ import (
 	"github.com/ovslab/ovslab/internal/testenv"
 )
 
-// requireHealthy checks the lab as `ovslab status` sees it: complete, and
-// every host with its daemons up and every object in its wanted state.
-func requireHealthy(t *testing.T, lab string) {
-	t.Helper()
-	s, err := GetStatus(context.Background(), lab, Options{})
-	if err != nil {
-		t.Fatalf("status: %v", err)
-	}
-	if !s.Complete {
-		t.Errorf("status of %s: not complete", lab)
-	}
-	for _, h := range s.Hosts {
-		if !h.OK() || !h.OVSDBUp || !h.VswitchdUp {
-			t.Errorf("status of %s %s is not OK: ovsdb %v, vswitchd %v, problems %v, containers %+v",
-				lab, h.Name, h.OVSDBUp, h.VswitchdUp, h.Problems, h.Containers)
-		}
-	}
-}
-
 // killDaemon SIGKILLs an emulated host's OVS daemon, as a crash would,
 // and waits until the process is gone. It returns the dead pid.
 func killDaemon(t *testing.T, lab, host, daemon string) int {
@@ -62,7 +43,7 @@ func killDaemon(t *testing.T, lab, host, daemon string) int {
 
 func hostStatus(t *testing.T, lab, host string) HostStatus {
 	t.Helper()
-	s, err := GetStatus(context.Background(), lab, Options{})
+	s, err := GetStatus(context.Background(), lab, StatusOptions{})
 	if err != nil {
 		t.Fatalf("status: %v", err)
 	}
@@ -75,18 +56,6 @@ func hostStatus(t *testing.T, lab, host string) HostStatus {
 	return HostStatus{}
 }
 
-// labNetns lists the netns of lab on the machine.
-func labNetns(t *testing.T, lab string) []string {
-	t.Helper()
-	var out []string
-	for _, l := range strings.Split(testenv.Run(t, "ip", "netns", "list"), "\n") {
-		if strings.HasPrefix(l, lab+"-") {
-			out = append(out, strings.Fields(l)[0])
-		}
-	}
-	return out
-}
-
 func TestRootFaultDockerUnreachable(t *testing.T) {
 	requireLabTools(t)
 	const lab = "ft-nodocker"
@@ -94,7 +63,7 @@ func TestRootFaultDockerUnreachable(t *testing.T) {
 	const endpoint = "unix:///nonexistent.sock"
 	t.Setenv("DOCKER_HOST", endpoint)
 	start := time.Now()
-	err := Up(context.Background(), mustSource(t, labYAML(t, lab, "ftn")), Options{Emulate: true})
+	err := Up(context.Background(), mustSource(t, labYAML(t, lab, "ftn")), UpOptions{Emulate: true})
 	t.Logf("failed up took %s: %v", time.Since(start), err)
 	if err == nil {
 		t.Fatal("up succeeded without Docker")
@@ -160,12 +129,12 @@ func cancelledUp(t *testing.T, name, text string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	seen := false
-	err := Up(ctx, mustSource(t, text), Options{Emulate: true, Progress: func(format string, args ...any) {
+	err := Up(ctx, mustSource(t, text), UpOptions{Emulate: true, Reporter: Reporter{Progress: func(format string, args ...any) {
 		if line := fmt.Sprintf(format, args...); strings.HasPrefix(line, "host2: OVS bridges") {
 			seen = true
 			cancel()
 		}
-	}})
+	}}})
 	if !seen {
 		t.Fatalf("up never reported host2's OVS step (err %v)", err)
 	}
@@ -194,7 +163,7 @@ func TestRootFaultInterruptedUp(t *testing.T) {
 
 	t.Run("down cleans up after it", func(t *testing.T) {
 		cancelledUp(t, name, text)
-		if err := Down(context.Background(), name, Options{}); err != nil {
+		if err := Down(context.Background(), name, DownOptions{}); err != nil {
 			t.Fatalf("down after a cancelled up: %v", err)
 		}
 		assertGone(t, name)

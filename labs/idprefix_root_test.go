@@ -44,14 +44,14 @@ networks:
 containers:
   %q: {host: host1, image: ovslab/busybox, network: n1, address: 10.9.2.10}
 `, lab, node))
-	if err := Up(ctx, src, Options{Emulate: true}); err != nil {
+	if err := Up(ctx, src, UpOptions{Emulate: true}); err != nil {
 		t.Fatalf("up with node %q: %v", node, err)
 	}
 	mine := labContainer(t, lab, node)
 	if mine == "" {
-		t.Fatalf("no container named %s with label %s=%s after up", node, LabelLab, lab)
+		t.Fatalf("no container named %s with label %s=%s after up", node, labelLab, lab)
 	}
-	if err := Up(ctx, src, Options{Emulate: true}); err != nil {
+	if err := Up(ctx, src, UpOptions{Emulate: true}); err != nil {
 		t.Fatalf("second up: %v", err)
 	}
 	if again := labContainer(t, lab, node); again != mine {
@@ -64,7 +64,7 @@ containers:
 	if got := dockerStates(t, others); got != before {
 		t.Errorf("up touched the look-alike containers:\nbefore %s\nafter  %s", before, got)
 	}
-	if err := Down(ctx, lab, Options{}); err != nil {
+	if err := Down(ctx, lab, DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	if got := labContainer(t, lab, node); got != "" {
@@ -87,5 +87,5 @@ func dockerStates(t *testing.T, ids []string) string {
 func labContainer(t *testing.T, lab, name string) string {
 	t.Helper()
 	return strings.TrimSpace(testenv.Run(t, "docker", "ps", "-aq", "--no-trunc",
-		"--filter", "name=^/"+name+"$", "--filter", "label="+LabelLab+"="+lab))
+		"--filter", "name=^/"+name+"$", "--filter", "label="+labelLab+"="+lab))
 }

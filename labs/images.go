@@ -9,8 +9,8 @@ import (
 	"github.com/ovslab/ovslab/topology"
 )
 
-// ErrNoCommand is wrapped when a container would have nothing to run.
-var ErrNoCommand = errors.New("no command to run")
+// errNoCommand is wrapped when a container would have nothing to run.
+var errNoCommand = errors.New("no command to run")
 
 // checkImages makes sure, before anything of the lab exists, that every
 // container's image is on this machine (building it when the file says
@@ -41,7 +41,7 @@ func checkImages(ctx context.Context, dc *containers.Client, plans map[string]*t
 			}
 			if img.ready && img.err == nil && !img.hasCmd && len(c.Command) == 0 {
 				errs = append(errs, fmt.Errorf("container %s (host %s): image %q has %w (no CMD or ENTRYPOINT) and the file gives none; give the container a command, e.g. `command: [sleep, infinity]`, or add CMD to the image's Dockerfile",
-					c.Name, h, c.Image, ErrNoCommand))
+					c.Name, h, c.Image, errNoCommand))
 			}
 		}
 	}

@@ -45,12 +45,12 @@ func (j *journal) sawPID(name string, pid int) {
 }
 
 // restore returns a copy of host's restore record (empty if none).
-func (j *journal) restore(host string) HostRestore {
+func (j *journal) restore(host string) hostRestore {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	r := j.st.Restore[host]
 	if r == nil {
-		return HostRestore{}
+		return hostRestore{}
 	}
 	c := *r
 	c.MTU = maps.Clone(r.MTU)
@@ -58,7 +58,7 @@ func (j *journal) restore(host string) HostRestore {
 }
 
 // restoreNeigh returns a copy of the recorded neighbour table limits.
-func (j *journal) restoreNeigh() *NeighLimits {
+func (j *journal) restoreNeigh() *neighLimits {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.st.Neigh == nil {
@@ -70,7 +70,7 @@ func (j *journal) restoreNeigh() *NeighLimits {
 
 // record lets fn change host's restore record and saves the state if fn
 // reports a change.
-func (j *journal) record(host string, fn func(r *HostRestore) bool) error {
+func (j *journal) record(host string, fn func(r *hostRestore) bool) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if !fn(j.st.restoreFor(host)) {

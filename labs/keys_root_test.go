@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -45,40 +44,6 @@ containers:
       - {network: net2, address: 10.0.2.20, vlan: 10}
   kxc: {host: host2, image: ovslab/busybox, command: [sleep, infinity], network: net2, address: 10.0.2.30, vlan: 20}
 `
-
-// inHost runs a tool in an emulated host's netns.
-func inHost(lab, host string, args ...string) ([]byte, error) {
-	return exec.Command("ip", append([]string{"netns", "exec", NetnsName(lab, host)}, args...)...).CombinedOutput()
-}
-
-// dockerPing pings name from inside a container with the image's own ping,
-// so the name goes through the container's resolver (/etc/hosts).
-func dockerPing(ctr, name string) (string, error) {
-	out, err := exec.Command("docker", "exec", ctr, "ping", "-c", "1", "-W", "2", name).CombinedOutput()
-	return string(out), err
-}
-
-func mustPingName(t *testing.T, ctr, name, addr string) {
-	t.Helper()
-	out, err := dockerPing(ctr, name)
-	if err != nil || !strings.Contains(out, "("+addr+")") || !strings.Contains(out, "1 packets received") {
-		t.Errorf("%s: ping %s: %v, want %s answering:\n%s", ctr, name, err, addr, out)
-	}
-}
-
-// qdiscOf is `tc qdisc show` of a host veth and of the container's end.
-func qdiscOf(t *testing.T, lab, host, veth, ctr, iface string) (string, string) {
-	t.Helper()
-	h, err := inHost(lab, host, "tc", "qdisc", "show", "dev", veth)
-	if err != nil {
-		t.Fatalf("tc qdisc show dev %s: %v\n%s", veth, err, h)
-	}
-	c, err := inNetnsOf(containerPid(t, ctr), "tc", "qdisc", "show", "dev", iface)
-	if err != nil {
-		t.Fatalf("tc qdisc show dev %s in %s: %v\n%s", iface, ctr, err, c)
-	}
-	return string(h), string(c)
-}
 
 func linkMTUs(t *testing.T, lab, host, veth, ctr, iface string) (string, string) {
 	t.Helper()
@@ -164,7 +129,7 @@ func TestRootKeysEndToEnd(t *testing.T) {
 		mustPingName(t, "kxc", "kxc", "10.0.2.30")
 	})
 	t.Run("status and check", func(t *testing.T) {
-		st, err := GetStatus(ctx, lab, Options{})
+		st, err := GetStatus(ctx, lab, StatusOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,27 +202,10 @@ func TestRootKeysEndToEnd(t *testing.T) {
 		requireChecksPass(t, lab)
 	})
 
-	if err := Down(ctx, lab, Options{}); err != nil {
+	if err := Down(ctx, lab, DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	assertGone(t, lab)
-}
-
-// requireChecksPass runs `ovslab check` and fails on any red line.
-func requireChecksPass(t *testing.T, lab string) {
-	t.Helper()
-	rep, err := RunCheck(context.Background(), lab, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rep.Results {
-		if !r.OK {
-			t.Errorf("check %s %s -> %s: %s", r.Kind, r.From, r.To, r.Detail)
-		}
-	}
-	if !rep.OK || len(rep.Results) == 0 {
-		t.Errorf("check: ok=%v with %d results", rep.OK, len(rep.Results))
-	}
 }
 
 // TestRootNetemRefusedBeforeAnyChange runs where the kernel has no netem
@@ -273,7 +221,7 @@ func TestRootNetemRefusedBeforeAnyChange(t *testing.T) {
 	cleanupLab(t, lab)
 	text := strings.NewReplacer("name: kx-keys", "name: "+lab, "impair: {rate: 10mbit}", "impair: {delay: 50ms, rate: 10mbit}",
 		"kxa", "kxna", "kxb", "kxnb", "kxc", "kxnc").Replace(keysLab)
-	err := Up(context.Background(), mustSource(t, text), Options{Emulate: true})
+	err := Up(context.Background(), mustSource(t, text), UpOptions{Emulate: true})
 	if err == nil || !strings.Contains(err.Error(), "sch_netem") || !strings.Contains(err.Error(), "delay 50ms rate 10mbit") {
 		t.Fatalf("up with a delay on a kernel without netem: %v; want a refusal naming sch_netem and the impairment", err)
 	}

@@ -11,21 +11,21 @@ import (
 	"time"
 )
 
-// Lock is an exclusive flock on a lab's state directory: two `up`/`down`
+// labLock is an exclusive flock on a lab's state directory: two `up`/`down`
 // of one lab never interleave.
-type Lock struct{ f *os.File }
+type labLock struct{ f *os.File }
 
-// ErrLocked is returned by Acquire with noWait when another process holds the lock.
-var ErrLocked = fmt.Errorf("lab is locked by another ovslab up/down")
+// errLocked is returned by acquire with noWait when another process holds the lock.
+var errLocked = fmt.Errorf("lab is locked by another ovslab up/down")
 
-// Acquire takes the lab's lock. It waits (calling waiting once) unless
+// acquire takes the lab's lock. It waits (calling waiting once) unless
 // noWait is set. The lock file is RunRoot/.locks/<lab>, in a directory only
 // root can enter: flock needs no more than a read-only descriptor, so a
 // lock file another user can open is one they can hold for as long as
 // they like, blocking every up and down of the lab. A lock file removed
-// by hand while held is noticed: after locking, Acquire checks that the
+// by hand while held is noticed: after locking, acquire checks that the
 // file it locked is still the one at the path, and retries otherwise.
-func Acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*Lock, error) {
+func acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*labLock, error) {
 	dir, err := Dir(lab)
 	if err != nil {
 		return nil, err
@@ -52,7 +52,7 @@ func Acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*Loc
 		if err == syscall.EWOULDBLOCK {
 			f.Close()
 			if noWait {
-				return nil, fmt.Errorf("lab %q: %w (omit --no-wait to wait for it)", lab, ErrLocked)
+				return nil, fmt.Errorf("lab %q: %w (omit --no-wait to wait for it)", lab, errLocked)
 			}
 			if !told && waiting != nil {
 				waiting()
@@ -70,7 +70,7 @@ func Acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*Loc
 			return nil, fmt.Errorf("lock %s: %w", p, err)
 		}
 		if sameFile(f, p) {
-			return &Lock{f: f}, nil
+			return &labLock{f: f}, nil
 		}
 		f.Close() // the file was removed under us; lock the new one
 	}
@@ -146,8 +146,8 @@ func sameFile(f *os.File, path string) bool {
 	return err1 == nil && err2 == nil && os.SameFile(a, b)
 }
 
-// Release drops the lock.
-func (l *Lock) Release() {
+// release drops the lock.
+func (l *labLock) release() {
 	if l != nil && l.f != nil {
 		l.f.Close()
 		l.f = nil

@@ -53,7 +53,7 @@ func TestRootLockUpWaitsForHolder(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	held, err := Acquire(ctx, lab, false, nil)
+	held, err := acquire(ctx, lab, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,12 +62,12 @@ func TestRootLockUpWaitsForHolder(t *testing.T) {
 	var upErr error
 	go func() {
 		defer close(done)
-		upErr = Up(ctx, src, Options{Emulate: true, Progress: log.tagged("up")})
+		upErr = Up(ctx, src, UpOptions{Emulate: true, Reporter: Reporter{Progress: log.tagged("up")}})
 	}()
 	// Runs before cleanupLab's down, which would otherwise wait on the lock.
 	t.Cleanup(func() {
 		cancel()
-		held.Release()
+		held.release()
 		<-done
 	})
 	returned := func() bool {
@@ -97,14 +97,14 @@ func TestRootLockUpWaitsForHolder(t *testing.T) {
 	if ns := labNetns(t, lab); len(ns) > 0 {
 		t.Errorf("up made netns %v while the lock was held", ns)
 	}
-	if out := strings.TrimSpace(testenv.Run(t, "docker", "ps", "-aq", "--filter", "label="+LabelLab+"="+lab)); out != "" {
+	if out := strings.TrimSpace(testenv.Run(t, "docker", "ps", "-aq", "--filter", "label="+labelLab+"="+lab)); out != "" {
 		t.Errorf("up made containers while the lock was held: %s", out)
 	}
-	if _, err := LoadState(lab); !errors.Is(err, ErrNoLab) {
+	if _, err := LoadState(lab); !errors.Is(err, errNoLab) {
 		t.Errorf("up wrote state while the lock was held: %v", err)
 	}
 
-	held.Release()
+	held.release()
 	<-done
 	if upErr != nil {
 		t.Fatalf("up once the lock was released: %v", upErr)
@@ -154,7 +154,7 @@ func TestRootLockSerialisesUps(t *testing.T) {
 	}
 
 	errA, errB := make(chan error, 1), make(chan error, 1)
-	go func() { errA <- Up(ctx, srcA, Options{Emulate: true, Progress: progressA}) }()
+	go func() { errA <- Up(ctx, srcA, UpOptions{Emulate: true, Reporter: Reporter{Progress: progressA}}) }()
 	select {
 	case <-aHolds:
 	case err := <-errA:
@@ -162,7 +162,7 @@ func TestRootLockSerialisesUps(t *testing.T) {
 	}
 	go func() {
 		defer close(bDone)
-		errB <- Up(ctx, srcB, Options{Emulate: true, Progress: progressB})
+		errB <- Up(ctx, srcB, UpOptions{Emulate: true, Reporter: Reporter{Progress: progressB}})
 	}()
 	if err := <-errA; err != nil {
 		t.Errorf("first up: %v", err)
@@ -191,7 +191,7 @@ func TestRootLockSerialisesUps(t *testing.T) {
 		t.Errorf("the ups interleaved: B's first step at line %d, A's last at %d", firstB, lastA)
 	}
 	requireHealthy(t, lab)
-	out := testenv.Run(t, "docker", "ps", "-a", "--filter", "label="+LabelLab+"="+lab, "--format", "{{.Names}}")
+	out := testenv.Run(t, "docker", "ps", "-a", "--filter", "label="+labelLab+"="+lab, "--format", "{{.Names}}")
 	if got := strings.Fields(out); len(got) != 4 {
 		t.Errorf("containers after two ups: %v, want 4", got)
 	}
@@ -214,27 +214,27 @@ func TestRootLockNoWait(t *testing.T) {
 	text := labYAML(t, lab, p)
 	ctx := context.Background()
 
-	held, err := Acquire(ctx, lab, false, nil)
+	held, err := acquire(ctx, lab, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	released := false
 	defer func() {
 		if !released {
-			held.Release()
+			held.release()
 		}
 	}()
 	start := time.Now()
-	err = Up(ctx, mustSource(t, text), Options{Emulate: true, NoWait: true})
+	err = Up(ctx, mustSource(t, text), UpOptions{Emulate: true, NoWait: true})
 	t.Logf("up --no-wait on a locked lab returned after %s: %v", time.Since(start), err)
-	if !errors.Is(err, ErrLocked) {
-		t.Errorf("up --no-wait on a locked lab: %v, want ErrLocked", err)
+	if !errors.Is(err, errLocked) {
+		t.Errorf("up --no-wait on a locked lab: %v, want errLocked", err)
 	}
 	if ns := labNetns(t, lab); len(ns) > 0 {
 		t.Errorf("refused up created netns %v", ns)
 	}
-	if err := Down(ctx, lab, Options{NoWait: true}); !errors.Is(err, ErrLocked) {
-		t.Errorf("down --no-wait on a locked lab: %v, want ErrLocked", err)
+	if err := Down(ctx, lab, DownOptions{NoWait: true}); !errors.Is(err, errLocked) {
+		t.Errorf("down --no-wait on a locked lab: %v, want errLocked", err)
 	}
 
 	// Another process sees the same lock: the CLI, built once.
@@ -254,13 +254,13 @@ func TestRootLockNoWait(t *testing.T) {
 		t.Logf("ovslab %v while the lab is locked: %v: %s", args, err, out)
 	}
 
-	held.Release()
+	held.release()
 	released = true
-	if err := Up(ctx, mustSource(t, text), Options{Emulate: true, NoWait: true}); err != nil {
+	if err := Up(ctx, mustSource(t, text), UpOptions{Emulate: true, NoWait: true}); err != nil {
 		t.Fatalf("up --no-wait after release: %v", err)
 	}
 	requireHealthy(t, lab)
-	if err := Down(ctx, lab, Options{NoWait: true}); err != nil {
+	if err := Down(ctx, lab, DownOptions{NoWait: true}); err != nil {
 		t.Fatalf("down --no-wait after release: %v", err)
 	}
 	assertGone(t, lab)
@@ -274,13 +274,13 @@ func TestRootLockBadLabName(t *testing.T) {
 			if d, err := Dir(name); err == nil {
 				t.Errorf("Dir(%q) = %s, want an error", name, d)
 			}
-			if _, err := Acquire(ctx, name, true, nil); err == nil {
-				t.Errorf("Acquire(%q) succeeded", name)
+			if _, err := acquire(ctx, name, true, nil); err == nil {
+				t.Errorf("acquire(%q) succeeded", name)
 			}
-			if err := Down(ctx, name, Options{}); err == nil {
+			if err := Down(ctx, name, DownOptions{}); err == nil {
 				t.Errorf("Down(%q) succeeded", name)
 			}
-			if _, err := GetStatus(ctx, name, Options{}); err == nil {
+			if _, err := GetStatus(ctx, name, StatusOptions{}); err == nil {
 				t.Errorf("GetStatus(%q) succeeded", name)
 			}
 		})
@@ -298,7 +298,7 @@ func TestRootLockBadLabName(t *testing.T) {
 	}
 	src := mustSource(t, labYAML(t, "lk-bad", "lkb"))
 	src.Topo.Name = "../etc"
-	if err := Up(ctx, src, Options{Emulate: true}); err == nil {
+	if err := Up(ctx, src, UpOptions{Emulate: true}); err == nil {
 		t.Error("up of a lab named ../etc succeeded")
 	} else {
 		t.Logf("up of a lab named ../etc: %v", err)
@@ -315,20 +315,6 @@ func TestRootLockBadLabName(t *testing.T) {
 	if out := strings.TrimSpace(testenv.Run(t, "docker", "ps", "-aq", "--filter", "name=lkbdoc")); out != "" {
 		t.Errorf("containers made for a lab named ../etc: %s", out)
 	}
-}
-
-func countLines(lines []string, subs ...string) int {
-	n := 0
-	for _, l := range lines {
-		all := true
-		for _, s := range subs {
-			all = all && strings.Contains(l, s)
-		}
-		if all {
-			n++
-		}
-	}
-	return n
 }
 
 func statOrNil(path string) os.FileInfo {
@@ -352,11 +338,11 @@ func TestRootLockNotHeldByOtherUsers(t *testing.T) {
 	const lab = "lk-nobody"
 	cleanupLab(t, lab)
 	ctx := context.Background()
-	l, err := Acquire(ctx, lab, true, nil)
+	l, err := acquire(ctx, lab, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.Release()
+	l.release()
 	if err := (&State{Lab: lab, Mode: ModeEmulated}).Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +383,7 @@ func TestRootLockNotHeldByOtherUsers(t *testing.T) {
 		}
 		_ = c.Wait()
 	}
-	if err := Down(ctx, lab, Options{NoWait: true}); err != nil {
+	if err := Down(ctx, lab, DownOptions{NoWait: true}); err != nil {
 		t.Errorf("down --no-wait while nobody tried to hold the lab's files: %v", err)
 	}
 }

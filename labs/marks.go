@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
-	"github.com/vishvananda/netlink"
 )
 
 // A namespace cannot carry a label, so a lab marks each netns it makes with
@@ -23,9 +22,9 @@ func netnsMark(lab, node string) string { return netnsMarkPrefix + lab + ":" + n
 // for an unmarked (or vanished) netns.
 func netnsOwner(name string) (lab, node string, ok bool) {
 	var alias string
-	if err := withLink(name, "lo", func(_ *netlink.Handle, l netlink.Link) error {
-		alias = l.Attrs().Alias
-		return nil
+	if err := nsutil.InNamed(name, func(n *nsutil.NS) (err error) {
+		alias, err = n.Alias("lo")
+		return err
 	}); err != nil {
 		return "", "", false
 	}

@@ -64,17 +64,17 @@ func TestRootEmulatedMesh3(t *testing.T) {
 		t.Fatal(err)
 	}
 	cleanupLab(t, meshLab)
-	if err := Up(ctx, src, Options{Emulate: true}); err != nil {
+	if err := Up(ctx, src, UpOptions{Emulate: true}); err != nil {
 		t.Fatalf("up: %v", err)
 	}
 
-	rep, err := RunCheck(ctx, meshLab, Options{})
+	rep, err := runCheck(ctx, meshLab)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pings := 0
 	for _, r := range rep.Results {
-		if r.Kind == CheckPing {
+		if r.Kind == "ping" {
 			pings++
 		}
 		if !r.OK {
@@ -109,7 +109,7 @@ func TestRootEmulatedMesh3(t *testing.T) {
 	}
 	t.Logf("%d ARP broadcasts cost the mesh %d tunnel packets", bursts, delta)
 
-	if err := Down(ctx, meshLab, Options{}); err != nil {
+	if err := Down(ctx, meshLab, DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	assertGone(t, meshLab)

@@ -25,9 +25,9 @@ import (
 // it is missing (a test host's netns) the machine's table is not ours.
 const neighDir = "net/ipv4/neigh/default"
 
-// NeighLimits is the neighbour table's limits (gc_thresh1..3) before up
+// neighLimits is the neighbour table's limits (gc_thresh1..3) before up
 // raised them, and what it set.
-type NeighLimits struct {
+type neighLimits struct {
 	Before [3]int `json:"before"`
 	Set    [3]int `json:"set"`
 }
@@ -44,7 +44,7 @@ func neighNeed(t *topology.Topology, local func(host string) bool) int {
 		}
 	}
 	for _, n := range t.Networks {
-		members := len(membersOf(t, n.Name)) + 1
+		members := len(t.Members(n.Name)) + 1
 		if n.Gateway != nil && local(n.Gateway.Host) {
 			need += members
 		}
@@ -94,14 +94,16 @@ func raiseNeighLimits(j *journal, netnsPath string, need int, progress func(stri
 	} else if other != nil {
 		before = other.Before
 	}
-	if entries+need <= before[1] {
+	// The limits now may be below the originals another lab recorded
+	// (lowered by hand since): the room must be there now too.
+	if entries+need <= min(before[1], cur[1]) {
 		return nil
 	}
 	set := [3]int{cur[0], max(cur[1], before[1]+need), max(cur[2], before[2]+need)}
 	// A lab that needs what another lab raised records it too, even if
 	// it raises nothing: the other's down must not take the room away.
 	if set != cur || (own == nil && other != nil) {
-		if err := j.save(func(st *State) { st.Neigh = &NeighLimits{Before: before, Set: set} }); err != nil {
+		if err := j.save(func(st *State) { st.Neigh = &neighLimits{Before: before, Set: set} }); err != nil {
 			return err
 		}
 	}

@@ -1,11 +1,15 @@
 package labs
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ovslab/ovslab/internal/testenv"
+)
 
 // TestNeighNeed: room for a full mesh on each network, counted only for
 // the containers and gateways that live on this kernel.
 func TestNeighNeed(t *testing.T) {
-	topo := scaleLab(t, 4, 50) // net1 (gateway on h1) and net2, 100 members each
+	topo := testenv.ScaleLab(t, 4, 50) // net1 (gateway on h1) and net2, 100 members each
 	all := neighNeed(topo, func(string) bool { return true })
 	// 4 hosts' underlay, h1's gateway port (100 members and itself), and
 	// 200 interfaces each with room for its 100 members and the gateway.

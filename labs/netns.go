@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
-	"github.com/vishvananda/netlink"
 )
 
 // ensureNetns makes the lab's netns name, its loopback up and marked (see
@@ -17,21 +16,17 @@ import (
 // host "vxlan-h1", lab "l3-vxlan" host "h1") racing for it, one gets it
 // and the other is refused.
 func ensureNetns(lab, name string) error {
-	err := nsutil.NewNamedWith(name, func(h *netlink.Handle) error {
-		lo, err := h.LinkByName("lo")
-		if err != nil {
-			return fmt.Errorf("lo: %w", err)
-		}
-		if err := h.LinkSetAlias(lo, netnsMark(lab, strings.TrimPrefix(name, lab+"-"))); err != nil {
+	err := nsutil.NewNamedWith(name, func(n *nsutil.NS) error {
+		if err := n.SetAlias("lo", netnsMark(lab, strings.TrimPrefix(name, lab+"-"))); err != nil {
 			return fmt.Errorf("mark lo: %w", err)
 		}
-		return h.LinkSetUp(lo)
+		return n.LinkUp("lo")
 	})
 	if errors.Is(err, fs.ErrExist) {
 		if !markedFor(name, lab) {
 			return notLabsNetns(lab, name)
 		}
-		return withLink(name, "lo", func(h *netlink.Handle, l netlink.Link) error { return h.LinkSetUp(l) })
+		return nsutil.InNamed(name, func(n *nsutil.NS) error { return n.LinkUp("lo") })
 	}
 	if err != nil {
 		return fmt.Errorf("netns %s: %w", name, err)

@@ -25,11 +25,11 @@ const (
 // writeNotes keeps the host's original values in OVSDB. ip_forward is
 // noted before applyNAT changes it: the current value then is the original
 // unless another lab here changed it first.
-func writeNotes(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target) error {
-	if tg.emulated {
+func writeNotes(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run hostRun) error {
+	if run.emulated {
 		return nil
 	}
-	nic, r := tg.nic, tg.j.restore(p.Host)
+	nic, r := run.nic, run.j.restore(p.Host)
 	if mtu := r.MTU[nic]; mtu != 0 {
 		if err := oc.SetInterfaceNote(ctx, p.Lab, nic, noteMTU, strconv.Itoa(mtu)); err != nil {
 			return err
@@ -48,7 +48,7 @@ func writeNotes(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg ta
 		ipf = othersNeed(p.Lab).ipForward
 	}
 	if ipf == "" {
-		on, err := nat.IPForward(tg.netnsPath())
+		on, err := nat.IPForward(run.netnsPath())
 		if err != nil {
 			return err
 		}
@@ -59,15 +59,15 @@ func writeNotes(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg ta
 
 // recallNotes fills in, from OVSDB, the original values the state lacks
 // (it was lost), so down restores those and not what the lab set.
-func recallNotes(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target, nic string) error {
-	if tg.emulated {
+func recallNotes(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run hostRun, nic string) error {
+	if run.emulated {
 		return nil
 	}
 	notes, err := readNotes(ctx, oc, p.Lab, nic)
 	if err != nil {
 		return err
 	}
-	return tg.j.record(p.Host, func(r *HostRestore) bool {
+	return run.j.record(p.Host, func(r *hostRestore) bool {
 		changed := false
 		if _, ok := r.MTU[nic]; !ok && notes.MTU[nic] != 0 {
 			r.MTU[nic], changed = notes.MTU[nic], true
@@ -84,8 +84,8 @@ func recallNotes(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg t
 
 // readNotes returns the noted original values of the host whose underlay
 // NIC is nic, as a restore record.
-func readNotes(ctx context.Context, oc *ovs.Client, lab, nic string) (*HostRestore, error) {
-	r := &HostRestore{MTU: map[string]int{}}
+func readNotes(ctx context.Context, oc *ovs.Client, lab, nic string) (*hostRestore, error) {
+	r := &hostRestore{MTU: map[string]int{}}
 	v, err := oc.InterfaceNote(ctx, lab, nic, noteMTU)
 	if err != nil {
 		return nil, err

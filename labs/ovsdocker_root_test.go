@@ -38,7 +38,7 @@ containers:
 `, lab))
 	up := func(step string) {
 		t.Helper()
-		if err := Up(ctx, src, Options{Emulate: true}); err != nil {
+		if err := Up(ctx, src, UpOptions{Emulate: true}); err != nil {
 			t.Fatalf("%s: up: %v", step, err)
 		}
 	}

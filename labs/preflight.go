@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ovslab/ovslab/containers"
+	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/ovs"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -16,7 +17,7 @@ import (
 // bridge, port or container name the lab needs belongs to someone else.
 // `up --all` runs it on every host before any host changes, so one broken
 // host leaves all of them untouched. All problems are returned at once.
-func Preflight(ctx context.Context, src *Source, o Options) error {
+func Preflight(ctx context.Context, src *Source, o UpOptions) error {
 	t := src.Topo
 	h, err := whichHost(t, o.Host)
 	if err != nil {
@@ -28,7 +29,7 @@ func Preflight(ctx context.Context, src *Source, o Options) error {
 	}
 	st, err := LoadState(t.Name)
 	switch {
-	case errors.Is(err, ErrNoLab):
+	case errors.Is(err, errNoLab):
 		st = &State{Lab: t.Name, Mode: ModeReal}
 	case err != nil:
 		return err
@@ -54,9 +55,13 @@ func Preflight(ctx context.Context, src *Source, o Options) error {
 		return errors.Join(errs...)
 	}
 	defer oc.Close()
-	tg := st.hostTarget(h, o.OVSDB)
-	tg.docker, tg.j, tg.progress = dc, newJournal(st), o.progress()
-	nic, err := underlayNIC(p, tg)
+	ns, err := nsutil.Open("") // a real host: this machine's own netns
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	defer ns.Close()
+	run := hostRun{location: st.hostLocation(h, o.OVSDB), docker: dc, j: newJournal(st), progress: o.Progressf, ns: ns}
+	nic, err := underlayNIC(p, run)
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
@@ -67,7 +72,7 @@ func Preflight(ctx context.Context, src *Source, o Options) error {
 		}
 		return errors.Join(errs...)
 	}
-	if err := preflight(ctx, oc, p, tg, ovsBridges(p, nic)); err != nil {
+	if err := preflight(ctx, oc, p, run, ovsBridges(p, nic)); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -9,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/internal/probe"
 	"github.com/ovslab/ovslab/ovs"
 	"github.com/ovslab/ovslab/topology"
@@ -55,14 +53,14 @@ func nextHops(p *topology.HostPlan) []netip.Addr {
 // strict makes an unresolvable next hop an error: on an emulated lab every
 // VTEP is ours and must answer. On a real host a peer may not be up yet,
 // so it is only reported.
-func warmUnderlay(ctx context.Context, p *topology.HostPlan, tg target, strict bool) error {
+func warmUnderlay(ctx context.Context, p *topology.HostPlan, run hostRun, strict bool) error {
 	hops := nextHops(p)
 	if len(hops) == 0 {
 		return nil
 	}
-	uplink := tg.nic
+	uplink := run.nic
 	if p.Datapath == topology.DatapathNetdev {
-		uplink = phyBridge
+		uplink = topology.PhysBridge
 	}
 	// Echo until the kernel holds every next hop's MAC: the reply itself
 	// does not matter (a router may drop ICMP), the ARP exchange before it
@@ -75,7 +73,7 @@ func warmUnderlay(ctx context.Context, p *topology.HostPlan, tg target, strict b
 	)
 	for {
 		var err error
-		if macs, err = neighbours(tg.netns, uplink); err != nil {
+		if macs, err = run.ns.Neighbours(uplink); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 		missing = missing[:0]
@@ -92,7 +90,7 @@ func warmUnderlay(ctx context.Context, p *topology.HostPlan, tg target, strict b
 		g.SetLimit(16)
 		for _, nh := range todo {
 			g.Go(func() error {
-				_, _ = probe.Ping(gctx, tg.netnsPath(), probe.Echo{Dst: nh, Timeout: 300 * time.Millisecond})
+				_, _ = probe.Ping(gctx, run.netnsPath(), probe.Echo{Dst: nh, Timeout: 300 * time.Millisecond})
 				return nil
 			})
 		}
@@ -107,21 +105,21 @@ func warmUnderlay(ctx context.Context, p *topology.HostPlan, tg target, strict b
 		if strict {
 			return fmt.Errorf("%s", msg)
 		}
-		tg.progress("warning: %s", msg)
+		run.progress("warning: %s", msg)
 	}
 	if p.Datapath != topology.DatapathNetdev {
 		return nil
 	}
-	return teachTunnelNeighbours(ctx, p, tg, macs)
+	return teachTunnelNeighbours(ctx, p, run, macs)
 }
 
 // teachTunnelNeighbours puts every resolved next hop into vswitchd's
 // tunnel neighbour cache (ovs-appctl tnl/neigh/set), unless it is there.
-func teachTunnelNeighbours(ctx context.Context, p *topology.HostPlan, tg target, macs map[netip.Addr]net.HardwareAddr) error {
-	if tg.runDir == "" {
+func teachTunnelNeighbours(ctx context.Context, p *topology.HostPlan, run hostRun, macs map[netip.Addr]net.HardwareAddr) error {
+	if run.runDir == "" {
 		return nil // a TCP OVSDB endpoint: the control socket is elsewhere
 	}
-	sock, err := ovs.VswitchdControl(tg.runDir)
+	sock, err := ovs.VswitchdControl(run.runDir)
 	if err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
@@ -134,7 +132,7 @@ func teachTunnelNeighbours(ctx context.Context, p *topology.HostPlan, tg target,
 		if mac == nil || neighKnown(known, nh, mac) {
 			continue
 		}
-		if _, err := ovs.Appctl(ctx, sock, "tnl/neigh/set", phyBridge, nh.String(), mac.String()); err != nil {
+		if _, err := ovs.Appctl(ctx, sock, "tnl/neigh/set", topology.PhysBridge, nh.String(), mac.String()); err != nil {
 			return fmt.Errorf("host %s: tunnel next hop %s: %w", p.Host, nh, err)
 		}
 	}
@@ -150,23 +148,4 @@ func neighKnown(show string, ip netip.Addr, mac net.HardwareAddr) bool {
 		}
 	}
 	return false
-}
-
-// neighbours returns the kernel's resolved IPv4 neighbours on link.
-func neighbours(ns, link string) (map[netip.Addr]net.HardwareAddr, error) {
-	out := map[netip.Addr]net.HardwareAddr{}
-	err := withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
-		ns, err := nsutil.Dump(func() ([]netlink.Neigh, error) { return h.NeighList(l.Attrs().Index, netlink.FAMILY_V4) })
-		if err != nil {
-			return fmt.Errorf("%s: neighbours: %w", link, err)
-		}
-		for _, n := range ns {
-			ip, ok := netip.AddrFromSlice(n.IP.To4())
-			if ok && len(n.HardwareAddr) == 6 && n.State&(netlink.NUD_INCOMPLETE|netlink.NUD_FAILED) == 0 {
-				out[ip] = n.HardwareAddr
-			}
-		}
-		return nil
-	})
-	return out, err
 }

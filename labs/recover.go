@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"strings"
 
@@ -12,7 +11,7 @@ import (
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/nat"
 	"github.com/ovslab/ovslab/ovs"
-	"github.com/vishvananda/netlink"
+	"github.com/ovslab/ovslab/topology"
 )
 
 // downByMarks removes a lab whose state is missing or unreadable (cause)
@@ -21,8 +20,8 @@ import (
 // on a real host, its marked OVSDB rows, labelled containers and commented
 // rules, putting back the host's MTU and ip_forward from the notes in
 // OVSDB (see notes.go) where there are some. The caller holds the lock.
-func downByMarks(ctx context.Context, lab, dir string, cause error, o Options) error {
-	pr := o.progress()
+func downByMarks(ctx context.Context, lab, dir string, cause error, o DownOptions) error {
+	pr := o.Progressf
 	marked, err := markedNetns(lab)
 	if err != nil {
 		return err
@@ -34,7 +33,7 @@ func downByMarks(ctx context.Context, lab, dir string, cause error, o Options) e
 	}
 	var cs []containers.Info
 	if dc != nil {
-		if cs, err = dc.List(ctx, map[string]string{LabelLab: lab}); err != nil {
+		if cs, err = dc.List(ctx, map[string]string{labelLab: lab}); err != nil {
 			return err
 		}
 	}
@@ -43,7 +42,7 @@ func downByMarks(ctx context.Context, lab, dir string, cause error, o Options) e
 	if len(netns) > 0 {
 		found = len(netns)
 		pr("%s: containers, OVS daemons and namespaces %s", lab, strings.Join(netns, ", "))
-		errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: lab}), stopNetnsDaemons(lab, netns))
+		errs = append(errs, removeContainers(ctx, dc, map[string]string{labelLab: lab}), stopNetnsDaemons(lab, netns))
 		for _, n := range netns {
 			errs = append(errs, deleteMarked(lab, n))
 		}
@@ -52,22 +51,22 @@ func downByMarks(ctx context.Context, lab, dir string, cause error, o Options) e
 		var n int
 		n, err = downRealByMarks(ctx, lab, o)
 		found = n + len(cs)
-		errs = append(errs, removeContainers(ctx, dc, map[string]string{LabelLab: lab}), err)
+		errs = append(errs, removeContainers(ctx, dc, map[string]string{labelLab: lab}), err)
 	}
 	if err := errors.Join(append(errs, derr)...); err != nil {
 		return fmt.Errorf("lab %s has no usable state and removing it by its marks failed: %w; run ovslab down %s again", lab, err, lab)
 	}
 	why := "no state in " + dir + " (a reboot, or /run cleaned)"
-	if errors.Is(cause, ErrBadState) {
+	if errors.Is(cause, errBadState) {
 		why = strings.TrimPrefix(cause.Error(), "lab "+lab+": ")
 	}
 	switch {
 	case found > 0:
-		o.note()("lab %s: %s; removed by its marks", lab, why)
-	case errors.Is(cause, ErrNoLab):
-		o.note()("no lab %s on this machine: nothing to remove", lab)
+		o.notef("lab %s: %s; removed by its marks", lab, why)
+	case errors.Is(cause, errNoLab):
+		o.notef("no lab %s on this machine: nothing to remove", lab)
 	default:
-		o.note()("lab %s: %s; nothing is marked as the lab's, so nothing else was removed", lab, why)
+		o.notef("lab %s: %s; nothing is marked as the lab's, so nothing else was removed", lab, why)
 	}
 	return os.RemoveAll(dir)
 }
@@ -120,7 +119,7 @@ func markedHomes(lab string, netns []string) (homes []ovs.DaemonHome, release fu
 // first) and its iptables rules. It returns how many marked objects it
 // found. An OVSDB that does not answer is an error only when --ovsdb named
 // it: a machine without OVS of its own (emulated labs only) has no rows.
-func downRealByMarks(ctx context.Context, lab string, o Options) (int, error) {
+func downRealByMarks(ctx context.Context, lab string, o DownOptions) (int, error) {
 	found := 0
 	rules, err := nat.List("", lab)
 	if err != nil {
@@ -128,12 +127,12 @@ func downRealByMarks(ctx context.Context, lab string, o Options) (int, error) {
 	}
 	found += len(rules)
 	var errs []error
-	oc, err := ovs.Connect(ctx, OVSDBEndpoint(o.OVSDB))
+	oc, err := ovs.Connect(ctx, ovsdbEndpoint(o.OVSDB))
 	if err != nil {
 		if o.OVSDB != "" {
 			return found, err
 		}
-		o.progress()("%s: no OVS rows looked for: %v", lab, err)
+		o.Progressf("%s: no OVS rows looked for: %v", lab, err)
 	} else {
 		defer oc.Close()
 		bridges, err := oc.Status(ctx, lab)
@@ -146,7 +145,7 @@ func downRealByMarks(ctx context.Context, lab string, o Options) (int, error) {
 		} else if m != nil {
 			errs = append(errs, restoreUnderlay("", m))
 		}
-		var before *HostRestore
+		var before *hostRestore
 		if nic := phyNIC(bridges); nic != "" {
 			before, err = readNotes(ctx, oc, lab, nic)
 			errs = append(errs, err)
@@ -165,7 +164,7 @@ func downRealByMarks(ctx context.Context, lab string, o Options) (int, error) {
 // the lab has no br-phy.
 func phyNIC(bridges []ovs.BridgeStatus) string {
 	for _, b := range bridges {
-		if b.Name != phyBridge || !b.Owned {
+		if b.Name != topology.PhysBridge || !b.Owned {
 			continue
 		}
 		for _, p := range b.Ports {
@@ -178,7 +177,7 @@ func phyNIC(bridges []ovs.BridgeStatus) string {
 }
 
 // adoptUnderlay is movedUnderlay for a host whose OVSDB oc holds.
-func adoptUnderlay(ctx context.Context, oc *ovs.Client, lab, ns string) (*MovedUnderlay, error) {
+func adoptUnderlay(ctx context.Context, oc *ovs.Client, lab, ns string) (*underlayMove, error) {
 	bridges, err := oc.Status(ctx, lab)
 	if err != nil {
 		return nil, err
@@ -190,33 +189,28 @@ func adoptUnderlay(ctx context.Context, oc *ovs.Client, lab, ns string) (*MovedU
 // lab's br-phy: its address and routes, and the NIC under it. nil when
 // the lab has no br-phy here or br-phy holds no address (after a reboot
 // the NIC has its own again).
-func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*MovedUnderlay, error) {
+func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*underlayMove, error) {
 	nic := phyNIC(bridges)
 	if nic == "" {
 		return nil, nil
 	}
-	var addr netip.Prefix
-	err := withLink(ns, phyBridge, func(h *netlink.Handle, l netlink.Link) error {
-		as, err := h.AddrList(l, netlink.FAMILY_V4)
-		if err != nil || len(as) == 0 {
+	var m *underlayMove
+	err := nsutil.InNamed(ns, func(n *nsutil.NS) error {
+		addrs, err := n.Addrs(topology.PhysBridge)
+		if errors.Is(err, nsutil.ErrNoLink) || (err == nil && len(addrs) == 0) {
+			return nil
+		}
+		if err != nil {
 			return err
 		}
-		ip, _ := netip.AddrFromSlice(as[0].IP.To4())
-		ones, _ := as[0].Mask.Size()
-		addr = netip.PrefixFrom(ip, ones)
+		routes, err := n.Routes(topology.PhysBridge)
+		if err != nil {
+			return err
+		}
+		m = &underlayMove{NIC: nic, Address: addrs[0], Routes: routes}
 		return nil
 	})
-	if errors.Is(err, errNoLink) || (err == nil && !addr.IsValid()) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	routes, err := nicRoutes(ns, phyBridge)
-	if err != nil {
-		return nil, err
-	}
-	return &MovedUnderlay{NIC: nic, Address: addr, Routes: routes}, nil
+	return m, err
 }
 
 // stopStrayDaemons stops OVS daemons running in the lab's host namespaces
@@ -241,18 +235,18 @@ func stopStrayDaemons(lab string, hosts []string) error {
 // mark, looking without the lock and ignoring what it cannot read (a user
 // who is not root sees nothing): down of a lab that is not here must not
 // even create its state directory.
-func markedAnywhere(ctx context.Context, lab string, o Options) bool {
+func markedAnywhere(ctx context.Context, lab string, o DownOptions) bool {
 	if marked, _ := markedNetns(lab); len(marked[lab]) > 0 {
 		return true
 	}
 	if dc, err := containers.Connect(ctx); err == nil {
-		cs, _ := dc.List(ctx, map[string]string{LabelLab: lab})
+		cs, _ := dc.List(ctx, map[string]string{labelLab: lab})
 		dc.Close()
 		if len(cs) > 0 {
 			return true
 		}
 	}
-	if oc, err := ovs.Connect(ctx, OVSDBEndpoint(o.OVSDB)); err == nil {
+	if oc, err := ovs.Connect(ctx, ovsdbEndpoint(o.OVSDB)); err == nil {
 		bs, _ := oc.Status(ctx, lab)
 		oc.Close()
 		if len(bs) > 0 {

@@ -13,14 +13,6 @@ import (
 	"github.com/ovslab/ovslab/internal/testenv"
 )
 
-// upLab brings the text up emulated or fails the test.
-func upLab(t *testing.T, text string) {
-	t.Helper()
-	if err := Up(context.Background(), mustSource(t, text), Options{Emulate: true}); err != nil {
-		t.Fatalf("up: %v", err)
-	}
-}
-
 // loseState removes the lab's state directory, as a cleaned /run does;
 // keep cuts state.json short instead, as a crash mid-write could.
 func loseState(t *testing.T, lab string, keep bool) {
@@ -48,9 +40,9 @@ func loseState(t *testing.T, lab string, keep bool) {
 func downByMarksGone(t *testing.T, lab string) {
 	t.Helper()
 	var said []string
-	err := Down(context.Background(), lab, Options{Note: func(f string, a ...any) {
+	err := Down(context.Background(), lab, DownOptions{Reporter: Reporter{Note: func(f string, a ...any) {
 		said = append(said, fmt.Sprintf(f, a...))
-	}})
+	}}})
 	if err != nil {
 		t.Fatalf("down without state: %v", err)
 	}
@@ -79,15 +71,15 @@ func TestRootRecoverWithoutState(t *testing.T) {
 
 	t.Run("status and up without state", func(t *testing.T) {
 		loseState(t, lab, false)
-		found, err := FindUnrecorded(ctx, Options{})
+		found, err := FindUnrecorded(ctx, Daemons{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		i := slices.IndexFunc(found, func(u Unrecorded) bool { return u.Lab == lab })
-		if i < 0 || found[i].Mode != ModeEmulated || strings.Join(found[i].Hosts, ",") != "host1,host2" {
+		if i < 0 || found[i].mode != ModeEmulated || strings.Join(found[i].hosts, ",") != "host1,host2" {
 			t.Errorf("FindUnrecorded = %+v, want %s emulated with host1,host2", found, lab)
 		}
-		s, err := GetStatus(ctx, lab, Options{})
+		s, err := GetStatus(ctx, lab, StatusOptions{})
 		if err != nil {
 			t.Fatalf("status without state: %v", err)
 		}
@@ -111,9 +103,9 @@ func TestRootRecoverWithoutState(t *testing.T) {
 	t.Run("up with a state file cut short", func(t *testing.T) {
 		loseState(t, lab, true)
 		var notes []string
-		err := Up(ctx, mustSource(t, text), Options{Emulate: true, Note: func(f string, a ...any) {
+		err := Up(ctx, mustSource(t, text), UpOptions{Emulate: true, Reporter: Reporter{Note: func(f string, a ...any) {
 			notes = append(notes, fmt.Sprintf(f, a...))
-		}})
+		}}})
 		if err != nil {
 			t.Fatalf("up over a state file cut short: %v", err)
 		}
@@ -146,7 +138,7 @@ func TestRootImagePreflight(t *testing.T) {
 	text = edit(t, text, "doc3: {host: host2, image: ovslab/busybox, command: [sleep, infinity],", "doc3: {host: host2, image: "+img+",")
 	text = edit(t, text, "doc4: {host: host2, image: ovslab/busybox,", "doc4: {host: host2, image: rc-nowhere:none,")
 
-	err := Up(context.Background(), mustSource(t, text), Options{Emulate: true})
+	err := Up(context.Background(), mustSource(t, text), UpOptions{Emulate: true})
 	if err == nil {
 		t.Fatal("up with an image without a command: no error")
 	}

@@ -67,8 +67,8 @@ func Resolve(arg string) (*Source, error) {
 	return nil, Usagef("%s: no such file, and no built-in lab of that name (ovslab labs lists them)", arg)
 }
 
-// FromState re-reads the topology a lab was built from.
-func FromState(st *State) (*Source, error) {
+// fromState re-reads the topology a lab was built from.
+func fromState(st *State) (*Source, error) {
 	t, err := topology.Parse(st.Source, []byte(st.Topology))
 	if err != nil {
 		return nil, fmt.Errorf("lab %s: recorded topology: %w", st.Lab, err)

@@ -38,13 +38,13 @@ type State struct {
 	// Hosts are the hosts this machine applied (all of them when emulated).
 	Hosts []string `json:"hosts"`
 	// Restore holds values `up` replaced, per host: sysctls and MTUs.
-	Restore map[string]*HostRestore `json:"restore,omitempty"`
+	Restore map[string]*hostRestore `json:"restore,omitempty"`
 	// KernelDatapath is the choice an emulated up made for hosts whose
 	// datapath the file leaves open (true: system, false: netdev), so later
 	// commands see the lab as built even if the module came or went since.
 	KernelDatapath bool `json:"kernel_datapath,omitempty"`
 	// Neigh is the kernel neighbour table's limits up raised (neigh.go).
-	Neigh *NeighLimits `json:"neigh,omitempty"`
+	Neigh *neighLimits `json:"neigh,omitempty"`
 	// PIDs maps each container's Docker name to the PID the last up saw:
 	// only a hint that lets the next up skip a Docker inspect per
 	// container, used once checked against the container (Spec.PIDHint).
@@ -53,20 +53,20 @@ type State struct {
 	Complete bool `json:"complete"`
 }
 
-// HostRestore holds what `down` puts back on one host.
-type HostRestore struct {
+// hostRestore holds what `down` puts back on one host.
+type hostRestore struct {
 	IPForward string         `json:"ip_forward,omitempty"` // previous net.ipv4.ip_forward
 	MTU       map[string]int `json:"mtu,omitempty"`        // interface → previous MTU
 	// ARPIgnore maps the NIC under br-phy to its previous
 	// net.ipv4.conf.NIC.arp_ignore (see muteNICARP).
 	ARPIgnore map[string]string `json:"arp_ignore,omitempty"`
-	Underlay  *MovedUnderlay    `json:"underlay,omitempty"` // address moved onto br-phy
+	Underlay  *underlayMove     `json:"underlay,omitempty"` // address moved onto br-phy
 }
 
 var errBadName = topology.ErrBadLabName
 
-// ErrNoLab is returned when a lab has no state on this machine.
-var ErrNoLab = errors.New("no such lab on this machine")
+// errNoLab is returned when a lab has no state on this machine.
+var errNoLab = errors.New("no such lab on this machine")
 
 // Dir returns the lab's state directory. The name is checked again here,
 // not only in the topology, because it also arrives from the command line
@@ -89,7 +89,7 @@ func statePath(lab string) (string, error) {
 	return filepath.Join(d, "state.json"), nil
 }
 
-// LoadState reads a lab's state; ErrNoLab if it has none.
+// LoadState reads a lab's state; errNoLab if it has none.
 func LoadState(lab string) (*State, error) {
 	p, err := statePath(lab)
 	if err != nil {
@@ -97,22 +97,22 @@ func LoadState(lab string) (*State, error) {
 	}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("lab %q: %w (ovslab status lists the labs here)", lab, ErrNoLab)
+		return nil, fmt.Errorf("lab %q: %w (ovslab status lists the labs here)", lab, errNoLab)
 	}
 	if err != nil {
 		return nil, err
 	}
 	var s State
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("lab %s: %w: %s: %v", lab, ErrBadState, p, err)
+		return nil, fmt.Errorf("lab %s: %w: %s: %v", lab, errBadState, p, err)
 	}
 	return &s, nil
 }
 
-// ErrBadState is returned by LoadState when the state file exists but
+// errBadState is returned by LoadState when the state file exists but
 // cannot be read as a state (cut short by a crash, or edited): callers
 // treat it like missing state and work from the lab's marks.
-var ErrBadState = errors.New("unreadable state")
+var errBadState = errors.New("unreadable state")
 
 // Save writes the state atomically, so an interrupted `up` or a crash of
 // the machine never leaves a half-written file: the new text is synced to
@@ -140,13 +140,13 @@ func (s *State) Save() error {
 }
 
 // restoreFor returns the restore record of host, creating it.
-func (s *State) restoreFor(host string) *HostRestore {
+func (s *State) restoreFor(host string) *hostRestore {
 	if s.Restore == nil {
-		s.Restore = map[string]*HostRestore{}
+		s.Restore = map[string]*hostRestore{}
 	}
 	r := s.Restore[host]
 	if r == nil {
-		r = &HostRestore{MTU: map[string]int{}}
+		r = &hostRestore{MTU: map[string]int{}}
 		s.Restore[host] = r
 	}
 	if r.MTU == nil {
@@ -179,7 +179,7 @@ func Labs() ([]string, error) {
 // usageIfMissing makes "no such lab" and a bad lab name usage errors (exit
 // 2); anything else (an unreadable state file) stays what it is.
 func usageIfMissing(err error) error {
-	if errors.Is(err, ErrNoLab) || errors.Is(err, errBadName) {
+	if errors.Is(err, errNoLab) || errors.Is(err, errBadName) {
 		return Usagef("%v", err)
 	}
 	return err

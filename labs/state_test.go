@@ -13,12 +13,12 @@ import (
 func TestOthersNeed(t *testing.T) {
 	RunRoot = t.TempDir()
 	t.Cleanup(func() { RunRoot = "/run/ovslab" })
-	a := &State{Lab: "a", Mode: ModeReal, Restore: map[string]*HostRestore{
+	a := &State{Lab: "a", Mode: ModeReal, Restore: map[string]*hostRestore{
 		"h1": {IPForward: "0", MTU: map[string]int{"eth0": 1500}},
 	}}
-	emu := &State{Lab: "emu", Mode: ModeEmulated, Restore: map[string]*HostRestore{
+	emu := &State{Lab: "emu", Mode: ModeEmulated, Restore: map[string]*hostRestore{
 		"h1": {IPForward: "1", MTU: map[string]int{"eth9": 9000}},
-	}, Neigh: &NeighLimits{Before: [3]int{128, 512, 1024}, Set: [3]int{128, 9000, 9512}}}
+	}, Neigh: &neighLimits{Before: [3]int{128, 512, 1024}, Set: [3]int{128, 9000, 9512}}}
 	for _, st := range []*State{a, emu} {
 		if err := st.Save(); err != nil {
 			t.Fatal(err)
@@ -79,9 +79,9 @@ containers:
 	if err == nil || !strings.Contains(err.Error(), "lab.yaml:7:") || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("Resolve with a missing build dir: %v, want file:line and 'does not exist'", err)
 	}
-	src, err := FromState(&State{Lab: "gone", Mode: ModeReal, Source: file, Topology: text})
+	src, err := fromState(&State{Lab: "gone", Mode: ModeReal, Source: file, Topology: text})
 	if err != nil {
-		t.Fatalf("FromState after the build dir went: %v", err)
+		t.Fatalf("fromState after the build dir went: %v", err)
 	}
 	if got := src.Topo.Containers[0].Build; got != dir+"/img" {
 		t.Errorf("build resolved to %q, want %q", got, dir+"/img")
@@ -89,7 +89,7 @@ containers:
 }
 
 // TestStateCutShortIsBadState: a state file cut short (a crash before the
-// fsync'd rename existed, or an edit) reads as ErrBadState, which down and
+// fsync'd rename existed, or an edit) reads as errBadState, which down and
 // up treat as missing state, and Save leaves no temporary file behind.
 func TestStateCutShortIsBadState(t *testing.T) {
 	RunRoot = t.TempDir()
@@ -113,7 +113,7 @@ func TestStateCutShortIsBadState(t *testing.T) {
 	if err := os.WriteFile(p, b[:len(b)/2], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadState("x"); !errors.Is(err, ErrBadState) || !strings.Contains(err.Error(), p) {
-		t.Errorf("LoadState of a cut-short file: %v, want ErrBadState naming %s", err, p)
+	if _, err := LoadState("x"); !errors.Is(err, errBadState) || !strings.Contains(err.Error(), p) {
+		t.Errorf("LoadState of a cut-short file: %v, want errBadState naming %s", err, p)
 	}
 }

@@ -11,16 +11,9 @@ import (
 	"github.com/ovslab/ovslab/topology"
 )
 
-// BridgeStatus and PortStatus are OVS's view of a lab's bridges and ports,
-// named here so the command line formats them without knowing OVS.
-type (
-	BridgeStatus = ovs.BridgeStatus
-	PortStatus   = ovs.PortStatus
-)
-
-// PhysBridge is the OVS bridge that holds the underlay NIC and VTEP address
-// with the netdev datapath.
-const PhysBridge = topology.PhysBridge
+// PortStatus is OVS's view of a lab's port, named here so the command
+// line formats it without knowing OVS.
+type PortStatus = ovs.PortStatus
 
 // Status is a lab as this machine holds it, each object with its state.
 type Status struct {
@@ -54,7 +47,7 @@ type ContainerStatus struct {
 	ID         string            `json:"id,omitempty"`
 	Image      string            `json:"image"`
 	State      string            `json:"state"` // running, exited, ..., or missing
-	pid        int               // for check's probes into its netns
+	PID        int               `json:"-"`     // for check's probes into its netns
 	Interfaces []InterfaceStatus `json:"interfaces"`
 }
 
@@ -98,31 +91,34 @@ func (h HostStatus) OK() bool {
 
 // GetStatus collects the lab's status. Unreachable daemons and missing
 // objects are reported in the status, not as errors.
-func GetStatus(ctx context.Context, lab string, o Options) (*Status, error) {
-	if _, err := LoadState(lab); errors.Is(err, ErrNoLab) || errors.Is(err, ErrBadState) {
+func GetStatus(ctx context.Context, lab string, o StatusOptions) (*Status, error) {
+	if _, err := LoadState(lab); errors.Is(err, errNoLab) || errors.Is(err, errBadState) {
 		return statusByMarks(ctx, lab, o)
 	}
-	st, src, err := loadLab(lab)
+	st, src, err := Load(lab)
 	if err != nil {
 		return nil, err
 	}
-	return collectStatus(ctx, st, src, o), nil
+	return StatusOf(ctx, st, src, o), nil
 }
 
-// loadLab reads a lab's state and the topology it was built from.
-func loadLab(lab string) (*State, *Source, error) {
+// Load reads a lab's state and the topology it was built from: a usage
+// error (exit 2) when the lab has no state here.
+func Load(lab string) (*State, *Source, error) {
 	st, err := LoadState(lab)
 	if err != nil {
 		return nil, nil, usageIfMissing(err)
 	}
-	src, err := FromState(st)
+	src, err := fromState(st)
 	if err != nil {
 		return nil, nil, err
 	}
 	return st, src, nil
 }
 
-func collectStatus(ctx context.Context, st *State, src *Source, o Options) *Status {
+// StatusOf collects the status of the lab Load read. Unreachable daemons
+// and missing objects are reported in the status, not as errors.
+func StatusOf(ctx context.Context, st *State, src *Source, o StatusOptions) *Status {
 	lab := st.Lab
 	out := &Status{Lab: lab, Mode: st.Mode, Source: st.Source, Complete: st.Complete}
 	dc, derr := connectDocker(ctx, src.Topo)
@@ -130,11 +126,11 @@ func collectStatus(ctx context.Context, st *State, src *Source, o Options) *Stat
 		defer dc.Close()
 	}
 	for _, h := range st.Hosts {
-		tg := st.hostTarget(h, o.OVSDB)
-		hs := HostStatus{Name: h, OVSDB: tg.ovsdb, Netns: tg.netns}
-		netnsPath := tg.netnsPath()
-		if tg.emulated {
-			_, hs.VswitchdUp = ovs.DaemonsRunning(tg.runDir)
+		loc := st.hostLocation(h, o.OVSDB)
+		hs := HostStatus{Name: h, OVSDB: loc.ovsdb, Netns: loc.netns}
+		netnsPath := loc.netnsPath()
+		if loc.emulated {
+			_, hs.VswitchdUp = ovs.DaemonsRunning(loc.runDir)
 			if !nsutil.Exists(hs.Netns) {
 				hs.Problems = append(hs.Problems, "netns "+hs.Netns+" is missing")
 			}
@@ -184,7 +180,7 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 	if hs.plan == nil || dc == nil {
 		return
 	}
-	have, err := dc.List(ctx, map[string]string{LabelLab: hs.plan.Lab, LabelHost: hs.Name})
+	have, err := dc.List(ctx, map[string]string{labelLab: hs.plan.Lab, labelHost: hs.Name})
 	if err != nil {
 		hs.Problems = append(hs.Problems, err.Error())
 		return
@@ -208,7 +204,7 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 		cs := ContainerStatus{Name: c.Name, Docker: c.Docker, Image: c.Image, State: "missing"}
 		info, ok := byName[c.Docker]
 		if ok {
-			cs.ID, cs.State, cs.pid = shortID(info.ID), info.State, info.Pid
+			cs.ID, cs.State, cs.PID = shortID(info.ID), info.State, info.Pid
 		}
 		for _, i := range c.Interfaces {
 			is := InterfaceStatus{Name: i.Name, Network: i.Network, Address: i.Address.String(), HostVeth: i.HostVeth, VLAN: i.VLAN}

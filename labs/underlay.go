@@ -4,44 +4,40 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ovslab/ovslab/internal/nsutil"
 	"net/netip"
+
+	"github.com/ovslab/ovslab/internal/nsutil"
 
 	"github.com/ovslab/ovslab/ovs"
 	"github.com/ovslab/ovslab/topology"
-	"github.com/vishvananda/netlink"
 )
 
-// MovedUnderlay records an underlay address (and the routes through its
+// underlayMove records an underlay address (and the routes through its
 // NIC) that `up` moved from the NIC onto br-phy, so `down` can put them back.
-type MovedUnderlay struct {
+type underlayMove struct {
 	NIC     string       `json:"nic"`
 	Address netip.Prefix `json:"address"`
-	Routes  []SavedRoute `json:"routes,omitempty"`
+	Routes  []savedRoute `json:"routes,omitempty"`
 }
 
-// SavedRoute is one IPv4 route of the main table that used the NIC.
-type SavedRoute struct {
-	Dst      netip.Prefix `json:"dst"`
-	Gw       netip.Addr   `json:"gw,omitzero"`
-	Priority int          `json:"priority,omitempty"`
-}
+// savedRoute is one IPv4 route of the main table that used the NIC.
+type savedRoute = nsutil.Route
 
 // underlayNIC returns the host's underlay interface: the one the file
 // names, else the one `up` moved the address from, else the one holding it.
-func underlayNIC(p *topology.HostPlan, tg target) (string, error) {
+func underlayNIC(p *topology.HostPlan, run hostRun) (string, error) {
 	if p.Interface != "" {
 		return p.Interface, nil
 	}
-	if r := tg.j.restore(p.Host); r.Underlay != nil {
+	if r := run.j.restore(p.Host); r.Underlay != nil {
 		return r.Underlay.NIC, nil
 	}
-	name, err := linkWithAddr(tg.netns, p.Underlay.Addr())
+	name, err := run.ns.LinkWithAddr(p.Underlay.Addr())
 	if err != nil {
 		return "", fmt.Errorf("host %s: underlay %s: %w; set hosts.%s.interface", p.Host, p.Underlay, err, p.Host)
 	}
-	if name == phyBridge {
-		return "", fmt.Errorf("host %s: underlay %s is on %s but not by this lab; set hosts.%s.interface to the NIC under it: %w", p.Host, p.Underlay, phyBridge, p.Host, errUnderlayOnPhy)
+	if name == topology.PhysBridge {
+		return "", fmt.Errorf("host %s: underlay %s is on %s but not by this lab; set hosts.%s.interface to the NIC under it: %w", p.Host, p.Underlay, topology.PhysBridge, p.Host, errUnderlayOnPhy)
 	}
 	return name, nil
 }
@@ -54,17 +50,17 @@ var errUnderlayOnPhy = errors.New("underlay address on br-phy")
 // the address onto the lab's br-phy is gone, the move is read off the host
 // and recorded again; and the host's values from before the lab kept in
 // OVSDB (see writeNotes) are recalled where the state lacks them.
-func adoptNIC(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target) (string, error) {
-	nic, err := underlayNIC(p, tg)
+func adoptNIC(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run hostRun) (string, error) {
+	nic, err := underlayNIC(p, run)
 	if errors.Is(err, errUnderlayOnPhy) {
-		m, aerr := adoptUnderlay(ctx, oc, p.Lab, tg.netns)
+		m, aerr := adoptUnderlay(ctx, oc, p.Lab, run.netns)
 		switch {
 		case aerr != nil:
-			return "", fmt.Errorf("host %s: underlay %s on %s: %w", p.Host, p.Underlay, phyBridge, aerr)
+			return "", fmt.Errorf("host %s: underlay %s on %s: %w", p.Host, p.Underlay, topology.PhysBridge, aerr)
 		case m == nil:
 			return "", err // not the lab's br-phy
 		}
-		nic, err = m.NIC, tg.j.record(p.Host, func(r *HostRestore) bool {
+		nic, err = m.NIC, run.j.record(p.Host, func(r *hostRestore) bool {
 			r.Underlay = m
 			return true
 		})
@@ -72,7 +68,7 @@ func adoptNIC(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg targ
 	if err != nil {
 		return "", err
 	}
-	return nic, recallNotes(ctx, oc, p, tg, nic)
+	return nic, recallNotes(ctx, oc, p, run, nic)
 }
 
 // underlayAddress puts the VTEP address where tunnels can use it. With
@@ -82,30 +78,30 @@ func adoptNIC(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg targ
 // no such bridge: it sends VXLAN from the kernel's own vxlan_sys_4789
 // device, routed like any local packet, so the address stays on the NIC.
 // Emulated hosts also get their default route via the router.
-func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, tg target) error {
-	nic := tg.nic
+func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run hostRun) error {
+	nic := run.nic
 	uplink := nic
 	if p.Datapath == topology.DatapathNetdev {
-		uplink = phyBridge
-		if err := oc.WaitInterface(ctx, phyBridge); err != nil {
-			return fmt.Errorf("host %s: %s: %w", p.Host, phyBridge, err)
+		uplink = topology.PhysBridge
+		if err := oc.WaitInterface(ctx, topology.PhysBridge); err != nil {
+			return fmt.Errorf("host %s: %s: %w", p.Host, topology.PhysBridge, err)
 		}
-		if err := muteNICARP(p, tg); err != nil {
+		if err := muteNICARP(p, run); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
-		if err := moveUnderlay(p, tg); err != nil {
+		if err := moveUnderlay(p, run); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
-		if err := writeNotes(ctx, oc, p, tg); err != nil {
+		if err := writeNotes(ctx, oc, p, run); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
-	} else if tg.emulated {
-		if err := addrReplace(tg.netns, nic, p.Underlay); err != nil {
+	} else if run.emulated {
+		if err := run.ns.AddrReplace(nic, p.Underlay); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	}
-	if tg.emulated {
-		return defaultRoute(tg.netns, uplink, p.Gateway)
+	if run.emulated {
+		return run.ns.DefaultRoute(uplink, p.Gateway)
 	}
 	return nil
 }
@@ -120,14 +116,14 @@ func underlayAddress(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, 
 // host happened to ARP for the peer. With arp_ignore=1 the kernel answers
 // on the NIC only for addresses on the NIC, which has none while the lab
 // holds it; br-phy alone answers for the VTEP. down puts the value back.
-func muteNICARP(p *topology.HostPlan, tg target) error {
-	nic := tg.nic
-	old, err := nsutil.Sysctl(tg.netnsPath(), arpIgnore(nic))
+func muteNICARP(p *topology.HostPlan, run hostRun) error {
+	nic := run.nic
+	old, err := nsutil.Sysctl(run.netnsPath(), arpIgnore(nic))
 	if err != nil {
 		return err
 	}
-	if !tg.emulated {
-		err := tg.j.record(p.Host, func(r *HostRestore) bool {
+	if !run.emulated {
+		err := run.j.record(p.Host, func(r *hostRestore) bool {
 			if _, ok := r.ARPIgnore[nic]; ok {
 				return false
 			}
@@ -142,7 +138,7 @@ func muteNICARP(p *topology.HostPlan, tg target) error {
 	case "1", "2", "8": // each answers nothing on a NIC without addresses
 		return nil
 	}
-	_, err = nsutil.SetSysctl(tg.netnsPath(), arpIgnore(nic), "1")
+	_, err = nsutil.SetSysctl(run.netnsPath(), arpIgnore(nic), "1")
 	return err
 }
 
@@ -150,16 +146,16 @@ func muteNICARP(p *topology.HostPlan, tg target) error {
 // recording them first so an interrupted run can still be undone. Routes
 // are re-added (from the record) on every up: a restarted ovs-vswitchd
 // makes a fresh br-phy without them.
-func moveUnderlay(p *topology.HostPlan, tg target) error {
-	nic := tg.nic
-	moved := tg.j.restore(p.Host).Underlay
+func moveUnderlay(p *topology.HostPlan, run hostRun) error {
+	nic := run.nic
+	moved := run.j.restore(p.Host).Underlay
 	if moved == nil {
-		routes, err := nicRoutes(tg.netns, nic)
+		routes, err := run.ns.Routes(nic)
 		if err != nil {
 			return err
 		}
-		moved = &MovedUnderlay{NIC: nic, Address: p.Underlay, Routes: routes}
-		err = tg.j.record(p.Host, func(r *HostRestore) bool {
+		moved = &underlayMove{NIC: nic, Address: p.Underlay, Routes: routes}
+		err = run.j.record(p.Host, func(r *hostRestore) bool {
 			r.Underlay = moved
 			return true
 		})
@@ -167,70 +163,27 @@ func moveUnderlay(p *topology.HostPlan, tg target) error {
 			return err
 		}
 	}
-	if err := addrSet(tg.netns, phyBridge, p.Underlay); err != nil {
+	if err := run.ns.AddrSet(topology.PhysBridge, p.Underlay); err != nil {
 		return err
 	}
-	if err := addRoutes(tg.netns, phyBridge, moved.Routes); err != nil {
+	if err := run.ns.RouteReplace(topology.PhysBridge, moved.Routes...); err != nil {
 		return err
 	}
-	return addrDel(tg.netns, nic, p.Underlay)
+	return run.ns.AddrDel(nic, p.Underlay)
 }
 
 // restoreUnderlay puts a moved address and its routes back on the NIC.
-func restoreUnderlay(ns string, m *MovedUnderlay) error {
-	if err := addrReplace(ns, m.NIC, m.Address); err != nil {
-		return err
-	}
-	if err := addRoutes(ns, m.NIC, m.Routes); err != nil {
-		return err
-	}
-	return addrDel(ns, phyBridge, m.Address)
-}
-
-// nicRoutes lists the main-table IPv4 routes through nic that the kernel
-// did not make itself (connected routes come back with the address).
-func nicRoutes(ns, nic string) ([]SavedRoute, error) {
-	var out []SavedRoute
-	err := withLink(ns, nic, func(h *netlink.Handle, l netlink.Link) error {
-		rs, err := nsutil.Dump(func() ([]netlink.Route, error) { return h.RouteList(l, netlink.FAMILY_V4) })
-		if err != nil {
-			return fmt.Errorf("%s: routes: %w", nic, err)
+func restoreUnderlay(ns string, m *underlayMove) error {
+	return nsutil.InNamed(ns, func(n *nsutil.NS) error {
+		if err := n.AddrReplace(m.NIC, m.Address); err != nil {
+			return err
 		}
-		for _, r := range rs {
-			if r.Protocol == 2 /* RTPROT_KERNEL */ || (r.Table != 0 && r.Table != 254) {
-				continue
-			}
-			sr := SavedRoute{Dst: netip.PrefixFrom(netip.IPv4Unspecified(), 0), Priority: r.Priority}
-			if r.Dst != nil {
-				ip, _ := netip.AddrFromSlice(r.Dst.IP.To4())
-				ones, _ := r.Dst.Mask.Size()
-				sr.Dst = netip.PrefixFrom(ip, ones)
-			}
-			if gw, ok := netip.AddrFromSlice(r.Gw.To4()); ok {
-				sr.Gw = gw
-			}
-			out = append(out, sr)
+		if err := n.RouteReplace(m.NIC, m.Routes...); err != nil {
+			return err
 		}
-		return nil
-	})
-	return out, err
-}
-
-// addRoutes replaces each route so it goes through link.
-func addRoutes(ns, link string, routes []SavedRoute) error {
-	if len(routes) == 0 {
-		return nil
-	}
-	return withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
-		for _, sr := range routes {
-			r := &netlink.Route{LinkIndex: l.Attrs().Index, Dst: toIPNet(sr.Dst), Priority: sr.Priority}
-			if sr.Gw.IsValid() {
-				r.Gw = sr.Gw.AsSlice()
-			}
-			if err := h.RouteReplace(r); err != nil {
-				return fmt.Errorf("route %s via %s dev %s: %w", sr.Dst, sr.Gw, link, err)
-			}
-		}
-		return nil
+		return n.AddrDel(topology.PhysBridge, m.Address)
 	})
 }
+
+// arpIgnore is the sysctl net.ipv4.conf.NIC.arp_ignore.
+func arpIgnore(nic string) string { return "net/ipv4/conf/" + nic + "/arp_ignore" }

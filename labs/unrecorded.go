@@ -19,19 +19,19 @@ const NoStateSource = "no state: found by its marks"
 // but no usable state (after a reboot, a cleaned /run, a crash): `down`
 // removes it by its marks and `up` adopts it.
 type Unrecorded struct {
-	Lab   string   `json:"lab"`
-	Mode  string   `json:"mode"`
-	Hosts []string `json:"hosts"`
+	Lab   string
+	mode  string
+	hosts []string
 }
 
 // FindUnrecorded lists the unrecorded labs: those with marked namespaces
 // (emulated), labelled containers, or marked rows in the OVSDB a real host
 // uses (when one answers), and no readable state.
-func FindUnrecorded(ctx context.Context, o Options) ([]Unrecorded, error) {
+func FindUnrecorded(ctx context.Context, d Daemons) ([]Unrecorded, error) {
 	byLab := map[string]*Unrecorded{}
 	get := func(lab string) *Unrecorded {
 		if byLab[lab] == nil {
-			byLab[lab] = &Unrecorded{Lab: lab, Mode: ModeReal}
+			byLab[lab] = &Unrecorded{Lab: lab, mode: ModeReal}
 		}
 		return byLab[lab]
 	}
@@ -41,22 +41,22 @@ func FindUnrecorded(ctx context.Context, o Options) ([]Unrecorded, error) {
 	}
 	for lab, netns := range marked {
 		u := get(lab)
-		u.Mode, u.Hosts = ModeEmulated, netnsHosts(lab, netns)
+		u.mode, u.hosts = ModeEmulated, netnsHosts(lab, netns)
 	}
 	if dc, err := containers.Connect(ctx); err == nil {
-		cs, err := dc.List(ctx, map[string]string{LabelLab: ""})
+		cs, err := dc.List(ctx, map[string]string{labelLab: ""})
 		dc.Close()
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range cs {
-			u := get(c.Labels[LabelLab])
-			if h := c.Labels[LabelHost]; h != "" && !slices.Contains(u.Hosts, h) && u.Mode == ModeReal {
-				u.Hosts = append(u.Hosts, h)
+			u := get(c.Labels[labelLab])
+			if h := c.Labels[labelHost]; h != "" && !slices.Contains(u.hosts, h) && u.mode == ModeReal {
+				u.hosts = append(u.hosts, h)
 			}
 		}
 	}
-	if oc, err := ovs.Connect(ctx, OVSDBEndpoint(o.OVSDB)); err == nil {
+	if oc, err := ovs.Connect(ctx, ovsdbEndpoint(d.OVSDB)); err == nil {
 		names, err := oc.Labs(ctx)
 		oc.Close()
 		if err != nil {
@@ -71,7 +71,7 @@ func FindUnrecorded(ctx context.Context, o Options) ([]Unrecorded, error) {
 		if _, err := LoadState(lab); err == nil {
 			continue // recorded: Labs lists it
 		}
-		slices.Sort(u.Hosts)
+		slices.Sort(u.hosts)
 		out = append(out, *u)
 	}
 	slices.SortFunc(out, func(a, b Unrecorded) int { return strings.Compare(a.Lab, b.Lab) })
@@ -91,9 +91,9 @@ func netnsHosts(lab string, netns []string) []string {
 
 // statusByMarks is the status of a lab without usable state: its marked
 // namespaces, OVS bridges, containers and rules, with what the state
-// would have told (the file, the wanted objects) unknown. ErrNoLab when
+// would have told (the file, the wanted objects) unknown. errNoLab when
 // nothing is marked as the lab's either.
-func statusByMarks(ctx context.Context, lab string, o Options) (*Status, error) {
+func statusByMarks(ctx context.Context, lab string, o StatusOptions) (*Status, error) {
 	marked, err := markedNetns(lab)
 	if err != nil {
 		return nil, err
@@ -102,7 +102,7 @@ func statusByMarks(ctx context.Context, lab string, o Options) (*Status, error) 
 	var cs []containers.Info
 	dc, derr := containers.Connect(ctx)
 	if derr == nil {
-		cs, derr = dc.List(ctx, map[string]string{LabelLab: lab})
+		cs, derr = dc.List(ctx, map[string]string{labelLab: lab})
 		dc.Close()
 	}
 	hosts := map[string]*HostStatus{}
@@ -123,9 +123,9 @@ func statusByMarks(ctx context.Context, lab string, o Options) (*Status, error) 
 		// A real host is one host, this machine: named by its containers.
 		name := ""
 		if len(cs) > 0 {
-			name = cs[0].Labels[LabelHost]
+			name = cs[0].Labels[labelHost]
 		}
-		hs := &HostStatus{Name: name, OVSDB: OVSDBEndpoint(o.OVSDB)}
+		hs := &HostStatus{Name: name, OVSDB: ovsdbEndpoint(o.OVSDB)}
 		hostRowsByMarks(ctx, hs, lab)
 		if rules, err := nat.List("", lab); err == nil {
 			for _, r := range rules {
@@ -137,11 +137,11 @@ func statusByMarks(ctx context.Context, lab string, o Options) (*Status, error) 
 		}
 	}
 	for _, c := range cs {
-		hs := host(c.Labels[LabelHost])
+		hs := host(c.Labels[labelHost])
 		hs.Containers = append(hs.Containers, ContainerStatus{Name: c.Name, ID: shortID(c.ID), Image: c.Image, State: c.State})
 	}
 	if len(hosts) == 0 {
-		err := fmt.Errorf("lab %q: %w (ovslab status lists the labs here)", lab, ErrNoLab)
+		err := fmt.Errorf("lab %q: %w (ovslab status lists the labs here)", lab, errNoLab)
 		if derr != nil {
 			return nil, fmt.Errorf("%w; containers not looked for: %v", err, derr)
 		}

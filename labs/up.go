@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 
 	"github.com/ovslab/ovslab/containers"
@@ -13,52 +12,10 @@ import (
 	"github.com/ovslab/ovslab/topology"
 )
 
-// Options are the knobs of up, down and status.
-type Options struct {
-	Emulate  bool   // build the whole lab on this machine
-	Host     string // real mode: which host this machine is
-	OVSDB    string // real mode: OVSDB endpoint
-	NoWait   bool   // fail instead of waiting for another up/down of the lab
-	Jobs     int    // containers created, started and plumbed at once; 0 = DefaultJobs()
-	Full     bool   // check: the whole probe matrix, not the linear sample
-	Name     string // up: bring the lab up as a copy under this name (Topology.Rename)
-	Progress func(format string, args ...any)
-	// Note tells the user something that is the answer rather than a
-	// step (down of a lab that is not here), so the caller shows it even
-	// where it hides progress.
-	Note func(format string, args ...any)
-}
-
-// DefaultJobs is how many containers are worked on at once unless told:
-// dockerd, containerd and runc spend much of a container's start waiting,
-// so a few more than the cores keeps them busy without crowding them.
-func DefaultJobs() int { return max(4, 2*runtime.NumCPU()) }
-
-func (o Options) jobs() int {
-	if o.Jobs > 0 {
-		return o.Jobs
-	}
-	return DefaultJobs()
-}
-
-func (o Options) progress() func(string, ...any) {
-	if o.Progress != nil {
-		return o.Progress
-	}
-	return func(string, ...any) {}
-}
-
-func (o Options) note() func(string, ...any) {
-	if o.Note != nil {
-		return o.Note
-	}
-	return func(string, ...any) {}
-}
-
 // Up converges this machine to the lab in src: all of it with Emulate, else
 // the part of the host this machine is. It is safe to repeat, and it
 // finishes what an interrupted Up left.
-func Up(ctx context.Context, src *Source, o Options) error {
+func Up(ctx context.Context, src *Source, o UpOptions) error {
 	t := src.Topo
 	if o.Name != "" {
 		if err := t.Rename(o.Name); err != nil {
@@ -111,21 +68,21 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	if err := checkImages(ctx, dc, plans); err != nil {
 		return err
 	}
-	lock, err := Acquire(ctx, t.Name, o.NoWait, func() {
-		o.progress()("waiting for another ovslab up/down of %s", t.Name)
+	lock, err := acquire(ctx, t.Name, o.NoWait, func() {
+		o.Progressf("waiting for another ovslab up/down of %s", t.Name)
 	})
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
+	defer lock.release()
 
 	st, err := LoadState(t.Name)
-	if errors.Is(err, ErrBadState) {
+	if errors.Is(err, errBadState) {
 		// Cut short by a crash: what the lab made is found by its marks.
-		o.note()("%v; starting anew and adopting what is marked as lab %s's", err, t.Name)
-		st, err = nil, ErrNoLab
+		o.notef("%v; starting anew and adopting what is marked as lab %s's", err, t.Name)
+		st, err = nil, errNoLab
 	}
-	fresh := errors.Is(err, ErrNoLab)
+	fresh := errors.Is(err, errNoLab)
 	switch {
 	case fresh:
 		st = &State{Lab: t.Name, Mode: mode, KernelDatapath: kernel}
@@ -160,7 +117,7 @@ func Up(ctx context.Context, src *Source, o Options) error {
 	j := newJournal(st)
 	j.takePIDs()
 	need := neighNeed(t, func(h string) bool { return slices.Contains(hosts, h) })
-	if err := raiseNeighLimits(j, "", need, o.progress()); err != nil {
+	if err := raiseNeighLimits(j, "", need, o.Progressf); err != nil {
 		return err
 	}
 	if o.Emulate {
@@ -191,8 +148,8 @@ func removeLabDir(lab string) {
 	}
 }
 
-func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, o Options) error {
-	pr := o.progress()
+func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, o UpOptions) error {
+	pr := o.Progressf
 	// Hosts the file no longer names go first, so their names and
 	// addresses are free for the new ones.
 	for _, h := range j.st.Hosts {
@@ -217,13 +174,12 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	// One host failing does not stop the others: each is reported.
 	jobs := make(chan struct{}, o.jobs())
 	return each(t.HostNames(), len(plans), func(h string) error {
-		tg := j.st.hostTarget(h, "")
-		pr("%s: OVS daemons in %s", h, tg.runDir)
-		if err := ovs.StartDaemons(ctx, tg.runDir, tg.netnsPath()); err != nil {
+		loc := j.st.hostLocation(h, "")
+		pr("%s: OVS daemons in %s", h, loc.runDir)
+		if err := ovs.StartDaemons(ctx, loc.runDir, loc.netnsPath()); err != nil {
 			return fmt.Errorf("host %s: %w", h, err)
 		}
-		tg.docker, tg.j, tg.jobs, tg.progress = dc, j, jobs, pr
-		err := applyHost(ctx, plans[h], tg)
+		err := applyHost(ctx, plans[h], hostRun{location: loc, docker: dc, j: j, jobs: jobs, progress: pr})
 		var pe *preflightError
 		if errors.As(err, &pe) {
 			// This host is untouched, but the fabric is not: down
@@ -234,27 +190,26 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	})
 }
 
-func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, o Options) error {
-	tg := j.st.hostTarget(p.Host, "")
-	tg.docker, tg.j, tg.jobs, tg.progress = dc, j, make(chan struct{}, o.jobs()), o.progress()
-	return applyHost(ctx, p, tg)
+func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, o UpOptions) error {
+	run := hostRun{location: j.st.hostLocation(p.Host, ""), docker: dc, j: j, jobs: make(chan struct{}, o.jobs()), progress: o.Progressf}
+	return applyHost(ctx, p, run)
 }
 
-// hostTarget is where host h of the lab lives, worked out in this one
+// hostLocation is where host h of the lab lives, worked out in this one
 // place for up, down, status, check and exec: an emulated host is its
 // netns and the OVS daemons in its run dir; a real host is this machine,
 // reached through the OVSDB endpoint (the flag, else the one up recorded,
 // else the default).
-func (st *State) hostTarget(h, ovsdbFlag string) target {
-	tg := target{host: h, progress: func(string, ...any) {}}
+func (st *State) hostLocation(h, ovsdbFlag string) location {
+	loc := location{host: h}
 	if st.Mode == ModeEmulated {
-		tg.runDir = HostRunDir(st.Lab, h)
-		tg.netns, tg.ovsdb, tg.emulated = NetnsName(st.Lab, h), ovs.Endpoint(tg.runDir), true
-		return tg
+		loc.runDir = HostRunDir(st.Lab, h)
+		loc.netns, loc.ovsdb, loc.emulated = NetnsName(st.Lab, h), ovs.Endpoint(loc.runDir), true
+		return loc
 	}
-	tg.ovsdb = st.endpoint(ovsdbFlag)
-	tg.runDir = ovs.RunDirOf(tg.ovsdb)
-	return tg
+	loc.ovsdb = st.endpoint(ovsdbFlag)
+	loc.runDir = ovs.RunDirOf(loc.ovsdb)
+	return loc
 }
 
 // endpoint is the OVSDB a real-host command uses: the flag, else the one
@@ -263,12 +218,12 @@ func (st *State) endpoint(flag string) string {
 	if flag == "" && st.OVSDB != "" {
 		return st.OVSDB
 	}
-	return OVSDBEndpoint(flag)
+	return ovsdbEndpoint(flag)
 }
 
-// OVSDBEndpoint picks the OVSDB endpoint of a real host: the flag, else
+// ovsdbEndpoint picks the OVSDB endpoint of a real host: the flag, else
 // $OVS_RUNDIR/db.sock, else the packaged default.
-func OVSDBEndpoint(flag string) string {
+func ovsdbEndpoint(flag string) string {
 	switch {
 	case flag != "":
 		return flag
@@ -302,5 +257,5 @@ func checkContainerNames(ctx context.Context, dc *containers.Client, lab string,
 	if len(names) == 0 {
 		return nil
 	}
-	return dc.CheckOwners(ctx, names, LabelLab, lab)
+	return dc.CheckOwners(ctx, names, labelLab, lab)
 }

@@ -37,13 +37,13 @@ func inNetns(ns string, args ...string) (string, error) {
 }
 
 // checkVMLab runs check on the lab and returns its results by kind.
-func checkVMLab(t *testing.T) map[string][]CheckResult {
+func checkVMLab(t *testing.T) map[string][]checkResultJSON {
 	t.Helper()
-	rep, err := RunCheck(context.Background(), vmLab, Options{})
+	rep, err := runCheck(context.Background(), vmLab)
 	if err != nil {
 		t.Fatal(err)
 	}
-	by := map[string][]CheckResult{}
+	by := map[string][]checkResultJSON{}
 	for _, r := range rep.Results {
 		by[r.Kind] = append(by[r.Kind], r)
 	}
@@ -70,9 +70,9 @@ func TestRootVMKernelDatapath(t *testing.T) {
 	// Progress with the time since start: software emulation is slow, and
 	// the log shows where the time goes.
 	start := time.Now()
-	o := Options{Emulate: true, Progress: func(format string, args ...any) {
+	o := UpOptions{Emulate: true, Reporter: Reporter{Progress: func(format string, args ...any) {
 		t.Logf("%5.1fs "+format, append([]any{time.Since(start).Seconds()}, args...)...)
-	}}
+	}}}
 	if err := Up(ctx, mustSource(t, vmLabYAML), o); err != nil {
 		t.Fatalf("up: %v", err)
 	}
@@ -115,16 +115,16 @@ func TestRootVMKernelDatapath(t *testing.T) {
 			}
 		}
 	}
-	if n := len(by[CheckNAT]); n != 3 {
-		t.Errorf("check ran %d NAT probes, want 3 (one per NAT'd gateway): %+v", n, by[CheckNAT])
+	if n := len(by["nat"]); n != 3 {
+		t.Errorf("check ran %d NAT probes, want 3 (one per NAT'd gateway): %+v", n, by["nat"])
 	}
-	if n := len(by[CheckHost]); n != 3 {
+	if n := len(by["host"]); n != 3 {
 		t.Errorf("check reported %d hosts, want 3", n)
 	}
 
 	// Without MASQUERADE the WAN has no way back: check must say so.
 	testenv.Run(t, "ip", "netns", "exec", NetnsName(vmLab, "host1"), "iptables", "-t", "nat", "-F", "POSTROUTING")
-	for _, r := range checkVMLab(t)[CheckNAT] {
+	for _, r := range checkVMLab(t)["nat"] {
 		if strings.HasPrefix(r.From, "host1/net1") == r.OK {
 			t.Errorf("after removing host1's MASQUERADE: NAT %s ok=%v (%s), want only host1/net1 failing", r.From, r.OK, r.Detail)
 		}
@@ -132,14 +132,14 @@ func TestRootVMKernelDatapath(t *testing.T) {
 	if err := Up(ctx, mustSource(t, vmLabYAML), o); err != nil {
 		t.Fatalf("up again: %v", err)
 	}
-	for _, r := range checkVMLab(t)[CheckNAT] {
+	for _, r := range checkVMLab(t)["nat"] {
 		if !r.OK {
 			t.Errorf("after up repaired NAT: %s -> %s: %s", r.From, r.To, r.Detail)
 		}
 	}
 
 	t.Logf("%5.1fs down", time.Since(start).Seconds())
-	if err := Down(ctx, vmLab, Options{}); err != nil {
+	if err := Down(ctx, vmLab, DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	assertGone(t, vmLab)

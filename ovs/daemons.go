@@ -11,6 +11,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ovn-org/libovsdb/model"
+	"github.com/ovn-org/libovsdb/ovsdb"
+
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/ovs/vswitchd"
 )
@@ -159,6 +162,8 @@ func createDB(ctx context.Context, runDir, schema string, env []string) error {
 
 // initRoot inserts the Open_vSwitch root row if the database has none;
 // vswitchd does nothing without it and Apply needs it to hang bridges on.
+// The row carries daemonOtherConfig, written before vswitchd first reads
+// it.
 func initRoot(ctx context.Context, runDir string) error {
 	c, err := Connect(ctx, Endpoint(runDir))
 	if err != nil {
@@ -169,15 +174,31 @@ func initRoot(ctx context.Context, runDir string) error {
 	if err := c.ovs.List(ctx, &roots); err != nil {
 		return err
 	}
-	if len(roots) > 0 {
+	if len(roots) == 0 {
+		ops, err := c.ovs.Create(&vswitchd.OpenvSwitch{OtherConfig: daemonOtherConfig})
+		if err != nil {
+			return err
+		}
+		if err := c.transact(ctx, ops); err != nil {
+			return fmt.Errorf("initialise Open_vSwitch row: %w", err)
+		}
 		return nil
 	}
-	ops, err := c.ovs.Create(&vswitchd.OpenvSwitch{})
+	// A database made before these settings gets them; keys already set
+	// stay as they are.
+	missing := rootOtherConfig(roots[0].OtherConfig)
+	if missing == nil {
+		return nil
+	}
+	root := &vswitchd.OpenvSwitch{UUID: roots[0].UUID}
+	ops, err := c.ovs.Where(root).Mutate(root, model.Mutation{
+		Field: &root.OtherConfig, Mutator: ovsdb.MutateOperationInsert, Value: missing,
+	})
 	if err != nil {
 		return err
 	}
 	if err := c.transact(ctx, ops); err != nil {
-		return fmt.Errorf("initialise Open_vSwitch row: %w", err)
+		return fmt.Errorf("Open_vSwitch other_config: %w", err)
 	}
 	return nil
 }
@@ -201,7 +222,7 @@ func startDaemon(ctx context.Context, runDir, netnsPath, name string, env, args 
 		"--detach", "--no-chdir",
 	)
 	err = nsutil.Do(netnsPath, func() error {
-		out, err := runCapture(ctx, env, bin, args...)
+		out, err := runCaptureWith(ctx, startMergeable, env, bin, args...)
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, out)
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ovslab/ovslab/internal/fds"
 )
 
 // daemonPID reads name's pidfile in runDir and reports whether that
@@ -108,16 +110,27 @@ func toolOutput(ctx context.Context, env []string, name string, args ...string) 
 // than a pipe: a daemon started with --detach can inherit the pipe and
 // keep Wait blocked for as long as it runs.
 func runCapture(ctx context.Context, env []string, name string, args ...string) (string, error) {
+	return runCaptureWith(ctx, (*exec.Cmd).Start, env, name, args...)
+}
+
+// runCaptureWith is runCapture with the command started by start.
+func runCaptureWith(ctx context.Context, start func(*exec.Cmd) error, env []string, name string, args ...string) (string, error) {
 	f, err := os.CreateTemp("", "ovslab-ovs-*.out")
 	if err != nil {
 		return "", err
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
+	// Daemons started here outlive the command: they must not keep what
+	// its caller left open (e.g. the lock of `flock FILE ovslab up`).
+	fds.CloseInherited()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = f, f
-	runErr := cmd.Run()
+	runErr := start(cmd)
+	if runErr == nil {
+		runErr = cmd.Wait()
+	}
 	out, _ := os.ReadFile(f.Name())
 	return string(out), runErr
 }

@@ -13,7 +13,8 @@ file=${1:-l3-vxlan}
 out=${OUT:-ovslab-artefacts}
 mkdir -p "$out"
 
-"$scripts/install-deps.sh"
+# With OVSLAB given (e.g. installed from a release) no Go is needed.
+"$scripts/install-deps.sh" ${OVSLAB:+--no-go}
 "$scripts/start-daemons.sh"
 export PATH=$PATH:/usr/local/go/bin
 if [ -z "${OVSLAB:-}" ]; then

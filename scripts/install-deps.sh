@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
-# Installs, from Debian's packages, what ovslab needs to run and be tested.
+# Installs, from Debian's packages, what ovslab needs to run and be tested
+# (chromium: the browser tests of the web terminal, headless).
 # Idempotent: packages already present are not reinstalled.
 set -euo pipefail
 
 pkgs=(openvswitch-switch docker.io iptables iproute2 iperf3 iputils-ping
       iputils-arping ethtool busybox-static util-linux procps ca-certificates
-      time bc python3 tcpdump openssh-server openssh-client)
+      time bc python3 tcpdump openssh-server openssh-client chromium)
 
+# Options, for scripts/test.sh (a lab alone needs none of them):
 # --vm: also what scripts/vmtest.sh boots (Debian's own kernel, under qemu)
-# for the tests that need a distribution kernel's modules. Debian names;
-# scripts/test.sh asks for them, a lab alone does not need them.
-if [ "${1:-}" = --vm ]; then
-  pkgs+=(qemu-system-x86 linux-image-amd64)
-fi
+# for the tests that need a distribution kernel's modules.
+# --release: also what the tests of scripts/release.sh and of the Debian
+# package use (a Debian root made by debootstrap, dpkg-deb, file), and
+# shellcheck, which actionlint runs on the workflows' scripts.
+# --no-go: do not require Go (ovslab was installed from a release).
+need_go=1
+for a in "$@"; do
+  case $a in
+    --vm) pkgs+=(qemu-system-x86 linux-image-amd64) ;;
+    --release) pkgs+=(debootstrap dpkg-dev file curl shellcheck) ;;
+    --no-go) need_go=0 ;;
+    *) echo "install-deps: unknown option $a (--vm, --release, --no-go)" >&2; exit 2 ;;
+  esac
+done
 
 # Docker from another packaging (docker-ce on CI runners) stays: docker.io
 # would conflict with it.
@@ -38,5 +49,5 @@ fi
 if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then
   export PATH=$PATH:/usr/local/go/bin
 fi
-command -v go >/dev/null || { echo "install-deps: Go toolchain not found (expected /usr/local/go)"; exit 1; }
+[ "$need_go" = 0 ] || command -v go >/dev/null || { echo "install-deps: Go toolchain not found (expected /usr/local/go)"; exit 1; }
 echo "install-deps: ok"

@@ -59,10 +59,6 @@ func (e Expectation) Want() string {
 	return e.Kind
 }
 
-// WANAddr is the address the emulated internet holds: the first one of
-// emulation.wan.
-func (t *Topology) WANAddr() netip.Addr { return t.Emulation.WAN.Masked().Addr().Next() }
-
 var (
 	expectKeys = []string{"from", "to", "reach", "mtu", "rtt", "message"}
 	rttKeys    = []string{"min", "max"}

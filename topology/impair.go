@@ -187,3 +187,43 @@ func (i Impair) qdisc() string {
 	}
 	return "tbf"
 }
+
+// impair reads {delay, jitter, loss, rate}.
+func (p *parser) impair(f field, path string) *Impair {
+	p.mark(path, f.key)
+	o, ok := p.object(f.val, f.key, path, "delay", "jitter", "loss", "rate")
+	if !ok {
+		return nil
+	}
+	if len(f.val.Content) == 0 {
+		p.errAt(f.val, path, "impair is empty; give delay, jitter, loss or rate, or leave impair out")
+		return nil
+	}
+	var im Impair
+	read := func(key string, parse func(string) error) {
+		g, ok := o.get(key)
+		if !ok {
+			return
+		}
+		// Numbers come as !!int or !!float: loss: 1 means 1%.
+		s, ok := p.str(g, path+"."+key)
+		if !ok {
+			return
+		}
+		if err := parse(s); err != nil {
+			p.errAt(g.val, path+"."+key, "%v", err)
+		}
+	}
+	read("delay", func(s string) (err error) { im.Delay, err = parseDelay("delay", s); return })
+	read("jitter", func(s string) (err error) { im.Jitter, err = parseDelay("jitter", s); return })
+	read("loss", func(s string) (err error) { im.Loss, err = parseLoss(s); return })
+	read("rate", func(s string) (err error) { im.Rate, err = parseRate(s); return })
+	if im.Jitter > 0 && im.Delay == 0 && !p.bad[path+".delay"] {
+		g := o.m["jitter"]
+		p.errAt(g.key, path+".jitter", "jitter varies the delay, and there is none; set delay too (e.g. delay: 50ms, jitter: 5ms)")
+	}
+	if im == (Impair{}) {
+		return nil // every value was bad (reported) or zero: nothing to apply
+	}
+	return &im
+}

@@ -22,8 +22,10 @@ const (
 	MaxIfname = 15
 )
 
-// PhysBridge is the OVS bridge holding the underlay address in userspace
-// (netdev) tunnelling; no lab bridge or port may take its name.
+// PhysBridge is the OVS bridge holding the underlay NIC and the VTEP
+// address with the netdev datapath: OVS userspace tunnelling sends VXLAN
+// only out of ports of its own bridges, so the address must live on an OVS
+// bridge, not on the NIC. No lab bridge or port may take its name.
 const PhysBridge = "br-phy"
 
 // reservedIfnames exist in every host's namespace or are made by OVS itself.

@@ -18,7 +18,7 @@ func (p *parser) validate(t *Topology) {
 	p.validateContainers(t)
 	p.validateBuild(t)
 	p.validatePorts(t)
-	p.validateKeys(t)
+	p.validateLinks(t)
 	p.validateExpect(t)
 }
 

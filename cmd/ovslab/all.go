@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ovslab/ovslab/check"
 	"github.com/ovslab/ovslab/fleet"
 	"github.com/ovslab/ovslab/labs"
 )
@@ -23,14 +24,19 @@ keys from ssh-agent or ~/.ssh/id_*, host keys checked against
 (into /usr/local/lib/ovslab/) and runs the command there on every host at
 once, each line of progress prefixed with the host.`
 
-// allSource reads the file that names the hosts for --all.
-func allSource(args []string, o labs.Options) (*labs.Source, error) {
+// upAllFits refuses up's flags that contradict --all.
+func upAllFits(o labs.UpOptions) error {
 	if o.Emulate {
-		return nil, labs.Usagef("--all drives real hosts over SSH; --emulate builds the whole lab on this machine: use one or the other")
+		return labs.Usagef("--all drives real hosts over SSH; --emulate builds the whole lab on this machine: use one or the other")
 	}
 	if o.Host != "" {
-		return nil, labs.Usagef("--all runs every host's part; --host picks one: use one or the other")
+		return labs.Usagef("--all runs every host's part; --host picks one: use one or the other")
 	}
+	return nil
+}
+
+// allSource reads the file that names the hosts for --all.
+func allSource(args []string) (*labs.Source, error) {
 	file := defaultFile
 	if len(args) == 1 {
 		file = args[0]
@@ -43,12 +49,10 @@ func allSource(args []string, o labs.Options) (*labs.Source, error) {
 	return src, nil
 }
 
-func fleetOptions(o labs.Options) fleet.Options {
-	return fleet.Options{
-		OVSDB: o.OVSDB, NoWait: o.NoWait, Jobs: o.Jobs, Full: o.Full,
-		Progress: progress, Stream: os.Stderr,
-		RemoteProgress: forceProgress || isTerminal(os.Stderr),
-	}
+// fleetRemote is how every --all command reaches the hosts: each host's
+// messages stream to stderr, with its progress where ours shows.
+func fleetRemote() fleet.Remote {
+	return fleet.Remote{Stream: os.Stderr, RemoteProgress: forceProgress || isTerminal(os.Stderr)}
 }
 
 // printHosts prints one line per host: what happened there, or why not.
@@ -74,9 +78,10 @@ func hostsFailed(lab string, hosts []fleet.Host, fix string) error {
 	return fmt.Errorf("lab %s: %d of %d hosts failed; %s", lab, len(bad), len(hosts), fix)
 }
 
-func upAll(ctx context.Context, src *labs.Source, o labs.Options) error {
+func upAll(ctx context.Context, src *labs.Source, o labs.UpOptions) error {
 	start := time.Now()
-	rep := fleet.Up(ctx, src, fleetOptions(o))
+	o.Progress = progress
+	rep := fleet.Up(ctx, src, fleet.UpOptions{UpOptions: o, Remote: fleetRemote()})
 	if rep.Refused {
 		printHosts(os.Stdout, rep.Hosts, "ready")
 		var errs []error
@@ -99,14 +104,16 @@ func upAll(ctx context.Context, src *labs.Source, o labs.Options) error {
 	return nil
 }
 
-func downAll(ctx context.Context, src *labs.Source, o labs.Options) error {
-	hosts := fleet.Down(ctx, src, fleetOptions(o))
+func downAll(ctx context.Context, src *labs.Source, o labs.DownOptions) error {
+	o.Progress = progress
+	hosts := fleet.Down(ctx, src, fleet.DownOptions{DownOptions: o, Remote: fleetRemote()})
 	printHosts(os.Stdout, hosts, "down")
 	return hostsFailed(src.Topo.Name, hosts, "run down --all again once they answer")
 }
 
-func statusAll(ctx context.Context, src *labs.Source, o labs.Options, output string) error {
-	s := fleet.GetStatus(ctx, src, fleetOptions(o))
+func statusAll(ctx context.Context, src *labs.Source, o labs.StatusOptions, output string) error {
+	o.Progress = progress
+	s := fleet.GetStatus(ctx, src, fleet.StatusOptions{StatusOptions: o, Remote: fleetRemote()})
 	if output == "json" {
 		if err := writeJSON(os.Stdout, s); err != nil {
 			return err
@@ -125,6 +132,7 @@ func statusAll(ctx context.Context, src *labs.Source, o labs.Options, output str
 	return nil
 }
 
-func checkAll(ctx context.Context, src *labs.Source, o labs.Options, output string) error {
-	return reportCheck(fleet.Check(ctx, src, fleetOptions(o)), output)
+func checkAll(ctx context.Context, src *labs.Source, o check.Options, output string) error {
+	o.Progress = progress
+	return reportCheck(fleet.Check(ctx, src, fleet.CheckOptions{Options: o, Remote: fleetRemote()}), output)
 }

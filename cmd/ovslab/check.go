@@ -6,12 +6,12 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/check"
 	"github.com/spf13/cobra"
 )
 
 func newCheck() *cobra.Command {
-	var o labs.Options
+	var o check.Options
 	var output string
 	var all bool
 	c := &cobra.Command{
@@ -41,7 +41,7 @@ results are one report.`,
 				return usageError{fmt.Errorf("-o %s: want text, json or junit", output)}
 			}
 			if all {
-				src, err := allSource(args, o)
+				src, err := allSource(args)
 				if err != nil {
 					return err
 				}
@@ -58,7 +58,7 @@ results are one report.`,
 				return err
 			}
 			o.Progress = progress
-			rep, err := labs.RunCheck(c.Context(), lab, o)
+			rep, err := check.Run(c.Context(), lab, o)
 			if err != nil {
 				return err
 			}
@@ -72,7 +72,7 @@ results are one report.`,
 	return c
 }
 
-func printCheck(w io.Writer, rep *labs.CheckReport) {
+func printCheck(w io.Writer, rep *check.Report) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fail, skip := 0, 0
 	for _, r := range rep.Results {
@@ -107,7 +107,7 @@ func printCheck(w io.Writer, rep *labs.CheckReport) {
 
 // reportCheck prints a check report as asked and turns a failed check into
 // exit 1; check and check --all share it.
-func reportCheck(rep *labs.CheckReport, output string) error {
+func reportCheck(rep *check.Report, output string) error {
 	var err error
 	switch output {
 	case "json":

@@ -3,14 +3,15 @@ package main
 import (
 	"fmt"
 
+	"github.com/ovslab/ovslab/check"
+	"github.com/ovslab/ovslab/draw"
 	"github.com/ovslab/ovslab/labs"
-	"github.com/ovslab/ovslab/topology"
 	"github.com/spf13/cobra"
 )
 
 func newGraph() *cobra.Command {
 	var format string
-	var check bool
+	var withCheck bool
 	c := &cobra.Command{
 		Use:   "graph FILE|LAB [--format dot|mermaid|svg] [--check]",
 		Short: "Draw the topology as a picture (Graphviz DOT, Mermaid or SVG)",
@@ -32,10 +33,10 @@ it; the label counts the failures.
 				return labs.Usagef("--format %s: want dot, mermaid or svg", format)
 			}
 			var src *labs.Source
-			var o *topology.Overlay
+			var o *draw.Overlay
 			var err error
-			if check {
-				src, o, err = labs.CheckOverlay(args[0])
+			if withCheck {
+				src, o, err = check.Overlay(args[0])
 			} else {
 				src, err = graphSource(args[0])
 			}
@@ -44,17 +45,17 @@ it; the label counts the failures.
 			}
 			switch format {
 			case "mermaid":
-				_, err = fmt.Print(src.Topo.MermaidWith(o))
+				_, err = fmt.Print(draw.Mermaid(src.Topo, o))
 			case "svg":
-				_, err = fmt.Print(src.Topo.SVGWith(o))
+				_, err = fmt.Print(draw.SVG(src.Topo, o))
 			default:
-				_, err = fmt.Print(src.Topo.DOTWith(o))
+				_, err = fmt.Print(draw.DOT(src.Topo, o))
 			}
 			return err
 		},
 	}
 	c.Flags().StringVar(&format, "format", "dot", "dot, mermaid or svg")
-	c.Flags().BoolVar(&check, "check", false, "colour links and tunnels by the lab's last ovslab check")
+	c.Flags().BoolVar(&withCheck, "check", false, "colour links and tunnels by the lab's last ovslab check")
 	return c
 }
 
@@ -65,7 +66,7 @@ func graphSource(arg string) (*labs.Source, error) {
 	if err == nil {
 		return src, nil
 	}
-	if up, uerr := labs.LabSource(arg); uerr == nil {
+	if _, up, uerr := labs.Load(arg); uerr == nil {
 		return up, nil
 	}
 	return nil, err

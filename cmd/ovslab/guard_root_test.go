@@ -141,7 +141,7 @@ func TestRootDownWithoutArgFindsMarkedLab(t *testing.T) {
 	testenv.Run(t, "ip", "netns", "add", ns)
 	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
 	testenv.Run(t, "ip", "-n", ns, "link", "set", "lo", "alias", "ovslab:"+lab+":host1")
-	if u, err := labs.FindUnrecorded(context.Background(), labs.Options{}); err != nil || len(u) != 1 {
+	if u, err := labs.FindUnrecorded(context.Background(), labs.Daemons{}); err != nil || len(u) != 1 {
 		t.Skipf("want exactly this one unrecorded lab here, found %v (%v)", u, err)
 	}
 	r := ovslab(t, "down")

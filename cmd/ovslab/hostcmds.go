@@ -5,34 +5,19 @@ import (
 	"io"
 	"os"
 
+	"github.com/ovslab/ovslab/check"
 	"github.com/ovslab/ovslab/labs"
-	"github.com/ovslab/ovslab/remote"
 	"github.com/spf13/cobra"
 )
 
 // The commands and flags in this file are how `--all` drives a host over
 // SSH: the remote side is this same binary, so they are part of it, but a
-// user never needs them (hence hidden, except version).
+// user never needs them (hence hidden). `version`, which names the copy
+// a host needs, is in version.go.
 
 // forceProgress makes progress print even when stderr is not a terminal:
 // `--all` streams a host's progress back through a pipe.
 var forceProgress bool
-
-func newVersion() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print this ovslab's version (module version and a hash of the binary)",
-		Args:  exactArgs(0),
-		RunE: func(c *cobra.Command, args []string) error {
-			v, err := remote.Version()
-			if err != nil {
-				return err
-			}
-			fmt.Println("ovslab " + v)
-			return nil
-		},
-	}
-}
 
 // resolveArg reads FILE|LAB, or the file on stdin for "-" (named name,
 // the path on the machine that sent it).
@@ -51,7 +36,7 @@ func resolveArg(arg, name string) (*labs.Source, error) {
 }
 
 func newPreflight() *cobra.Command {
-	var o labs.Options
+	var o labs.UpOptions
 	var name string
 	c := &cobra.Command{
 		Use:    "preflight FILE|- [--host H]",
@@ -83,11 +68,11 @@ func newUnderlayCheck() *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			res, err := labs.UnderlayCheck(c.Context(), args[0])
+			res, err := check.Underlay(c.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			rep := &labs.CheckReport{Lab: args[0], OK: true, Results: res}
+			rep := &check.Report{Lab: args[0], OK: true, Results: res}
 			for _, r := range res {
 				rep.OK = rep.OK && r.OK
 			}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/check"
 )
 
 // JUnit XML as CI systems read it (Jenkins, GitLab, GitHub test reporters):
@@ -50,7 +50,7 @@ type junitSkipped struct {
 // writeJUnit writes rep as JUnit XML. A failure's message is the lab
 // author's words when the expectation has them, else what was seen; its
 // text holds both, so a CI page shows the lesson and the evidence.
-func writeJUnit(w io.Writer, rep *labs.CheckReport) error {
+func writeJUnit(w io.Writer, rep *check.Report) error {
 	doc := junitSuites{Name: "ovslab check " + rep.Lab}
 	index := map[string]int{} // kind → suite
 	seen := map[string]int{}  // suite/name → times used
@@ -103,7 +103,7 @@ func writeJUnit(w io.Writer, rep *labs.CheckReport) error {
 
 // caseName names a probe by its ends, and an expectation also by what it
 // expects, since one pair may carry several.
-func caseName(r labs.CheckResult) string {
+func caseName(r check.Result) string {
 	name := r.From + " -> " + r.To
 	if r.Want != "" {
 		name += ": " + r.Want

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/check"
 )
 
 // junitDoc is JUnit XML as a CI system reads it back.
@@ -42,7 +42,7 @@ func parseJUnit(t *testing.T, data []byte) junitDoc {
 }
 
 func TestJUnit(t *testing.T) {
-	rep := &labs.CheckReport{Lab: "lab", Results: []labs.CheckResult{
+	rep := &check.Report{Lab: "lab", Results: []check.Result{
 		{Kind: "ping", From: "a", To: "b (10.0.1.2)", OK: true, Detail: "56 bytes, 0.1ms"},
 		{Kind: "pmtu", From: "a", To: "b (10.0.1.2)", Detail: "no reply to 1500-byte DF packets"},
 		{Kind: "expect", From: "a", To: "c (10.0.2.3)", Want: "reach: false", Detail: "10.0.2.3 replied in 0.2ms",

@@ -9,6 +9,7 @@ import (
 	"runtime/pprof"
 	"syscall"
 
+	"github.com/ovslab/ovslab/internal/fds"
 	"github.com/ovslab/ovslab/internal/userfile"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
@@ -28,6 +29,9 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
+	// Nothing ovslab starts (OVS daemons, a shell, a flapper) keeps what
+	// the caller left open.
+	fds.CloseInherited()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		// The first Ctrl-C cancels the work and lets it leave a state that

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovslab/ovslab/check"
 	"github.com/ovslab/ovslab/fleet"
 	"github.com/ovslab/ovslab/internal/testenv"
-	"github.com/ovslab/ovslab/labs"
 )
 
 // TestRootSSHAll drives two SSH hosts from one client: refusals that
@@ -114,7 +114,7 @@ func TestRootSSHAll(t *testing.T) {
 
 	t.Run("check", func(t *testing.T) {
 		r := l.ovslab(t, "check", "--all", l.file, "-o", "json")
-		var rep labs.CheckReport
+		var rep check.Report
 		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 || !rep.OK {
 			t.Fatalf("check --all: want exit 0 and ok, got %v\n%s", err, r)
 		}
@@ -200,7 +200,7 @@ func TestRootSSHAll(t *testing.T) {
 		testenv.Run(t, "ip", "-n", l.router, "link", "set", "rh2", "mtu", "1500")
 		defer testenv.Run(t, "ip", "-n", l.router, "link", "set", "rh2", "mtu", "1554")
 		r := l.ovslab(t, "check", "--all", l.file, "-o", "json")
-		var rep labs.CheckReport
+		var rep check.Report
 		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 1 || rep.OK {
 			t.Fatalf("check --all over a 1500-byte link: want exit 1 and a failed report, got %v\n%s", err, r)
 		}
@@ -209,7 +209,7 @@ func TestRootSSHAll(t *testing.T) {
 			"h2 h1": "a 1554-byte DF packet to 172.16.10.100 does not arrive: small packets pass, but hop 1 (172.16.20.1) drops 1554-byte ones",
 		}
 		for _, res := range rep.Results {
-			if w, ok := want[res.From+" "+res.To]; ok && res.Kind == labs.CheckUnderlay {
+			if w, ok := want[res.From+" "+res.To]; ok && res.Kind == check.KindUnderlay {
 				if res.OK || !strings.HasPrefix(res.Detail, w) {
 					t.Errorf("underlay %s -> %s: ok=%v %q, want a failure starting %q", res.From, res.To, res.OK, res.Detail, w)
 				}

@@ -11,11 +11,12 @@ import (
 	"text/tabwriter"
 
 	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/topology"
 	"github.com/spf13/cobra"
 )
 
 func newStatus() *cobra.Command {
-	var o labs.Options
+	var o labs.StatusOptions
 	var output string
 	var all bool
 	c := &cobra.Command{
@@ -30,7 +31,7 @@ shown as one lab; exit 1 if a host could not be asked.`,
 				return err
 			}
 			if all {
-				src, err := allSource(args, o)
+				src, err := allSource(args)
 				if err != nil {
 					return err
 				}
@@ -72,34 +73,9 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 func listLabs(ctx context.Context, w io.Writer, output string) error {
-	names, err := labs.Labs()
+	rows, err := labs.List(ctx, labs.Daemons{})
 	if err != nil {
 		return err
-	}
-	type row struct {
-		Lab      string   `json:"lab"`
-		Mode     string   `json:"mode"`
-		Complete bool     `json:"complete"`
-		NoState  bool     `json:"no_state,omitempty"`
-		Hosts    []string `json:"hosts"`
-	}
-	rows := []row{}
-	for _, n := range names {
-		if st, err := labs.LoadState(n); err == nil {
-			rows = append(rows, row{n, st.Mode, st.Complete, false, st.Hosts})
-		}
-	}
-	// Labs whose state is gone (a reboot, a cleaned /run) still have
-	// their marks; what a user who is not root cannot read is not listed.
-	if os.Geteuid() == 0 {
-		found, err := labs.FindUnrecorded(ctx, labs.Options{})
-		if err != nil {
-			return err
-		}
-		for _, u := range found {
-			rows = append(rows, row{u.Lab, u.Mode, false, true, u.Hosts})
-		}
-		sort.Slice(rows, func(i, j int) bool { return rows[i].Lab < rows[j].Lab })
 	}
 	if output == "json" {
 		return writeJSON(w, rows)
@@ -247,7 +223,7 @@ func portState(p labs.PortStatus) string {
 		return "FAIL: " + p.Error
 	case p.OFPort == 0:
 		return "not yet open"
-	case p.Local && p.Name != labs.PhysBridge:
+	case p.Local && p.Name != topology.PhysBridge:
 		return "bridge's own port" // unused by the lab: its link state does not matter
 	case p.LinkState != "":
 		return "link " + p.LinkState

@@ -11,7 +11,7 @@ import (
 )
 
 func newUp() *cobra.Command {
-	var o labs.Options
+	var o labs.UpOptions
 	var all bool
 	var name string
 	c := &cobra.Command{
@@ -49,7 +49,10 @@ where a path too small for VXLAN breaks.` + allHelp,
 				}
 			}
 			if all {
-				src, err := allSource(args, o)
+				if err := upAllFits(o); err != nil {
+					return err
+				}
+				src, err := allSource(args)
 				if err != nil {
 					return err
 				}
@@ -92,7 +95,7 @@ where a path too small for VXLAN breaks.` + allHelp,
 }
 
 func newDown() *cobra.Command {
-	var o labs.Options
+	var o labs.DownOptions
 	var all bool
 	c := &cobra.Command{
 		Use:   "down [FILE|LAB] [--all]",
@@ -109,14 +112,14 @@ marked OVSDB rows, commented iptables rules and marked namespaces.`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if all {
-				src, err := allSource(args, o)
+				src, err := allSource(args)
 				if err != nil {
 					return err
 				}
 				return downAll(c.Context(), src, o)
 			}
 			lab, err := labArgOr(args, func() []labs.Unrecorded {
-				u, _ := labs.FindUnrecorded(c.Context(), o)
+				u, _ := labs.FindUnrecorded(c.Context(), o.Daemons)
 				return u
 			})
 			if err != nil {

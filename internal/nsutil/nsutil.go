@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
@@ -58,10 +57,10 @@ func NewNamed(name string) error {
 }
 
 // NewNamedWith creates the named netns as NewNamed does, but runs init
-// on a netlink handle inside it before the name appears under NetnsDir,
-// and fails with fs.ErrExist if the name is taken: whoever finds the name
-// finds it initialised (marked, say), and two creators never share one.
-func NewNamedWith(name string, init func(h *netlink.Handle) error) error {
+// inside it before the name appears under NetnsDir, and fails with
+// fs.ErrExist if the name is taken: whoever finds the name finds it
+// initialised (marked, say), and two creators never share one.
+func NewNamedWith(name string, init func(*NS) error) error {
 	if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
 		return err
 	}
@@ -69,12 +68,12 @@ func NewNamedWith(name string, init func(h *netlink.Handle) error) error {
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			return fmt.Errorf("unshare: %w", err)
 		}
-		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+		n, err := Open("")
 		if err != nil {
 			return err
 		}
-		err = init(h)
-		h.Close()
+		err = init(n)
+		n.Close()
 		if err != nil {
 			return err
 		}

@@ -1,14 +1,7 @@
 package probe
 
 import (
-	"context"
-	"errors"
-	"net/netip"
 	"testing"
-	"time"
-
-	"github.com/ovslab/ovslab/internal/nsutil"
-	"github.com/ovslab/ovslab/internal/testenv"
 )
 
 func TestChecksum(t *testing.T) {
@@ -20,78 +13,5 @@ func TestChecksum(t *testing.T) {
 	odd := echoRequest(1, 1, 57)
 	if c := checksum(odd); c != 0 {
 		t.Fatalf("odd-length checksum = %#x, want 0", c)
-	}
-}
-
-// TestRootPingDF builds a -- b with MTU 1400 on the link and shows that a
-// DF probe larger than the path fails while one that fits, or a small one,
-// gets an answer.
-func TestRootPingDF(t *testing.T) {
-	testenv.Require(t, "ip")
-	a, b := testenv.Netns(t, "probea"), testenv.Netns(t, "probeb")
-	testenv.Run(t, "ip", "-n", a, "link", "add", "pa", "type", "veth", "peer", "name", "pb", "netns", b)
-	testenv.Run(t, "ip", "-n", a, "addr", "add", "10.77.0.1/24", "dev", "pa")
-	testenv.Run(t, "ip", "-n", b, "addr", "add", "10.77.0.2/24", "dev", "pb")
-	testenv.Run(t, "ip", "-n", a, "link", "set", "pa", "mtu", "1500", "up")
-	testenv.Run(t, "ip", "-n", b, "link", "set", "pb", "mtu", "1400", "up")
-	dst := netip.MustParseAddr("10.77.0.2")
-	for _, tc := range []struct {
-		name string
-		e    Echo
-		ok   bool
-	}{
-		{"small", Echo{Dst: dst, Size: 56}, true},
-		{"fits 1400", Echo{Dst: dst, Size: 1372, DF: true}, true},
-		{"DF over the path", Echo{Dst: dst, Size: 1472, DF: true}, false},
-		{"nobody there", Echo{Dst: netip.MustParseAddr("10.77.0.9"), Size: 56}, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.e.Timeout, tc.e.Tries = 500*time.Millisecond, 2
-			_, err := Ping(context.Background(), nsutil.Path(a), tc.e)
-			if (err == nil) != tc.ok {
-				t.Fatalf("Ping(%+v) err = %v, want ok=%v", tc.e, err, tc.ok)
-			}
-		})
-	}
-}
-
-// TestRootPingStopsWithContext: a cancelled check must not wait out its
-// probes' timeouts (Ctrl-C stops any command within a second).
-func TestRootPingStopsWithContext(t *testing.T) {
-	testenv.Require(t, "ip")
-	a, b := testenv.Netns(t, "prba"), testenv.Netns(t, "prbb")
-	// 10.78.0.9 is on a link whose far end answers nothing.
-	testenv.Run(t, "ip", "-n", a, "link", "add", "p0", "type", "veth", "peer", "name", "p1", "netns", b)
-	testenv.Run(t, "ip", "-n", a, "addr", "add", "10.78.0.1/24", "dev", "p0")
-	testenv.Run(t, "ip", "-n", a, "link", "set", "p0", "up")
-	testenv.Run(t, "ip", "-n", b, "link", "set", "p1", "up")
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel)
-	start := time.Now()
-	_, err := Ping(ctx, nsutil.Path(a), Echo{Dst: netip.MustParseAddr("10.78.0.9"), Size: 56, Timeout: 10 * time.Second, Tries: 3})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Ping after cancel = %v, want context.Canceled", err)
-	}
-	// A bound on a hang, not a timing target: the probe alone would wait 30 s.
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("Ping returned %s after cancel", d)
-	}
-}
-
-// TestRootARP: an ARP request is answered by a neighbour on the link and
-// by nobody for an address no one holds.
-func TestRootARP(t *testing.T) {
-	testenv.Require(t, "ip")
-	a, b := testenv.Netns(t, "arpa"), testenv.Netns(t, "arpb")
-	testenv.Run(t, "ip", "-n", a, "link", "add", "pa", "type", "veth", "peer", "name", "pb", "netns", b)
-	testenv.Run(t, "ip", "-n", a, "addr", "add", "10.79.0.1/24", "dev", "pa")
-	testenv.Run(t, "ip", "-n", b, "addr", "add", "10.79.0.2/24", "dev", "pb")
-	testenv.Run(t, "ip", "-n", a, "link", "set", "pa", "up")
-	testenv.Run(t, "ip", "-n", b, "link", "set", "pb", "up")
-	for dst, want := range map[string]bool{"10.79.0.2": true, "10.79.0.9": false} {
-		got, err := ARP(context.Background(), nsutil.Path(a), "pa", netip.MustParseAddr(dst), 500*time.Millisecond)
-		if err != nil || got != want {
-			t.Errorf("ARP who-has %s = %v, %v; want %v", dst, got, err, want)
-		}
 	}
 }

@@ -1,0 +1,104 @@
+package check
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/topology"
+)
+
+const expectLab = `name: ex
+hosts:
+  host1: {underlay: 172.16.10.100/24, gateway: 172.16.10.1}
+  host2: {underlay: 172.16.20.100/24, gateway: 172.16.20.1}
+networks:
+  net1: {subnet: 10.0.1.0/24, vni: 5000, gateway: {host: host1, nat: true}}
+  net2: {subnet: 10.0.2.0/24, vni: 6000}
+containers:
+  a: {host: host1, image: x, network: net1, address: 10.0.1.10}
+  b: {host: host2, image: x, network: net1, address: 10.0.1.20}
+  c: {host: host2, image: x, network: net2, address: 10.0.2.30}
+  d: {host: host1, image: x, network: net2, address: 10.0.2.40}
+expect:
+  - {from: a, to: wan, reach: true}
+  - {from: b, to: a, reach: true}
+  - {from: a, to: b, mtu: 1500, message: "full-size frames cross the tunnel"}
+`
+
+// TestGradeWithoutProbing covers what check decides before sending
+// anything: no emulated internet on real hosts, a container on another
+// host, a container that is not running.
+func TestGradeWithoutProbing(t *testing.T) {
+	top, err := topology.Parse("ex.yaml", []byte(expectLab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := &labs.State{Lab: "ex", Mode: labs.ModeReal, Hosts: []string{"host1"}}
+	emu := &labs.State{Lab: "ex", Mode: labs.ModeEmulated, Hosts: []string{"host1", "host2"}}
+	for _, tc := range []struct {
+		name    string
+		st      *labs.State
+		e       int
+		skipped bool
+		detail  string
+	}{
+		{"wan on real hosts", real, 0, true, "only labs up with --emulate have one"},
+		{"sender on another host", real, 1, true, "b runs on host2: ovslab check there grades this"},
+		{"sender not running", emu, 2, false, "a is not running (see ovslab status ex)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := gradeExpectation(context.Background(), top, tc.st, map[string]int{}, top.Expect[tc.e])
+			if r.Skipped != tc.skipped || r.OK != tc.skipped || !strings.Contains(r.Detail, tc.detail) {
+				t.Errorf("got ok=%v skipped=%v %q; want ok=skipped=%v and %q", r.OK, r.Skipped, r.Detail, tc.skipped, tc.detail)
+			}
+			if r.Kind != KindExpect || r.Want != top.Expect[tc.e].Want() || r.Message != top.Expect[tc.e].Message {
+				t.Errorf("result %+v does not carry the expectation", r)
+			}
+		})
+	}
+}
+
+// TestGradeHostSender: a host sending through its host port is graded on
+// the machine that applied that host, like a container.
+func TestGradeHostSender(t *testing.T) {
+	top, err := topology.Parse("ex.yaml", []byte(expectLab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := topology.Expectation{From: "host2", FromHost: true, To: "a", Dst: netip.MustParseAddr("10.0.1.10"), Kind: topology.ExpectReach, Reach: true}
+	real := &labs.State{Lab: "ex", Mode: labs.ModeReal, Hosts: []string{"host1"}}
+	r := gradeExpectation(context.Background(), top, real, nil, e)
+	if !r.Skipped || !strings.Contains(r.Detail, "host2 is another machine") {
+		t.Errorf("host2's probe checked on host1: %+v, want it skipped", r)
+	}
+}
+
+// TestControlAddr: silence is graded against an address the sender must
+// reach: its gateway, else a neighbour, never the silent target itself.
+func TestControlAddr(t *testing.T) {
+	top, err := topology.Parse("ex.yaml", []byte(expectLab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nets := func(name string) []string {
+		c, _ := top.ContainerByName(name)
+		var out []string
+		for _, it := range c.Interfaces {
+			out = append(out, it.Network)
+		}
+		return out
+	}
+	for _, tc := range []struct{ from, dst, want string }{
+		{"a", "10.0.2.30", "10.0.1.1"},  // the gateway of net1
+		{"a", "10.0.1.1", "10.0.1.20"},  // not the target: b on net1
+		{"c", "10.0.1.10", "10.0.2.40"}, // net2 has no gateway: d
+		{"c", "10.0.2.40", "invalid IP"},
+	} {
+		if got := controlAddr(top, tc.from, nets(tc.from), netip.MustParseAddr(tc.dst)).String(); got != tc.want {
+			t.Errorf("controlAddr(%s, not %s) = %s, want %s", tc.from, tc.dst, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package check
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/ovslab/ovslab/topology"
+)
+
+// vlanSegments splits a network's members by VLAN, untagged first, each in
+// member order.
+func vlanSegments(members []topology.Member) [][]topology.Member {
+	byTag := map[int][]topology.Member{}
+	for _, m := range members {
+		byTag[m.Iface.VLAN] = append(byTag[m.Iface.VLAN], m)
+	}
+	out := make([][]topology.Member, 0, len(byTag))
+	for _, tag := range slices.Sorted(maps.Keys(byTag)) {
+		out = append(out, byTag[tag])
+	}
+	return out
+}
+
+type hostPortProbe struct {
+	from topology.Member
+	to   topology.HostPort
+}
+
+// hostPortProbes pings the network's host ports from one VLAN segment's
+// members: from all of them with full, else each host port from one
+// member, round-robin, so the count stays linear. Host ports are
+// untagged, so a tagged segment has none to reach.
+func hostPortProbes(n topology.Network, members []topology.Member, full bool) []hostPortProbe {
+	if len(members) == 0 || members[0].Iface.VLAN != 0 {
+		return nil
+	}
+	var out []hostPortProbe
+	for k, hp := range n.HostPorts {
+		for i, a := range members {
+			if full || i == k%len(members) {
+				out = append(out, hostPortProbe{a, hp})
+			}
+		}
+	}
+	return out
+}
+
+// pathMTU is the largest IP packet both ends of a path send and take.
+func pathMTU(a, b topology.Member) int {
+	return min(orDefault(a.Iface.MTU), orDefault(b.Iface.MTU))
+}
+
+func orDefault(mtu int) int {
+	if mtu == 0 {
+		return topology.ContainerMTU
+	}
+	return mtu
+}
+
+// vlanOn is the VLAN of container's interface on network, 0 for untagged
+// or none.
+func vlanOn(t *topology.Topology, container, network string) int {
+	if c, ok := t.ContainerByName(container); ok {
+		for _, it := range c.Interfaces {
+			if it.Network == network {
+				return it.VLAN
+			}
+		}
+	}
+	return 0
+}

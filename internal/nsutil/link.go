@@ -1,0 +1,170 @@
+package nsutil
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+)
+
+// ErrNoLink is wrapped, with the link's name, in the error of a method
+// whose link does not exist.
+var ErrNoLink = errors.New("no such link")
+
+// Link looks link up afresh: a Link object from earlier may describe a
+// device that was since moved or remade.
+//
+// Equivalent to: `ip link show $link`.
+func (n *NS) Link(link string) (netlink.Link, error) {
+	l, err := n.Handle.LinkByName(link)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", link, ErrNoLink, err)
+	}
+	return l, nil
+}
+
+// LinkUp brings link up.
+//
+// Equivalent to: `ip link set $link up`.
+func (n *NS) LinkUp(link string) error {
+	l, err := n.Link(link)
+	if err != nil {
+		return err
+	}
+	if err := n.Handle.LinkSetUp(l); err != nil {
+		return fmt.Errorf("%s up: %w", link, err)
+	}
+	return nil
+}
+
+// LinkMTU returns link's MTU.
+//
+// Equivalent to: `ip link show $link` (its mtu).
+func (n *NS) LinkMTU(link string) (int, error) {
+	l, err := n.Link(link)
+	if err != nil {
+		return 0, err
+	}
+	return l.Attrs().MTU, nil
+}
+
+// SetMTU sets link's MTU.
+//
+// Equivalent to: `ip link set $link mtu $mtu`.
+func (n *NS) SetMTU(link string, mtu int) error {
+	l, err := n.Link(link)
+	if err != nil {
+		return err
+	}
+	return n.Handle.LinkSetMTU(l, mtu)
+}
+
+// SetMTUUp sets link's MTU, unless it has it already, and brings it up.
+//
+// Equivalent to: `ip link set $link mtu $mtu up`.
+func (n *NS) SetMTUUp(link string, mtu int) error {
+	l, err := n.Link(link)
+	if err != nil {
+		return err
+	}
+	if l.Attrs().MTU != mtu {
+		if err := n.Handle.LinkSetMTU(l, mtu); err != nil {
+			return fmt.Errorf("%s mtu %d: %w", link, mtu, err)
+		}
+	}
+	return n.Handle.LinkSetUp(l)
+}
+
+// SetMaster enslaves link to the bridge master, unless it is already.
+//
+// Equivalent to: `ip link set $link master $master`.
+func (n *NS) SetMaster(link, master string) error {
+	l, err := n.Link(link)
+	if err != nil {
+		return err
+	}
+	br, err := n.Handle.LinkByName(master)
+	if err != nil {
+		return fmt.Errorf("%s: %w", master, err)
+	}
+	if l.Attrs().MasterIndex == br.Attrs().Index {
+		return nil
+	}
+	return n.Handle.LinkSetMaster(l, br)
+}
+
+// Alias returns link's alias, "" if it has none.
+//
+// Equivalent to: `ip link show $link` (its alias).
+func (n *NS) Alias(link string) (string, error) {
+	l, err := n.Link(link)
+	if err != nil {
+		return "", err
+	}
+	return l.Attrs().Alias, nil
+}
+
+// SetAlias gives link the alias, unless it has it already.
+//
+// Equivalent to: `ip link set $link alias $alias`.
+func (n *NS) SetAlias(link, alias string) error {
+	l, err := n.Link(link)
+	if err != nil {
+		return err
+	}
+	if l.Attrs().Alias == alias {
+		return nil
+	}
+	return n.Handle.LinkSetAlias(l, alias)
+}
+
+// LinkNames lists the names of the links.
+//
+// Equivalent to: `ip -o link show` (the names).
+func (n *NS) LinkNames() ([]string, error) {
+	links, err := Dump(n.Handle.LinkList)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(links))
+	for i, l := range links {
+		names[i] = l.Attrs().Name
+	}
+	return names, nil
+}
+
+// Bridges lists the Linux bridges whose names start with prefix.
+//
+// Equivalent to: `ip -o link show type bridge` (the names, filtered).
+func (n *NS) Bridges(prefix string) ([]string, error) {
+	links, err := Dump(n.Handle.LinkList)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range links {
+		if l.Type() == "bridge" && strings.HasPrefix(l.Attrs().Name, prefix) {
+			out = append(out, l.Attrs().Name)
+		}
+	}
+	return out, nil
+}
+
+// AddBridge creates the Linux bridge name with the given MTU.
+//
+// Equivalent to: `ip link add $name mtu $mtu type bridge`.
+func (n *NS) AddBridge(name string, mtu int) error {
+	return n.Handle.LinkAdd(&netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name, MTU: mtu}})
+}
+
+// DeleteLink deletes link.
+//
+// Equivalent to: `ip link del $link`.
+func (n *NS) DeleteLink(link string) error {
+	l, err := n.Link(link)
+	if err != nil {
+		return err
+	}
+	return n.Handle.LinkDel(l)
+}
