@@ -27,7 +27,8 @@ networks:
 
 // TestRootNetnsOfAnotherLabIsRefused: lab "cla" with host "b-h1" and lab
 // "cla-b" with host "h1" both want netns cla-b-h1. The second up must
-// refuse it by name, and its down must leave the first lab alone.
+// refuse it by name, before it changes anything on the machine, and its
+// down must leave the first lab alone.
 func TestRootNetnsOfAnotherLabIsRefused(t *testing.T) {
 	requireLabTools(t)
 	ctx := context.Background()
@@ -36,9 +37,17 @@ func TestRootNetnsOfAnotherLabIsRefused(t *testing.T) {
 	if err := Up(ctx, oneHostLab(t, "cla", "b-h1"), UpOptions{Emulate: true}); err != nil {
 		t.Fatalf("up cla: %v", err)
 	}
-	err := Up(ctx, oneHostLab(t, "cla-b", "h1"), UpOptions{Emulate: true})
+	// The refused lab leaves the machine's neighbour limits as it found
+	// them, even when it would have had to raise them.
+	keepNeighLimits(t)
+	refused := oneHostLab(t, "cla-b", "h1")
+	tight := tightenNeighLimits(t, neighNeed(refused.Topo, func(string) bool { return true }))
+	err := Up(ctx, refused, UpOptions{Emulate: true})
 	if err == nil || !strings.Contains(err.Error(), "netns cla-b-h1 exists and was not made by lab cla-b") {
 		t.Fatalf("up cla-b: err = %v, want a refusal naming netns cla-b-h1", err)
+	}
+	if got, err := readNeighLimits(); err != nil || got != tight {
+		t.Errorf("refused up left the neighbour limits at %v (%v), want the %v it found", got, err, tight)
 	}
 	if nsutil.Exists("cla-b-router") {
 		t.Error("refused up still made netns cla-b-router")

@@ -54,7 +54,7 @@ func Down(ctx context.Context, lab string, o DownOptions) error {
 		err = downReal(ctx, st, dc, o)
 	}
 	if err == nil {
-		err = restoreNeighLimits(st)
+		err = withMachineLock(ctx, func() error { return restoreNeighLimits(st) })
 	}
 	if err = errors.Join(derr, err); err != nil {
 		return fmt.Errorf("%w (the state in %s is kept: run ovslab down %s again)", err, dir, lab)
@@ -120,7 +120,7 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o DownOptio
 		}
 		errs = append(errs, nat.Delete("", st.Lab))
 		if r != nil {
-			errs = append(errs, restoreHost(r, othersNeed(st.Lab)))
+			errs = append(errs, withMachineLock(ctx, func() error { return restoreHost(r, othersNeed(st.Lab)) }))
 		}
 	}
 	return errors.Join(errs...)
@@ -208,4 +208,15 @@ func settle(ctx context.Context, oc *ovs.Client) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	_ = oc.Sync(ctx)
+}
+
+// withMachineLock runs fn, which reads what other labs recorded and
+// restores what they share, under the machine's lock (see lockMachine).
+func withMachineLock(ctx context.Context, fn func() error) error {
+	ml, err := lockMachine(ctx)
+	if err != nil {
+		return err
+	}
+	defer ml.release()
+	return fn()
 }

@@ -30,20 +30,48 @@ func acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*lab
 	if err != nil {
 		return nil, err
 	}
+	p, err := lockPath(lab)
+	if err != nil {
+		return nil, err
+	}
+	// The state lives here: readable by all (status, labs), replaceable
+	// by none but root.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := checkOwnDir(dir, 0o022); err != nil {
+		return nil, err
+	}
+	l, err := lockFile(ctx, p, noWait, waiting)
+	if errors.Is(err, errLocked) {
+		return nil, fmt.Errorf("lab %q: %w (omit --no-wait to wait for it)", lab, errLocked)
+	}
+	return l, err
+}
+
+// machineLockName is the lock of what all labs on the machine share; a
+// lab cannot have the name (labs start with a letter or digit).
+const machineLockName = ".machine"
+
+// lockMachine takes the lock of the settings every lab on the machine
+// shares (the neighbour table's limits, a real host's ip_forward): each
+// lab reads what the others recorded before it records and changes them,
+// so two at once would each take the other's raised value for the
+// machine's own. It is taken inside a lab's lock, never the other way
+// round, and held only for the read, record and write.
+func lockMachine(ctx context.Context) (*labLock, error) {
+	p, err := lockPath(machineLockName)
+	if err != nil {
+		return nil, err
+	}
+	return lockFile(ctx, p, false, nil)
+}
+
+// lockFile flocks the private file p, waiting (calling waiting once)
+// unless noWait is set.
+func lockFile(ctx context.Context, p string, noWait bool, waiting func()) (*labLock, error) {
 	told := false
 	for {
-		p, err := lockPath(lab)
-		if err != nil {
-			return nil, err
-		}
-		// The state lives here: readable by all (status, labs), replaceable
-		// by none but root.
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
-		}
-		if err := checkOwnDir(dir, 0o022); err != nil {
-			return nil, err
-		}
 		f, err := openPrivate(p)
 		if err != nil {
 			return nil, err
@@ -52,7 +80,7 @@ func acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*lab
 		if err == syscall.EWOULDBLOCK {
 			f.Close()
 			if noWait {
-				return nil, fmt.Errorf("lab %q: %w (omit --no-wait to wait for it)", lab, errLocked)
+				return nil, errLocked
 			}
 			if !told && waiting != nil {
 				waiting()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 
 	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/ovs"
@@ -117,13 +118,20 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 	j := newJournal(st)
 	j.takePIDs()
 	need := neighNeed(t, func(h string) bool { return slices.Contains(hosts, h) })
-	if err := raiseNeighLimits(j, "", need, o.Progressf); err != nil {
-		return err
-	}
+	// Once, by the first host past its preflight: a lab refused before
+	// any change must not have changed the machine's limits either.
+	raise := sync.OnceValue(func() error {
+		ml, err := lockMachine(ctx)
+		if err != nil {
+			return err
+		}
+		defer ml.release()
+		return raiseNeighLimits(j, "", need, o.Progressf)
+	})
 	if o.Emulate {
-		err = upEmulated(ctx, j, t, plans, dc, o)
+		err = upEmulated(ctx, j, t, plans, dc, raise, o)
 	} else {
-		err = upReal(ctx, j, plans[hosts[0]], dc, o)
+		err = upReal(ctx, j, plans[hosts[0]], dc, raise, o)
 	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		// A tool killed by the cancelled context says only "signal:
@@ -148,7 +156,7 @@ func removeLabDir(lab string) {
 	}
 }
 
-func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, o UpOptions) error {
+func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, changing func() error, o UpOptions) error {
 	pr := o.Progressf
 	// Hosts the file no longer names go first, so their names and
 	// addresses are free for the new ones.
@@ -179,7 +187,7 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 		if err := ovs.StartDaemons(ctx, loc.runDir, loc.netnsPath()); err != nil {
 			return fmt.Errorf("host %s: %w", h, err)
 		}
-		err := applyHost(ctx, plans[h], hostRun{location: loc, docker: dc, j: j, jobs: jobs, progress: pr})
+		err := applyHost(ctx, plans[h], hostRun{location: loc, docker: dc, j: j, jobs: jobs, progress: pr, changing: changing})
 		var pe *preflightError
 		if errors.As(err, &pe) {
 			// This host is untouched, but the fabric is not: down
@@ -190,8 +198,8 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	})
 }
 
-func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, o UpOptions) error {
-	run := hostRun{location: j.st.hostLocation(p.Host, ""), docker: dc, j: j, jobs: make(chan struct{}, o.jobs()), progress: o.Progressf}
+func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, changing func() error, o UpOptions) error {
+	run := hostRun{location: j.st.hostLocation(p.Host, ""), docker: dc, j: j, jobs: make(chan struct{}, o.jobs()), progress: o.Progressf, changing: changing}
 	return applyHost(ctx, p, run)
 }
 
