@@ -47,6 +47,9 @@ func Do(path string, fn func() error) error {
 // under NetnsDir. netns.NewNamed moves its thread into the new netns,
 // hence a thread of its own.
 func NewNamed(name string) error {
+	if err := shareNetnsDir(); err != nil {
+		return err
+	}
 	return onOwnThread(func() error {
 		ns, err := netns.NewNamed(name)
 		if err == nil {
@@ -61,7 +64,7 @@ func NewNamed(name string) error {
 // fs.ErrExist if the name is taken: whoever finds the name finds it
 // initialised (marked, say), and two creators never share one.
 func NewNamedWith(name string, init func(*NS) error) error {
-	if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
+	if err := shareNetnsDir(); err != nil {
 		return err
 	}
 	return onOwnThread(func() error {
@@ -89,6 +92,33 @@ func NewNamedWith(name string, init func(*NS) error) error {
 		}
 		return nil
 	})
+}
+
+// shareNetnsDir makes NetnsDir a mount point of its own with shared
+// propagation, exactly as `ip netns add` does before it adds a name: then
+// a later `ip netns add` (by anyone) finds it ready and mounts nothing
+// over it, and a name deleted in one mount namespace goes in all of them.
+// Without it the first `ip netns add` to come along bind-mounts NetnsDir
+// over itself, and ovslab's namespaces then live under two mounts.
+func shareNetnsDir() error {
+	if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
+		return err
+	}
+	made := false
+	for {
+		err := unix.Mount("", NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, "")
+		if err == nil {
+			return nil
+		}
+		// EINVAL: not a mount point yet; make it one, once.
+		if !errors.Is(err, unix.EINVAL) || made {
+			return fmt.Errorf("mount --make-shared %s: %w", NetnsDir, err)
+		}
+		if err := unix.Mount(NetnsDir, NetnsDir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("mount --bind %s %s: %w", NetnsDir, NetnsDir, err)
+		}
+		made = true
+	}
 }
 
 // DeleteNamed removes the named netns; a missing one is fine.
