@@ -24,9 +24,17 @@ func Down(ctx context.Context, lab string, o DownOptions) error {
 	if err != nil {
 		return Usagef("%v", err)
 	}
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) && !markedAnywhere(ctx, lab, o) {
-		o.notef("no lab %s on this machine: nothing to remove", lab)
-		return nil
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		marked, err := markedAnywhere(ctx, lab, o)
+		// A user who is not root may ask nothing, and can remove
+		// nothing either: the answer from /run/ovslab stands.
+		if err != nil && os.Geteuid() == 0 {
+			return fmt.Errorf("lab %s has no state here, and whether anything carries its mark cannot be told: %w", lab, err)
+		}
+		if !marked {
+			o.notef("no lab %s on this machine: nothing to remove", lab)
+			return nil
+		}
 	}
 	lock, err := acquire(ctx, lab, o.NoWait, func() {
 		o.Progressf("waiting for another ovslab up/down of %s", lab)

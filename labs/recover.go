@@ -232,27 +232,49 @@ func stopStrayDaemons(lab string, hosts []string) error {
 }
 
 // markedAnywhere reports whether anything on this machine carries lab's
-// mark, looking without the lock and ignoring what it cannot read (a user
-// who is not root sees nothing): down of a lab that is not here must not
-// even create its state directory.
-func markedAnywhere(ctx context.Context, lab string, o DownOptions) bool {
-	if marked, _ := markedNetns(lab); len(marked[lab]) > 0 {
-		return true
+// mark, looking without the lock: down of a lab that is not here must not
+// even create its state directory. A component it cannot ask is an error
+// naming it, never "nothing there": Docker, iptables, and OVSDB unless it
+// is the default endpoint and absent (a machine with emulated labs only
+// has no OVS of its own).
+func markedAnywhere(ctx context.Context, lab string, o DownOptions) (bool, error) {
+	marked, err := markedNetns(lab)
+	if err != nil {
+		return false, err
 	}
-	if dc, err := containers.Connect(ctx); err == nil {
-		cs, _ := dc.List(ctx, map[string]string{labelLab: lab})
-		dc.Close()
-		if len(cs) > 0 {
-			return true
-		}
+	if len(marked[lab]) > 0 {
+		return true, nil
 	}
-	if oc, err := ovs.Connect(ctx, ovsdbEndpoint(o.OVSDB)); err == nil {
-		bs, _ := oc.Status(ctx, lab)
+	dc, err := containers.Connect(ctx)
+	if err != nil {
+		return false, err
+	}
+	cs, err := dc.List(ctx, map[string]string{labelLab: lab})
+	dc.Close()
+	if err != nil || len(cs) > 0 {
+		return len(cs) > 0, err
+	}
+	endpoint := ovsdbEndpoint(o.OVSDB)
+	oc, err := ovs.Connect(ctx, endpoint)
+	if err == nil {
+		bs, err := oc.Status(ctx, lab)
 		oc.Close()
-		if len(bs) > 0 {
-			return true
+		if err != nil || len(bs) > 0 {
+			return len(bs) > 0, err
 		}
+	} else if o.OVSDB != "" || socketPresent(endpoint) {
+		return false, err
 	}
-	rules, _ := nat.List("", lab)
-	return len(rules) > 0
+	rules, err := nat.List("", lab)
+	return len(rules) > 0, err
+}
+
+// socketPresent reports whether a unix: endpoint's socket file exists.
+func socketPresent(endpoint string) bool {
+	p, ok := strings.CutPrefix(endpoint, "unix:")
+	if !ok {
+		return true // tcp, ssl: named on purpose
+	}
+	_, err := os.Stat(p)
+	return err == nil
 }
