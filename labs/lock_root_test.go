@@ -325,9 +325,9 @@ func statOrNil(path string) os.FileInfo {
 	return fi
 }
 
-// TestRootLockNotHeldByOtherUsers: a local user who is not root tries to
-// flock every file of a lab's under /run/ovslab (its directory's entries
-// and its lock): none can be opened, and root's down --no-wait goes ahead.
+// TestRootLockNotHeldByOtherUsers: a local user who is not root flocks
+// every file of a lab's under /run/ovslab it can open (its directory's
+// entries and its lock), and root's down --no-wait still goes ahead.
 // flock works on a read-only descriptor, so a readable lock file would
 // let anyone block up and down of the lab for as long as they like.
 func TestRootLockNotHeldByOtherUsers(t *testing.T) {
@@ -377,13 +377,14 @@ func TestRootLockNotHeldByOtherUsers(t *testing.T) {
 		}
 		line := make([]byte, 5)
 		if n, _ := out.Read(line); string(line[:n]) == "held\n" {
-			t.Errorf("user nobody holds a flock on %s", f)
+			// The state is for all to read (status); root locks none of it.
+			t.Logf("user nobody holds a flock on %s", f)
 			holders = append(holders, c)
 			continue
 		}
 		_ = c.Wait()
 	}
 	if err := Down(ctx, lab, DownOptions{NoWait: true}); err != nil {
-		t.Errorf("down --no-wait while nobody tried to hold the lab's files: %v", err)
+		t.Errorf("down --no-wait while nobody holds every file of the lab's it can open: %v", err)
 	}
 }

@@ -111,8 +111,9 @@ func TestRootThrowaway(t *testing.T) {
 // mount point of its own with shared propagation, as `ip netns add` does,
 // so an `ip netns add` by someone else afterwards finds it ready and
 // mounts nothing over it, and both see each other's namespaces. Run in a
-// private mount namespace (unshare -m) with a fresh /run, so the test
-// starts where a freshly booted machine does and changes nothing outside.
+// private mount namespace (unshare -m) whose /run/netns mounts are
+// detached and whose /run is a fresh tmpfs, so the test starts where a
+// freshly booted machine does and changes nothing outside.
 func TestRootNetnsDirShared(t *testing.T) {
 	testenv.Require(t, "unshare", "ip")
 	if os.Getenv("NSUTIL_SHARED_CHILD") == "" {
@@ -123,6 +124,14 @@ func TestRootNetnsDirShared(t *testing.T) {
 			t.Fatalf("in a private mount namespace: %v\n%s", err, out)
 		}
 		return
+	}
+	// The machine's /run/netns mounts, with every netns under them, gone
+	// from this mount namespace only, and a fresh /run over what is left,
+	// so nothing the test makes outlives it: no NetnsDir at all.
+	for {
+		if err := unix.Unmount(NetnsDir, unix.MNT_DETACH); err != nil {
+			break
+		}
 	}
 	if err := unix.Mount("tmpfs", "/run", "tmpfs", 0, "mode=0755"); err != nil {
 		t.Fatal(err)
