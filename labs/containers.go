@@ -73,7 +73,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 // applyContainer converges one container, plumbs its interfaces and
 // writes its /etc/hosts, returning the host veths it made anew.
 func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, listed *containers.Listed) ([]string, error) {
-	_, pid, err := run.docker.Ensure(ctx, containers.Spec{
+	id, pid, err := run.docker.Ensure(ctx, containers.Spec{
 		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name,
 		Labels: map[string]string{labelLab: p.Lab, labelHost: p.Host, labelNode: c.Name},
 		Listed: listed, PIDHint: run.j.pidHint(c.Docker),
@@ -85,7 +85,7 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 	var fresh []string
 	for _, i := range c.Interfaces {
 		link := containerLink(run.netnsPath(), pid, i)
-		link.HostNS, link.HostQdiscs = hostNS, qdiscs
+		link.HostNS, link.HostQdiscs, link.ContainerID = hostNS, qdiscs, id
 		link.Mark = netnsMarkPrefix + p.Lab + ":" + c.Name
 		created, err := containers.Plumb(link)
 		if err != nil {
@@ -95,7 +95,7 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 			fresh = append(fresh, i.HostVeth)
 		}
 	}
-	if _, err := containers.SetHosts(pid, hosts); err != nil {
+	if _, err := containers.SetHosts(id, pid, hosts); err != nil {
 		return fresh, fmt.Errorf("container %s: names: %w", c.Name, err)
 	}
 	return fresh, nil

@@ -28,12 +28,7 @@ const maxFileSize = 1 << 20
 // resolved against the file's directory. All problems come back at once as an
 // ErrorList (IsInvalid reports true for it, and for a file that cannot be read).
 func Load(path string) (*Topology, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, ErrorList{readError(path, err)}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	data, err := ReadFile(path)
 	if err != nil {
 		return nil, ErrorList{readError(path, err)}
 	}
@@ -46,6 +41,18 @@ func Load(path string) (*Topology, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// ReadFile reads a topology file, but never more than one byte past the
+// size Parse accepts: a device or a huge file given as a topology costs
+// 1 MiB, and Parse reports it as too large.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxFileSize+1))
 }
 
 func readError(path string, err error) *Error { return kindReadError("topology", path, err) }

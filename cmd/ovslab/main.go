@@ -11,6 +11,7 @@ import (
 
 	"github.com/ovslab/ovslab/internal/fds"
 	"github.com/ovslab/ovslab/internal/sandbox"
+	"github.com/ovslab/ovslab/internal/userfile"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -57,7 +58,7 @@ func profile(path string) func() {
 	if path == "" {
 		return func() {}
 	}
-	f, err := os.Create(path)
+	f, err := userfile.Create(path)
 	if err == nil {
 		err = pprof.StartCPUProfile(f)
 	}
