@@ -117,3 +117,19 @@ func (n *NS) RouteGet(dst, src netip.Addr, iif string) (RouteHop, error) {
 	}
 	return h, nil
 }
+
+// RouteMatch is the prefix of the route the kernel picks for dst.
+//
+// Equivalent to: `ip route get fibmatch $dst`.
+func (n *NS) RouteMatch(dst netip.Addr) (netip.Prefix, error) {
+	rs, err := n.Handle.RouteGetWithOptions(dst.AsSlice(), &netlink.RouteGetOptions{FIBMatch: true})
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if len(rs) == 0 || rs[0].Dst == nil {
+		return netip.PrefixFrom(netip.IPv4Unspecified(), 0), nil
+	}
+	ip, _ := netip.AddrFromSlice(rs[0].Dst.IP.To4())
+	ones, _ := rs[0].Dst.Mask.Size()
+	return netip.PrefixFrom(ip, ones), nil
+}
