@@ -92,6 +92,9 @@ func printCheck(w io.Writer, rep *check.Report) {
 			// The lab author's words, under the result they explain.
 			fmt.Fprintf(tw, "\t\t  %s\t\n", r.Message)
 		}
+		if !r.OK && r.Path != nil {
+			fmt.Fprintf(tw, "\t\t  explain: %s\t\n", r.Path.Command(rep.Lab))
+		}
 	}
 	tw.Flush()
 	skipped := ""
