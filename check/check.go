@@ -190,6 +190,8 @@ func probeJobs(t *topology.Topology, st *labs.State, pids map[string]int, full b
 		// host check).
 		all := t.Members(n.Name)
 		firstOn[n.Name] = all
+		untagged := slices.DeleteFunc(slices.Clone(all), func(m topology.Member) bool { return m.Iface.VLAN != 0 })
+		jobs = append(jobs, hostPairJobs(t, st, n, untagged, pids)...)
 		// Each VLAN of the network is a segment of its own: probes stay
 		// inside one, as the tags mean them to.
 		for _, members := range vlanSegments(all) {
