@@ -2,6 +2,7 @@ package trace
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -106,12 +107,29 @@ type NATRecord struct {
 	To   netip.Addr `json:"to"`
 }
 
-// Run traces the path from from to to in lab, out and back.
+// Run traces the path from from to to in lab, out and back, reading
+// the hosts this machine holds (and, through o.Parts, the others).
 func Run(ctx context.Context, lab, from, to string, o Options) (*Result, error) {
 	st, src, err := labs.Load(lab)
 	if err != nil {
 		return nil, err
 	}
+	return run(ctx, st, src, from, to, o)
+}
+
+// RunSource traces a path of a real-host lab that this machine drives
+// but holds no host of (trace --all): every host's part runs where the
+// host is, through o.Parts.
+func RunSource(ctx context.Context, src *labs.Source, from, to string, o Options) (*Result, error) {
+	if o.Parts == nil {
+		return nil, errors.New("trace of a lab with no host here needs a PartRunner")
+	}
+	st := &labs.State{Lab: src.Topo.Name, Mode: labs.ModeReal, Source: src.Name}
+	return run(ctx, st, src, from, to, o)
+}
+
+func run(ctx context.Context, st *labs.State, src *labs.Source, from, to string, o Options) (*Result, error) {
+	lab := st.Lab
 	e, err := src.Topo.Endpoints(from, to)
 	if err != nil {
 		return nil, labs.Usagef("ovslab trace %s %s %s: %v", lab, from, to, err)

@@ -14,8 +14,9 @@ import (
 func newTrace() *cobra.Command {
 	var o trace.Options
 	var output string
+	var all bool
 	c := &cobra.Command{
-		Use:   "trace LAB FROM TO [--size N] [--proto icmp|udp:PORT|tcp:PORT] [-o text|json]",
+		Use:   "trace LAB|FILE FROM TO [--size N] [--proto icmp|udp:PORT|tcp:PORT] [-o text|json] [--all]",
 		Short: "Explain the path from FROM to TO hop by hop, and name the first hop that breaks with its cause and fix",
 		Long: `trace walks the path a packet from FROM to TO takes, as the kernel and
 Open vSwitch would take it, and prints one line per hop with the object
@@ -33,7 +34,9 @@ port, TO a container, NODE.NETWORK, a host with a host port, an IPv4
 address or wan. --size is the IP packet's size, sent with Don't Fragment
 (default: the sender's MTU, a full-size packet). The first hop that breaks
 is named with its cause and a fix; exit 1 when the path is broken.
--o json prints the result for machines (docs/trace.md).`,
+-o json prints the result for machines (docs/trace.md).` + allHelp + ` LAB is then
+FILE, or the lab's name once up --all brought it up from this machine;
+only the hosts on the path are reached.`,
 		Args: exactArgs(3),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkOutput(output); err != nil {
@@ -46,6 +49,13 @@ is named with its cause and a fix; exit 1 when the path is broken.
 				return usageError{fmt.Errorf("--size %d: want an IP packet size of 68..65535 bytes", o.Size)}
 			}
 			lab, from, to := args[0], args[1], args[2]
+			if all {
+				res, err := traceAll(c.Context(), lab, from, to, o)
+				if err != nil {
+					return err
+				}
+				return reportTrace(res, output)
+			}
 			if err := ovsdbFits(lab, o.OVSDB); err != nil {
 				return err
 			}
@@ -64,6 +74,7 @@ is named with its cause and a fix; exit 1 when the path is broken.
 	c.Flags().StringVar(&o.Proto, "proto", "icmp", "icmp, udp:PORT or tcp:PORT")
 	c.Flags().StringVarP(&output, "output", "o", "", "output format: text or json")
 	c.Flags().StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint (real hosts)")
+	c.Flags().BoolVar(&all, "all", false, "trace the hosts on the path from this machine, over SSH")
 	return c
 }
 
