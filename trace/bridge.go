@@ -59,6 +59,11 @@ func (w *walker) pipeline(v *hostView, br, inPort string, pkt Packet) (Position,
 	}), "; ")
 	if out == nil {
 		hop.Fact = fmt.Sprintf("ofproto/trace: %s; datapath actions %s", orNone(notes), tr.Actions)
+		if target != nil && target.kind == stContainer && target.host == v.name {
+			if _, gone := w.containerGone(target); gone {
+				return Position{Kind: posStop}, pkt
+			}
+		}
 		cause, fix := w.whyDropped(v, br, target, pkt, tr)
 		return w.broken(hop, fmt.Sprintf("%s does not send %s towards it: %s", br, what, cause), fix), pkt
 	}
@@ -119,32 +124,6 @@ func outputWord(o ovs.TraceOutput) string {
 	return s
 }
 
-func vlanFact(ps *ovs.PortStatus) string {
-	switch {
-	case ps.Tag != 0:
-		return fmt.Sprintf("tag %d (access port of VLAN %d)", ps.Tag, ps.Tag)
-	case len(ps.Trunks) > 0:
-		return fmt.Sprintf("untagged, trunks %v", ps.Trunks)
-	}
-	return "untagged, every VLAN"
-}
-
-func tagWord(vlan int) string {
-	if vlan == 0 {
-		return "none (untagged)"
-	}
-	return fmt.Sprintf("tag %d", vlan)
-}
-
-// tagFix puts a port's tag back to the file's.
-func tagFix(host, port string, vlan int) *Fix {
-	cmd := "ovs-vsctl clear port " + port + " tag"
-	if vlan != 0 {
-		cmd = fmt.Sprintf("ovs-vsctl set port %s tag=%d", port, vlan)
-	}
-	return &Fix{Text: fmt.Sprintf("give %s the file's VLAN (%s)", port, tagWord(vlan)), On: host, Commands: []string{cmd}}
-}
-
 // stationAt is the station whose OVS port is port on host, nil if none.
 func (w *walker) stationAt(host, port string) *station {
 	for _, s := range w.stations() {
@@ -161,7 +140,16 @@ func (w *walker) whyDropped(v *hostView, br string, target *station, pkt Packet,
 		return "nothing in the lab holds " + pkt.NH.String(), nil
 	}
 	if target.host != v.name {
-		tuns := v.tunnels(w.underlayOf(target.host))
+		vtep := w.underlayOf(target.host)
+		if n, ok := w.t.NetworkByName(target.network); ok {
+			name := topology.TunnelPortName(n.Name, n.VNI, target.host)
+			if ps, pbr := v.port(name); ps != nil && pbr == br && ps.Options["remote_ip"] != vtep.String() {
+				return fmt.Sprintf("%s's tunnel %s goes to %s, but %s's VTEP is %s", v.name, name, orNone(ps.Options["remote_ip"]), target.host, vtep),
+					&Fix{Text: fmt.Sprintf("point %s at %s again", name, target.host), On: v.name,
+						Commands: []string{fmt.Sprintf("ovs-vsctl set interface %s options:remote_ip=%s", name, vtep)}}
+			}
+		}
+		tuns := v.tunnels(vtep)
 		i := slices.IndexFunc(tuns, func(t bridgePort) bool { return t.bridge == br })
 		switch {
 		case i < 0:
@@ -183,45 +171,6 @@ func (w *walker) whyDropped(v *hostView, br string, target *station, pkt Packet,
 		return fmt.Sprintf("ovs-vswitchd has not opened %s: %s", target.port, orNone(tp.Error)), w.upAgain("re-adds it")
 	}
 	return fmt.Sprintf("the frame goes elsewhere (%s)", orNone(tr.Actions)), w.flushFix(v.name, br)
-}
-
-// accepts reports whether NORMAL sends a frame of vlan out of port.
-func accepts(p *ovs.PortStatus, vlan int) bool {
-	switch {
-	case p.Tag != 0:
-		return vlan == p.Tag
-	case len(p.Trunks) > 0:
-		return slices.Contains(p.Trunks, vlan)
-	}
-	return true
-}
-
-// vlanCause names two ports in different VLANs and fixes the one that
-// differs from the file.
-func (w *walker) vlanCause(host string, target *station, tp *ovs.PortStatus, pkt Packet) (string, *Fix) {
-	src := "the sender's"
-	var srcStation *station
-	if h, port, ok := strings.Cut(pkt.Ingress, "/"); ok {
-		srcStation = w.stationAt(h, port)
-		if srcStation != nil {
-			src = srcStation.node + "'s"
-			if srcStation.kind != stContainer {
-				src = srcStation.what() + "'s"
-			}
-		}
-	}
-	dst := target.node + "'s"
-	if target.kind != stContainer {
-		dst = target.what() + "'s"
-	}
-	cause := fmt.Sprintf("%s port has %s, %s has %s: they are in different VLANs", dst, tagWord(tp.Tag), src, tagWord(pkt.VLAN))
-	switch {
-	case tp.Tag != target.vlan:
-		return cause, tagFix(host, target.port, target.vlan)
-	case srcStation != nil && pkt.VLAN != srcStation.vlan:
-		return cause, tagFix(srcStation.host, srcStation.port, srcStation.vlan)
-	}
-	return cause, &Fix{Text: "the file puts them in different VLANs: give both interfaces the same vlan: (or none)"}
 }
 
 // flushFix forgets what a bridge learned, for a frame sent the wrong way.
@@ -262,116 +211,4 @@ func (w *walker) arrive(v *hostView, port string, target *station, pkt Packet) (
 	ih.Fact = fmt.Sprintf("up, mtu %d, %s", li.MTU, target.addr)
 	w.add(ih)
 	return Position{Kind: posKernel, Host: v.name, Iface: port}, pkt
-}
-
-// tunnelOut follows a frame into a VXLAN port: the port, the underlay
-// route to its remote, and every NIC it leaves by, against the size of
-// the packet in VXLAN.
-func (w *walker) tunnelOut(v *hostView, br string, out ovs.TraceOutput, target *station, pkt Packet) (Position, Packet) {
-	hop := Hop{Node: v.name, Kind: KindTunnel, Object: br}
-	var port *ovs.PortStatus
-	for _, t := range v.tunnels(out.Remote) {
-		if t.bridge == br && t.port.Options["key"] == fmt.Sprint(out.Key) {
-			port = &t.port
-		}
-	}
-	if port != nil {
-		hop.Object = br + "/" + port.Name
-	}
-	peer := w.hostByVTEP(out.Remote)
-	hop.Fact = fmt.Sprintf("key %d, remote_ip %s (%s)", out.Key, out.Remote, orNone(peer))
-	if peer == "" {
-		return w.broken(hop, fmt.Sprintf("%s is no host of the lab", out.Remote), w.upAgain("rebuilds the tunnels")), pkt
-	}
-	w.add(hop)
-	size := pkt.Size + encap(out.VLAN)
-	if !w.underlayOut(v, out.Remote, size, pkt.Size, true) {
-		return Position{Kind: posStop}, pkt
-	}
-	pkt.VLAN = out.VLAN
-	name := ""
-	if port != nil {
-		name = port.Name
-	}
-	return Position{Kind: posWire, FromHost: v.name, To: out.Remote, Tunnel: true, Key: out.Key, Iface: name}, pkt
-}
-
-// encap is what VXLAN adds to an inner IP packet: the inner Ethernet
-// header, VXLAN, UDP and the outer IPv4 header (50), and an inner 802.1Q
-// tag when the frame carries one.
-func encap(vlan int) int {
-	if vlan != 0 {
-		return topology.VXLANOverhead
-	}
-	return topology.VXLANOverhead - 4
-}
-
-// tunnelIn is a VXLAN frame arriving at p.Host from p.From with p.Key:
-// the NIC it comes in by, the tunnel port that takes it, then the bridge.
-func (w *walker) tunnelIn(p Position, pkt Packet) (Position, Packet) {
-	v := w.host(p.Host)
-	if v.err != nil {
-		return w.unreadable(p.Host, v.err), pkt
-	}
-	if !w.underlayIn(v, p.From, pkt.Size+encap(pkt.VLAN), pkt.Size) {
-		return Position{Kind: posStop}, pkt
-	}
-	hop := Hop{Node: p.Host, Kind: KindTunnel, Object: p.Host, Fact: fmt.Sprintf("key %d from %s (%s)", p.Key, p.From, orNone(p.FromHost))}
-	tuns := v.tunnels(p.From)
-	var tun *bridgePort
-	for i, t := range tuns {
-		if t.port.Options["key"] == fmt.Sprint(p.Key) {
-			tun = &tuns[i]
-		}
-	}
-	if tun == nil {
-		return w.noTunnel(v, hop, p, pkt, tuns), pkt
-	}
-	hop.Object = tun.bridge + "/" + tun.port.Name
-	if tun.port.Error != "" || tun.port.OFPort <= 0 {
-		return w.broken(hop, fmt.Sprintf("ovs-vswitchd has not opened %s: %s", tun.port.Name, orNone(tun.port.Error)), w.upAgain("re-adds it")), pkt
-	}
-	w.add(hop)
-	in := fmt.Sprintf("in_port=%s,tun_id=%#x,tun_src=%s,tun_dst=%s", tun.port.Name, p.Key, p.From, w.underlayOf(p.Host))
-	return w.pipeline(v, tun.bridge, in, pkt)
-}
-
-// noTunnel is a VXLAN frame no tunnel port of the host takes: a key or
-// remote that does not match; the fix goes to whichever end differs
-// from the file.
-func (w *walker) noTunnel(v *hostView, hop Hop, p Position, pkt Packet, tuns []bridgePort) Position {
-	from := p.FromHost
-	if len(tuns) == 0 {
-		return w.broken(hop, fmt.Sprintf("%s has no tunnel from %s (%s)", p.Host, p.From, orNone(from)), w.upAgain("adds it"))
-	}
-	target := w.stationOf(pkt.NH)
-	if target == nil {
-		return w.broken(hop, fmt.Sprintf("%s has no tunnel with key %d to %s", p.Host, p.Key, p.From), nil)
-	}
-	n, _ := w.t.NetworkByName(target.network)
-	hop.Object = n.Bridge + "/" + topology.TunnelPortName(n.Name, n.VNI, from)
-	// The keys of the network's own bridge say it best; else every one.
-	var keys, all []string
-	for _, t := range tuns {
-		all = append(all, fmt.Sprintf("%s on %s", t.port.Options["key"], t.bridge))
-		if t.bridge == n.Bridge {
-			keys = append(keys, t.port.Options["key"])
-		}
-	}
-	if len(keys) == 0 {
-		keys = all
-	}
-	cause := fmt.Sprintf("%s has no tunnel with key %d to %s, it has key %s", p.Host, p.Key, p.From, strings.Join(keys, " and "))
-	if p.Key != n.VNI && p.Iface != "" {
-		return w.broken(hop, cause+fmt.Sprintf("; %s's tunnel %s sends key %d, but %s's VNI is %d", from, p.Iface, p.Key, n.Name, n.VNI),
-			&Fix{Text: "give the sender's tunnel the network's key", On: from, Commands: []string{fmt.Sprintf("ovs-vsctl set interface %s options:key=%d", p.Iface, n.VNI)}})
-	}
-	want := topology.TunnelPortName(n.Name, n.VNI, from)
-	for _, t := range tuns {
-		if t.port.Name == want {
-			return w.broken(hop, cause, &Fix{Text: fmt.Sprintf("give %s the key of %s (VNI %d)", want, n.Name, n.VNI), On: p.Host,
-				Commands: []string{fmt.Sprintf("ovs-vsctl set interface %s options:key=%d", want, n.VNI)}})
-		}
-	}
-	return w.broken(hop, cause, w.upAgain("rebuilds the tunnels"))
 }

@@ -31,6 +31,7 @@ func (w *walker) host(h string) *hostView {
 	if v, ok := w.hosts[h]; ok {
 		return v
 	}
+	w.o.Progressf("%s: reading its state", h)
 	v := &hostView{name: h, place: w.st.Place(h, w.o.OVSDB), chains: map[nat.ChainRef]*nat.Chain{}}
 	w.hosts[h] = v
 	v.plan, v.err = w.t.Plan(h)
