@@ -165,6 +165,9 @@ func checkAll(ctx context.Context, src *labs.Source, o check.Options, output str
 
 // traceAll traces a path of a real-host lab on the hosts it crosses.
 func traceAll(ctx context.Context, lab, from, to string, o trace.Options) (*trace.Result, error) {
+	if st, err := labs.LoadState(lab); err == nil && st.Mode == labs.ModeEmulated {
+		return nil, labs.Usagef("lab %s is emulated on this machine, which reads all of it: drop --all", lab)
+	}
 	src, err := allSource([]string{lab})
 	if err != nil {
 		return nil, err
