@@ -48,11 +48,18 @@ type Path struct {
 	From string `json:"from"` // a container or a host with a host port
 	To   string `json:"to"`   // as expect: takes it
 	Size int    `json:"size"` // the probe's IP size, sent with Don't Fragment when it is full size
+	// All: the lab's hosts are driven from one machine (check --all),
+	// where trace --all reads them.
+	All bool `json:"all,omitempty"`
 }
 
 // Command is the ovslab trace command line that explains the path.
 func (p Path) Command(lab string) string {
-	return fmt.Sprintf("ovslab trace %s %s %s --size %d", lab, p.From, p.To, p.Size)
+	all := ""
+	if p.All {
+		all = " --all"
+	}
+	return fmt.Sprintf("ovslab trace%s %s %s %s --size %d", all, lab, p.From, p.To, p.Size)
 }
 
 // keepPaths drops the paths of results that passed: only a failure

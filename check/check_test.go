@@ -152,4 +152,8 @@ func TestProbePaths(t *testing.T) {
 	if got := rs[1].Path.Command("lab"); got != "ovslab trace lab a b --size 84" {
 		t.Errorf("command %q", got)
 	}
+	rs[1].Path.All = true
+	if got := rs[1].Path.Command("lab"); got != "ovslab trace --all lab a b --size 84" {
+		t.Errorf("command %q", got)
+	}
 }
