@@ -293,10 +293,12 @@ func TestRootTraceHostPortMTU(t *testing.T) {
 	}
 	var failed *check.Result
 	for i, r := range rep.Results {
-		if r.Kind == check.KindPMTU && !r.OK && r.Path != nil {
-			failed = &rep.Results[i]
-		} else if !r.OK {
+		switch {
+		case r.OK:
+		case r.Kind != check.KindPMTU:
 			t.Errorf("only full-size packets should fail, but %s %s -> %s: %s", r.Kind, r.From, r.To, r.Detail)
+		case r.Path != nil: // from a host port: trace starts there
+			failed = &rep.Results[i]
 		}
 	}
 	if rep.OK || failed == nil {
