@@ -10,33 +10,6 @@ import (
 	"github.com/ovslab/ovslab/topology"
 )
 
-// dockerNames names the Docker container of each fix that runs in one.
-func (w *walker) dockerNames(hops []Hop) {
-	for i := range hops {
-		if f := hops[i].Fix; f != nil && f.On != "" {
-			if _, ok := w.t.ContainerByName(f.On); ok {
-				f.Docker = w.t.DockerName(f.On)
-			}
-		}
-	}
-}
-
-// reply is the packet that answers pkt, as it was when it arrived.
-func reply(pkt Packet) Packet {
-	return Packet{Src: pkt.Dst, Dst: pkt.Src, Proto: pkt.Proto, Port: pkt.Port, Size: pkt.Size, Reply: true, NAT: pkt.NAT}
-}
-
-// replyStart is where the answer to a packet delivered at end starts.
-func (w *walker) replyStart(end Position, pkt Packet) Position {
-	switch {
-	case end.Node == "wan":
-		return Position{Kind: posWANOut}
-	case end.Host != "" && end.Node == end.Host:
-		return Position{Kind: posKernel, Host: end.Host}
-	}
-	return Position{Kind: posSend, Node: end.Node, Host: end.Host}
-}
-
 // walker walks one packet through a lab, hop by hop.
 type walker struct {
 	ctx         context.Context
@@ -157,4 +130,31 @@ func (w *walker) step(p Position, pkt Packet) (Position, Packet) {
 		return w.wanOut(p, pkt)
 	}
 	return Position{Kind: posStop}, pkt
+}
+
+// dockerNames names the Docker container of each fix that runs in one.
+func (w *walker) dockerNames(hops []Hop) {
+	for i := range hops {
+		if f := hops[i].Fix; f != nil && f.On != "" {
+			if _, ok := w.t.ContainerByName(f.On); ok {
+				f.Docker = w.t.DockerName(f.On)
+			}
+		}
+	}
+}
+
+// reply is the packet that answers pkt, as it was when it arrived.
+func reply(pkt Packet) Packet {
+	return Packet{Src: pkt.Dst, Dst: pkt.Src, Proto: pkt.Proto, Port: pkt.Port, Size: pkt.Size, Reply: true, NAT: pkt.NAT}
+}
+
+// replyStart is where the answer to a packet delivered at end starts.
+func (w *walker) replyStart(end Position, pkt Packet) Position {
+	switch {
+	case end.Node == "wan":
+		return Position{Kind: posWANOut}
+	case end.Host != "" && end.Node == end.Host:
+		return Position{Kind: posKernel, Host: end.Host}
+	}
+	return Position{Kind: posSend, Node: end.Node, Host: end.Host}
 }
