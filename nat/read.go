@@ -21,11 +21,15 @@ type ChainRef struct{ Table, Chain string }
 
 // ReadChains lists the given chains in the netns at netnsPath ("" =
 // current) and, transitively, every chain their rules jump or go to, one
-// iptables run each. The result is keyed by table and chain; a root that
-// does not exist is left out.
+// iptables run each and one per table for its chains' names. The result
+// is keyed by table and chain; a root that does not exist is left out.
 func ReadChains(netnsPath string, roots ...ChainRef) (map[ChainRef]*Chain, error) {
 	out := map[ChainRef]*Chain{}
 	err := withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
+		// Which chains exist, per table: asking iptables-nft for a chain
+		// that does not exist fails with a message go-iptables does not
+		// read as "no such chain", and a target may be an extension.
+		exists := map[string][]string{}
 		todo := slices.Clone(roots)
 		for len(todo) > 0 {
 			k := todo[0]
@@ -33,12 +37,19 @@ func ReadChains(netnsPath string, roots ...ChainRef) (map[ChainRef]*Chain, error
 			if _, done := out[k]; done {
 				continue
 			}
+			if _, ok := exists[k.Table]; !ok {
+				names, err := ipt.ListChains(k.Table)
+				if err != nil {
+					return fmt.Errorf("list %s chains: %w", k.Table, err)
+				}
+				exists[k.Table] = names
+			}
+			if !slices.Contains(exists[k.Table], k.Chain) {
+				continue
+			}
 			c, err := readChain(ipt, k)
 			if err != nil {
 				return err
-			}
-			if c == nil {
-				continue
 			}
 			out[k] = c
 			for _, r := range c.Rules {
@@ -54,9 +65,6 @@ func ReadChains(netnsPath string, roots ...ChainRef) (map[ChainRef]*Chain, error
 
 func readChain(ipt *iptables.IPTables, k ChainRef) (*Chain, error) {
 	lines, err := ipt.List(k.Table, k.Chain)
-	if ierr, ok := err.(*iptables.Error); ok && ierr.IsNotExist() {
-		return nil, nil
-	}
 	if err != nil {
 		return nil, fmt.Errorf("list %s %s: %w", k.Table, k.Chain, err)
 	}
@@ -83,13 +91,12 @@ func Target(rule []string) string {
 	return ""
 }
 
-// builtinTarget tells the targets iptables itself knows from user chains,
-// which the walk enters.
+// builtinTarget tells the verdicts iptables itself knows from chains
+// and extensions, which ReadChains looks up among the table's chains.
 func builtinTarget(t string) bool {
 	switch t {
-	case "ACCEPT", "DROP", "REJECT", "RETURN", "LOG", "MASQUERADE", "SNAT", "DNAT", "REDIRECT",
-		"MARK", "CONNMARK", "CT", "NOTRACK", "TCPMSS", "CHECKSUM", "NFLOG", "NFQUEUE", "TRACE", "AUDIT":
+	case "ACCEPT", "DROP", "REJECT", "RETURN":
 		return true
 	}
-	return false // a user chain, or an extension target that lists as no chain
+	return false
 }
