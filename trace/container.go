@@ -2,6 +2,7 @@ package trace
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -30,6 +31,21 @@ func (w *walker) containerNS(node string) (*nsutil.NS, string) {
 		return nil, fmt.Sprintf("%s: %v", node, err)
 	}
 	return ns, ""
+}
+
+// prefetch asks Docker, in one connection, for the ends of the path that
+// are containers on this machine's hosts.
+func (w *walker) prefetch(from string, dst netip.Addr) {
+	var nodes []string
+	if c, ok := w.t.ContainerByName(from); ok && w.here(c.Host) {
+		nodes = append(nodes, from)
+	}
+	if s := w.stationOf(dst); s != nil && s.kind == stContainer && w.here(s.host) && s.node != from {
+		nodes = append(nodes, s.node)
+	}
+	if got, err := labs.Containers(w.ctx, w.src, nodes...); err == nil {
+		maps.Copy(w.running, got)
+	}
 }
 
 // upAgain is the fix for what only ovslab up rebuilds.

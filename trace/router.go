@@ -82,10 +82,7 @@ func (w *walker) routerStep(p Position, pkt Packet) (Position, Packet) {
 		f.sport, f.dport = pkt.Port, 0
 	}
 	f.icmpReply = pkt.Reply && !p.Tunnel
-	read := func(table, chain string) (map[nat.ChainRef]*nat.Chain, error) {
-		return nat.ReadChains(labs.RouterNetns(w.st.Lab), nat.ChainRef{Table: table, Chain: chain})
-	}
-	if !w.filterPasses(routerNode, labs.RouterNetns(w.st.Lab), read, "FORWARD", f, "") {
+	if !w.filterPasses(routerNode, labs.RouterNetns(w.st.Lab), w.readRouterChains, "FORWARD", f, "") {
 		return Position{Kind: posStop}, pkt
 	}
 	to := w.hostByVTEP(p.To)
@@ -180,4 +177,26 @@ func (w *walker) wanOut(_ Position, pkt Packet) (Position, Packet) {
 	hop.Fact = routeWord(pkt.Dst, rh)
 	w.add(hop)
 	return Position{Kind: posWire, FromHost: "wan", To: pkt.Dst}, pkt
+}
+
+// readRouterChains reads the router's filter FORWARD (and what it jumps
+// to) once: the way out and the way back both cross it.
+func (w *walker) readRouterChains(table, chain string) (map[nat.ChainRef]*nat.Chain, error) {
+	k := nat.ChainRef{Table: table, Chain: chain}
+	if _, ok := w.routerChains[k]; !ok {
+		got, err := nat.ReadChains(labs.RouterNetns(w.st.Lab), k)
+		if err != nil {
+			return nil, err
+		}
+		if w.routerChains == nil {
+			w.routerChains = map[nat.ChainRef]*nat.Chain{}
+		}
+		for ck, c := range got {
+			w.routerChains[ck] = c
+		}
+		if _, ok := got[k]; !ok {
+			w.routerChains[k] = nil
+		}
+	}
+	return w.routerChains, nil
 }

@@ -72,6 +72,7 @@ func run(ctx context.Context, st *labs.State, src *labs.Source, from, to string,
 	} else if c, ok := src.Topo.ContainerByName(from); ok {
 		start.Host = c.Host
 	}
+	w.prefetch(from, e.Dst)
 	pkt.Src, pkt.Size = w.sender(start, pkt)
 	res.Src, res.Size = pkt.Src.String(), pkt.Size
 	w.dir = DirOut

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/nat"
 	"github.com/ovslab/ovslab/topology"
 )
 
@@ -23,6 +24,8 @@ type walker struct {
 	running     map[string]labs.Running
 	allStations []station
 	router      *nsutil.NS
+	// routerChains are the router's iptables chains, read once.
+	routerChains map[nat.ChainRef]*nat.Chain
 }
 
 func newWalker(ctx context.Context, st *labs.State, src *labs.Source, o Options) *walker {
