@@ -143,7 +143,16 @@ func (w *walker) whyDropped(v *hostView, br string, target *station, pkt Packet,
 		vtep := w.underlayOf(target.host)
 		if n, ok := w.t.NetworkByName(target.network); ok {
 			name := topology.TunnelPortName(n.Name, n.VNI, target.host)
-			if ps, pbr := v.port(name); ps != nil && pbr == br && ps.Options["remote_ip"] != vtep.String() {
+			ps, pbr := v.port(name)
+			switch {
+			case ps == nil || pbr != br:
+			case ps.Type != "vxlan":
+				// How a tunnel is taken down: OVSDB has no admin state for a
+				// port, and a VXLAN port is no device to set down.
+				return fmt.Sprintf("%s's tunnel %s has type %s, not vxlan: ovs-vswitchd cannot open it (%s)", v.name, name, orNone(ps.Type), orNone(ps.Error)),
+					&Fix{Text: fmt.Sprintf("make %s a VXLAN port again", name), On: v.name,
+						Commands: []string{fmt.Sprintf("ovs-vsctl set interface %s type=vxlan", name)}}
+			case ps.Options["remote_ip"] != vtep.String():
 				return fmt.Sprintf("%s's tunnel %s goes to %s, but %s's VTEP is %s", v.name, name, orNone(ps.Options["remote_ip"]), target.host, vtep),
 					&Fix{Text: fmt.Sprintf("point %s at %s again", name, target.host), On: v.name,
 						Commands: []string{fmt.Sprintf("ovs-vsctl set interface %s options:remote_ip=%s", name, vtep)}}
@@ -169,6 +178,13 @@ func (w *walker) whyDropped(v *hostView, br string, target *station, pkt Packet,
 		return w.vlanCause(v.name, target, tp, pkt)
 	case tp.Error != "" || tp.OFPort <= 0:
 		return fmt.Sprintf("ovs-vswitchd has not opened %s: %s", target.port, orNone(tp.Error)), w.upAgain("re-adds it")
+	}
+	if li, err := v.ns.LinkState(target.port); err == nil && !li.Up {
+		what := target.what()
+		if target.kind == stContainer {
+			what = fmt.Sprintf("%s, the host end of %s,", target.port, target.what())
+		}
+		return what + " is down", &Fix{Text: "bring it up", On: v.name, Commands: []string{"ip link set " + target.port + " up"}}
 	}
 	return fmt.Sprintf("the frame goes elsewhere (%s)", orNone(tr.Actions)), w.flushFix(v.name, br)
 }

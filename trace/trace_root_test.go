@@ -166,6 +166,14 @@ func TestRootTraceFaults(t *testing.T) {
 		{"wrong tunnel remote on host1", func(t *testing.T) {
 			inNS(t, "host1", "ovs-vsctl set interface vx5000-host2 options:remote_ip=172.16.20.99")
 		}, "doc1", "doc3", "host1", "flow", "host1's tunnel vx5000-host2 goes to 172.16.20.99, but host2's VTEP is 172.16.20.100"},
+		{"a tunnel port down (no vxlan type)", func(t *testing.T) { inNS(t, "host1", "ovs-vsctl set interface vx5000-host2 type=system") },
+			"doc1", "doc3", "host1", "flow", "host1's tunnel vx5000-host2 has type system, not vxlan"},
+		{"an underlay NIC down on host2", func(t *testing.T) { inNS(t, "host2", "ip link set eth0 down") },
+			"doc1", "doc3", "host2", "link", "host2's underlay NIC eth0 is down"},
+		{"the router's link to host1 down", func(t *testing.T) { inNS(t, "router", "ip link set host1 down") },
+			"doc1", "doc3", "router", "link", "router link host1→router is down"},
+		{"a gateway port down", func(t *testing.T) { inNS(t, "host1", "ip link set net1 down") },
+			"doc1", "wan", "host1", "iface", "host1's gateway net1 is down"},
 		{"VLAN mismatch", func(t *testing.T) { inNS(t, "host2", "ovs-vsctl set port vdoc3 tag=20") },
 			"doc1", "doc3", "host2", "flow", "doc3's port has tag 20, doc1's has none (untagged): they are in different VLANs"},
 		{"NAT removed", func(t *testing.T) {
