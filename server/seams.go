@@ -4,11 +4,12 @@ import (
 	"context"
 
 	"github.com/ovslab/ovslab/class"
+	"github.com/ovslab/ovslab/trace"
 )
 
 // Work that lands with other branches, behind one function each until
 // then: a lab's stage (stages), reset (stages: `ovslab reset`; until
-// then class.Recreate, a down and up of the copy), and the trace of a path (trace).
+// then class.Recreate, a down and up of the copy).
 
 // stageOf is the stage lab is in; nil for a lab without stages.
 func stageOf(string) *Stage { return nil }
@@ -25,7 +26,10 @@ func resetLab(ctx context.Context, lab string) error {
 }
 
 // canTrace says traceLab explains paths.
-const canTrace = false
+const canTrace = true
 
-// traceLab explains the path from from to to in lab.
-func traceLab(context.Context, string, string, string) (any, error) { return nil, ErrNoTrace }
+// traceLab explains the path from from to to in lab, as `ovslab trace`:
+// read from the lab's state, sending no traffic.
+func traceLab(ctx context.Context, lab, from, to string) (any, error) {
+	return trace.Run(ctx, lab, from, to, trace.Options{})
+}
