@@ -83,7 +83,14 @@ func (h *handles) converge(l Link) error {
 	if err := h.hostNS.TxChecksumOff(l.HostVeth); err != nil {
 		return err
 	}
-	return h.ctrNS.TxChecksumOff(l.Name)
+	if err := h.ctrNS.TxChecksumOff(l.Name); err != nil {
+		return err
+	}
+	if !l.Address.IsValid() {
+		return nil
+	}
+	_, err = h.ctrNS.SetPermanentNeighbours(l.Name, l.Address.Masked(), l.Neighbours)
+	return err
 }
 
 // convergeAddr leaves want as the interface's only address, apart from
