@@ -39,11 +39,39 @@ type Neighbour struct {
 	MAC  net.HardwareAddr
 }
 
+// AddPermanentNeighbours makes each of want a permanent neighbour on
+// link, without reading what the link holds: for a link known to hold
+// none of them yet. (A dump walks the kernel's one neighbour table of
+// every netns on the machine, so a dump per container costs the square
+// of the lab.)
+//
+// Equivalent to: `ip neigh replace $addr lladdr $mac dev $link nud
+// permanent` for each of want.
+func (n *NS) AddPermanentNeighbours(link string, want []Neighbour) error {
+	l, err := n.Link(link)
+	if err != nil {
+		return err
+	}
+	_, err = n.replaceNeighbours(link, l.Attrs().Index, want)
+	return err
+}
+
+func (n *NS) replaceNeighbours(link string, idx int, want []Neighbour) (int, error) {
+	for i, w := range want {
+		err := n.Handle.NeighSet(&netlink.Neigh{LinkIndex: idx, Family: netlink.FAMILY_V4,
+			State: netlink.NUD_PERMANENT, IP: w.Addr.AsSlice(), HardwareAddr: w.MAC})
+		if err != nil {
+			return i, fmt.Errorf("%s: neighbour %s: %w", link, w.Addr, err)
+		}
+	}
+	return len(want), nil
+}
+
 // SetPermanentNeighbours makes want link's permanent IPv4 neighbours
 // within subnet, returning how many entries it added, changed or removed.
 // Entries the kernel learned (not permanent) are left as they are, as
-// are permanent ones outside subnet; one dump serves the whole
-// comparison, so a link that already holds want costs one request.
+// are permanent ones outside subnet. Its one dump walks the whole
+// machine's table (see AddPermanentNeighbours): for when the set changed.
 //
 // Equivalent to: `ip neigh replace $addr lladdr $mac dev $link nud
 // permanent` for each of want, and `ip neigh del $addr dev $link` for
@@ -65,19 +93,16 @@ func (n *NS) SetPermanentNeighbours(link string, subnet netip.Prefix, want []Nei
 			permanent[ip] = nb.HardwareAddr
 		}
 	}
-	changed := 0
+	var add []Neighbour
 	for _, w := range want {
-		if mac, ok := permanent[w.Addr]; ok && bytes.Equal(mac, w.MAC) {
-			delete(permanent, w.Addr)
-			continue
+		if mac, ok := permanent[w.Addr]; !ok || !bytes.Equal(mac, w.MAC) {
+			add = append(add, w)
 		}
 		delete(permanent, w.Addr)
-		err := n.Handle.NeighSet(&netlink.Neigh{LinkIndex: idx, Family: netlink.FAMILY_V4,
-			State: netlink.NUD_PERMANENT, IP: w.Addr.AsSlice(), HardwareAddr: w.MAC})
-		if err != nil {
-			return changed, fmt.Errorf("%s: neighbour %s: %w", link, w.Addr, err)
-		}
-		changed++
+	}
+	changed, err := n.replaceNeighbours(link, idx, add)
+	if err != nil {
+		return changed, err
 	}
 	for ip := range permanent {
 		err := n.Handle.NeighDel(&netlink.Neigh{LinkIndex: idx, Family: netlink.FAMILY_V4, IP: ip.AsSlice()})
