@@ -100,7 +100,8 @@ func permanentNeighbours(t *testing.T, what string, out []byte) map[string]strin
 func dynamicNeighbours(out []byte) int {
 	n := 0
 	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if l != "" && !strings.HasSuffix(l, "PERMANENT") {
+		// ip prints the state with a space after it.
+		if l = strings.TrimSpace(l); l != "" && !strings.HasSuffix(l, "PERMANENT") {
 			n++
 		}
 	}
