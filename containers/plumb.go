@@ -40,6 +40,10 @@ type Link struct {
 	// (and so the veth) down asynchronously, seconds later on a busy
 	// machine. Plumb replaces such a veth. "" = no mark.
 	Mark string
+	// Neighbours are the link's permanent neighbours within Address's
+	// subnet, which Plumb makes exactly these (none = remove them; the
+	// kernel's learned entries stay).
+	Neighbours []nsutil.Neighbour
 }
 
 // maxIfName is IFNAMSIZ-1: the kernel refuses longer names with the

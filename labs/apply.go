@@ -118,6 +118,9 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 		if err := run.ns.AddrSet(b.Gateway.Port, b.Gateway.Address); err != nil {
 			return fmt.Errorf("host %s: gateway %w", p.Host, err)
 		}
+		if err := addrPortNeighbours(run.ns, &b, b.Gateway); err != nil {
+			return fmt.Errorf("host %s: gateway %w", p.Host, err)
+		}
 	}
 	if err := applyHostPorts(ctx, oc, p, run); err != nil {
 		return err

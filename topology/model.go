@@ -20,6 +20,10 @@ type Topology struct {
 	// Names puts every lab container's name in every container's
 	// /etc/hosts (default true).
 	Names bool
+	// StaticNeighbours has up install every address of each network as a
+	// permanent neighbour where it is used (neighbours: static, the
+	// default); false leaves ARP to the kernel (neighbours.go).
+	StaticNeighbours bool
 
 	buildAt map[string]position // container → where its build: was written
 	// dockerPrefix is what a copy of the lab (Rename) puts before a

@@ -1,6 +1,7 @@
 package nsutil
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -60,6 +61,23 @@ func (n *NS) SetMTU(link string, mtu int) error {
 		return err
 	}
 	return n.Handle.LinkSetMTU(l, mtu)
+}
+
+// SetMAC sets link's Ethernet address, unless it has it already.
+//
+// Equivalent to: `ip link set $link address $mac`.
+func (n *NS) SetMAC(link string, mac net.HardwareAddr) error {
+	l, err := n.Link(link)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(l.Attrs().HardwareAddr, mac) {
+		return nil
+	}
+	if err := n.Handle.LinkSetHardwareAddr(l, mac); err != nil {
+		return fmt.Errorf("%s: address %s: %w", link, mac, err)
+	}
+	return nil
 }
 
 // SetMTUUp sets link's MTU, unless it has it already, and brings it up.
