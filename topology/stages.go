@@ -51,6 +51,19 @@ func (t *Topology) StageNames() []string {
 	return out
 }
 
+// repairedInside reports whether a stage breaks container node's
+// addresses or routes, which the student repairs inside it.
+func (t *Topology) repairedInside(node string) bool {
+	for _, s := range t.Stages {
+		for _, f := range s.Faults {
+			if (f.Kind == FaultAddress || f.Kind == FaultRoute) && f.Target.Node == node {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // stages reads the list under stages:. Fault targets and the stages'
 // expectations are resolved by validateStages, once every node is known.
 func (p *parser) stages(f field) []Stage {
