@@ -63,7 +63,11 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	if run.nic, err = adoptNIC(ctx, oc, p, run); err != nil {
 		return &preflightError{err}
 	}
-	bridges := ovsBridges(p, run.nic)
+	// What the current stage's faults hold stays as it is (faults_ovs.go).
+	bridges, err := holdOVS(ctx, oc, p, run.j.holds().onHost(p.Host), ovsBridges(p, run.nic), nil)
+	if err != nil {
+		return &preflightError{err}
+	}
 	if err := preflight(ctx, oc, p, run, bridges); err != nil {
 		return &preflightError{err}
 	}
@@ -106,7 +110,7 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 		if err := oc.WaitInterface(ctx, b.Gateway.Port); err != nil {
 			return fmt.Errorf("host %s: gateway port %s: %w", p.Host, b.Gateway.Port, err)
 		}
-		if err := run.ns.AddrSet(b.Gateway.Port, b.Gateway.Address); err != nil {
+		if err := portAddr(run, p.Host, b.Gateway.Port, b.Gateway.Address); err != nil {
 			return fmt.Errorf("host %s: gateway %w", p.Host, err)
 		}
 	}
@@ -122,7 +126,7 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	if err := oc.Sync(ctx); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
-	return warmUnderlay(ctx, p, run, run.emulated)
+	return warmUnderlay(ctx, p, run, run.emulated && !underlayHeldDown(run, p.Host))
 }
 
 // preflightError is a refusal made before the host was changed.
@@ -164,7 +168,7 @@ func raiseMTU(p *topology.HostPlan, run hostRun) error {
 			return err
 		}
 	}
-	if err := run.ns.SetMTUUp(nic, p.MTU); err != nil {
+	if err := underlayUp(run, p.Host, nic, p.MTU); err != nil {
 		return fmt.Errorf("host %s: underlay MTU %d on %s could not be set (%v): VXLAN frames carrying full 1500-byte packets will be dropped; raise the NIC's MTU limit (on a VM, the hypervisor's) or set underlay.mtu to what %s allows",
 			p.Host, p.MTU, nic, err, nic)
 	}
@@ -175,7 +179,7 @@ func raiseMTU(p *topology.HostPlan, run hostRun) error {
 // converges the lab's MASQUERADE and FORWARD rules (removing stale ones).
 func applyNAT(p *topology.HostPlan, run hostRun) error {
 	if p.IPForward {
-		old, err := nat.SetIPForward(run.netnsPath(), true)
+		old, err := setIPForward(run, p.Host)
 		if err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
@@ -196,6 +200,10 @@ func applyNAT(p *topology.HostPlan, run hostRun) error {
 	var rules []nat.Rule
 	for _, n := range p.NAT {
 		rules = append(rules, nat.MasqueradeRules(n.Subnet, n.Exclude, n.GatewayPort)...)
+	}
+	rules, err := holdRules(run.netnsPath(), p.Lab, run.j.holds().onHost(p.Host), rules, nil)
+	if err != nil {
+		return fmt.Errorf("host %s: NAT: %w", p.Host, err)
 	}
 	if err := nat.Ensure(run.netnsPath(), p.Lab, rules); err != nil {
 		return fmt.Errorf("host %s: NAT: %w", p.Host, err)

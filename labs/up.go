@@ -55,6 +55,9 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 	if err := checkNetem(plans); err != nil {
 		return err
 	}
+	if err := checkStageNetem(stageToEnter(t)); err != nil {
+		return err
+	}
 	// Reach Docker before taking the lock or writing state: an unreachable
 	// daemon must leave the machine as it was.
 	dc, err := connectDocker(ctx, t)
@@ -106,6 +109,9 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 
 	j := newJournal(st)
 	j.takePIDs()
+	if err := stageOnUp(j, t, o.Reporter); err != nil {
+		return err
+	}
 	need := neighNeed(t, func(h string) bool { return slices.Contains(hosts, h) })
 	if err := raiseNeighLimits(j, "", need, o.Progressf); err != nil {
 		return err
@@ -114,6 +120,9 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 		err = upEmulated(ctx, j, t, plans, dc, o)
 	} else {
 		err = upReal(ctx, j, plans[hosts[0]], dc, o)
+	}
+	if err == nil {
+		err = applyStageOnUp(ctx, j, t, plans, dc, o)
 	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		// A tool killed by the cancelled context says only "signal:
