@@ -175,10 +175,8 @@ func transition(ctx context.Context, lab string, o stageRun, pick func(*topology
 	if err := leaveStage(j, name); err != nil {
 		return nil, err
 	}
-	if recreate {
-		if err := clearForReset(ctx, j, dc, o.Reporter); err != nil {
-			return nil, err
-		}
+	if err := clearHandMade(ctx, j, dc, recreate, o.Reporter); err != nil {
+		return nil, err
 	}
 	uo := UpOptions{Reporter: o.Reporter, Daemons: o.Daemons, Emulate: st.Mode == ModeEmulated, Jobs: o.jobs}
 	if st.Mode == ModeEmulated {
@@ -216,13 +214,14 @@ func leaveStage(j *journal, next string) error {
 	return stopFlappers(old)
 }
 
-// clearForReset removes what reset makes anew rather than converges: the
-// lab's containers, and on an emulated host the iptables rules a student
-// added by hand (the host's namespace is the lab's own; a real host's
-// rules that are not the lab's are never touched).
-func clearForReset(ctx context.Context, j *journal, dc *containers.Client, r Reporter) error {
+// clearHandMade removes what a converge would leave: on an emulated host
+// the iptables rules a student added by hand (the host's namespace is the
+// lab's own; a real host's rules that are not the lab's are never
+// touched), and for reset (containers) the lab's containers, which it
+// makes anew from their images.
+func clearHandMade(ctx context.Context, j *journal, dc *containers.Client, containers bool, r Reporter) error {
 	for _, h := range j.st.Hosts {
-		if dc != nil {
+		if dc != nil && containers {
 			r.Progressf("%s: containers, made anew from their images", h)
 			if err := removeContainers(ctx, dc, map[string]string{labelLab: j.st.Lab, labelHost: h}); err != nil {
 				return err
