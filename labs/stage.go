@@ -217,11 +217,11 @@ func leaveStage(j *journal, next string) error {
 // clearHandMade removes what a converge would leave: on an emulated host
 // the iptables rules a student added by hand (the host's namespace is the
 // lab's own; a real host's rules that are not the lab's are never
-// touched), and for reset (containers) the lab's containers, which it
+// touched), and for reset (recreate) the lab's containers, which it
 // makes anew from their images.
-func clearHandMade(ctx context.Context, j *journal, dc *containers.Client, containers bool, r Reporter) error {
+func clearHandMade(ctx context.Context, j *journal, dc *containers.Client, recreate bool, r Reporter) error {
 	for _, h := range j.st.Hosts {
-		if dc != nil && containers {
+		if dc != nil && recreate {
 			r.Progressf("%s: containers, made anew from their images", h)
 			if err := removeContainers(ctx, dc, map[string]string{labelLab: j.st.Lab, labelHost: h}); err != nil {
 				return err
