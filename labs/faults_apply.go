@@ -2,7 +2,6 @@ package labs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -228,11 +227,11 @@ func (e *faultEnv) change(ctx context.Context, f topology.Fault, rec *appliedFau
 		_, err := nat.SetIPForward(loc.netnsPath(), false)
 		return err
 	case topology.FaultStop:
-		id, _, err := e.container(ctx, rec.Docker)
+		c, err := e.labContainer(ctx, rec.Docker)
 		if err != nil {
 			return err
 		}
-		return e.dc.Stop(ctx, id)
+		return e.dc.Stop(ctx, c.ID)
 	case topology.FaultFlap:
 		return e.startFlap(f, rec, loc)
 	}
@@ -275,8 +274,8 @@ func (e *faultEnv) read(ctx context.Context, rec *appliedFault) string {
 			was = map[bool]string{true: "1", false: "0"}[on]
 		}
 	case topology.FaultStop:
-		if _, state, err := e.container(ctx, rec.Docker); err == nil {
-			was = state
+		if c, err := e.labContainer(ctx, rec.Docker); err == nil {
+			was = c.State
 		}
 	}
 	return was
@@ -297,23 +296,6 @@ func (e *faultEnv) nic(p *topology.HostPlan) (string, error) {
 		return err
 	})
 	return nic, err
-}
-
-// container returns the ID and state of the lab's container docker.
-func (e *faultEnv) container(ctx context.Context, docker string) (string, string, error) {
-	if e.dc == nil {
-		return "", "", errors.New("Docker is not reachable")
-	}
-	cs, err := e.dc.List(ctx, map[string]string{labelLab: e.j.st.Lab})
-	if err != nil {
-		return "", "", err
-	}
-	for _, c := range cs {
-		if c.Name == docker {
-			return c.ID, c.State, nil
-		}
-	}
-	return "", "", fmt.Errorf("container %s is missing; run ovslab up %s", docker, e.j.st.Lab)
 }
 
 // planIface finds the plan of a container interface by node and name.

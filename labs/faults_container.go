@@ -24,7 +24,7 @@ func (e *faultEnv) plumb(ctx context.Context, f topology.Fault, rec *appliedFaul
 	if !ok {
 		return fmt.Errorf("%s has no interface %s on %s", rec.Node, rec.Iface, rec.Host)
 	}
-	_, pid, err := e.runningPID(ctx, rec.Docker)
+	pid, err := e.runningPID(ctx, rec.Docker)
 	if err != nil {
 		return err
 	}
@@ -84,23 +84,32 @@ func (h holds) link(host, docker string, ip topology.InterfacePlan) containers.L
 	return out
 }
 
-// runningPID returns the ID and PID of the lab's container docker, which
-// must be running.
-func (e *faultEnv) runningPID(ctx context.Context, docker string) (string, int, error) {
+// labContainer is the lab's container docker as Docker lists it.
+func (e *faultEnv) labContainer(ctx context.Context, docker string) (containers.Info, error) {
 	if e.dc == nil {
-		return "", 0, fmt.Errorf("container %s: Docker is not reachable", docker)
+		return containers.Info{}, fmt.Errorf("container %s: Docker is not reachable", docker)
 	}
 	cs, err := e.dc.List(ctx, map[string]string{labelLab: e.j.st.Lab})
 	if err != nil {
-		return "", 0, err
+		return containers.Info{}, err
 	}
 	for _, c := range cs {
 		if c.Name == docker {
-			if c.Pid <= 0 {
-				return "", 0, fmt.Errorf("container %s is %s, not running; run ovslab up %s", docker, c.State, e.j.st.Lab)
-			}
-			return c.ID, c.Pid, nil
+			return c, nil
 		}
 	}
-	return "", 0, fmt.Errorf("container %s is missing; run ovslab up %s", docker, e.j.st.Lab)
+	return containers.Info{}, fmt.Errorf("container %s is missing; run ovslab up %s", docker, e.j.st.Lab)
+}
+
+// runningPID returns the PID of the lab's container docker, which must
+// be running.
+func (e *faultEnv) runningPID(ctx context.Context, docker string) (int, error) {
+	c, err := e.labContainer(ctx, docker)
+	if err != nil {
+		return 0, err
+	}
+	if c.Pid <= 0 {
+		return 0, fmt.Errorf("container %s is %s, not running; run ovslab up %s", docker, c.State, e.j.st.Lab)
+	}
+	return c.Pid, nil
 }
