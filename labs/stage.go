@@ -201,10 +201,19 @@ func transition(ctx context.Context, lab string, o stageRun, pick func(*topology
 // leaveStage records that the lab is now in stage next, none of whose
 // faults is applied yet, and stops the flaps of the stage it leaves; the
 // converge that follows puts back everything else its faults changed.
-// The record comes first: a flap that no longer sees itself recorded
-// stops by itself, so nothing of the old stage outlives a run cut short.
+// A DROP goes first, while its record stays (a run cut short leaves it
+// recorded as gone, which up keeps so); then the new stage is recorded;
+// then the flaps stop, which a flap no longer recorded does by itself
+// too: nothing of the old stage outlives a run cut short.
 func leaveStage(j *journal, next string) error {
 	old := j.holds()
+	for _, f := range old {
+		if f.Kind == topology.FaultDrop && f.Rule != nil {
+			if err := nat.Remove(j.st.hostLocation(f.Host, "").netnsPath(), j.st.Lab, []nat.Rule{*f.Rule}); err != nil {
+				return fmt.Errorf("host %s: %w", f.Host, err)
+			}
+		}
+	}
 	err := j.save(func(st *State) {
 		st.Stage, st.StageApplied, st.Faults, st.Complete = next, false, nil, false
 	})

@@ -220,10 +220,9 @@ func deleteOwned(ipt *iptables.IPTables, k chainKey, entries []entry, comment st
 	return nil
 }
 
-// ownChains are the chains a lab's rules go to: MasqueradeRules' and,
-// for an exercise's DROP of one flow (a drop fault), INPUT and OUTPUT;
-// the only places rules of a lab can be left over when they go.
-var ownChains = []chainKey{{"nat", "POSTROUTING"}, {"filter", "FORWARD"}, {"filter", "INPUT"}, {"filter", "OUTPUT"}}
+// ownChains are the chains MasqueradeRules writes to: the only places
+// rules of a lab can be left over when its NAT goes.
+var ownChains = []chainKey{{"nat", "POSTROUTING"}, {"filter", "FORWARD"}}
 
 func union(a, b []chainKey) []chainKey {
 	out := slices.Clone(a)
