@@ -40,7 +40,14 @@ func (e *faultEnv) applyOVS(ctx context.Context, rec *appliedFault) error {
 	if err != nil {
 		return err
 	}
-	return oc.Apply(ctx, p.Lab, bridges)
+	if err := oc.Apply(ctx, p.Lab, bridges); err != nil {
+		return err
+	}
+	// vswitchd acts on the change before the fault goes on: it
+	// reconfigures on every link event too, and one seen before this
+	// change (the NIC's MTU set next, say) would apply the old
+	// mtu_request again.
+	return oc.Sync(ctx)
 }
 
 // ovsPorts is host's ports as OVS reports them, by name.
