@@ -39,8 +39,8 @@ var exercises = []struct {
 // TestRootStageCatalog walks every exercise of the catalog as a student
 // does: each stage is red on entering it and green once repaired by hand
 // as its text hints; reset to the first stage and reset --stage to the
-// last land where entering them did. Two copies of one exercise in
-// different stages do not touch each other.
+// last land where entering them did. Two copies of one exercise (a second
+// copy of vxlan-key stays in its first stage) do not touch each other.
 func TestRootStageCatalog(t *testing.T) {
 	requireLabTools(t)
 	for _, ex := range exercises {
@@ -55,6 +55,15 @@ func TestRootStageCatalog(t *testing.T) {
 			}
 			cleanupLab(t, ex.lab)
 			upCopy(t, catalogText(t, ex.name), ex.lab)
+			// A second copy of one exercise stays in its first stage
+			// while the first moves on, repairs and resets.
+			other := ""
+			if ex.name == "vxlan-key" {
+				other = ex.lab + "b" // not LAB-x: no name of one copy starts with the other's and a dash
+				cleanupLab(t, other)
+				upCopy(t, catalogText(t, ex.name), other)
+			}
+			otherRed := []string{"net1 is one segment across both hosts: host1 and host2 must agree on its tunnel"}
 			onEntry := map[string][]string{}
 			for i, s := range top.Stages {
 				if i > 0 {
@@ -76,46 +85,33 @@ func TestRootStageCatalog(t *testing.T) {
 					student(t, ex.lab, r[0], r[1:]...)
 				}
 				requireReds(t, ex.lab, s.Name, "stage "+s.Name+" after the hinted repair")
+				if other != "" && i == 1 {
+					requireReds(t, other, top.Stages[0].Name, "the other copy, in its first stage", otherRed...)
+				}
+			}
+			var idsOther map[string]string
+			if other != "" {
+				idsOther = containerIDs(t, other+"-doc1", other+"-doc3")
 			}
 			first, last := top.Stages[0].Name, top.Stages[len(top.Stages)-1].Name
 			resetLab(t, ex.lab, first)
 			requireReds(t, ex.lab, first, "reset --stage "+first, onEntry[first]...)
 			resetLab(t, ex.lab, last)
 			requireReds(t, ex.lab, last, "reset --stage "+last, onEntry[last]...)
+			if other != "" {
+				requireReds(t, other, top.Stages[0].Name, "the other copy, after the first's resets", otherRed...)
+				if got := containerIDs(t, other+"-doc1", other+"-doc3"); !maps.Equal(got, idsOther) {
+					t.Errorf("resetting one copy made the other's containers anew: %v -> %v", idsOther, got)
+				}
+				if err := Down(context.Background(), other, DownOptions{}); err != nil {
+					t.Fatalf("down %s: %v", other, err)
+				}
+				assertGone(t, other)
+			}
 			if err := Down(context.Background(), ex.lab, DownOptions{}); err != nil {
 				t.Fatalf("down: %v", err)
 			}
 			assertGone(t, ex.lab)
 		})
 	}
-	t.Run("copies", func(t *testing.T) {
-		t.Parallel()
-		text := catalogText(t, "vxlan-key")
-		const a, b = "sx-keya", "sx-keyb"
-		net1 := "net1 is one segment across both hosts: host1 and host2 must agree on its tunnel"
-		net2 := "net2 is one segment across both hosts: host1 and host2 must agree on its tunnel"
-		for _, lab := range []string{a, b} {
-			cleanupLab(t, lab)
-			upCopy(t, text, lab)
-		}
-		enterStage(t, a, "wrong-remote")
-		requireReds(t, a, "wrong-remote", "copy a in wrong-remote", net2)
-		requireReds(t, b, "wrong-key", "copy b in wrong-key", net1)
-		student(t, a, "host1", "ovs-vsctl", "set", "interface", "vx6000-host2", "options:remote_ip=172.16.20.100")
-		requireReds(t, a, "wrong-remote", "copy a repaired")
-		requireReds(t, b, "wrong-key", "copy b after a's repair", net1)
-		idsB := containerIDs(t, b+"-doc1", b+"-doc3")
-		resetLab(t, a, "")
-		requireReds(t, a, "wrong-remote", "copy a reset", net2)
-		requireReds(t, b, "wrong-key", "copy b after a's reset", net1)
-		if got := containerIDs(t, b+"-doc1", b+"-doc3"); !maps.Equal(got, idsB) {
-			t.Errorf("resetting copy a made copy b's containers anew: %v -> %v", idsB, got)
-		}
-		for _, lab := range []string{a, b} {
-			if err := Down(context.Background(), lab, DownOptions{}); err != nil {
-				t.Fatalf("down %s: %v", lab, err)
-			}
-			assertGone(t, lab)
-		}
-	})
 }
