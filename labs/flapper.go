@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ovslab/ovslab/internal/fds"
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -49,6 +50,9 @@ func (e *faultEnv) startFlap(f topology.Fault, rec *appliedFault, loc location) 
 	if err != nil {
 		return err
 	}
+	// It outlives the command: it must not keep what the command's caller
+	// left open (the lock of `flock FILE ovslab stage`, say).
+	fds.CloseInherited()
 	cmd := exec.Command(exe, FlapperCommand, e.j.st.Lab, loc.netns, rec.Link,
 		f.Period.String(), f.For.String(), strconv.FormatInt(time.Now().UnixNano(), 10))
 	// A session of its own: the user's Ctrl-C in this terminal, or the
