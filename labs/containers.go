@@ -81,7 +81,7 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 	if c.NetAdmin {
 		caps = []string{"NET_ADMIN"}
 	}
-	_, pid, err := run.docker.Ensure(ctx, containers.Spec{
+	id, pid, err := run.docker.Ensure(ctx, containers.Spec{
 		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name, CapAdd: caps,
 		Labels: map[string]string{labelLab: p.Lab, labelHost: p.Host, labelNode: c.Name},
 		Listed: listed, PIDHint: run.j.pidHint(c.Docker),
@@ -93,7 +93,7 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 	var fresh []string
 	for _, i := range c.Interfaces {
 		link := containerLink(run.netnsPath(), pid, i)
-		link.HostNS, link.HostQdiscs = hostNS, qdiscs
+		link.HostNS, link.HostQdiscs, link.ContainerID = hostNS, qdiscs, id
 		link.Mark = netnsMarkPrefix + p.Lab + ":" + c.Name
 		link.Hold = held.onHost(p.Host).link(p.Host, c.Docker, i)
 		created, err := containers.Plumb(link)
@@ -104,7 +104,7 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 			fresh = append(fresh, i.HostVeth)
 		}
 	}
-	if _, err := containers.SetHosts(pid, hosts); err != nil {
+	if _, err := containers.SetHosts(id, pid, hosts); err != nil {
 		return fresh, fmt.Errorf("container %s: names: %w", c.Name, err)
 	}
 	return fresh, nil

@@ -103,13 +103,3 @@ func holdRules(netns, lab string, recs holds, rules []nat.Rule, applying *applie
 	// DROPs first in their chains: the lab's ACCEPTs would pass the flow.
 	return append(drops, rules...), nil
 }
-
-// setIPForward turns ip_forward on where the host routes, unless a
-// forward-off fault holds it; it returns the value it found.
-func setIPForward(run hostRun, host string) (string, error) {
-	if run.j.holds().forwardOff(host) {
-		on, err := nat.IPForward(run.netnsPath())
-		return map[bool]string{true: "1", false: "0"}[on], err
-	}
-	return nat.SetIPForward(run.netnsPath(), true)
-}

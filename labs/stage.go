@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/internal/nsutil"
@@ -179,10 +180,21 @@ func transition(ctx context.Context, lab string, o stageRun, pick func(*topology
 		return nil, err
 	}
 	uo := UpOptions{Reporter: o.Reporter, Daemons: o.Daemons, Emulate: st.Mode == ModeEmulated, Jobs: o.jobs}
+	// As up: the neighbour tables get room once, by the first host
+	// that changes.
+	need := neighNeed(t, func(h string) bool { _, ok := plans[h]; return ok })
+	raise := sync.OnceValue(func() error {
+		ml, err := lockMachine(ctx)
+		if err != nil {
+			return err
+		}
+		defer ml.release()
+		return raiseNeighLimits(j, "", need, o.Progressf)
+	})
 	if st.Mode == ModeEmulated {
-		err = upEmulated(ctx, j, t, plans, dc, uo)
+		err = upEmulated(ctx, j, t, plans, dc, uo.pool(), raise, uo)
 	} else {
-		err = upReal(ctx, j, plans[st.Hosts[0]], dc, uo)
+		err = upReal(ctx, j, plans[st.Hosts[0]], dc, uo.pool(), raise, uo)
 	}
 	if err == nil {
 		o.Progressf("stage %s: faults", name)

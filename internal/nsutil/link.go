@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // ErrNoLink is wrapped, with the link's name, in the error of a method
@@ -193,4 +194,60 @@ func (n *NS) DeleteLink(link string) error {
 		return err
 	}
 	return n.Handle.LinkDel(l)
+}
+
+// LinkInfo is what a packet crossing a link depends on.
+type LinkInfo struct {
+	Name    string
+	Type    string // veth, bridge, tun, openvswitch, ...
+	Up      bool   // administratively up (ip link set up)
+	Carrier bool   // the kernel sees it running (LOWER_UP)
+	MTU     int
+	MAC     net.HardwareAddr
+	Master  string // the Linux bridge it is a port of, "" if none
+}
+
+// LinkState reads link's state.
+//
+// Equivalent to: `ip link show $link`.
+func (n *NS) LinkState(link string) (LinkInfo, error) {
+	l, err := n.Link(link)
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	a := l.Attrs()
+	li := LinkInfo{Name: a.Name, Type: l.Type(), Up: a.Flags&net.FlagUp != 0, Carrier: a.RawFlags&unix.IFF_LOWER_UP != 0, MTU: a.MTU, MAC: a.HardwareAddr}
+	if a.MasterIndex > 0 {
+		if m, err := n.Handle.LinkByIndex(a.MasterIndex); err == nil {
+			li.Master = m.Attrs().Name
+		}
+	}
+	return li, nil
+}
+
+// RootQdisc names link's root qdisc as tc does (netem, tbf, htb, ...),
+// "" for the kernel's default (noqueue, pfifo_fast, mq, or none).
+//
+// Equivalent to: `tc qdisc show dev $link root`.
+func (n *NS) RootQdisc(link string) (string, error) {
+	l, err := n.Link(link)
+	if err != nil {
+		return "", err
+	}
+	qs, err := n.Handle.QdiscList(l)
+	if err != nil {
+		return "", fmt.Errorf("%s: qdiscs: %w", link, err)
+	}
+	for _, q := range qs {
+		if q.Attrs().Parent != netlink.HANDLE_ROOT {
+			continue
+		}
+		switch k := q.Type(); k {
+		case "noqueue", "pfifo_fast", "mq", "fq_codel", "pfifo", "noop":
+			return "", nil
+		default:
+			return k, nil
+		}
+	}
+	return "", nil
 }
