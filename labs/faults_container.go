@@ -24,7 +24,7 @@ func (e *faultEnv) plumb(ctx context.Context, f topology.Fault, rec *appliedFaul
 	if !ok {
 		return fmt.Errorf("%s has no interface %s on %s", rec.Node, rec.Iface, rec.Host)
 	}
-	pid, err := e.runningPID(ctx, rec.Docker)
+	id, pid, err := e.runningPID(ctx, rec.Docker)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (e *faultEnv) plumb(ctx context.Context, f topology.Fault, rec *appliedFaul
 		}
 	}
 	link := containerLink(loc.netnsPath(), pid, ip)
-	link.HostNS, link.Mark = ns, netnsMark(p.Lab, rec.Node)
+	link.HostNS, link.Mark, link.ContainerID = ns, netnsMark(p.Lab, rec.Node), id
 	link.Hold = others.link(rec.Host, rec.Docker, ip)
 	switch f.Kind {
 	case topology.FaultRoute:
@@ -101,15 +101,15 @@ func (e *faultEnv) labContainer(ctx context.Context, docker string) (containers.
 	return containers.Info{}, fmt.Errorf("container %s is missing; run ovslab up %s", docker, e.j.st.Lab)
 }
 
-// runningPID returns the PID of the lab's container docker, which must
+// runningPID returns the ID and PID of the lab's container docker, which must
 // be running.
-func (e *faultEnv) runningPID(ctx context.Context, docker string) (int, error) {
+func (e *faultEnv) runningPID(ctx context.Context, docker string) (id string, pid int, err error) {
 	c, err := e.labContainer(ctx, docker)
 	if err != nil {
-		return 0, err
+		return "", 0, err
 	}
 	if c.Pid <= 0 {
-		return 0, fmt.Errorf("container %s is %s, not running; run ovslab up %s", docker, c.State, e.j.st.Lab)
+		return "", 0, fmt.Errorf("container %s is %s, not running; run ovslab up %s", docker, c.State, e.j.st.Lab)
 	}
-	return c.Pid, nil
+	return c.ID, c.Pid, nil
 }
