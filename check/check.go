@@ -38,6 +38,7 @@ type Result struct {
 	Want    string `json:"want,omitempty"`    // e.g. "reach: false"
 	Message string `json:"message,omitempty"` // the lab author's words for a failure
 	Skipped bool   `json:"skipped,omitempty"` // not graded from this machine; OK stays true
+	Stage   string `json:"stage,omitempty"`   // an expectation of this stage's expect:, not the file's own
 	// Path is what ovslab trace takes to explain a failed probe between
 	// two nodes; nil when it passed or has no such path.
 	Path *Path `json:"path,omitempty"`
@@ -74,7 +75,10 @@ func keepPaths(rs []Result) {
 
 // Report is everything `ovslab check` found.
 type Report struct {
-	Lab     string   `json:"lab"`
+	Lab string `json:"lab"`
+	// Stage is the exercise's stage that was graded: its expect: with
+	// the file's own ("" for a lab without stages).
+	Stage   string   `json:"stage,omitempty"`
 	OK      bool     `json:"ok"`
 	Results []Result `json:"results"`
 }
@@ -104,7 +108,7 @@ func grade(ctx context.Context, lab string, o Options) (*Report, error) {
 		return nil, err
 	}
 	st := labs.StatusOf(ctx, state, src, labs.StatusOptions{Reporter: o.Reporter, Daemons: o.Daemons})
-	rep := &Report{Lab: lab}
+	rep := &Report{Lab: lab, Stage: state.Stage}
 	pids := map[string]int{}
 	for _, h := range st.Hosts {
 		rep.Results = append(rep.Results, hostResults(h)...)
@@ -120,7 +124,7 @@ func grade(ctx context.Context, lab string, o Options) (*Report, error) {
 		return nil, err
 	}
 	rep.Results = append(rep.Results, res...)
-	rep.Results = append(rep.Results, runExpectations(ctx, src.Topo, state, pids)...)
+	rep.Results = append(rep.Results, runExpectations(ctx, src.Topo, expectations(src.Topo, state), state, pids)...)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -55,14 +55,22 @@ func (h *handles) converge(l Link) error {
 	if mtu == 0 {
 		mtu = ctr.Attrs().MTU
 	}
-	if err := convergeQdisc(h.host, host, l.HostQdiscs, mtu, l.Impair); err != nil {
-		return err
+	hostImpair := l.Impair
+	if l.HostImpair != nil {
+		hostImpair = *l.HostImpair
+	}
+	if !l.Hold.HostQdisc {
+		if err := convergeQdisc(h.host, host, l.HostQdiscs, mtu, hostImpair); err != nil {
+			return err
+		}
 	}
 	if err := convergeQdisc(h.ctr, ctr, nil, mtu, l.Impair); err != nil {
 		return err
 	}
-	if err := h.convergeAddr(ctr, l.Address); err != nil {
-		return err
+	if !l.Hold.Address {
+		if err := h.convergeAddr(ctr, l.Address); err != nil {
+			return err
+		}
 	}
 	// Up before routes: a gateway is only reachable through a link that is
 	// up and has its connected route.
@@ -74,14 +82,19 @@ func (h *handles) converge(l Link) error {
 		h    *netlink.Handle
 		link netlink.Link
 	}{{h.host, host}, {h.ctr, ctr}, {h.ctr, lo}} {
+		if x.link == host && l.Hold.HostState {
+			continue
+		}
 		if x.link.Attrs().Flags&net.FlagUp == 0 {
 			if err := x.h.LinkSetUp(x.link); err != nil {
 				return fmt.Errorf("set %s up: %w", x.link.Attrs().Name, err)
 			}
 		}
 	}
-	if err := h.convergeRoute(ctr, l.DefaultRoute); err != nil {
-		return err
+	if !l.Hold.Route {
+		if err := h.convergeRoute(ctr, l.DefaultRoute); err != nil {
+			return err
+		}
 	}
 	if err := h.hostNS.TxChecksumOff(l.HostVeth); err != nil {
 		return err

@@ -73,6 +73,9 @@ results are one report.`,
 }
 
 func printCheck(w io.Writer, rep *check.Report) {
+	if rep.Stage != "" {
+		fmt.Fprintf(w, "lab %s, stage %s\n", rep.Lab, rep.Stage)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fail, skip := 0, 0
 	for _, r := range rep.Results {
