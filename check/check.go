@@ -303,7 +303,27 @@ func probeJobs(t *topology.Topology, st *labs.State, pids map[string]int, full b
 				echo: probe.Echo{Dst: b.Iface.Address, Timeout: 500 * time.Millisecond}, arpOn: a.Iface.Name})
 		}
 	}
-	return jobs
+	return uniqueJobs(jobs)
+}
+
+// uniqueJobs drops a probe planned twice (the same kind, ends and
+// packet), keeping the first: a host pair's small ping can be one the
+// containers' sample already sends.
+func uniqueJobs(jobs []probeJob) []probeJob {
+	type key struct {
+		kind, from, to string
+		size           int
+		df             bool
+	}
+	seen := make(map[key]bool, len(jobs))
+	return slices.DeleteFunc(jobs, func(j probeJob) bool {
+		k := key{j.res.Kind, j.res.From, j.res.To, j.echo.Size, j.echo.DF}
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+		return false
+	})
 }
 
 // probeParallel bounds the probes in flight: each waits up to seconds for
