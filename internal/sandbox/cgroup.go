@@ -54,15 +54,20 @@ func newCgroups(l limits) (*cgroups, error) {
 		plan = append(plan, map[string]string{"": base,
 			"pids.max": pidsMax, "memory.max": memMax, "cpu.max": quota + " " + strconv.Itoa(cpuPeriod)})
 	} else {
-		v1 := map[string]map[string]string{
-			"pids":   {"pids.max": pidsMax},
-			"memory": {"memory.limit_in_bytes": memMax},
-			"cpu":    {"cpu.cfs_quota_us": quota},
+		// In a fixed order, pids first: the one the shell cannot do
+		// without comes first in dirs.
+		v1 := []struct {
+			ctrl  string
+			files map[string]string
+		}{
+			{"pids", map[string]string{"pids.max": pidsMax}},
+			{"memory", map[string]string{"memory.limit_in_bytes": memMax}},
+			{"cpu", map[string]string{"cpu.cfs_quota_us": quota}},
 		}
-		for ctrl, files := range v1 {
-			if base, _ := controllerDir(ctrl); base != "" {
-				files[""] = base
-				plan = append(plan, files)
+		for _, c := range v1 {
+			if base, _ := controllerDir(c.ctrl); base != "" {
+				c.files[""] = base
+				plan = append(plan, c.files)
 			}
 		}
 	}

@@ -225,7 +225,7 @@ func TestRootSandboxForkBomb(t *testing.T) {
 	if err := s.Ready(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	dir := s.cg.dirs[0]
+	dir := pidsDir(t, s)
 	read := func(f string) string {
 		b, _ := os.ReadFile(filepath.Join(dir, f))
 		return strings.TrimSpace(string(b))
@@ -351,4 +351,16 @@ func TestRootSandboxReadyReportsInitFailure(t *testing.T) {
 	if err := s.Cmd().Wait(); err == nil || err.Error() != "exit status 1" {
 		t.Errorf("Wait: %v, want exit status 1", err)
 	}
+}
+
+// pidsDir is the shell's cgroup directory that holds its pids limit.
+func pidsDir(t *testing.T, s *Sandbox) string {
+	t.Helper()
+	for _, d := range s.cg.dirs {
+		if _, err := os.Stat(filepath.Join(d, "pids.max")); err == nil {
+			return d
+		}
+	}
+	t.Fatalf("no pids.max in the shell's cgroups %v", s.cg.dirs)
+	return ""
 }
