@@ -13,7 +13,10 @@ import (
 
 // labLock is an exclusive flock on a lab's state directory: two `up`/`down`
 // of one lab never interleave.
-type labLock struct{ f *os.File }
+type labLock struct {
+	f    *os.File
+	path string
+}
 
 // errLocked is returned by acquire with noWait when another process holds the lock.
 var errLocked = fmt.Errorf("lab is locked by another ovslab up/down")
@@ -30,10 +33,6 @@ func acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*lab
 	if err != nil {
 		return nil, err
 	}
-	p, err := lockPath(lab)
-	if err != nil {
-		return nil, err
-	}
 	// The state lives here: readable by all (status, labs), replaceable
 	// by none but root.
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -42,7 +41,7 @@ func acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*lab
 	if err := checkOwnDir(dir, 0o022); err != nil {
 		return nil, err
 	}
-	l, err := lockFile(ctx, p, noWait, waiting)
+	l, err := lockFile(ctx, lab, noWait, waiting)
 	if errors.Is(err, errLocked) {
 		return nil, fmt.Errorf("lab %q: %w (omit --no-wait to wait for it)", lab, errLocked)
 	}
@@ -60,19 +59,25 @@ const machineLockName = ".machine"
 // machine's own. It is taken inside a lab's lock, never the other way
 // round, and held only for the read, record and write.
 func lockMachine(ctx context.Context) (*labLock, error) {
-	p, err := lockPath(machineLockName)
-	if err != nil {
-		return nil, err
-	}
-	return lockFile(ctx, p, false, nil)
+	return lockFile(ctx, machineLockName, false, nil)
 }
 
-// lockFile flocks the private file p, waiting (calling waiting once)
-// unless noWait is set.
-func lockFile(ctx context.Context, p string, noWait bool, waiting func()) (*labLock, error) {
+// lockFile flocks the private lock file of name, waiting (calling
+// waiting once) unless noWait is set. Lock files exist only while held:
+// release removes them (and their directory when it is empty), so a
+// holder may find its file gone or replaced once it has the lock, and
+// the directory gone before it opens the file: both mean try again.
+func lockFile(ctx context.Context, name string, noWait bool, waiting func()) (*labLock, error) {
 	told := false
 	for {
+		p, err := lockPath(name)
+		if err != nil {
+			return nil, err
+		}
 		f, err := openPrivate(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // its directory was removed between the two
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -98,7 +103,7 @@ func lockFile(ctx context.Context, p string, noWait bool, waiting func()) (*labL
 			return nil, fmt.Errorf("lock %s: %w", p, err)
 		}
 		if sameFile(f, p) {
-			return &labLock{f: f}, nil
+			return &labLock{f: f, path: p}, nil
 		}
 		f.Close() // the file was removed under us; lock the new one
 	}
@@ -174,10 +179,18 @@ func sameFile(f *os.File, path string) bool {
 	return err1 == nil && err2 == nil && os.SameFile(a, b)
 }
 
-// release drops the lock.
+// release removes the lock file, and its directory if that is now
+// empty, then drops the lock: ovslab leaves nothing under RunRoot once
+// its labs are down. A waiter that locked the removed file sees it is no
+// longer at the path and locks a new one (lockFile).
 func (l *labLock) release() {
-	if l != nil && l.f != nil {
-		l.f.Close()
-		l.f = nil
+	if l == nil || l.f == nil {
+		return
 	}
+	if sameFile(l.f, l.path) {
+		_ = os.Remove(l.path)
+		_ = os.Remove(filepath.Dir(l.path)) // fails while other locks are held
+	}
+	l.f.Close()
+	l.f = nil
 }
