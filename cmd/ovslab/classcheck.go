@@ -36,11 +36,8 @@ every check, 1 otherwise.`,
 			default:
 				return usageError{fmt.Errorf("-o %s: want text, json, junit or csv", output)}
 			}
-			cl, err := classArg(args[0])
+			cl, err := classAsRoot(cmd, args[0], readsMachine+", and sends probes from inside the labs")
 			if err != nil {
-				return err
-			}
-			if err := requireRoot(cmd, readsMachine+", and sends probes from inside the labs"); err != nil {
 				return err
 			}
 			o.Progress = progress
