@@ -3,7 +3,6 @@ package ovs
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ovslab/ovslab/internal/testenv"
 )
 
 // shortCalls makes ovsdb-server calls give up after d for one test.
@@ -18,28 +19,6 @@ func shortCalls(t *testing.T, d time.Duration) {
 	old := callTimeout
 	callTimeout = d
 	t.Cleanup(func() { callTimeout = old })
-}
-
-// silentSocket listens on a unix socket, accepts every connection and
-// never answers: a daemon that is there but stuck.
-func silentSocket(t *testing.T) string {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), "db.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-		}
-	}()
-	return sock
 }
 
 // bounded runs fn and fails the test if it has not returned long after
@@ -76,7 +55,7 @@ func wantNamed(t *testing.T, err error, endpoint string) {
 // caller whose context has no deadline.
 func TestConnectNoAnswer(t *testing.T) {
 	shortCalls(t, time.Second)
-	endpoint := "unix:" + silentSocket(t)
+	endpoint := "unix:" + testenv.SilentSocket(t, "db.sock")
 	err := bounded(t, func() error {
 		c, err := Connect(context.Background(), endpoint)
 		if err == nil {
