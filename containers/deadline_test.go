@@ -68,15 +68,7 @@ func answeredThenSilent(w http.ResponseWriter, r *http.Request) {
 // deadlines it should keep.
 func within(t *testing.T, fn func() error) error {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- fn() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(streamTimeout + 10*time.Second):
-		t.Fatal("still waiting for dockerd long after every deadline: the call hangs")
-		return nil
-	}
+	return testenv.Returns(t, streamTimeout+10*time.Second, "still waiting for dockerd long after every deadline: the call hangs", fn)
 }
 
 func wantNamed(t *testing.T, err error, host, call string) {

@@ -3,6 +3,7 @@ package ovs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,15 +26,8 @@ func shortCalls(t *testing.T, d time.Duration) {
 // the bound it should keep: a hang is a failure, not a slow pass.
 func bounded(t *testing.T, fn func() error) error {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- fn() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(callTimeout + 10*time.Second):
-		t.Fatalf("still waiting %s after a bound of %s: the call hangs", callTimeout+10*time.Second, callTimeout)
-		return nil
-	}
+	limit := callTimeout + 10*time.Second
+	return testenv.Returns(t, limit, fmt.Sprintf("still waiting %s after a bound of %s: the call hangs", limit, callTimeout), fn)
 }
 
 // wantNamed checks that err says which daemon at which endpoint did not
