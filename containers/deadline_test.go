@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ovslab/ovslab/internal/testenv"
 )
 
 // shortDeadlines makes calls to dockerd give up quickly for one test.
@@ -66,15 +68,7 @@ func answeredThenSilent(w http.ResponseWriter, r *http.Request) {
 // deadlines it should keep.
 func within(t *testing.T, fn func() error) error {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- fn() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(streamTimeout + 10*time.Second):
-		t.Fatal("still waiting for dockerd long after every deadline: the call hangs")
-		return nil
-	}
+	return testenv.Returns(t, streamTimeout+10*time.Second, "still waiting for dockerd long after every deadline: the call hangs", fn)
 }
 
 func wantNamed(t *testing.T, err error, host, call string) {
@@ -93,22 +87,7 @@ func wantNamed(t *testing.T, err error, host, call string) {
 // answers is an error naming dockerd and the socket, within the bound.
 func TestConnectNoAnswer(t *testing.T) {
 	shortDeadlines(t)
-	sock := filepath.Join(t.TempDir(), "docker.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	host := "unix://" + sock
+	host := "unix://" + testenv.SilentSocket(t, "docker.sock")
 	t.Setenv("DOCKER_HOST", host)
 	wantNamed(t, within(t, func() error { _, err := Connect(context.Background()); return err }), host, "Ping")
 }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ovslab/ovslab/internal/testenv"
 )
 
 // secret is what a file outside the build context holds; it is as long as
@@ -177,13 +179,5 @@ func TestBuildContextFIFO(t *testing.T) {
 // returns runs fn and fails the test if it blocks.
 func returns(t *testing.T, fn func() error) error {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- fn() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(10 * time.Second):
-		t.Fatal("still blocked after 10 s")
-		return nil
-	}
+	return testenv.Returns(t, 10*time.Second, "still blocked after 10 s", fn)
 }

@@ -3,7 +3,7 @@ package ovs
 import (
 	"context"
 	"errors"
-	"net"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ovslab/ovslab/internal/testenv"
 )
 
 // shortCalls makes ovsdb-server calls give up after d for one test.
@@ -20,41 +22,12 @@ func shortCalls(t *testing.T, d time.Duration) {
 	t.Cleanup(func() { callTimeout = old })
 }
 
-// silentSocket listens on a unix socket, accepts every connection and
-// never answers: a daemon that is there but stuck.
-func silentSocket(t *testing.T) string {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), "db.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-		}
-	}()
-	return sock
-}
-
 // bounded runs fn and fails the test if it has not returned long after
 // the bound it should keep: a hang is a failure, not a slow pass.
 func bounded(t *testing.T, fn func() error) error {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- fn() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(callTimeout + 10*time.Second):
-		t.Fatalf("still waiting %s after a bound of %s: the call hangs", callTimeout+10*time.Second, callTimeout)
-		return nil
-	}
+	limit := callTimeout + 10*time.Second
+	return testenv.Returns(t, limit, fmt.Sprintf("still waiting %s after a bound of %s: the call hangs", limit, callTimeout), fn)
 }
 
 // wantNamed checks that err says which daemon at which endpoint did not
@@ -76,7 +49,7 @@ func wantNamed(t *testing.T, err error, endpoint string) {
 // caller whose context has no deadline.
 func TestConnectNoAnswer(t *testing.T) {
 	shortCalls(t, time.Second)
-	endpoint := "unix:" + silentSocket(t)
+	endpoint := "unix:" + testenv.SilentSocket(t, "db.sock")
 	err := bounded(t, func() error {
 		c, err := Connect(context.Background(), endpoint)
 		if err == nil {

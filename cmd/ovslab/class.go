@@ -63,6 +63,19 @@ func classArg(arg string) (*class.Class, error) {
 	return c, err
 }
 
+// classAsRoot is classArg, then requireRoot: a bad class is the answer
+// whoever asks, and only a good one needs root (why says what for).
+func classAsRoot(cmd *cobra.Command, arg, why string) (*class.Class, error) {
+	cl, err := classArg(arg)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireRoot(cmd, why); err != nil {
+		return nil, err
+	}
+	return cl, nil
+}
+
 func newClassUp() *cobra.Command {
 	var o class.UpOptions
 	var memAvailable uint64
@@ -84,11 +97,8 @@ here from another file. It records the class under /var/lib/ovslab/classes
 the copies of students no longer in the file. Exit 1 if any copy failed.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := classArg(args[0])
+			cl, err := classAsRoot(cmd, args[0], changesMachine)
 			if err != nil {
-				return err
-			}
-			if err := requireRoot(cmd, changesMachine); err != nil {
 				return err
 			}
 			if memAvailable > 0 {
@@ -124,11 +134,8 @@ removes the record and its secret: the URLs stop working for good and
 ovslab serve no longer shows the class. Exit 1 if any copy failed.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := classArg(args[0])
+			cl, err := classAsRoot(cmd, args[0], changesMachine)
 			if err != nil {
-				return err
-			}
-			if err := requireRoot(cmd, changesMachine); err != nil {
 				return err
 			}
 			o.Progress, o.Note = progress, note
@@ -197,11 +204,8 @@ and last check.`,
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			cl, err := classArg(args[0])
+			cl, err := classAsRoot(cmd, args[0], readsMachine)
 			if err != nil {
-				return err
-			}
-			if err := requireRoot(cmd, readsMachine); err != nil {
 				return err
 			}
 			o.Progress = progress
@@ -267,11 +271,8 @@ The tokens are secrets: whoever has a student's URL has their lab.`,
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			cl, err := classArg(args[0])
+			cl, err := classAsRoot(cmd, args[0], "reads the class's secret, which only root may")
 			if err != nil {
-				return err
-			}
-			if err := requireRoot(cmd, "reads the class's secret, which only root may"); err != nil {
 				return err
 			}
 			if rotate {

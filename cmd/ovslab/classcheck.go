@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -37,11 +36,8 @@ every check, 1 otherwise.`,
 			default:
 				return usageError{fmt.Errorf("-o %s: want text, json, junit or csv", output)}
 			}
-			cl, err := classArg(args[0])
+			cl, err := classAsRoot(cmd, args[0], readsMachine+", and sends probes from inside the labs")
 			if err != nil {
-				return err
-			}
-			if err := requireRoot(cmd, readsMachine+", and sends probes from inside the labs"); err != nil {
 				return err
 			}
 			o.Progress = progress
@@ -126,28 +122,8 @@ func writeClassJUnit(w io.Writer, cl *class.Class, graded []class.Graded) error 
 		} else {
 			seen := map[string]int{}
 			for _, r := range g.Report.Results {
-				name := caseName(r)
-				if n := seen[r.Kind+"\x00"+name]; n > 0 {
-					name = fmt.Sprintf("%s #%d", name, n+1)
-				}
-				seen[r.Kind+"\x00"+caseName(r)]++
-				c := junitCase{Name: r.Kind + ": " + name, ClassName: g.Student + "." + r.Kind}
-				switch {
-				case r.Skipped:
-					c.Skipped = &junitSkipped{Message: r.Detail}
-					s.Skipped++
-				case !r.OK:
-					msg := r.Message
-					if msg == "" {
-						msg = r.Detail
-					}
-					c.Failure = &junitFailure{Message: msg, Type: r.Kind, Text: strings.TrimSpace(r.Message + "\n" + r.Detail)}
-					s.Failures++
-				default:
-					c.SystemOut = r.Detail
-				}
-				s.Tests++
-				s.Cases = append(s.Cases, c)
+				name := uniqueCaseName(seen, r.Kind, r)
+				s.add(junitCase{Name: r.Kind + ": " + name, ClassName: g.Student + "." + r.Kind}, r)
 			}
 		}
 		doc.Tests += s.Tests
@@ -155,16 +131,7 @@ func writeClassJUnit(w io.Writer, cl *class.Class, graded []class.Graded) error 
 		doc.Skipped += s.Skipped
 		doc.Suites = append(doc.Suites, s)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return doc.encode(w)
 }
 
 // termWidth is the width of the terminal w is, or 100 when it is not one

@@ -4,44 +4,23 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-// silentSocket accepts every connection on a unix socket and never
-// answers: a daemon that is there but stuck.
-func silentSocket(t *testing.T, name string) string {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), name)
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-		}
-	}()
-	return sock
-}
+	"github.com/ovslab/ovslab/internal/testenv"
+)
 
 // TestDaemonsNoAnswer: with dockerd (DOCKER_HOST) and ovsdb-server
 // (--ovsdb) both accepting and never answering, the preflight that up
 // --all runs on each host exits 1 naming both, with their addresses,
 // within the 30 s the docs promise, instead of waiting forever.
 func TestDaemonsNoAnswer(t *testing.T) {
-	docker := "unix://" + silentSocket(t, "docker.sock")
-	db := "unix:" + silentSocket(t, "db.sock")
+	docker := "unix://" + testenv.SilentSocket(t, "docker.sock")
+	db := "unix:" + testenv.SilentSocket(t, "db.sock")
 	dir := t.TempDir()
 	src, err := os.ReadFile("../../labs/catalog/l3-vxlan/topology.yaml")
 	if err != nil {

@@ -60,9 +60,7 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
-// writeJUnit writes rep as JUnit XML. A failure's message is the lab
-// author's words when the expectation has them, else what was seen; its
-// text holds both, so a CI page shows the lesson and the evidence.
+// writeJUnit writes rep as JUnit XML, one suite per kind of check.
 func writeJUnit(w io.Writer, rep *check.Report) error {
 	doc := junitSuites{Name: "ovslab check " + rep.Lab}
 	prefix := rep.Lab // suites are LAB.KIND, or LAB.STAGE.KIND in an exercise
@@ -82,33 +80,52 @@ func writeJUnit(w io.Writer, rep *check.Report) error {
 			doc.Suites = append(doc.Suites, junitSuite{Name: prefix + "." + r.Kind, Properties: props})
 		}
 		s := &doc.Suites[i]
-		c := junitCase{Name: caseName(r), ClassName: s.Name}
-		if n := seen[s.Name+"\x00"+c.Name]; n > 0 {
-			c.Name = fmt.Sprintf("%s #%d", c.Name, n+1)
-		}
-		seen[s.Name+"\x00"+caseName(r)]++
-		switch {
-		case r.Skipped:
-			c.Skipped = &junitSkipped{Message: r.Detail}
-			s.Skipped++
-		case !r.OK:
-			msg := r.Message
-			if msg == "" {
-				msg = r.Detail
-			}
-			c.Failure = &junitFailure{Message: msg, Type: r.Kind, Text: strings.TrimSpace(r.Message + "\n" + r.Detail)}
-			s.Failures++
-		default:
-			c.SystemOut = r.Detail
-		}
-		s.Tests++
-		s.Cases = append(s.Cases, c)
+		s.add(junitCase{Name: uniqueCaseName(seen, s.Name, r), ClassName: s.Name}, r)
 	}
 	for _, s := range doc.Suites {
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Skipped += s.Skipped
 	}
+	return doc.encode(w)
+}
+
+// uniqueCaseName is r's case name, numbered "#2", "#3"... when the same
+// name was already used in scope, so no two cases of a suite collide.
+func uniqueCaseName(seen map[string]int, scope string, r check.Result) string {
+	name := caseName(r)
+	key := scope + "\x00" + name
+	if n := seen[key]; n > 0 {
+		name = fmt.Sprintf("%s #%d", name, n+1)
+	}
+	seen[key]++
+	return name
+}
+
+// add records r's outcome in c and appends c to s. A failure's message is
+// the lab author's words when the expectation has them, else what was
+// seen; its text holds both, so a CI page shows the lesson and the evidence.
+func (s *junitSuite) add(c junitCase, r check.Result) {
+	switch {
+	case r.Skipped:
+		c.Skipped = &junitSkipped{Message: r.Detail}
+		s.Skipped++
+	case !r.OK:
+		msg := r.Message
+		if msg == "" {
+			msg = r.Detail
+		}
+		c.Failure = &junitFailure{Message: msg, Type: r.Kind, Text: strings.TrimSpace(r.Message + "\n" + r.Detail)}
+		s.Failures++
+	default:
+		c.SystemOut = r.Detail
+	}
+	s.Tests++
+	s.Cases = append(s.Cases, c)
+}
+
+// encode writes doc as an indented XML document ending in a newline.
+func (doc *junitSuites) encode(w io.Writer) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
