@@ -224,6 +224,8 @@ func (p *parser) container(o *object, c *Container) {
 	case short:
 		p.short[c.Name] = true
 		c.Interfaces = []Interface{p.iface(o, 0)}
+	case o.misspelt["network"] || o.misspelt["address"] || o.misspelt["interfaces"]:
+		p.bad[path+".network"] = true // reported as the misspelling
 	default:
 		p.errAt(o.anchor, path+".network", "missing network and address (or interfaces): a container needs at least one interface")
 	}

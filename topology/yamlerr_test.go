@@ -23,3 +23,20 @@ func TestYAMLErrorsPointAtTheLine(t *testing.T) {
 			msg: "tabs are not allowed in YAML indentation"},
 	})
 }
+
+// TestOneErrorPerMistake: a mistake is reported once, by its own name:
+// a misspelt key by "did you mean" alone (not also as the key it was
+// meant to be, missing), a VNI used twice as such (not as the clash of
+// the VXLAN port names derived from it, which the file never names).
+func TestOneErrorPerMistake(t *testing.T) {
+	runErrCases(t, []errCase{
+		{name: "misspelt required key", edit: []string{"    subnet: 10.0.2.0/24", "    subnett: 10.0.2.0/24"}, line: 18, col: 5, field: "networks.net2.subnett",
+			msg: `unknown field "subnett"; did you mean "subnet"?`},
+		{name: "misspelt short-form address", edit: []string{"network: net1, address: 10.0.1.10}", "network: net1, adress: 10.0.1.10}"}, line: 23, field: "containers.doc1.adress",
+			msg: `did you mean "address"?`},
+		{name: "misspelt network and address", edit: []string{"network: net1, address: 10.0.1.10}", "netwrk: net1, adress: 10.0.1.10}"}, line: 23, field: "containers.doc1.netwrk",
+			msg: `did you mean "network"?`, count: 2},
+		{name: "duplicate VNI of tunnelled networks", edit: []string{"vni: 6000", "vni: 5000", "network: net1, address: 10.0.1.10}", "network: net2, address: 10.0.2.10}"},
+			line: 19, col: 10, field: "networks.net2.vni", msg: "VNI 5000 is already used by networks.net1 (line 14); give each network a VNI of its own"},
+	})
+}
