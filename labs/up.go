@@ -246,5 +246,5 @@ func checkContainerNames(ctx context.Context, dc *containers.Client, lab string,
 	if len(names) == 0 {
 		return nil
 	}
-	return dc.CheckOwners(ctx, names, labelLab, lab)
+	return containerClash(dc.CheckOwners(ctx, names, labelLab, lab))
 }
