@@ -216,6 +216,7 @@ func TestUsageErrors(t *testing.T) {
 		{"status with two labs", []string{"status", "a", "b"}, "accepts at most 1 arg(s), received 2"},
 		{"labs with two labs", []string{"labs", "a", "b"}, "accepts at most 1 arg(s), received 2"},
 		{"exec without command", []string{"exec", "lab", "node"}, "LAB NODE -- CMD"},
+		{"exec without --", []string{"exec", "lab", "doc1", "ping", "-c1", "10.0.1.20"}, "unknown shorthand flag: 'c' in -c1: the command's flags are read as ovslab's; put -- before the command (ovslab exec lab doc1 -- ping ...)"},
 		{"plan unknown host", []string{"plan", "l3-vxlan", "--host", "nosuch"}, "host1, host2"},
 		{"plan -o yaml", []string{"plan", "l3-vxlan", "-o", "yaml"}, "-o yaml: want text or json"},
 		{"status -o yaml", []string{"status", "-o", "yaml"}, "-o yaml: want text or json"},
