@@ -91,7 +91,7 @@ func upAll(ctx context.Context, src *labs.Source, o labs.UpOptions) error {
 		return fmt.Errorf("lab %s: nothing was changed on any host: %w", rep.Lab, errors.Join(errs...))
 	}
 	printHosts(os.Stdout, rep.Hosts, "up")
-	printCheck(os.Stdout, rep.Underlay)
+	printCheck(os.Stdout, rep.Underlay, outputWidth(os.Stdout))
 	if err := hostsFailed(rep.Lab, rep.Hosts, "fix them and run up --all again"); err != nil {
 		return err
 	}

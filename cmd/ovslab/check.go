@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
 
 	"github.com/ovslab/ovslab/check"
 	"github.com/spf13/cobra"
@@ -72,9 +71,11 @@ results are one report.`,
 	return c
 }
 
-func printCheck(w io.Writer, rep *check.Report) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+// printCheck writes one result a line, in columns that fit width (see
+// printRows), and the author's message of a failed expectation below it.
+func printCheck(w io.Writer, rep *check.Report, width int) {
 	fail, skip := 0, 0
+	rows := make([]row, 0, len(rep.Results))
 	for _, r := range rep.Results {
 		mark := "ok"
 		switch {
@@ -87,13 +88,14 @@ func printCheck(w io.Writer, rep *check.Report) {
 		if r.Want != "" {
 			detail = r.Want + ": " + detail
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s -> %s\t%s\n", mark, r.Kind, r.From, r.To, detail)
+		rw := row{cells: []string{mark, r.Kind, r.From + " -> " + r.To}, detail: detail}
 		if !r.OK && r.Message != "" {
 			// The lab author's words, under the result they explain.
-			fmt.Fprintf(tw, "\t\t  %s\t\n", r.Message)
+			rw.notes = []string{r.Message}
 		}
+		rows = append(rows, rw)
 	}
-	tw.Flush()
+	printRows(w, rows, width)
 	skipped := ""
 	if skip > 0 {
 		skipped = fmt.Sprintf(" (%d skipped)", skip)
@@ -115,7 +117,7 @@ func reportCheck(rep *check.Report, output string) error {
 	case "junit":
 		err = writeJUnit(os.Stdout, rep)
 	default:
-		printCheck(os.Stdout, rep)
+		printCheck(os.Stdout, rep, outputWidth(os.Stdout))
 	}
 	if err == nil && !rep.OK {
 		return exitError{exitFail}
