@@ -56,16 +56,3 @@ func orDefault(mtu int) int {
 	}
 	return mtu
 }
-
-// vlanOn is the VLAN of container's interface on network, 0 for untagged
-// or none.
-func vlanOn(t *topology.Topology, container, network string) int {
-	if c, ok := t.ContainerByName(container); ok {
-		for _, it := range c.Interfaces {
-			if it.Network == network {
-				return it.VLAN
-			}
-		}
-	}
-	return 0
-}

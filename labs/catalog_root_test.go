@@ -87,7 +87,9 @@ func TestRootCatalogExercises(t *testing.T) {
 		mustReach(t, red1, "red1", "10.0.1.12")
 		mustNotReach(t, red1, "red1", "10.0.1.21") // blue1, same bridge
 		mustNotReach(t, red1, "red1", "10.0.1.22") // blue2, across the tunnel
-		mustNotReach(t, containerPid(t, "kx-vlan-spy"), "spy", "10.0.1.11")
+		spy := containerPid(t, "kx-vlan-spy")
+		mustNotReach(t, spy, "spy", "10.0.1.11")
+		mustReach(t, spy, "spy", "10.0.1.32") // guest: the untagged segment, and spy's control address
 	})
 
 	run("mtu-broken", "kx-mtu", func(t *testing.T, text string) {

@@ -11,6 +11,10 @@ const vxlanMinOverhead = 50
 // probably expects. They never stop `up`: a lab that shows the MTU
 // blackhole on purpose is a good lesson.
 func (t *Topology) Warnings() []string {
+	return append(t.mtuWarnings(), t.expectWarnings()...)
+}
+
+func (t *Topology) mtuWarnings() []string {
 	var out []string
 	mtu, biggest := t.Underlay.MTU, t.tunnelledMTU()
 	if biggest == 0 {
@@ -48,4 +52,20 @@ func (t *Topology) tunnelledMTU() int {
 		}
 	}
 	return biggest
+}
+
+// expectWarnings names the reach: false entries check cannot grade: their
+// sender has nothing it must reach (ControlAddr), so its silence would
+// prove nothing, and check fails them.
+func (t *Topology) expectWarnings() []string {
+	var out []string
+	for _, e := range t.Expect {
+		if e.Kind != ExpectReach || e.Reach || t.ControlAddr(e.From, e.Dst).IsValid() {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s:%d: expect %s -> %s reach: false cannot be graded: nothing on %s's networks must answer it (no gateway, no other station in its VLAN), "+
+			"so its silence would not tell isolation from a broken %s; give %s a station it must reach, e.g. a container in its VLAN",
+			t.Source, e.Line, e.From, e.To, e.From, e.From, e.From))
+	}
+	return out
 }
