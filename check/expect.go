@@ -84,7 +84,7 @@ func gradeExpectation(ctx context.Context, t *topology.Topology, st *labs.State,
 			r.OK, r.Detail = gradeSilence(ctx, netns, e, t.ControlAddr(e.From, e.Dst))
 		}
 	case topology.ExpectMTU:
-		r.OK, r.Detail = gradeMTU(ctx, netns, e)
+		r.OK, r.Detail = gradeMTU(ctx, netns, e, t.Hints)
 	case topology.ExpectRTT:
 		r.OK, r.Detail = gradeRTT(ctx, netns, e)
 	default:
@@ -153,11 +153,13 @@ func sender(t *topology.Topology, st *labs.State, pids map[string]int, e topolog
 	return fmt.Sprintf("/proc/%d/ns/net", pids[c.Name]), "", ""
 }
 
-func gradeMTU(ctx context.Context, netns string, e topology.Expectation) (bool, string) {
+func gradeMTU(ctx context.Context, netns string, e topology.Expectation, hints topology.Hints) (bool, string) {
 	echo := reachEcho
 	echo.Dst, echo.Size, echo.DF = e.Dst, e.MTU-ipICMPHeaders, true
 	rtt, err := ping(ctx, netns, echo)
 	switch {
+	case errors.Is(err, probe.ErrNoReply) && !hints.Fix():
+		return false, fmt.Sprintf("no reply to %d-byte packets with Don't Fragment (%d tries)", e.MTU, echo.Tries)
 	case errors.Is(err, probe.ErrNoReply):
 		return false, fmt.Sprintf("no reply to %d-byte packets with Don't Fragment (%d tries): a link on the path carries less", e.MTU, echo.Tries)
 	case err != nil:

@@ -20,6 +20,10 @@ type Topology struct {
 	// Names puts every lab container's name in every container's
 	// /etc/hosts (default true).
 	Names bool
+	// Hints is how much up's warnings and check's details tell a student
+	// (default HintsFix). A stage that sets its own overrides it while it
+	// is the current stage.
+	Hints Hints
 
 	buildAt map[string]position // container → where its build: was written
 	// dockerPrefix is what a copy of the lab (Rename) puts before a

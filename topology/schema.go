@@ -9,7 +9,7 @@ import (
 
 // The keys each object of the file accepts (docs/topology.md, "Keys").
 var (
-	topKeys       = []string{"version", "name", "hosts", "underlay", "networks", "emulation", "containers", "expect", "names"}
+	topKeys       = []string{"version", "name", "hosts", "underlay", "networks", "emulation", "containers", "expect", "names", "hints"}
 	hostKeys      = []string{"underlay", "gateway", "interface", "datapath", "ssh"}
 	networkKeys   = []string{"subnet", "vni", "bridge", "gateway", "host_ports"}
 	gatewayKeys   = []string{"host", "address", "nat"}
@@ -71,6 +71,7 @@ func (p *parser) topology(root *yaml.Node) *Topology {
 		t.Expect = p.expect(f)
 	}
 	t.Names = p.names(o)
+	t.Hints = p.topHints(o)
 	return t
 }
 
