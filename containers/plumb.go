@@ -39,6 +39,16 @@ type Link struct {
 	// (and so the veth) down asynchronously, seconds later on a busy
 	// machine. Plumb replaces such a veth. "" = no mark.
 	Mark string
+	// Changed, if set, hears what Plumb changes on an existing pair
+	// ("mtu 1500→1450"); a pair it makes anew it reports by its result.
+	Changed func(what string)
+}
+
+// changed tells l.Changed, if set, about a change.
+func (l Link) changed(format string, args ...any) {
+	if l.Changed != nil {
+		l.Changed(fmt.Sprintf(format, args...))
+	}
 }
 
 // maxIfName is IFNAMSIZ-1: the kernel refuses longer names with the
@@ -163,6 +173,7 @@ func Plumb(l Link) (bool, error) {
 			return false, fmt.Errorf("link %s: %w", l.HostVeth, err)
 		}
 		created = true
+		l.Changed = nil // a new pair is news as a whole
 	}
 	if err := h.converge(l); err != nil {
 		return false, fmt.Errorf("link %s (%s in pid %d): %w", l.HostVeth, l.Name, l.ContainerPid, err)

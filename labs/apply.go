@@ -60,6 +60,7 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 		return &preflightError{err}
 	}
 	defer run.ns.Close()
+	run.ns.Changed, oc.Changed = run.j.hook(p.Host), run.j.hook(p.Host)
 	if run.nic, err = adoptNIC(ctx, oc, p, run); err != nil {
 		return &preflightError{err}
 	}
@@ -91,11 +92,15 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	}
+	// The fresh veths are their containers' news, already told.
+	hook := run.ns.Changed
+	run.ns.Changed = nil
 	for _, v := range fresh {
 		if err := run.ns.LinkUp(v); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	}
+	run.ns.Changed = hook
 	if err := underlayAddress(ctx, oc, p, run); err != nil {
 		return err
 	}
@@ -179,6 +184,9 @@ func applyNAT(p *topology.HostPlan, run hostRun) error {
 		if err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
+		if old != "1" {
+			run.j.changed(p.Host, "ip_forward", "%s→1", old)
+		}
 		err = run.j.record(p.Host, func(r *hostRestore) bool {
 			if r.IPForward != "" {
 				return false
@@ -197,8 +205,12 @@ func applyNAT(p *topology.HostPlan, run hostRun) error {
 	for _, n := range p.NAT {
 		rules = append(rules, nat.MasqueradeRules(n.Subnet, n.Exclude, n.GatewayPort)...)
 	}
-	if err := nat.Ensure(run.netnsPath(), p.Lab, rules); err != nil {
+	rewrote, err := nat.Converge(run.netnsPath(), p.Lab, rules)
+	if err != nil {
 		return fmt.Errorf("host %s: NAT: %w", p.Host, err)
+	}
+	for _, chain := range rewrote {
+		run.j.changed(p.Host, "iptables "+chain, "rules of the lab rewritten")
 	}
 	return nil
 }

@@ -65,7 +65,11 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 	}
 	err = each(stale, cap(run.jobs), func(name string) error {
 		run.progress("%s: removing container %s (no longer in the file)", p.Host, name)
-		return run.docker.Remove(ctx, listed[name].ID)
+		if err := run.docker.Remove(ctx, listed[name].ID); err != nil {
+			return err
+		}
+		run.j.changed(p.Host, listed[name].Labels[labelNode], "removed")
+		return nil
 	})
 	return fresh, err
 }
@@ -73,7 +77,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 // applyContainer converges one container, plumbs its interfaces and
 // writes its /etc/hosts, returning the host veths it made anew.
 func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, listed *containers.Listed) ([]string, error) {
-	_, pid, err := run.docker.Ensure(ctx, containers.Spec{
+	id, pid, err := run.docker.Ensure(ctx, containers.Spec{
 		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name,
 		Labels: map[string]string{labelLab: p.Lab, labelHost: p.Host, labelNode: c.Name},
 		Listed: listed, PIDHint: run.j.pidHint(c.Docker),
@@ -82,21 +86,45 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 		return nil, fmt.Errorf("host %s: %w", p.Host, err)
 	}
 	run.j.sawPID(c.Docker, pid)
+	// A container made anew is news as a whole; one that was kept tells
+	// what up changed on it.
+	made := ""
+	switch {
+	case listed == nil:
+		made = "created"
+	case listed.ID != id:
+		made = "recreated"
+	case listed.State != "running":
+		made = "started"
+	}
+	if made != "" {
+		run.j.changed(p.Host, c.Name, "%s", made)
+	}
 	var fresh []string
 	for _, i := range c.Interfaces {
 		link := containerLink(run.netnsPath(), pid, i)
 		link.HostNS, link.HostQdiscs = hostNS, qdiscs
 		link.Mark = netnsMarkPrefix + p.Lab + ":" + c.Name
+		if made == "" {
+			link.Changed = func(what string) { run.j.changed(p.Host, c.Name+" "+i.Name, "%s", what) }
+		}
 		created, err := containers.Plumb(link)
 		if err != nil {
 			return fresh, fmt.Errorf("container %s %s: %w", c.Name, i.Name, err)
 		}
 		if created {
 			fresh = append(fresh, i.HostVeth)
+			if made == "" {
+				run.j.changed(p.Host, c.Name+" "+i.Name, "veth re-made")
+			}
 		}
 	}
-	if _, err := containers.SetHosts(pid, hosts); err != nil {
+	rewrote, err := containers.SetHosts(pid, hosts)
+	if err != nil {
 		return fresh, fmt.Errorf("container %s: names: %w", c.Name, err)
+	}
+	if rewrote && made == "" {
+		run.j.changed(p.Host, c.Name, "/etc/hosts updated")
 	}
 	return fresh, nil
 }

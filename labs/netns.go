@@ -3,19 +3,32 @@ package labs
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 )
 
 // ensureNetns creates the named netns (as `ip netns add` would: a bind
 // mount under /run/netns) unless it exists, and brings its loopback up.
-func ensureNetns(name string) error {
+func ensureNetns(j *journal, name string) error {
 	if !nsutil.Exists(name) {
 		if err := nsutil.NewNamed(name); err != nil {
 			return fmt.Errorf("netns %s: %w", name, err)
 		}
+		j.changed(nodeOf(j.st.Lab, name), "netns "+name, "created")
 	}
 	return nsutil.InNamed(name, func(n *nsutil.NS) error { return n.LinkUp("lo") })
+}
+
+// nodeOf is the host of the lab a netns LAB-NODE belongs to, "" for the
+// router and the emulated internet.
+func nodeOf(lab, netns string) string {
+	switch node := strings.TrimPrefix(netns, lab+"-"); node {
+	case routerNode, wanNode:
+		return ""
+	default:
+		return node
+	}
 }
 
 // deleteNetns removes a named netns; a missing one is fine.
@@ -35,7 +48,7 @@ func claimNetns(j *journal, names []string) error {
 		if err := j.claimNetns(n); err != nil {
 			return err
 		}
-		if err := ensureNetns(n); err != nil {
+		if err := ensureNetns(j, n); err != nil {
 			return err
 		}
 		if err := markNetns(j.st.Lab, n); err != nil {

@@ -47,6 +47,9 @@ type UpOptions struct {
 	Name    string // bring the lab up as a copy under this name (Topology.Rename)
 	NoWait  bool   // fail instead of waiting for another up/down of the lab
 	Jobs    int    // containers created, started and plumbed at once; 0 = DefaultJobs()
+	// Done, if set, hears what a successful up did: built the lab, or
+	// what it changed, or nothing.
+	Done func(UpReport)
 }
 
 func (o UpOptions) jobs() int {

@@ -130,7 +130,17 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 		}
 		return err
 	}
-	return j.save(func(st *State) { st.Hosts, st.Complete = hosts, true })
+	if err := j.save(func(st *State) { st.Hosts, st.Complete = hosts, true }); err != nil {
+		return err
+	}
+	if o.Done != nil {
+		n := 0
+		for _, p := range plans {
+			n += len(p.Containers)
+		}
+		o.Done(UpReport{Fresh: fresh, Changes: j.log.changes(), Containers: n})
+	}
+	return nil
 }
 
 func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, o UpOptions) error {
@@ -165,6 +175,9 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	return each(t.HostNames(), len(plans), func(h string) error {
 		loc := j.st.hostLocation(h, "")
 		pr("%s: OVS daemons in %s", h, loc.runDir)
+		if db, vs := ovs.DaemonsRunning(loc.runDir); !db || !vs {
+			j.changed(h, "OVS daemons", "started")
+		}
 		if err := ovs.StartDaemons(ctx, loc.runDir, loc.netnsPath()); err != nil {
 			return fmt.Errorf("host %s: %w", h, err)
 		}

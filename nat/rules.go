@@ -55,14 +55,21 @@ type chainKey struct{ table, chain string }
 // lab's comment are never touched. Ensure(path, lab, nil) removes the lab's
 // rules like Delete.
 func Ensure(netnsPath, lab string, rules []Rule) error {
+	_, err := Converge(netnsPath, lab, rules)
+	return err
+}
+
+// Converge is Ensure that also returns the chains it rewrote ("nat
+// POSTROUTING"), none when every chain already matched.
+func Converge(netnsPath, lab string, rules []Rule) (rewrote []string, err error) {
 	if err := checkLab(lab); err != nil {
-		return err
+		return nil, err
 	}
 	want := map[chainKey][]Rule{}
 	var order []chainKey
 	for _, r := range rules {
 		if err := checkRule(r); err != nil {
-			return err
+			return nil, err
 		}
 		k := chainKey{r.Table, r.Chain}
 		if _, ok := want[k]; !ok {
@@ -71,7 +78,7 @@ func Ensure(netnsPath, lab string, rules []Rule) error {
 		want[k] = append(want[k], r)
 	}
 	comment := Comment(lab)
-	return withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
+	err = withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
 		// The chains ovslab writes to, and those asked for: listing every
 		// chain costs one iptables run each, and a no-op up does this on
 		// every host.
@@ -92,21 +99,31 @@ func Ensure(netnsPath, lab string, rules []Rule) error {
 			}
 		}
 		for _, k := range order {
+			if specs := canonicalSpecs(want[k]); inPlace(have[k], comment, specs) {
+				continue
+			}
 			if err := ensureChain(ipt, k, have[k], comment, want[k]); err != nil {
 				return fmt.Errorf("%s %s in %s: %w", k.table, k.chain, nsutil.Label(netnsPath), err)
 			}
+			rewrote = append(rewrote, k.table+" "+k.chain)
 		}
 		return nil
 	})
+	return rewrote, err
+}
+
+// canonicalSpecs are the rules' specs as iptables -S prints them.
+func canonicalSpecs(rules []Rule) [][]string {
+	specs := make([][]string, len(rules))
+	for i, r := range rules {
+		specs[i] = canonical(r.Spec)
+	}
+	return specs
 }
 
 // ensureChain makes one chain hold the wanted lab rules at its top.
 func ensureChain(ipt *iptables.IPTables, k chainKey, entries []entry, comment string, want []Rule) error {
-	specs := make([][]string, len(want))
-	for i, r := range want {
-		specs[i] = canonical(r.Spec)
-	}
-	if inPlace(entries, comment, specs) {
+	if inPlace(entries, comment, canonicalSpecs(want)) {
 		return nil
 	}
 	// Delete by spec, not by position: Docker may insert rules at any
