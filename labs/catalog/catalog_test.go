@@ -126,3 +126,21 @@ func TestReferenceLab(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEsHideTheirTestNotes: the HTML comments a README holds for the
+// walkthrough test (doc.go) are not what `ovslab labs NAME` prints.
+func TestREADMEsHideTheirTestNotes(t *testing.T) {
+	for _, name := range catalog.Names() {
+		raw, err := os.ReadFile(filepath.Join(name, "README.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown, _ := catalog.README(name)
+		if strings.Contains(shown, "<!--") || strings.Contains(shown, "-->") {
+			t.Errorf("%s: the README as shown holds an HTML comment", name)
+		}
+		if strings.Count(string(raw), "\n")-strings.Count(shown, "\n") != strings.Count(string(raw), "<!--") {
+			t.Errorf("%s: hiding the comments removed other lines too", name)
+		}
+	}
+}
