@@ -94,7 +94,9 @@ func raiseNeighLimits(j *journal, netnsPath string, need int, progress func(stri
 	} else if other != nil {
 		before = other.Before
 	}
-	if entries+need <= before[1] {
+	// The limits now may be below the originals another lab recorded
+	// (lowered by hand since): the room must be there now too.
+	if entries+need <= min(before[1], cur[1]) {
 		return nil
 	}
 	set := [3]int{cur[0], max(cur[1], before[1]+need), max(cur[2], before[2]+need)}

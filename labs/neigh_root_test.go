@@ -16,9 +16,10 @@ func TestRootNeighbourTableRoom(t *testing.T) {
 	const lab = "neigh-room"
 	keepNeighLimits(t)
 	cleanupLab(t, lab)
-	tight := tightenNeighLimits(t)
+	text := labYAML(t, lab, "nr")
+	tight := tightenNeighLimits(t, neighNeed(mustSource(t, text).Topo, func(string) bool { return true }))
 
-	upLab(t, labYAML(t, lab, "nr"))
+	upLab(t, text)
 	raised, err := readNeighLimits()
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +42,7 @@ func TestRootNeighbourTableRoom(t *testing.T) {
 	}
 
 	// A no-op up changes nothing more.
-	upLab(t, labYAML(t, lab, "nr"))
+	upLab(t, text)
 	if again, _ := readNeighLimits(); again != raised {
 		t.Errorf("a second up moved the limits from %v to %v", raised, again)
 	}
@@ -63,7 +64,7 @@ func TestRootNeighbourLimitsShared(t *testing.T) {
 	// c, a, b: b raised nothing, yet a's down must leave b its room.
 	for _, order := range [][]string{{"a", "b", "c"}, {"c", "a", "b"}, {"b", "c", "a"}} {
 		RunRoot = t.TempDir()
-		tight := tightenNeighLimits(t)
+		tight := tightenNeighLimits(t, 8)
 		labs := map[string]*State{}
 		for _, l := range []struct {
 			name string
@@ -110,15 +111,14 @@ func keepNeighLimits(t *testing.T) {
 	})
 }
 
-// tightenNeighLimits leaves the table room for a few entries only, just
-// above what it holds now, and returns the limits it set.
-func tightenNeighLimits(t *testing.T) [3]int {
+// tightenNeighLimits leaves the table less room than the lab needs,
+// whatever it holds now: limits set just above the entries it holds
+// lost the race with the kernel, which frees the entries of namespaces
+// an earlier test deleted after they were counted, leaving room the lab
+// then fit in. Returns the limits it set.
+func tightenNeighLimits(t *testing.T, need int) [3]int {
 	t.Helper()
-	entries, err := neighEntries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tight := [3]int{entries, entries + 4, entries + 8}
+	tight := [3]int{need / 2, need - 1, need}
 	if err := writeNeighLimits(tight); err != nil {
 		t.Fatal(err)
 	}
