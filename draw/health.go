@@ -17,12 +17,18 @@ type Overlay struct {
 type Health struct {
 	Passed, Failed int
 	Failures       []string // what failed, one line each, for the tooltip
+	// Passes is what passed, one line each. With Failures it gives back
+	// each result's path (the parts counted with the same line), which is
+	// how the SVG finds where a failure's cause is (see blame).
+	Passes []string
 }
 
-// Add counts one result.
+// Add counts one result. what is one line saying what was tried; the
+// line of one result must be the same on every part it crossed.
 func (h *Health) Add(ok bool, what string) {
 	if ok {
 		h.Passed++
+		h.Passes = append(h.Passes, what)
 		return
 	}
 	h.Failed++

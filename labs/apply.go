@@ -68,7 +68,8 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	if err := preflight(ctx, oc, p, run, bridges); err != nil {
 		return &preflightError{err}
 	}
-	if err := raiseMTU(p, run); err != nil {
+	mtuChanged, err := raiseMTU(p, run)
+	if err != nil {
 		return err
 	}
 	run.progress("%s: containers", p.Host)
@@ -127,7 +128,13 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	if err := oc.Sync(ctx); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
-	return warmUnderlay(ctx, p, run, run.emulated)
+	if err := warmUnderlay(ctx, p, run, run.emulated); err != nil {
+		return err
+	}
+	if mtuChanged {
+		return settleTunnels(ctx, oc, p, run)
+	}
+	return nil
 }
 
 // preflightError is a refusal made before the host was changed.
@@ -148,11 +155,11 @@ func preflight(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run ho
 
 // raiseMTU sets the underlay MTU on the NIC so a full inner frame plus the
 // VXLAN header fits, recording the old value for `down` first.
-func raiseMTU(p *topology.HostPlan, run hostRun) error {
+func raiseMTU(p *topology.HostPlan, run hostRun) (changed bool, err error) {
 	nic := run.nic
 	old, err := run.ns.LinkMTU(nic)
 	if err != nil {
-		return fmt.Errorf("host %s: underlay %w", p.Host, err)
+		return false, fmt.Errorf("host %s: underlay %w", p.Host, err)
 	}
 	if !run.emulated {
 		err := run.j.record(p.Host, func(r *hostRestore) bool {
@@ -166,14 +173,14 @@ func raiseMTU(p *topology.HostPlan, run hostRun) error {
 			return true
 		})
 		if err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := run.ns.SetMTUUp(nic, p.MTU); err != nil {
-		return fmt.Errorf("host %s: underlay MTU %d on %s could not be set (%v): VXLAN frames carrying full 1500-byte packets will be dropped; raise the NIC's MTU limit (on a VM, the hypervisor's) or set underlay.mtu to what %s allows",
+		return false, fmt.Errorf("host %s: underlay MTU %d on %s could not be set (%v): VXLAN frames carrying full 1500-byte packets will be dropped; raise the NIC's MTU limit (on a VM, the hypervisor's) or set underlay.mtu to what %s allows",
 			p.Host, p.MTU, nic, err, nic)
 	}
-	return nil
+	return old != p.MTU, nil
 }
 
 // applyNAT turns on forwarding where the host routes for a network and

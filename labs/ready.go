@@ -149,3 +149,52 @@ func neighKnown(show string, ip netip.Addr, mac net.HardwareAddr) bool {
 	}
 	return false
 }
+
+// settleTunnels runs after an up changed the underlay MTU of a netdev
+// host with tunnels. vswitchd reacts to the MTU change by dropping and
+// re-reading the address it listens on for VXLAN (br-phy's); a packet
+// that arrives while it is missing is forwarded to br-phy's own port (the
+// kernel, which answers port unreachable), and the datapath flow made for
+// it outlives the address coming back: re-reading it this way does not
+// make vswitchd revalidate its flows. With traffic on the tunnel the flow
+// never idles out, and every tunnelled packet was lost for as long as
+// check ran (seen as 1 up in 13 after a student's MTU fix). So: wait for
+// vswitchd to have seen the change and to listen on the address again,
+// then purge its datapath flows so none decided meanwhile survives.
+func settleTunnels(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, run hostRun) error {
+	if p.Datapath != topology.DatapathNetdev || run.runDir == "" || len(nextHops(p)) == 0 {
+		return nil
+	}
+	// One more generation: the netlink event of an MTU vswitchd set itself
+	// is read in a loop after the one that reported the first Sync.
+	if err := oc.Sync(ctx); err != nil {
+		return fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	sock, err := ovs.VswitchdControl(run.runDir)
+	if err != nil {
+		return fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	listen := "ipv4(dst=" + p.Underlay.Addr().String() + ","
+	deadline := time.Now().Add(resolveTimeout)
+	for {
+		ports, err := ovs.Appctl(ctx, sock, "tnl/ports/show", "-v")
+		if err != nil {
+			return fmt.Errorf("host %s: %w", p.Host, err)
+		}
+		if strings.Contains(ports, listen) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("host %s: vswitchd does not listen for VXLAN on %s after the MTU change (ovs-appctl tnl/ports/show -v): tunnels to this host carry nothing; run up again", p.Host, p.Underlay.Addr())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if _, err := ovs.Appctl(ctx, sock, "revalidator/purge"); err != nil {
+		return fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	return nil
+}

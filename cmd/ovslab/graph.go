@@ -20,10 +20,13 @@ containers, the VXLAN tunnels between bridges, and the underlay router.
 SVG is laid out by ovslab itself: nothing to install. Host ports and a
 tagged link's VLAN are drawn too.
 
-With --check, LAB is a lab that is up here and every link and tunnel is
-coloured by its last "ovslab check": green when every check across it
-passed, red when all failed, orange when some did, grey when none crossed
-it; the label counts the failures.
+With --check, LAB is a lab that is up here, drawn with its last
+"ovslab check". In SVG each failure is marked red where its cause is (a
+container's link, a tunnel, an underlay link whose MTU is too small for
+VXLAN), with the count; green where every check across a part passed,
+grey where no check tells. DOT and Mermaid colour every link and tunnel
+by the checks that crossed it: green all passed, red all failed, orange
+some.
 
   ovslab graph l3-vxlan --format svg > l3-vxlan.svg
   ovslab check l3-vxlan; ovslab graph l3-vxlan --check --format svg > check.svg`,
