@@ -38,6 +38,38 @@ type Result struct {
 	Want    string `json:"want,omitempty"`    // e.g. "reach: false"
 	Message string `json:"message,omitempty"` // the lab author's words for a failure
 	Skipped bool   `json:"skipped,omitempty"` // not graded from this machine; OK stays true
+	// Path is what ovslab trace takes to explain a failed probe between
+	// two nodes; nil when it passed or has no such path.
+	Path *Path `json:"path,omitempty"`
+}
+
+// Path is a probe's path as ovslab trace takes it (trace.Run).
+type Path struct {
+	From string `json:"from"` // a container or a host with a host port
+	To   string `json:"to"`   // as expect: takes it
+	Size int    `json:"size"` // the probe's IP size, sent with Don't Fragment when it is full size
+	// All: the lab's hosts are driven from one machine (check --all),
+	// where trace --all reads them.
+	All bool `json:"all,omitempty"`
+}
+
+// Command is the ovslab trace command line that explains the path.
+func (p Path) Command(lab string) string {
+	all := ""
+	if p.All {
+		all = " --all"
+	}
+	return fmt.Sprintf("ovslab trace%s %s %s %s --size %d", all, lab, p.From, p.To, p.Size)
+}
+
+// keepPaths drops the paths of results that passed: only a failure
+// needs explaining.
+func keepPaths(rs []Result) {
+	for i := range rs {
+		if rs[i].OK {
+			rs[i].Path = nil
+		}
+	}
 }
 
 // Report is everything `ovslab check` found.
@@ -62,12 +94,12 @@ type Options struct {
 	Full bool // the whole probe matrix, not the linear sample
 }
 
-// Run tests the lab as a network engineer would, with probes that
+// grade tests the lab as a network engineer would, with probes that
 // grow linearly with the lab (see probeJobs) unless o.Full asks for the
 // whole matrix, every tunnel port and host as OVS and Docker report them,
 // and every expect: entry of the file (expect.go). Probes run in parallel
 // and stop when ctx ends.
-func Run(ctx context.Context, lab string, o Options) (*Report, error) {
+func grade(ctx context.Context, lab string, o Options) (*Report, error) {
 	state, src, err := labs.Load(lab)
 	if err != nil {
 		return nil, err
@@ -145,7 +177,7 @@ func hostResults(h labs.HostStatus) []Result {
 func probeJobs(t *topology.Topology, st *labs.State, pids map[string]int, full bool) []probeJob {
 	var jobs []probeJob
 	add := func(kind string, a, b topology.Member, dst netip.Addr, to string, size int, df bool) {
-		r := Result{Kind: kind, From: a.Container.Name, To: fmt.Sprintf("%s (%s)", to, dst)}
+		r := Result{Kind: kind, From: a.Container.Name, To: fmt.Sprintf("%s (%s)", to, dst), Path: probePath(t, a, b, dst, kind, size)}
 		jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.Container.Name]),
 			echo: probe.Echo{Dst: dst, Size: size, DF: df, Timeout: time.Second, Tries: 3}})
 	}
@@ -166,6 +198,8 @@ func probeJobs(t *topology.Topology, st *labs.State, pids map[string]int, full b
 		// host check).
 		all := t.Members(n.Name)
 		firstOn[n.Name] = all
+		untagged := slices.DeleteFunc(slices.Clone(all), func(m topology.Member) bool { return m.Iface.VLAN != 0 })
+		jobs = append(jobs, hostPairJobs(t, st, n, untagged, pids)...)
 		// Each VLAN of the network is a segment of its own: probes stay
 		// inside one, as the tags mean them to.
 		for _, members := range vlanSegments(all) {
@@ -304,6 +338,7 @@ func runProbes(ctx context.Context, jobs []probeJob, progress func(string, ...an
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	keepPaths(out)
 	sort.SliceStable(out, func(a, b int) bool { return kindOrder(out[a].Kind) < kindOrder(out[b].Kind) })
 	return out, nil
 }

@@ -117,12 +117,67 @@ func TestHintsInDetails(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pids := map[string]int{"a": 1, "b": 2, "c": 3, "d": 4}
+		pids := map[string]int{"ca": 1, "cb": 2, "cc": 3, "cd": 4}
 		st := &labs.State{Lab: "ex", Mode: labs.ModeEmulated}
 		for _, j := range probeJobs(topo, st, pids, false) {
 			if j.fix != (hints == "") {
 				t.Errorf("%q: %s %s -> %s: fix = %v", hints, j.res.Kind, j.res.From, j.res.To, j.fix)
 			}
 		}
+	}
+}
+
+// TestProbePaths: each probe between two nodes names the trace that
+// explains it: small probes at their own size, DF probes at full size,
+// NAT probes to wan; a result that passed keeps none.
+func TestProbePaths(t *testing.T) {
+	topo := testenv.ScaleLab(t, 2, 2)
+	pids := map[string]int{}
+	for i, c := range topo.Containers {
+		pids[c.Name] = 1000 + i
+	}
+	seen := map[string]bool{}
+	for _, j := range probeJobs(topo, &labs.State{Lab: "scale", Mode: labs.ModeEmulated}, pids, false) {
+		p := j.res.Path
+		switch j.res.Kind {
+		case KindIsolate:
+			if p != nil {
+				t.Errorf("isolation sample %s -> %s has a path %+v", j.res.From, j.res.To, p)
+			}
+			continue
+		case KindNAT:
+			if p == nil && strings.Contains(j.res.From, "/") {
+				continue // the gateway's own probe: no node to trace from
+			}
+		}
+		if p == nil {
+			t.Errorf("%s %s -> %s has no path", j.res.Kind, j.res.From, j.res.To)
+			continue
+		}
+		want := 84
+		if j.echo.DF {
+			want = 1500
+		}
+		if p.From != j.res.From || p.Size != want {
+			t.Errorf("%s %s -> %s: path %+v, want from %s size %d", j.res.Kind, j.res.From, j.res.To, *p, j.res.From, want)
+		}
+		seen[j.res.Kind+" "+p.To] = true
+	}
+	for _, k := range []string{"nat wan", "gateway 10.91.0.1", "pmtu c2x1"} {
+		if !seen[k] {
+			t.Errorf("no %s path among %v", k, seen)
+		}
+	}
+	rs := []Result{{OK: true, Path: &Path{}}, {Path: &Path{From: "a", To: "b", Size: 84}}}
+	keepPaths(rs)
+	if rs[0].Path != nil || rs[1].Path == nil {
+		t.Errorf("keepPaths: %+v", rs)
+	}
+	if got := rs[1].Path.Command("lab"); got != "ovslab trace lab a b --size 84" {
+		t.Errorf("command %q", got)
+	}
+	rs[1].Path.All = true
+	if got := rs[1].Path.Command("lab"); got != "ovslab trace --all lab a b --size 84" {
+		t.Errorf("command %q", got)
 	}
 }

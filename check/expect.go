@@ -50,11 +50,22 @@ func runExpectations(ctx context.Context, t *topology.Topology, st *labs.State, 
 		}
 		_ = g.Wait()
 	}
+	keepPaths(out)
 	return out
 }
 
+// expectPath is the trace of an expect: entry: at its mtu: size, else at
+// the size of its probes.
+func expectPath(e topology.Expectation) *Path {
+	size := reachEcho.Size + ipICMPHeaders
+	if e.Kind == topology.ExpectMTU {
+		size = e.MTU
+	}
+	return &Path{From: e.From, To: e.To, Size: size}
+}
+
 func gradeExpectation(ctx context.Context, t *topology.Topology, st *labs.State, pids map[string]int, e topology.Expectation) Result {
-	r := Result{Kind: KindExpect, From: e.From, To: e.To, Want: e.Want(), Message: e.Message}
+	r := Result{Kind: KindExpect, From: e.From, To: e.To, Want: e.Want(), Message: e.Message, Path: expectPath(e)}
 	if e.To != e.Dst.String() {
 		r.To = fmt.Sprintf("%s (%s)", e.To, e.Dst)
 	}

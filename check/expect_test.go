@@ -18,14 +18,14 @@ networks:
   net1: {subnet: 10.0.1.0/24, vni: 5000, gateway: {host: host1, nat: true}}
   net2: {subnet: 10.0.2.0/24, vni: 6000}
 containers:
-  a: {host: host1, image: x, network: net1, address: 10.0.1.10}
-  b: {host: host2, image: x, network: net1, address: 10.0.1.20}
-  c: {host: host2, image: x, network: net2, address: 10.0.2.30}
-  d: {host: host1, image: x, network: net2, address: 10.0.2.40}
+  ca: {host: host1, image: x, network: net1, address: 10.0.1.10}
+  cb: {host: host2, image: x, network: net1, address: 10.0.1.20}
+  cc: {host: host2, image: x, network: net2, address: 10.0.2.30}
+  cd: {host: host1, image: x, network: net2, address: 10.0.2.40}
 expect:
-  - {from: a, to: wan, reach: true}
-  - {from: b, to: a, reach: true}
-  - {from: a, to: b, mtu: 1500, message: "full-size frames cross the tunnel"}
+  - {from: ca, to: wan, reach: true}
+  - {from: cb, to: ca, reach: true}
+  - {from: ca, to: cb, mtu: 1500, message: "full-size frames cross the tunnel"}
 `
 
 // TestGradeWithoutProbing covers what check decides before sending
@@ -46,8 +46,8 @@ func TestGradeWithoutProbing(t *testing.T) {
 		detail  string
 	}{
 		{"wan on real hosts", real, 0, true, "only labs up with --emulate have one"},
-		{"sender on another host", real, 1, true, "b runs on host2: ovslab check there grades this"},
-		{"sender not running", emu, 2, false, "a is not running (see ovslab status ex)"},
+		{"sender on another host", real, 1, true, "cb runs on host2: ovslab check there grades this"},
+		{"sender not running", emu, 2, false, "ca is not running (see ovslab status ex)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := gradeExpectation(context.Background(), top, tc.st, map[string]int{}, top.Expect[tc.e])
@@ -68,7 +68,7 @@ func TestGradeHostSender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := topology.Expectation{From: "host2", FromHost: true, To: "a", Dst: netip.MustParseAddr("10.0.1.10"), Kind: topology.ExpectReach, Reach: true}
+	e := topology.Expectation{From: "host2", FromHost: true, To: "ca", Dst: netip.MustParseAddr("10.0.1.10"), Kind: topology.ExpectReach, Reach: true}
 	real := &labs.State{Lab: "ex", Mode: labs.ModeReal, Hosts: []string{"host1"}}
 	r := gradeExpectation(context.Background(), top, real, nil, e)
 	if !r.Skipped || !strings.Contains(r.Detail, "host2 is another machine") {

@@ -2,6 +2,7 @@ package check
 
 import (
 	"maps"
+	"net/netip"
 	"slices"
 
 	"github.com/ovslab/ovslab/topology"
@@ -55,4 +56,20 @@ func orDefault(mtu int) int {
 		return topology.ContainerMTU
 	}
 	return mtu
+}
+
+// probePath is the trace of a probe from a to b (a container, or the
+// zero Member for a gateway, host port or the WAN, named by dst): the
+// container by name, NODE.NETWORK where it has several interfaces.
+func probePath(t *topology.Topology, a, b topology.Member, dst netip.Addr, kind string, size int) *Path {
+	to := dst.String()
+	switch {
+	case kind == KindNAT:
+		to = "wan"
+	case b.Container.Name != "" && len(b.Container.Interfaces) > 1:
+		to = b.Container.Name + "." + b.Iface.Network
+	case b.Container.Name != "":
+		to = b.Container.Name
+	}
+	return &Path{From: a.Container.Name, To: to, Size: size + ipICMPHeaders}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/docker/docker/client"
 )
@@ -12,16 +11,12 @@ import (
 // Client is a connection to one Docker daemon, already negotiated down to
 // the daemon's API version.
 type Client struct {
-	api *client.Client
+	api *daemon
 	// imageIDs caches the ID each image name resolved to in Ensure: a lab
 	// of hundreds of containers shares a few images, and one command
 	// should not ask Docker the same question hundreds of times.
 	imageIDs sync.Map // name → ID
 }
-
-// connectTimeout bounds the first ping so a dead socket fails fast instead
-// of hanging a whole `ovslab up`.
-const connectTimeout = 10 * time.Second
 
 // Connect reaches Docker the way the docker CLI does (DOCKER_HOST and
 // friends), negotiates the API version and pings the daemon. Negotiation
@@ -40,6 +35,9 @@ func Connect(ctx context.Context) (*Client, error) {
 	if err != nil {
 		_ = api.Close()
 		host := api.DaemonHost()
+		if timedOut(ctx, pctx) {
+			return nil, (&daemon{api: api}).noAnswer("Ping", connectTimeout)
+		}
 		if client.IsErrConnectionFailed(err) {
 			// Docker's own text repeats the address and asks the question
 			// we answer below; say it once.
@@ -48,7 +46,7 @@ func Connect(ctx context.Context) (*Client, error) {
 		return nil, fmt.Errorf("cannot reach Docker at %s: %v; is dockerd running? (DOCKER_HOST)", host, err)
 	}
 	api.NegotiateAPIVersionPing(ping)
-	return &Client{api: api}, nil
+	return &Client{api: &daemon{api: api}}, nil
 }
 
 // Close releases the client's idle connections.
@@ -57,10 +55,10 @@ func (c *Client) Close() error {
 	if c == nil {
 		return nil
 	}
-	return c.api.Close()
+	return c.api.api.Close()
 }
 
 // APIVersion is the negotiated Docker API version, for diagnostics.
 func (c *Client) APIVersion() string {
-	return c.api.ClientVersion()
+	return c.api.api.ClientVersion()
 }

@@ -1,7 +1,6 @@
 package containers
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,11 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -143,32 +140,6 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 	return c.start(ctx, s.Name, id)
 }
 
-// pidIn reports whether process pid is the main process of the container
-// with the full ID id: it is in the container's cgroup (Docker names that
-// after the ID under every cgroup driver and version) and is process 1 of
-// its own PID namespace. So a PID since reused, whether by another
-// process or by one exec'd into a later run of the container, fails.
-func pidIn(pid int, id string) bool {
-	if pid <= 0 || len(id) < 64 {
-		return false
-	}
-	proc := "/proc/" + strconv.Itoa(pid)
-	cg, err := os.ReadFile(proc + "/cgroup")
-	if err != nil || !bytes.Contains(cg, []byte(id)) {
-		return false
-	}
-	st, err := os.ReadFile(proc + "/status")
-	if err != nil {
-		return false
-	}
-	for _, line := range bytes.Split(st, []byte("\n")) {
-		if f := bytes.Fields(line); len(f) > 1 && string(f[0]) == "NSpid:" {
-			return string(f[len(f)-1]) == "1"
-		}
-	}
-	return false
-}
-
 // imageID resolves an image name to its ID, once per Client.
 func (c *Client) imageID(ctx context.Context, name string) (string, error) {
 	if id, ok := c.imageIDs.Load(name); ok {
@@ -280,7 +251,7 @@ func (c *Client) create(ctx context.Context, s Spec, hash string) (string, error
 		NetworkMode:   "none",
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
 	}
-	resp, err := c.api.ContainerCreate(ctx, cfg, host, nil, nil, s.Name)
+	resp, err := c.api.ContainerCreate(ctx, cfg, host, s.Name)
 	if err != nil {
 		return "", fmt.Errorf("create container %q: %w", s.Name, err)
 	}

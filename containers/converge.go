@@ -2,10 +2,13 @@ package containers
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -94,7 +97,62 @@ func (h *handles) converge(l Link) error {
 	if err := h.hostNS.TxChecksumOff(l.HostVeth); err != nil {
 		return err
 	}
-	return h.ctrNS.TxChecksumOff(l.Name)
+	if err := h.ctrNS.TxChecksumOff(l.Name); err != nil {
+		return err
+	}
+	return h.convergeNeighbours(ctr, l)
+}
+
+// neighMark starts the container interface's alias that names the set of
+// permanent neighbours Plumb gave it.
+const neighMark = "ovslab-neighbours:"
+
+// convergeNeighbours gives the container interface l's permanent
+// neighbours. Reading them back means a dump of the machine's whole
+// neighbour table (all netns): one per container would cost the square
+// of the lab at every up. So the interface's alias names the set it
+// holds (a digest): the same set is left alone, an interface without the
+// mark (new, or from before neighbours were set) holds none of ours and
+// gets them added, and only a changed set is read and diffed.
+func (h *handles) convergeNeighbours(ctr netlink.Link, l Link) error {
+	if !l.Address.IsValid() {
+		return nil
+	}
+	want := ""
+	if len(l.Neighbours) > 0 {
+		want = neighMark + neighDigest(l.Neighbours)
+	}
+	have := ctr.Attrs().Alias
+	if have == want {
+		return nil
+	}
+	var err error
+	if strings.HasPrefix(have, neighMark) {
+		_, err = h.ctrNS.SetPermanentNeighbours(l.Name, l.Address.Masked(), l.Neighbours)
+	} else {
+		err = h.ctrNS.AddPermanentNeighbours(l.Name, l.Neighbours)
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.ctr.LinkSetAlias(ctr, want); err != nil {
+		return fmt.Errorf("mark %s's neighbours: %w", l.Name, err)
+	}
+	if want == "" {
+		l.changed("permanent neighbours removed")
+	} else {
+		l.changed("permanent neighbours updated")
+	}
+	return nil
+}
+
+// neighDigest names a set of neighbours in a few bytes.
+func neighDigest(ns []nsutil.Neighbour) string {
+	sum := sha256.New()
+	for _, n := range ns {
+		fmt.Fprintf(sum, "%s %s\n", n.Addr, n.MAC)
+	}
+	return hex.EncodeToString(sum.Sum(nil)[:12])
 }
 
 // convergeAddr leaves want as the interface's only address, apart from

@@ -8,6 +8,9 @@
 // label, and a container that carries another owner's label (or none) is
 // never taken over or removed by Ensure.
 //
+// Every call to dockerd has a deadline (daemon.go): a daemon that accepts
+// and never answers is an error naming it, its address and the call.
+//
 // It knows nothing about OVS or the topology file: callers hand it a Spec
 // or a Link with names, addresses and netns paths already decided.
 package containers

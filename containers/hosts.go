@@ -50,8 +50,9 @@ func HostsFile(names []HostName) []byte {
 	return b.Bytes()
 }
 
-// SetHosts makes content the /etc/hosts of the running container whose
-// process is pid, and reports whether it had to write.
+// SetHosts makes content the /etc/hosts of the running container id
+// whose main process is pid, and reports whether it had to write. A pid
+// that is not that container's any more is an error: nothing is written.
 //
 // Why this way: Docker bind-mounts a file of its own on /etc/hosts, so the
 // archive API (CopyToContainer) cannot replace it ("unlinkat /etc/hosts:
@@ -64,11 +65,11 @@ func HostsFile(names []HostName) []byte {
 // without recreating them. The file is rewritten in place, not renamed
 // over: a bind-mounted file cannot be replaced. Docker writes it afresh
 // only when it starts the container, and every up rewrites it after that.
-func SetHosts(pid int, content []byte) (bool, error) {
-	if HostsMatch(pid, content) {
+func SetHosts(id string, pid int, content []byte) (bool, error) {
+	if HostsMatch(id, pid, content) {
 		return false, nil
 	}
-	f, err := openInContainer(pid, "etc/hosts", unix.O_WRONLY|unix.O_TRUNC)
+	f, err := openInContainer(id, pid, "etc/hosts", unix.O_WRONLY|unix.O_TRUNC)
 	if err != nil {
 		return false, fmt.Errorf("/etc/hosts of container pid %d: %w", pid, err)
 	}
@@ -82,10 +83,10 @@ func SetHosts(pid int, content []byte) (bool, error) {
 	return true, nil
 }
 
-// HostsMatch reports whether the running container pid's /etc/hosts holds
-// exactly content, for status.
-func HostsMatch(pid int, content []byte) bool {
-	f, err := openInContainer(pid, "etc/hosts", unix.O_RDONLY)
+// HostsMatch reports whether the /etc/hosts of running container id, main
+// process pid, holds exactly content, for status.
+func HostsMatch(id string, pid int, content []byte) bool {
+	f, err := openInContainer(id, pid, "etc/hosts", unix.O_RDONLY)
 	if err != nil {
 		return false
 	}
@@ -100,8 +101,9 @@ func HostsMatch(pid int, content []byte) bool {
 // machine's root, and lead a write as root out of the container. Docker's
 // own layout (its init layer makes /etc a directory, and /etc/hosts is a
 // mount) leaves no such link today; this keeps it so for any runtime.
-func openInContainer(pid int, path string, flags int) (*os.File, error) {
-	root, err := os.Open(fmt.Sprintf("/proc/%d/root", pid))
+// The root is that of container id's main process (containerRoot).
+func openInContainer(id string, pid int, path string, flags int) (*os.File, error) {
+	root, err := containerRoot(id, pid)
 	if err != nil {
 		return nil, err
 	}

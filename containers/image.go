@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/image"
@@ -117,14 +118,23 @@ func (c *Client) buildDir(ctx context.Context, image, dir string) error {
 }
 
 // dockerfileBases lists the images named by FROM lines, so EnsureImage can
-// provide a local base before the builder goes looking for a registry.
+// provide a local base before the builder goes looking for a registry. The
+// file is read like the rest of the context (openRegular).
 func dockerfileBases(path string) ([]string, error) {
-	f, err := os.Open(path)
+	root, err := os.OpenRoot(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	f, err := openRegular(root, filepath.Base(path))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, errors.New("no Dockerfile in it")
 		}
 		return nil, err
+	}
+	if f == nil {
+		return nil, errors.New("its Dockerfile is not a regular file")
 	}
 	defer f.Close()
 	var bases []string
@@ -201,57 +211,94 @@ func readMessages(r io.Reader) error {
 // tarDir writes the build context dir as a tar stream. Owners are zeroed
 // so the image does not depend on who checked the files out; sockets and
 // devices are skipped since a build context cannot use them.
+//
+// Everything is read through an os.Root of dir: whoever can write into the
+// context (a student's lab directory) can put symlinks there, or swap a
+// file or directory for one while we read, but nothing resolves outside
+// dir, so no file only root can read ends up in the image. A symlink is
+// stored as a symlink, never followed; a regular file's header is made
+// from the file as opened, not as listed.
 func tarDir(dir string, w io.Writer) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	tw := tar.NewWriter(w)
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
+	err = fs.WalkDir(root.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
 		if err != nil || rel == "." {
 			return err
 		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		var link string
 		switch {
-		case info.Mode()&fs.ModeSymlink != 0:
-			if link, err = os.Readlink(path); err != nil {
+		case d.Type()&fs.ModeSymlink != 0:
+			link, err := root.Readlink(rel)
+			if err != nil {
 				return err
 			}
-		case info.Mode().IsRegular(), info.IsDir():
-		default:
-			return nil
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			return writeHeader(tw, info, rel, link)
+		case d.IsDir():
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			return writeHeader(tw, info, rel+"/", "")
+		case d.Type().IsRegular():
+			return tarFile(tw, root, rel)
 		}
-		hdr, err := tar.FileInfoHeader(info, link)
-		if err != nil {
-			return err
-		}
-		hdr.Name = filepath.ToSlash(rel)
-		if info.IsDir() {
-			hdr.Name += "/"
-		}
-		hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if !info.Mode().IsRegular() {
-			return nil
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(tw, f)
-		return err
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	return tw.Close()
+}
+
+// tarFile adds one regular file, as it is once opened.
+func tarFile(tw *tar.Writer, root *os.Root, rel string) error {
+	f, err := openRegular(root, rel)
+	if err != nil || f == nil {
+		return err // nil: replaced by something else since the listing, left out
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if err := writeHeader(tw, info, rel, ""); err != nil {
+		return err
+	}
+	_, err = io.CopyN(tw, f, info.Size())
+	return err
+}
+
+// openRegular opens a file of the context, or returns nil if it is not a
+// regular file. O_NONBLOCK: a FIFO put there must not make the open wait
+// for a writer (it is not read anyway); a regular file reads the same.
+func openRegular(root *os.Root, rel string) (*os.File, error) {
+	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func writeHeader(tw *tar.Writer, info fs.FileInfo, name, link string) error {
+	hdr, err := tar.FileInfoHeader(info, link)
+	if err != nil {
+		return err
+	}
+	hdr.Name = filepath.ToSlash(name)
+	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
+	return tw.WriteHeader(hdr)
 }
 
 // ImageHasCommand reports whether image has a default command of its own

@@ -17,7 +17,8 @@ import (
 type Link struct {
 	HostNetns    string           // host side netns: a path, a name under /run/netns, or "" for the current one
 	HostVeth     string           // host-side interface name (at most 15 bytes)
-	ContainerPid int              // the container's netns is this process's
+	ContainerID  string           // the container's full ID (Ensure, List)
+	ContainerPid int              // its main process, whose netns is the container's
 	Name         string           // interface name inside the container: eth0, eth1 ...
 	Address      netip.Prefix     // e.g. 10.0.1.10/24; invalid = no address
 	MAC          net.HardwareAddr // nil = leave the kernel's random one
@@ -39,6 +40,10 @@ type Link struct {
 	// (and so the veth) down asynchronously, seconds later on a busy
 	// machine. Plumb replaces such a veth. "" = no mark.
 	Mark string
+	// Neighbours are the link's permanent neighbours within Address's
+	// subnet, which Plumb makes exactly these (none = remove them; the
+	// kernel's learned entries stay).
+	Neighbours []nsutil.Neighbour
 	// Changed, if set, hears what Plumb changes on an existing pair
 	// ("mtu 1500→1450"); a pair it makes anew it reports by its result.
 	Changed func(what string)
@@ -64,6 +69,9 @@ func (l Link) validate() error {
 	}
 	if l.ContainerPid <= 0 {
 		return fmt.Errorf("link %s: container pid %d is not a running process", l.HostVeth, l.ContainerPid)
+	}
+	if l.ContainerID == "" {
+		return fmt.Errorf("link %s: no container ID to check pid %d against", l.HostVeth, l.ContainerPid)
 	}
 	if l.MTU < 0 || l.MTU > 65535 {
 		return fmt.Errorf("link %s: MTU %d out of range", l.HostVeth, l.MTU)
@@ -115,12 +123,12 @@ func openHandles(l Link) (*handles, error) {
 		}
 		own = true
 	}
-	ctrNS, err := nsutil.Open(containerNetnsPath(l.ContainerPid))
+	ctrNS, err := containerNetns(l.ContainerID, l.ContainerPid)
 	if err != nil {
 		if own {
 			hostNS.Close()
 		}
-		return nil, fmt.Errorf("container pid %d: no network namespace (is the container running?): %w", l.ContainerPid, err)
+		return nil, err
 	}
 	return &handles{host: hostNS.Handle, ctr: ctrNS.Handle, hostNS: hostNS, ctrNS: ctrNS, ownHost: own}, nil
 }

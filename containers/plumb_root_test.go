@@ -19,6 +19,7 @@ import (
 // plumbFixture is a throwaway host netns and a running container to wire.
 type plumbFixture struct {
 	ns   string
+	name string // the container's
 	pid  int
 	link Link
 }
@@ -28,10 +29,11 @@ func newPlumbFixture(t *testing.T) plumbFixture {
 	testenv.Require(t, "ip", "nsenter", "ethtool", "ping")
 	c, ctx := newClient(t)
 	ns := testenv.Netns(t, "ovslabtest")
-	_, _, pid := sleeper(t, c, ctx, unique("lab"))
-	return plumbFixture{ns: ns, pid: pid, link: Link{
+	s, id, pid := sleeper(t, c, ctx, unique("lab"))
+	return plumbFixture{ns: ns, name: s.Name, pid: pid, link: Link{
 		HostNetns:    "/run/netns/" + ns,
 		HostVeth:     fmt.Sprintf("ovt%d", time.Now().UnixNano()%1_000_000),
+		ContainerID:  id,
 		ContainerPid: pid,
 		Name:         "eth0",
 		Address:      netip.MustParsePrefix("10.99.1.10/24"),
@@ -53,7 +55,10 @@ func (f plumbFixture) ctr(t *testing.T, args ...string) string {
 	return testenv.Run(t, "nsenter", append([]string{"-t", strconv.Itoa(f.pid), "-n"}, args...)...)
 }
 
-var ifindexRE = regexp.MustCompile(`^(\d+):`)
+// ifindexRE finds the link line anywhere in the output: ip also prints
+// "Peer netns reference is invalid" for every stale name under /run/netns
+// (another test's leftovers) before it.
+var ifindexRE = regexp.MustCompile(`(?m)^(\d+):`)
 
 func ifindex(t *testing.T, ipLinkOut string) int {
 	t.Helper()

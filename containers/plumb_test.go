@@ -15,6 +15,7 @@ func TestPlumbRejectsLongNames(t *testing.T) {
 		{"container side", Link{HostVeth: "v1", Name: "ovslabtest-eth-0", ContainerPid: 1}, `container interface name "ovslabtest-eth-0" is 16 bytes`},
 		{"slash", Link{HostVeth: "v/1", Name: "eth0", ContainerPid: 1}, "not a valid interface name"},
 		{"no pid", Link{HostVeth: "v1", Name: "eth0"}, "not a running process"},
+		{"no container ID", Link{HostVeth: "v1", Name: "eth0", ContainerPid: 1}, "no container ID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for fn, err := range map[string]error{"Plumb": func() error { _, err := Plumb(tc.link); return err }(), "Inspect": func() error { _, err := Inspect(tc.link); return err }()} {

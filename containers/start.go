@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -69,14 +68,13 @@ func (c *Client) start(ctx context.Context, name, id string) (string, int, error
 // logTail returns the container's last few output lines on one line, or ""
 // if they cannot be read: it only decorates another error.
 func (c *Client) logTail(ctx context.Context, id string) string {
-	rc, err := c.api.ContainerLogs(ctx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true, Tail: "5"})
-	if err != nil {
+	out, err := c.api.ContainerLogs(ctx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true, Tail: "5"})
+	if err != nil && len(out) == 0 {
 		return ""
 	}
-	defer rc.Close()
 	var buf bytes.Buffer
 	// Without a TTY the log stream is multiplexed; demux both into one.
-	if _, err := stdcopy.StdCopy(&buf, &buf, io.LimitReader(rc, 64<<10)); err != nil && buf.Len() == 0 {
+	if _, err := stdcopy.StdCopy(&buf, &buf, bytes.NewReader(out)); err != nil && buf.Len() == 0 {
 		return ""
 	}
 	return strings.Join(strings.Fields(strings.ReplaceAll(buf.String(), "\n", " | ")), " ")

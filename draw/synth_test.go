@@ -58,8 +58,8 @@ var oddLabs = map[string]string{
 hosts: {solo: {underlay: 172.16.10.100/24, gateway: 172.16.10.1}}
 networks: {net1: {subnet: 10.0.1.0/24, vni: 5000, gateway: {host: solo, nat: true}}}
 containers:
-  a: {host: solo, image: ovslab/busybox, network: net1, address: 10.0.1.10}
-  b: {host: solo, image: ovslab/busybox, network: net1, address: 10.0.1.11}
+  ca: {host: solo, image: ovslab/busybox, network: net1, address: 10.0.1.10}
+  cb: {host: solo, image: ovslab/busybox, network: net1, address: 10.0.1.11}
 `,
 	"three-nets": `name: three-nets
 hosts:

@@ -234,6 +234,11 @@ func (f *fleet) merge(rep *check.Report, outs map[string][]byte, reported map[st
 			rep.OK = false
 			continue
 		}
+		for i := range r.Results {
+			if r.Results[i].Path != nil {
+				r.Results[i].Path.All = true // explained from here, as the check ran
+			}
+		}
 		rep.Results = append(rep.Results, r.Results...)
 		rep.OK = rep.OK && r.OK
 	}

@@ -34,37 +34,48 @@ type fleet struct {
 // open connects to every host at once and makes sure each has this
 // ovslab.
 func open(ctx context.Context, t *topology.Topology, r Remote, progress func(string, ...any)) *fleet {
-	if r.Stream == nil {
-		r.Stream = io.Discard
-	}
-	f := &fleet{remote: r, progress: progress, hosts: t.Hosts, conns: map[string]*remote.Conn{}, bins: map[string]string{}, errs: map[string]error{}}
+	f := newFleet(t.Hosts, r, progress)
 	g := errgroup.Group{}
 	g.SetLimit(limit)
 	for _, h := range t.Hosts {
 		g.Go(func() error {
-			progress("%s: connecting to %s", h.Name, h.SSH)
-			c, err := remote.Dial(ctx, remote.Target{Host: h.Name, User: h.SSH.User, HostPort: h.SSH.HostPort()}, r.SSH)
-			if err != nil {
-				f.fail(h.Name, err)
-				return nil
-			}
-			bin, copied, err := c.Ensure(ctx)
-			if err != nil {
-				c.Close()
-				f.fail(h.Name, err)
-				return nil
-			}
-			if copied {
-				progress("%s: copied ovslab to %s", h.Name, bin)
-			}
-			f.mu.Lock()
-			f.conns[h.Name], f.bins[h.Name] = c, bin
-			f.mu.Unlock()
+			_ = f.dial(ctx, h)
 			return nil
 		})
 	}
 	_ = g.Wait()
 	return f
+}
+
+func newFleet(hosts []topology.Host, r Remote, progress func(string, ...any)) *fleet {
+	if r.Stream == nil {
+		r.Stream = io.Discard
+	}
+	return &fleet{remote: r, progress: progress, hosts: hosts, conns: map[string]*remote.Conn{}, bins: map[string]string{}, errs: map[string]error{}}
+}
+
+// dial connects to one host and makes sure it has this ovslab; a host
+// that fails is recorded with its error, which dial also returns.
+func (f *fleet) dial(ctx context.Context, h topology.Host) error {
+	f.progress("%s: connecting to %s", h.Name, h.SSH)
+	c, err := remote.Dial(ctx, remote.Target{Host: h.Name, User: h.SSH.User, HostPort: h.SSH.HostPort()}, f.remote.SSH)
+	if err != nil {
+		f.fail(h.Name, err)
+		return err
+	}
+	bin, copied, err := c.Ensure(ctx)
+	if err != nil {
+		c.Close()
+		f.fail(h.Name, err)
+		return err
+	}
+	if copied {
+		f.progress("%s: copied ovslab to %s", h.Name, bin)
+	}
+	f.mu.Lock()
+	f.conns[h.Name], f.bins[h.Name] = c, bin
+	f.mu.Unlock()
+	return nil
 }
 
 func (f *fleet) close() {

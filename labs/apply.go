@@ -42,6 +42,9 @@ type hostRun struct {
 	jobs     chan struct{} // bounds container work across all hosts
 	progress func(format string, args ...any)
 	ns       *nsutil.NS // the host's netns, open for the run's steps
+	// changing, if set, runs once the host's preflight has passed,
+	// before its first change: what the whole lab changes on the machine.
+	changing func() error
 }
 
 // applyHost converges one host to its plan. The order matters: daemons
@@ -67,6 +70,11 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	bridges := ovsBridges(p, run.nic)
 	if err := preflight(ctx, oc, p, run, bridges); err != nil {
 		return &preflightError{err}
+	}
+	if run.changing != nil {
+		if err := run.changing(); err != nil {
+			return err
+		}
 	}
 	mtuChanged, err := raiseMTU(p, run)
 	if err != nil {
@@ -115,12 +123,15 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 		if err := run.ns.AddrSet(b.Gateway.Port, b.Gateway.Address); err != nil {
 			return fmt.Errorf("host %s: gateway %w", p.Host, err)
 		}
+		if err := addrPortNeighbours(run.ns, &b, b.Gateway); err != nil {
+			return fmt.Errorf("host %s: gateway %w", p.Host, err)
+		}
 	}
 	if err := applyHostPorts(ctx, oc, p, run); err != nil {
 		return err
 	}
 	run.progress("%s: forwarding and NAT", p.Host)
-	if err := applyNAT(p, run); err != nil {
+	if err := applyNAT(ctx, p, run); err != nil {
 		return err
 	}
 	// vswitchd has acted on everything above once it reports the config
@@ -185,26 +196,9 @@ func raiseMTU(p *topology.HostPlan, run hostRun) (changed bool, err error) {
 
 // applyNAT turns on forwarding where the host routes for a network and
 // converges the lab's MASQUERADE and FORWARD rules (removing stale ones).
-func applyNAT(p *topology.HostPlan, run hostRun) error {
+func applyNAT(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	if p.IPForward {
-		old, err := nat.SetIPForward(run.netnsPath(), true)
-		if err != nil {
-			return fmt.Errorf("host %s: %w", p.Host, err)
-		}
-		if old != "1" {
-			run.j.changed(p.Host, "ip_forward", "%s→1", old)
-		}
-		err = run.j.record(p.Host, func(r *hostRestore) bool {
-			if r.IPForward != "" {
-				return false
-			}
-			if orig := othersNeed(p.Lab).ipForward; orig != "" && !run.emulated {
-				old = orig
-			}
-			r.IPForward = old
-			return true
-		})
-		if err != nil {
+		if err := enableIPForward(ctx, p, run); err != nil {
 			return err
 		}
 	}
@@ -219,5 +213,46 @@ func applyNAT(p *topology.HostPlan, run hostRun) error {
 	for _, chain := range rewrote {
 		run.j.changed(p.Host, "iptables "+chain, "rules of the lab rewritten")
 	}
+	return nil
+}
+
+// enableIPForward records ip_forward's value and then turns it on, so a
+// run killed in between leaves the original recorded for down. A real
+// host's ip_forward is the machine's, shared by the real-host labs on it
+// (each records the original another recorded), so it is read, recorded
+// and written under the machine's lock.
+func enableIPForward(ctx context.Context, p *topology.HostPlan, run hostRun) error {
+	if !run.emulated {
+		ml, err := lockMachine(ctx)
+		if err != nil {
+			return err
+		}
+		defer ml.release()
+	}
+	on, err := nat.IPForward(run.netnsPath())
+	if err != nil {
+		return fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	old := "0"
+	if on {
+		old = "1"
+	}
+	err = run.j.record(p.Host, func(r *hostRestore) bool {
+		if r.IPForward != "" {
+			return false
+		}
+		if orig := othersNeed(p.Lab).ipForward; orig != "" && !run.emulated {
+			old = orig
+		}
+		r.IPForward = old
+		return true
+	})
+	if err != nil || on {
+		return err
+	}
+	if _, err := nat.SetIPForward(run.netnsPath(), true); err != nil {
+		return fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	run.j.changed(p.Host, "ip_forward", "0→1")
 	return nil
 }

@@ -25,6 +25,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 		fresh []string
 	)
 	hosts := hostsFile(p) // the same for every container: rendered once
+	bridges := bridgesByName(p)
 	// The run's open host netns serves every link of the host.
 	hostNS := run.ns
 	qdiscs, err := containers.ReadRootQdiscs(hostNS)
@@ -44,7 +45,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 			return ctx.Err()
 		}
 		defer func() { <-run.jobs }()
-		made, err := applyContainer(ctx, p, run, hostNS, qdiscs, c, hosts, listed[c.Docker])
+		made, err := applyContainer(ctx, p, run, hostNS, qdiscs, c, hosts, bridges, listed[c.Docker])
 		mu.Lock()
 		fresh = append(fresh, made...)
 		mu.Unlock()
@@ -74,9 +75,10 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 	return fresh, err
 }
 
-// applyContainer converges one container, plumbs its interfaces and
-// writes its /etc/hosts, returning the host veths it made anew.
-func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, listed *containers.Listed) ([]string, error) {
+// applyContainer converges one container, plumbs its interfaces (with
+// their permanent neighbours) and writes its /etc/hosts, returning the
+// host veths it made anew.
+func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, bridges map[string]*topology.BridgePlan, listed *containers.Listed) ([]string, error) {
 	id, pid, err := run.docker.Ensure(ctx, containers.Spec{
 		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name,
 		Labels: map[string]string{labelLab: p.Lab, labelHost: p.Host, labelNode: c.Name},
@@ -103,8 +105,9 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 	var fresh []string
 	for _, i := range c.Interfaces {
 		link := containerLink(run.netnsPath(), pid, i)
-		link.HostNS, link.HostQdiscs = hostNS, qdiscs
+		link.HostNS, link.HostQdiscs, link.ContainerID = hostNS, qdiscs, id
 		link.Mark = netnsMarkPrefix + p.Lab + ":" + c.Name
+		link.Neighbours = linkNeighbours(i, bridges)
 		if made == "" {
 			link.Changed = func(what string) { run.j.changed(p.Host, c.Name+" "+i.Name, "%s", what) }
 		}
@@ -119,7 +122,7 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 			}
 		}
 	}
-	rewrote, err := containers.SetHosts(pid, hosts)
+	rewrote, err := containers.SetHosts(id, pid, hosts)
 	if err != nil {
 		return fresh, fmt.Errorf("container %s: names: %w", c.Name, err)
 	}

@@ -19,14 +19,22 @@ import (
 // also cleans up after a half-finished `up`; without a usable state (a
 // reboot, a cleaned /run, a state file cut short) it finds the lab by its
 // marks. A lab that is not here is not an error: down is idempotent.
-func Down(ctx context.Context, lab string, o DownOptions) error {
+func Down(ctx context.Context, lab string, o DownOptions) (err error) {
 	dir, err := Dir(lab)
 	if err != nil {
 		return Usagef("%v", err)
 	}
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) && !markedAnywhere(ctx, lab, o) {
-		o.notef("no lab %s on this machine: nothing to remove", lab)
-		return nil
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		marked, err := markedAnywhere(ctx, lab, o)
+		// A user who is not root may ask nothing, and can remove
+		// nothing either: the answer from /run/ovslab stands.
+		if err != nil && os.Geteuid() == 0 {
+			return fmt.Errorf("lab %s has no state here, and whether anything carries its mark cannot be told: %w", lab, err)
+		}
+		if !marked {
+			o.notef("no lab %s on this machine: nothing to remove", lab)
+			return nil
+		}
 	}
 	lock, err := acquire(ctx, lab, o.NoWait, func() {
 		o.Progressf("waiting for another ovslab up/down of %s", lab)
@@ -35,9 +43,15 @@ func Down(ctx context.Context, lab string, o DownOptions) error {
 		return err
 	}
 	defer lock.release()
+	lc := beginDown(lab)
+	defer func() { lc.end(err) }()
+	o.Reporter = lc.steps(o.Reporter)
 	st, err := LoadState(lab)
 	if errors.Is(err, errNoLab) || errors.Is(err, errBadState) {
-		return downByMarks(ctx, lab, dir, err, o)
+		if err := downByMarks(ctx, lab, dir, err, o); err != nil {
+			return err
+		}
+		return lc.removeDir(dir)
 	}
 	if err != nil {
 		return err
@@ -54,12 +68,12 @@ func Down(ctx context.Context, lab string, o DownOptions) error {
 		err = downReal(ctx, st, dc, o)
 	}
 	if err == nil {
-		err = restoreNeighLimits(st)
+		err = withMachineLock(ctx, func() error { return restoreNeighLimits(st) })
 	}
 	if err = errors.Join(derr, err); err != nil {
 		return fmt.Errorf("%w (the state in %s is kept: run ovslab down %s again)", err, dir, lab)
 	}
-	return os.RemoveAll(dir)
+	return lc.removeDir(dir)
 }
 
 func downEmulated(ctx context.Context, j *journal, dc *containers.Client, o DownOptions) error {
@@ -120,7 +134,7 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o DownOptio
 		}
 		errs = append(errs, nat.Delete("", st.Lab))
 		if r != nil {
-			errs = append(errs, restoreHost(r, othersNeed(st.Lab)))
+			errs = append(errs, withMachineLock(ctx, func() error { return restoreHost(r, othersNeed(st.Lab)) }))
 		}
 	}
 	return errors.Join(errs...)
@@ -208,4 +222,15 @@ func settle(ctx context.Context, oc *ovs.Client) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	_ = oc.Sync(ctx)
+}
+
+// withMachineLock runs fn, which reads what other labs recorded and
+// restores what they share, under the machine's lock (see lockMachine).
+func withMachineLock(ctx context.Context, fn func() error) error {
+	ml, err := lockMachine(ctx)
+	if err != nil {
+		return err
+	}
+	defer ml.release()
+	return fn()
 }

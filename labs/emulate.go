@@ -107,7 +107,7 @@ func containsAddr(list []netip.Addr, a netip.Addr) bool {
 func buildFabric(j *journal, t *topology.Topology) error {
 	lab := t.Name
 	router := NetnsName(lab, routerNode)
-	if err := claimNetns(j, append([]string{router, NetnsName(lab, wanNode)}, hostNetnsNames(t)...)); err != nil {
+	if err := claimNetns(j, emulatedNetns(t)); err != nil {
 		return err
 	}
 	if old, err := nat.SetIPForward(nsutil.Path(router), true); err != nil {
@@ -144,6 +144,11 @@ func buildFabric(j *journal, t *topology.Topology) error {
 		}
 	}
 	return ensureWAN(j, t, r)
+}
+
+// emulatedNetns are the names of every netns an emulated lab makes.
+func emulatedNetns(t *topology.Topology) []string {
+	return append([]string{NetnsName(t.Name, routerNode), NetnsName(t.Name, wanNode)}, hostNetnsNames(t)...)
 }
 
 func hostNetnsNames(t *topology.Topology) []string {

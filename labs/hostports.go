@@ -29,6 +29,9 @@ func applyHostPorts(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, r
 		if err := run.ns.AddrSet(hp.Port, hp.Address); err != nil {
 			return fmt.Errorf("host %s: host port %w", p.Host, err)
 		}
+		if err := addrPortNeighbours(run.ns, &b, hp); err != nil {
+			return fmt.Errorf("host %s: host port %w", p.Host, err)
+		}
 	}
 	return nil
 }

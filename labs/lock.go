@@ -2,7 +2,9 @@ package labs
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -17,22 +19,60 @@ type labLock struct{ f *os.File }
 var errLocked = fmt.Errorf("lab is locked by another ovslab up/down")
 
 // acquire takes the lab's lock. It waits (calling waiting once) unless
-// noWait is set. The lock file lives inside the lab's directory, which
-// `down` removes; so after locking, it checks that the file it locked is
-// still the one at the path, and retries otherwise.
+// noWait is set. The lock file is RunRoot/.locks/<lab>, in a directory only
+// root can enter: flock needs no more than a read-only descriptor, so a
+// lock file another user can open is one they can hold for as long as
+// they like, blocking every up and down of the lab. A lock file removed
+// by hand while held is noticed: after locking, acquire checks that the
+// file it locked is still the one at the path, and retries otherwise.
 func acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*labLock, error) {
 	dir, err := Dir(lab)
 	if err != nil {
 		return nil, err
 	}
+	p, err := lockPath(lab)
+	if err != nil {
+		return nil, err
+	}
+	// The state lives here: readable by all (status, labs), replaceable
+	// by none but root.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := checkOwnDir(dir, 0o022); err != nil {
+		return nil, err
+	}
+	l, err := lockFile(ctx, p, noWait, waiting)
+	if errors.Is(err, errLocked) {
+		return nil, fmt.Errorf("lab %q: %w (omit --no-wait to wait for it)", lab, errLocked)
+	}
+	return l, err
+}
+
+// machineLockName is the lock of what all labs on the machine share; a
+// lab cannot have the name (labs start with a letter or digit).
+const machineLockName = ".machine"
+
+// lockMachine takes the lock of the settings every lab on the machine
+// shares (the neighbour table's limits, a real host's ip_forward): each
+// lab reads what the others recorded before it records and changes them,
+// so two at once would each take the other's raised value for the
+// machine's own. It is taken inside a lab's lock, never the other way
+// round, and held only for the read, record and write.
+func lockMachine(ctx context.Context) (*labLock, error) {
+	p, err := lockPath(machineLockName)
+	if err != nil {
+		return nil, err
+	}
+	return lockFile(ctx, p, false, nil)
+}
+
+// lockFile flocks the private file p, waiting (calling waiting once)
+// unless noWait is set.
+func lockFile(ctx context.Context, p string, noWait bool, waiting func()) (*labLock, error) {
 	told := false
 	for {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
-		}
-		// A dot name: host names ([a-z0-9-]) share this directory.
-		p := filepath.Join(dir, ".lock")
-		f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
+		f, err := openPrivate(p)
 		if err != nil {
 			return nil, err
 		}
@@ -40,7 +80,7 @@ func acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*lab
 		if err == syscall.EWOULDBLOCK {
 			f.Close()
 			if noWait {
-				return nil, fmt.Errorf("lab %q: %w (omit --no-wait to wait for it)", lab, errLocked)
+				return nil, errLocked
 			}
 			if !told && waiting != nil {
 				waiting()
@@ -60,8 +100,72 @@ func acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*lab
 		if sameFile(f, p) {
 			return &labLock{f: f}, nil
 		}
-		f.Close() // the directory was removed under us; lock the new one
+		f.Close() // the file was removed under us; lock the new one
 	}
+}
+
+// lockPath makes RunRoot and its .locks directory (mode 0700) if they
+// are missing, checks that no other user could have opened anything in
+// them, and returns the path of lab's lock file.
+func lockPath(lab string) (string, error) {
+	if err := os.MkdirAll(RunRoot, 0o755); err != nil {
+		return "", err
+	}
+	if err := checkOwnDir(RunRoot, 0o022); err != nil {
+		return "", err
+	}
+	locks := filepath.Join(RunRoot, ".locks")
+	if err := os.Mkdir(locks, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", err
+	}
+	if err := checkOwnDir(locks, 0o077); err != nil {
+		return "", err
+	}
+	return filepath.Join(locks, lab), nil
+}
+
+// checkOwnDir refuses a directory (or a symlink in its place) that this
+// process's user does not own, or that grants any of the bits in deny.
+func checkOwnDir(dir string, deny fs.FileMode) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory; remove it", dir)
+	case !ok || int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("%s is not owned by uid %d: another user could replace what ovslab keeps in it; remove it", dir, os.Geteuid())
+	case fi.Mode().Perm()&deny != 0:
+		return fmt.Errorf("%s has mode %v: another user could reach what ovslab keeps in it; chmod go-rwx it or remove it", dir, fi.Mode().Perm())
+	}
+	return nil
+}
+
+// openPrivate opens (creating, mode 0600) a lock file that must be a
+// regular file of this process's user; one made with laxer permissions
+// is narrowed.
+func openPrivate(p string) (*os.File, error) {
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		switch {
+		case !fi.Mode().IsRegular() || !ok || int(st.Uid) != os.Geteuid():
+			err = fmt.Errorf("lock %s is not a regular file owned by uid %d; remove it", p, os.Geteuid())
+		case fi.Mode().Perm()&0o077 != 0:
+			err = f.Chmod(0o600)
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 func sameFile(f *os.File, path string) bool {

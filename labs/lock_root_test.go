@@ -324,3 +324,67 @@ func statOrNil(path string) os.FileInfo {
 	}
 	return fi
 }
+
+// TestRootLockNotHeldByOtherUsers: a local user who is not root flocks
+// every file of a lab's under /run/ovslab it can open (its directory's
+// entries and its lock), and root's down --no-wait still goes ahead.
+// flock works on a read-only descriptor, so a readable lock file would
+// let anyone block up and down of the lab for as long as they like.
+func TestRootLockNotHeldByOtherUsers(t *testing.T) {
+	requireLabTools(t)
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("needs setpriv (util-linux)")
+	}
+	const lab = "lk-nobody"
+	cleanupLab(t, lab)
+	ctx := context.Background()
+	l, err := acquire(ctx, lab, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.release()
+	if err := (&State{Lab: lab, Mode: ModeEmulated}).Save(); err != nil {
+		t.Fatal(err)
+	}
+	dir, _ := Dir(lab)
+	files := []string{dir, filepath.Join(RunRoot, ".locks"), filepath.Join(RunRoot, ".locks", lab)}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		files = append(files, filepath.Join(dir, e.Name()))
+	}
+	var holders []*exec.Cmd
+	t.Cleanup(func() {
+		for _, c := range holders {
+			_ = c.Process.Kill()
+			_ = c.Wait()
+		}
+	})
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			continue
+		}
+		c := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			"flock", "-n", f, "sh", "-c", "echo held; exec sleep 120")
+		out, err := c.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line := make([]byte, 5)
+		if n, _ := out.Read(line); string(line[:n]) == "held\n" {
+			// The state is for all to read (status); root locks none of it.
+			t.Logf("user nobody holds a flock on %s", f)
+			holders = append(holders, c)
+			continue
+		}
+		_ = c.Wait()
+	}
+	if err := Down(ctx, lab, DownOptions{NoWait: true}); err != nil {
+		t.Errorf("down --no-wait while nobody holds every file of the lab's it can open: %v", err)
+	}
+}

@@ -2,7 +2,6 @@ package labs
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"slices"
@@ -18,16 +17,6 @@ import (
 const netnsMarkPrefix = "ovslab:"
 
 func netnsMark(lab, node string) string { return netnsMarkPrefix + lab + ":" + node }
-
-// markNetns puts the lab's mark on the loopback of netns name (lab-node).
-func markNetns(lab, name string) error {
-	return nsutil.InNamed(name, func(n *nsutil.NS) error {
-		if err := n.SetAlias("lo", netnsMark(lab, strings.TrimPrefix(name, lab+"-"))); err != nil {
-			return fmt.Errorf("netns %s: mark lo: %w", name, err)
-		}
-		return nil
-	})
-}
 
 // netnsOwner returns the lab and node a netns is marked for; ok is false
 // for an unmarked (or vanished) netns.

@@ -47,6 +47,7 @@ type UpOptions struct {
 	Name    string // bring the lab up as a copy under this name (Topology.Rename)
 	NoWait  bool   // fail instead of waiting for another up/down of the lab
 	Jobs    int    // containers created, started and plumbed at once; 0 = DefaultJobs()
+	Pool    *Pool  // shared with other Ups running at once (Jobs is then the pool's); nil: this Up's own
 	// Done, if set, hears what a successful up did: built the lab, or
 	// what it changed, or nothing.
 	Done func(UpReport)

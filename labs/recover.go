@@ -19,7 +19,8 @@ import (
 // daemons running in them, its labelled containers, then the namespaces;
 // on a real host, its marked OVSDB rows, labelled containers and commented
 // rules, putting back the host's MTU and ip_forward from the notes in
-// OVSDB (see notes.go) where there are some. The caller holds the lock.
+// OVSDB (see notes.go) where there are some. The caller holds the lock
+// and removes dir after.
 func downByMarks(ctx context.Context, lab, dir string, cause error, o DownOptions) error {
 	pr := o.Progressf
 	marked, err := markedNetns(lab)
@@ -44,7 +45,7 @@ func downByMarks(ctx context.Context, lab, dir string, cause error, o DownOption
 		pr("%s: containers, OVS daemons and namespaces %s", lab, strings.Join(netns, ", "))
 		errs = append(errs, removeContainers(ctx, dc, map[string]string{labelLab: lab}), stopNetnsDaemons(lab, netns))
 		for _, n := range netns {
-			errs = append(errs, deleteNetns(n))
+			errs = append(errs, deleteMarked(lab, n))
 		}
 	} else {
 		pr("%s: containers, OVS rows, NAT", lab)
@@ -68,20 +69,50 @@ func downByMarks(ctx context.Context, lab, dir string, cause error, o DownOption
 	default:
 		o.notef("lab %s: %s; nothing is marked as the lab's, so nothing else was removed", lab, why)
 	}
-	return os.RemoveAll(dir)
+	return nil
 }
 
 // stopNetnsDaemons stops the OVS daemons of the lab's namespaces: those
-// its run dirs' pidfiles name, then any others running inside them.
+// its run dirs' pidfiles name, then any others running inside those of
+// them that carry the lab's mark.
 func stopNetnsDaemons(lab string, netns []string) error {
 	var errs []error
-	var homes []ovs.DaemonHome
 	for _, n := range netns {
-		runDir := HostRunDir(lab, strings.TrimPrefix(n, lab+"-"))
-		errs = append(errs, ovs.StopDaemons(runDir))
-		homes = append(homes, ovs.DaemonHome{RunDir: runDir, Netns: nsutil.Path(n)})
+		errs = append(errs, ovs.StopDaemons(HostRunDir(lab, strings.TrimPrefix(n, lab+"-"))))
 	}
+	homes, release := markedHomes(lab, netns)
+	defer release()
 	return errors.Join(append(errs, ovs.StopStrays(homes))...)
+}
+
+// markedHomes opens those of the lab's namespaces that carry its mark and
+// returns the daemon homes in them, each netns named by the descriptor its
+// mark was read through, so StopStrays stops daemons only in a namespace
+// checked to be the lab's, even if the name changed hands meanwhile. A
+// netns without the mark (another lab's of the same name, or gone) is
+// left out. release closes the descriptors.
+func markedHomes(lab string, netns []string) (homes []ovs.DaemonHome, release func()) {
+	var open []*nsutil.NS
+	for _, n := range netns {
+		ns, err := nsutil.OpenNamed(n)
+		if err != nil {
+			continue
+		}
+		if l, err := ns.Handle.LinkByName("lo"); err != nil || l.Attrs().Alias != netnsMark(lab, strings.TrimPrefix(n, lab+"-")) {
+			ns.Close()
+			continue
+		}
+		open = append(open, ns)
+		homes = append(homes, ovs.DaemonHome{
+			RunDir: HostRunDir(lab, strings.TrimPrefix(n, lab+"-")),
+			Netns:  fmt.Sprintf("/proc/self/fd/%d", ns.Fd()),
+		})
+	}
+	return homes, func() {
+		for _, ns := range open {
+			ns.Close()
+		}
+	}
 }
 
 // downRealByMarks removes the lab's rows from this host's OVSDB (putting
@@ -123,7 +154,7 @@ func downRealByMarks(ctx context.Context, lab string, o DownOptions) (int, error
 		errs = append(errs, oc.DeleteLab(ctx, lab))
 		settle(ctx, oc)
 		if before != nil {
-			errs = append(errs, restoreHost(before, othersNeed(lab)))
+			errs = append(errs, withMachineLock(ctx, func() error { return restoreHost(before, othersNeed(lab)) }))
 		}
 	}
 	errs = append(errs, nat.Delete("", lab))
@@ -186,7 +217,7 @@ func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*underlayMove, error)
 // stopStrayDaemons stops OVS daemons running in the lab's host namespaces
 // that their run dirs' pidfiles do not name (see ovs.StopStrays).
 func stopStrayDaemons(lab string, hosts []string) error {
-	var homes []ovs.DaemonHome
+	var netns []string
 	for _, h := range hosts {
 		// Strays are daemons whose run dir was lost; a host whose
 		// pidfiles name two live daemons has none, and a converged lab
@@ -194,33 +225,57 @@ func stopStrayDaemons(lab string, hosts []string) error {
 		if db, vs := ovs.DaemonsRunning(HostRunDir(lab, h)); db && vs {
 			continue
 		}
-		homes = append(homes, ovs.DaemonHome{RunDir: HostRunDir(lab, h), Netns: nsutil.Path(NetnsName(lab, h))})
+		netns = append(netns, NetnsName(lab, h))
 	}
+	homes, release := markedHomes(lab, netns)
+	defer release()
 	return ovs.StopStrays(homes)
 }
 
 // markedAnywhere reports whether anything on this machine carries lab's
-// mark, looking without the lock and ignoring what it cannot read (a user
-// who is not root sees nothing): down of a lab that is not here must not
-// even create its state directory.
-func markedAnywhere(ctx context.Context, lab string, o DownOptions) bool {
-	if marked, _ := markedNetns(lab); len(marked[lab]) > 0 {
-		return true
+// mark, looking without the lock: down of a lab that is not here must not
+// even create its state directory. A component it cannot ask is an error
+// naming it, never "nothing there": Docker, iptables, and OVSDB unless it
+// is the default endpoint and absent (a machine with emulated labs only
+// has no OVS of its own).
+func markedAnywhere(ctx context.Context, lab string, o DownOptions) (bool, error) {
+	marked, err := markedNetns(lab)
+	if err != nil {
+		return false, err
 	}
-	if dc, err := containers.Connect(ctx); err == nil {
-		cs, _ := dc.List(ctx, map[string]string{labelLab: lab})
-		dc.Close()
-		if len(cs) > 0 {
-			return true
-		}
+	if len(marked[lab]) > 0 {
+		return true, nil
 	}
-	if oc, err := ovs.Connect(ctx, ovsdbEndpoint(o.OVSDB)); err == nil {
-		bs, _ := oc.Status(ctx, lab)
+	dc, err := containers.Connect(ctx)
+	if err != nil {
+		return false, err
+	}
+	cs, err := dc.List(ctx, map[string]string{labelLab: lab})
+	dc.Close()
+	if err != nil || len(cs) > 0 {
+		return len(cs) > 0, err
+	}
+	endpoint := ovsdbEndpoint(o.OVSDB)
+	oc, err := ovs.Connect(ctx, endpoint)
+	if err == nil {
+		bs, err := oc.Status(ctx, lab)
 		oc.Close()
-		if len(bs) > 0 {
-			return true
+		if err != nil || len(bs) > 0 {
+			return len(bs) > 0, err
 		}
+	} else if o.OVSDB != "" || socketPresent(endpoint) {
+		return false, err
 	}
-	rules, _ := nat.List("", lab)
-	return len(rules) > 0
+	rules, err := nat.List("", lab)
+	return len(rules) > 0, err
+}
+
+// socketPresent reports whether a unix: endpoint's socket file exists.
+func socketPresent(endpoint string) bool {
+	p, ok := strings.CutPrefix(endpoint, "unix:")
+	if !ok {
+		return true // tcp, ssl: named on purpose
+	}
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"syscall"
 
@@ -38,7 +37,7 @@ func Usagef(format string, args ...any) error {
 // Resolve reads arg as a file if one exists at that path, else as the name
 // of a built-in lab. Errors from a bad file are topology errors (exit 2).
 func Resolve(arg string) (*Source, error) {
-	data, err := os.ReadFile(arg)
+	data, err := topology.ReadFile(arg)
 	if err == nil {
 		// Absolute, so status and check re-read it (and its build:
 		// paths) the same from any directory.

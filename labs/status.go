@@ -210,7 +210,7 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 			is := InterfaceStatus{Name: i.Name, Network: i.Network, Address: i.Address.String(), HostVeth: i.HostVeth, VLAN: i.VLAN}
 			if ok && info.Pid > 0 {
 				l := containerLink(netnsPath, info.Pid, i)
-				l.HostNS, l.HostQdiscs = hostNS, qdiscs
+				l.HostNS, l.HostQdiscs, l.ContainerID = hostNS, qdiscs, info.ID
 				ls, err := containers.Inspect(l)
 				if err != nil {
 					is.Problems = append(is.Problems, err.Error())
@@ -223,7 +223,7 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 			}
 			cs.Interfaces = append(cs.Interfaces, is)
 		}
-		if ok && info.Pid > 0 && !containers.HostsMatch(info.Pid, hostsFile(hs.plan)) {
+		if ok && info.Pid > 0 && !containers.HostsMatch(info.ID, info.Pid, hostsFile(hs.plan)) {
 			hs.Problems = append(hs.Problems, "container "+c.Name+": /etc/hosts does not hold the lab's names; run ovslab up again")
 		}
 		hs.Containers = append(hs.Containers, cs)

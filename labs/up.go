@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 
 	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/ovs"
@@ -15,7 +16,7 @@ import (
 // Up converges this machine to the lab in src: all of it with Emulate, else
 // the part of the host this machine is. It is safe to repeat, and it
 // finishes what an interrupted Up left.
-func Up(ctx context.Context, src *Source, o UpOptions) error {
+func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 	t := src.Topo
 	if o.Name != "" {
 		if err := t.Rename(o.Name); err != nil {
@@ -65,7 +66,8 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 	if err := checkContainerNames(ctx, dc, t.Name, plans); err != nil {
 		return err
 	}
-	if err := checkImages(ctx, dc, plans); err != nil {
+	pool := o.pool()
+	if err := checkImages(ctx, dc, pool, plans); err != nil {
 		return err
 	}
 	lock, err := acquire(ctx, t.Name, o.NoWait, func() {
@@ -75,6 +77,9 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 		return err
 	}
 	defer lock.release()
+	lc := beginUp(t.Name, mode, src.Name)
+	defer func() { lc.end(err) }()
+	o.Reporter = lc.steps(o.Reporter)
 
 	st, err := LoadState(t.Name)
 	if errors.Is(err, errBadState) {
@@ -99,6 +104,16 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 		}
 		st.OVSDB = st.endpoint(o.OVSDB)
 	}
+	if o.Emulate {
+		// Before a host is recorded: down of a lab whose state names a
+		// host must never find another lab's netns under its name.
+		if err := checkNetnsFree(t.Name, emulatedNetns(t)); err != nil {
+			if fresh {
+				removeLabDir(t.Name)
+			}
+			return err
+		}
+	}
 	st.Hosts = union(old, hosts)
 	if err := st.Save(); err != nil {
 		return err
@@ -107,13 +122,20 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 	j := newJournal(st)
 	j.takePIDs()
 	need := neighNeed(t, func(h string) bool { return slices.Contains(hosts, h) })
-	if err := raiseNeighLimits(j, "", need, o.Progressf); err != nil {
-		return err
-	}
+	// Once, by the first host past its preflight: a lab refused before
+	// any change must not have changed the machine's limits either.
+	raise := sync.OnceValue(func() error {
+		ml, err := lockMachine(ctx)
+		if err != nil {
+			return err
+		}
+		defer ml.release()
+		return raiseNeighLimits(j, "", need, o.Progressf)
+	})
 	if o.Emulate {
-		err = upEmulated(ctx, j, t, plans, dc, o)
+		err = upEmulated(ctx, j, t, plans, dc, pool, raise, o)
 	} else {
-		err = upReal(ctx, j, plans[hosts[0]], dc, o)
+		err = upReal(ctx, j, plans[hosts[0]], dc, pool, raise, o)
 	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		// A tool killed by the cancelled context says only "signal:
@@ -123,10 +145,7 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 	if err != nil {
 		var pe *preflightError
 		if fresh && errors.As(err, &pe) {
-			// Refused before any change: leave no trace of the lab either.
-			if dir, derr := Dir(t.Name); derr == nil {
-				_ = os.RemoveAll(dir)
-			}
+			removeLabDir(t.Name)
 		}
 		return err
 	}
@@ -143,7 +162,15 @@ func Up(ctx context.Context, src *Source, o UpOptions) error {
 	return nil
 }
 
-func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, o UpOptions) error {
+// removeLabDir removes the directory of a fresh lab refused before any
+// change, so it leaves no trace.
+func removeLabDir(lab string) {
+	if dir, err := Dir(lab); err == nil {
+		_ = os.RemoveAll(dir)
+	}
+}
+
+func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, pool *Pool, changing func() error, o UpOptions) error {
 	pr := o.Progressf
 	// Hosts the file no longer names go first, so their names and
 	// addresses are free for the new ones.
@@ -154,10 +181,6 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 				return err
 			}
 		}
-	}
-	names := append([]string{NetnsName(t.Name, routerNode), NetnsName(t.Name, wanNode)}, hostNetnsNames(t)...)
-	if err := checkNetnsFree(j, names); err != nil {
-		return &preflightError{err}
 	}
 	pr("underlay: router, WAN and host namespaces")
 	if err := buildFabric(j, t); err != nil {
@@ -171,7 +194,7 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	// The fabric is shared; the hosts on it are independent, so they come
 	// up at once, their containers drawing on one pool of jobs.
 	// One host failing does not stop the others: each is reported.
-	jobs := make(chan struct{}, o.jobs())
+	jobs := pool.jobs
 	return each(t.HostNames(), len(plans), func(h string) error {
 		loc := j.st.hostLocation(h, "")
 		pr("%s: OVS daemons in %s", h, loc.runDir)
@@ -181,7 +204,7 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 		if err := ovs.StartDaemons(ctx, loc.runDir, loc.netnsPath()); err != nil {
 			return fmt.Errorf("host %s: %w", h, err)
 		}
-		err := applyHost(ctx, plans[h], hostRun{location: loc, docker: dc, j: j, jobs: jobs, progress: pr})
+		err := applyHost(ctx, plans[h], hostRun{location: loc, docker: dc, j: j, jobs: jobs, progress: pr, changing: changing})
 		var pe *preflightError
 		if errors.As(err, &pe) {
 			// This host is untouched, but the fabric is not: down
@@ -192,8 +215,8 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	})
 }
 
-func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, o UpOptions) error {
-	run := hostRun{location: j.st.hostLocation(p.Host, ""), docker: dc, j: j, jobs: make(chan struct{}, o.jobs()), progress: o.Progressf}
+func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, pool *Pool, changing func() error, o UpOptions) error {
+	run := hostRun{location: j.st.hostLocation(p.Host, ""), docker: dc, j: j, jobs: pool.jobs, progress: o.Progressf, changing: changing}
 	return applyHost(ctx, p, run)
 }
 

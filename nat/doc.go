@@ -10,6 +10,9 @@
 // touched. It manages the nat and filter tables of IPv4 iptables only
 // (whichever backend the `iptables` on PATH uses; ip6tables is not needed).
 //
-// It never creates chains, changes chain policies or knows about the
-// topology file or OVS: callers hand it subnets and port names.
+// A lab's FORWARD accepts live in a chain of its own, OVSLAB-<lab>, jumped
+// to from the end of FORWARD, so the admin's policy in DOCKER-USER (and
+// any rule above) applies to lab traffic first; that chain is the only one
+// it creates or deletes. It never changes chain policies or knows about
+// the topology file or OVS: callers hand it subnets and port names.
 package nat

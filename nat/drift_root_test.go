@@ -13,48 +13,103 @@ import (
 // everything else alone. Helpers and expectations are in rules_root_test.go.
 func TestRootIptablesDrift(t *testing.T) {
 	net1 := netip.MustParsePrefix("10.0.1.0/24")
+	const dockerJump = "-A FORWARD -j DOCKER-FORWARD"
 	tests := []struct {
 		name     string
 		drift    func(t *testing.T, ns string)
 		rules    []Rule
-		post     []string
-		fwd      []string
+		post     []string // POSTROUTING before the user's rule
+		fwd      []string // all of FORWARD
+		chain    []string // the lab's chain; nil: it must not exist
 		noChange bool
 	}{{
 		name: "masquerade deleted by hand",
 		drift: func(t *testing.T, ns string) {
 			iptNS(t, ns, strings.Fields("-t nat -D POSTROUTING -s 10.0.1.0/24 -m comment --comment ovslab:nat-test -j MASQUERADE")...)
 		},
-		rules: refRules(), post: refPost, fwd: refFwd,
+		rules: refRules(), post: refPost, fwd: []string{userFwd, refJump}, chain: refChain,
 	}, {
-		name: "lab rule moved below a user rule",
+		name: "a rule of the lab's chain deleted by hand",
 		drift: func(t *testing.T, ns string) {
-			r := "FORWARD -i net1 -m comment --comment ovslab:nat-test -j ACCEPT"
-			iptNS(t, ns, strings.Fields("-D "+r)...)
-			iptNS(t, ns, strings.Fields("-A "+r)...)
+			iptNS(t, ns, strings.Fields("-D "+strings.TrimPrefix(refChain[2], "-A "))...)
 		},
-		rules: refRules(), post: refPost, fwd: refFwd,
+		rules: refRules(), post: refPost, fwd: []string{userFwd, refJump}, chain: refChain,
 	}, {
-		name: "user rule inserted on top (as Docker does)",
+		name: "FORWARD flushed",
+		drift: func(t *testing.T, ns string) {
+			iptNS(t, ns, "-F", "FORWARD")
+		},
+		rules: refRules(), post: refPost, fwd: []string{refJump}, chain: refChain,
+	}, {
+		name: "the lab's chain deleted",
+		drift: func(t *testing.T, ns string) {
+			iptNS(t, ns, strings.Fields("-D "+strings.TrimPrefix(refJump, "-A "))...)
+			iptNS(t, ns, "-F", labChain)
+			iptNS(t, ns, "-X", labChain)
+		},
+		rules: refRules(), post: refPost, fwd: []string{userFwd, refJump}, chain: refChain,
+	}, {
+		name: "the lab's jump moved to the top",
+		drift: func(t *testing.T, ns string) {
+			iptNS(t, ns, strings.Fields("-D "+strings.TrimPrefix(refJump, "-A "))...)
+			iptNS(t, ns, strings.Fields("-I FORWARD 1 "+strings.TrimPrefix(refJump, "-A FORWARD "))...)
+			iptNS(t, ns, "-N", "DOCKER-USER")
+			iptNS(t, ns, "-I", "FORWARD", "2", "-j", "DOCKER-USER")
+		},
+		rules: refRules(), post: refPost, fwd: []string{"-A FORWARD -j DOCKER-USER", userFwd, refJump}, chain: refChain,
+	}, {
+		name: "a rule added on top (as Docker does) leaves the lab below it",
 		drift: func(t *testing.T, ns string) {
 			iptNS(t, ns, strings.Fields("-I FORWARD 1 -s 192.168.98.0/24 -j DROP")...)
 		},
 		rules: refRules(), post: refPost,
-		fwd: append(slices.Clone(refFwd), "-A FORWARD -s 192.168.98.0/24 -j DROP"),
+		fwd:      []string{"-A FORWARD -s 192.168.98.0/24 -j DROP", userFwd, refJump},
+		chain:    refChain,
+		noChange: true,
+	}, {
+		name: "an admin's rule appended below the lab's jump stays below it",
+		drift: func(t *testing.T, ns string) {
+			iptNS(t, ns, strings.Fields("-A FORWARD -d 10.66.0.0/16 -j DROP")...)
+		},
+		rules: refRules(), post: refPost,
+		fwd:      []string{userFwd, refJump, "-A FORWARD -d 10.66.0.0/16 -j DROP"},
+		chain:    refChain,
+		noChange: true,
+	}, {
+		name: "Docker's chain jumped to after the lab's: the lab's jump goes below it",
+		drift: func(t *testing.T, ns string) {
+			iptNS(t, ns, "-N", "DOCKER-FORWARD")
+			iptNS(t, ns, strings.Fields(dockerJump)...)
+		},
+		rules: refRules(), post: refPost, fwd: []string{userFwd, dockerJump, refJump}, chain: refChain,
 	}, {
 		name: "duplicate lab rule",
 		drift: func(t *testing.T, ns string) {
 			iptNS(t, ns, strings.Fields("-t nat -A POSTROUTING -s 10.0.1.0/24 -m comment --comment ovslab:nat-test -j MASQUERADE")...)
 		},
-		rules: refRules(), post: refPost, fwd: refFwd,
+		rules: refRules(), post: refPost, fwd: []string{userFwd, refJump}, chain: refChain,
+	}, {
+		name: "duplicate jump",
+		drift: func(t *testing.T, ns string) {
+			iptNS(t, ns, strings.Fields(refJump)...)
+		},
+		rules: refRules(), post: refPost, fwd: []string{userFwd, refJump}, chain: refChain,
+	}, {
+		name: "an older ovslab's accepts at the top of FORWARD",
+		drift: func(t *testing.T, ns string) {
+			iptNS(t, ns, strings.Fields("-I FORWARD 1 -i net1 -m comment --comment ovslab:nat-test -j ACCEPT")...)
+		},
+		rules: refRules(), post: refPost, fwd: []string{userFwd, refJump}, chain: refChain,
 	}, {
 		name:  "fewer rules",
 		rules: MasqueradeRules(net1, nil, "net1"),
-		post:  []string{refPost[1]},
-		fwd:   refFwd[:2],
+		post:  refPost[1:4],
+		fwd:   []string{userFwd, refJump},
+		chain: refChain[:2],
 	}, {
 		name:  "nothing wanted",
 		rules: nil,
+		fwd:   []string{userFwd},
 	}, {
 		name: "another lab's rule on top is fine",
 		drift: func(t *testing.T, ns string) {
@@ -62,7 +117,8 @@ func TestRootIptablesDrift(t *testing.T) {
 		},
 		rules:    refRules(),
 		post:     append([]string{"-A POSTROUTING -s 10.7.0.0/16 -m comment --comment ovslab:other -j MASQUERADE"}, refPost...),
-		fwd:      refFwd,
+		fwd:      []string{userFwd, refJump},
+		chain:    refChain,
 		noChange: true,
 	}}
 	for _, tc := range tests {
@@ -81,7 +137,12 @@ func TestRootIptablesDrift(t *testing.T) {
 			}
 			ensure(t, path, tc.rules)
 			wantChain(t, ns, "nat", "POSTROUTING", append(slices.Clone(tc.post), userPost)...)
-			wantChain(t, ns, "filter", "FORWARD", append(slices.Clone(tc.fwd), userFwd)...)
+			wantChain(t, ns, "filter", "FORWARD", tc.fwd...)
+			if tc.chain != nil {
+				wantChain(t, ns, "filter", labChain, tc.chain...)
+			} else {
+				noChain(t, ns)
+			}
 			if ok, err := Converged(path, lab, tc.rules); err != nil || !ok {
 				t.Errorf("Converged = %v, %v after Ensure", ok, err)
 			}

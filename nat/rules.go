@@ -47,29 +47,38 @@ func Comment(lab string) string { return commentPrefix + lab }
 type chainKey struct{ table, chain string }
 
 // Ensure converges the lab's rules in the netns at netnsPath ("" = current).
-// For every chain that appears in rules or is one ovslab writes to
-// (ownChains) and already holds rules with the lab's comment, the lab's rules there become exactly the wanted ones, in
-// order, at the top of the chain, so they act before Docker's. A chain that
-// already matches is not written at all; otherwise the lab's rules in it are
-// deleted and the wanted ones inserted at positions 1..n. Rules without the
-// lab's comment are never touched. Ensure(path, lab, nil) removes the lab's
-// rules like Delete.
+// Rules in LabChain go into the lab's own filter chain, jumped to from the
+// end of FORWARD (see LabChain). For every other chain that appears in
+// rules or is one ovslab writes to (ownChains) and already holds rules
+// with the lab's comment, the lab's rules there become exactly the wanted
+// ones, in order, at the top of the chain (nat POSTROUTING: before
+// Docker's MASQUERADE). A chain that already matches is not written at
+// all; otherwise the lab's rules in it are deleted and the wanted ones
+// inserted at positions 1..n. Rules without the lab's comment are never
+// touched. Ensure(path, lab, nil) removes the lab's rules and chain like
+// Delete.
 func Ensure(netnsPath, lab string, rules []Rule) error {
 	_, err := Converge(netnsPath, lab, rules)
 	return err
 }
 
 // Converge is Ensure that also returns the chains it rewrote ("nat
-// POSTROUTING"), none when every chain already matched.
+// POSTROUTING", "filter OVSLAB-<lab>" for the lab's chain or its jump),
+// none when every chain already matched.
 func Converge(netnsPath, lab string, rules []Rule) (rewrote []string, err error) {
 	if err := checkLab(lab); err != nil {
 		return nil, err
 	}
 	want := map[chainKey][]Rule{}
 	var order []chainKey
+	var labRules []Rule
 	for _, r := range rules {
 		if err := checkRule(r); err != nil {
 			return nil, err
+		}
+		if r.Chain == LabChain {
+			labRules = append(labRules, r)
+			continue
 		}
 		k := chainKey{r.Table, r.Chain}
 		if _, ok := want[k]; !ok {
@@ -78,11 +87,12 @@ func Converge(netnsPath, lab string, rules []Rule) (rewrote []string, err error)
 		want[k] = append(want[k], r)
 	}
 	comment := Comment(lab)
+	labKey := chainKey{"filter", ChainName(lab)}
 	err = withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
 		// The chains ovslab writes to, and those asked for: listing every
 		// chain costs one iptables run each, and a no-op up does this on
 		// every host.
-		have, chains, err := scanChains(ipt, union(ownChains, order))
+		have, chains, err := scanChains(ipt, union(ownChains, append(slices.Clone(order), labKey)))
 		if err != nil {
 			return err
 		}
@@ -91,22 +101,32 @@ func Converge(netnsPath, lab string, rules []Rule) (rewrote []string, err error)
 				return fmt.Errorf("%s %s: no such chain in %s", k.table, k.chain, nsutil.Label(netnsPath))
 			}
 		}
-		// Chains that only hold leftovers (a network lost its NAT) come
-		// after the wanted ones, in listing order, so runs are repeatable.
+		// Chains that only hold leftovers (a network lost its NAT, or an
+		// older ovslab put FORWARD accepts at the top) come after the
+		// wanted ones, in listing order, so runs are repeatable.
 		for _, k := range chains {
-			if _, ok := want[k]; !ok && owns(have[k], comment) {
+			if _, ok := want[k]; !ok && k != labKey && owns(top(have, k, lab), comment) {
 				order = append(order, k)
 			}
 		}
 		for _, k := range order {
-			if specs := canonicalSpecs(want[k]); inPlace(have[k], comment, specs) {
+			entries := top(have, k, lab)
+			if inPlace(entries, comment, canonicalSpecs(want[k])) {
 				continue
 			}
-			if err := ensureChain(ipt, k, have[k], comment, want[k]); err != nil {
+			if err := ensureChain(ipt, k, entries, comment, want[k]); err != nil {
 				return fmt.Errorf("%s %s in %s: %w", k.table, k.chain, nsutil.Label(netnsPath), err)
 			}
 			rewrote = append(rewrote, k.table+" "+k.chain)
 		}
+		exists := slices.Contains(chains, labKey)
+		if labChainConverged(lab, have, exists, canonicalSpecs(labRules)) {
+			return nil
+		}
+		if err := ensureLabChain(ipt, lab, have, exists, labRules); err != nil {
+			return fmt.Errorf("%s: %w", nsutil.Label(netnsPath), err)
+		}
+		rewrote = append(rewrote, labKey.table+" "+labKey.chain)
 		return nil
 	})
 	return rewrote, err
@@ -119,6 +139,15 @@ func canonicalSpecs(rules []Rule) [][]string {
 		specs[i] = canonical(r.Spec)
 	}
 	return specs
+}
+
+// top is a built-in chain's rules as far as the rules Ensure keeps at its
+// top are concerned: FORWARD without the lab's jump to its chain.
+func top(have map[chainKey][]entry, k chainKey, lab string) []entry {
+	if k == (chainKey{"filter", "FORWARD"}) {
+		return withoutJump(have[k], Comment(lab), ChainName(lab))
+	}
+	return have[k]
 }
 
 // ensureChain makes one chain hold the wanted lab rules at its top.
@@ -140,8 +169,9 @@ func ensureChain(ipt *iptables.IPTables, k chainKey, entries []entry, comment st
 }
 
 // Delete removes every rule carrying the lab's comment from the nat and
-// filter tables (every chain) of the netns at netnsPath ("" = current).
-// Rules already gone are success, so Delete can be repeated.
+// filter tables (every chain) of the netns at netnsPath ("" = current),
+// and the lab's own chain. Rules already gone are success, so Delete can
+// be repeated.
 func Delete(netnsPath, lab string) error {
 	if err := checkLab(lab); err != nil {
 		return err
@@ -152,10 +182,17 @@ func Delete(netnsPath, lab string) error {
 		if err != nil {
 			return err
 		}
+		labKey := chainKey{"filter", ChainName(lab)}
 		for _, k := range chains {
-			if err := deleteOwned(ipt, k, have[k], comment); err != nil {
+			if k == labKey {
+				continue
+			}
+			if err := deleteOwned(ipt, k, top(have, k, lab), comment); err != nil {
 				return fmt.Errorf("%s %s in %s: %w", k.table, k.chain, nsutil.Label(netnsPath), err)
 			}
+		}
+		if err := removeLabChain(ipt, lab, have[chainKey{"filter", "FORWARD"}], have[labKey], slices.Contains(chains, labKey)); err != nil {
+			return fmt.Errorf("%s: %w", nsutil.Label(netnsPath), err)
 		}
 		return nil
 	})
@@ -194,14 +231,20 @@ func Converged(netnsPath, lab string, rules []Rule) (bool, error) {
 		return false, err
 	}
 	want := map[chainKey][][]string{}
+	var labWant [][]string
 	for _, r := range rules {
 		if err := checkRule(r); err != nil {
 			return false, err
+		}
+		if r.Chain == LabChain {
+			labWant = append(labWant, canonical(r.Spec))
+			continue
 		}
 		k := chainKey{r.Table, r.Chain}
 		want[k] = append(want[k], canonical(r.Spec))
 	}
 	comment := Comment(lab)
+	labKey := chainKey{"filter", ChainName(lab)}
 	ok := true
 	err := withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
 		have, chains, err := scan(ipt)
@@ -214,8 +257,11 @@ func Converged(netnsPath, lab string, rules []Rule) (bool, error) {
 			}
 		}
 		for _, k := range chains {
-			ok = ok && inPlace(have[k], comment, want[k])
+			if k != labKey {
+				ok = ok && inPlace(top(have, k, lab), comment, want[k])
+			}
 		}
+		ok = ok && labChainConverged(lab, have, slices.Contains(chains, labKey), labWant)
 		return nil
 	})
 	return ok && err == nil, err
@@ -228,17 +274,26 @@ func deleteOwned(ipt *iptables.IPTables, k chainKey, entries []entry, comment st
 		if e.comment != comment {
 			continue
 		}
-		err := ipt.Delete(k.table, k.chain, e.args...)
-		var ierr *iptables.Error
-		if err != nil && !(errors.As(err, &ierr) && ierr.IsNotExist()) {
-			return fmt.Errorf("delete %q: %w", strings.Join(e.spec, " "), err)
+		if err := deleteRule(ipt, k, e); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// ownChains are the chains MasqueradeRules writes to: the only places
-// rules of a lab can be left over when its NAT goes.
+// deleteRule deletes one listed rule by its spec; gone already is fine.
+func deleteRule(ipt *iptables.IPTables, k chainKey, e entry) error {
+	err := ipt.Delete(k.table, k.chain, e.args...)
+	var ierr *iptables.Error
+	if err != nil && !(errors.As(err, &ierr) && ierr.IsNotExist()) {
+		return fmt.Errorf("delete %q: %w", strings.Join(e.spec, " "), err)
+	}
+	return nil
+}
+
+// ownChains are the built-in chains MasqueradeRules writes to or, for
+// FORWARD, jumps from: the only places rules of a lab can be left over
+// when its NAT goes, besides the lab's chain.
 var ownChains = []chainKey{{"nat", "POSTROUTING"}, {"filter", "FORWARD"}}
 
 func union(a, b []chainKey) []chainKey {
@@ -249,50 +304,6 @@ func union(a, b []chainKey) []chainKey {
 		}
 	}
 	return out
-}
-
-// scanChains lists the given chains, one iptables run each; a chain that
-// does not exist is left out of the chains returned.
-func scanChains(ipt *iptables.IPTables, keys []chainKey) (map[chainKey][]entry, []chainKey, error) {
-	have := map[chainKey][]entry{}
-	var found []chainKey
-	for _, k := range keys {
-		lines, err := ipt.List(k.table, k.chain)
-		var ierr *iptables.Error
-		if errors.As(err, &ierr) && ierr.IsNotExist() {
-			continue
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("list %s %s: %w", k.table, k.chain, err)
-		}
-		found = append(found, k)
-		for _, l := range lines {
-			if _, e, ok := parseRule(l); ok {
-				have[k] = append(have[k], e)
-			}
-		}
-	}
-	return have, found, nil
-}
-
-// scan lists every chain of the managed tables. It returns each chain's
-// rules and the chains in listing order (tables in the order of tables).
-func scan(ipt *iptables.IPTables) (map[chainKey][]entry, []chainKey, error) {
-	var all []chainKey
-	for _, t := range tables {
-		names, err := ipt.ListChains(t)
-		if err != nil {
-			return nil, nil, fmt.Errorf("list %s chains: %w", t, err)
-		}
-		for _, c := range names {
-			all = append(all, chainKey{t, c})
-		}
-	}
-	return scanChains(ipt, all)
-}
-
-func owns(entries []entry, comment string) bool {
-	return slices.ContainsFunc(entries, func(e entry) bool { return e.comment == comment })
 }
 
 // withIPTables runs fn with an IPv4 iptables handle on a thread inside the
@@ -323,6 +334,8 @@ func checkRule(r Rule) error {
 	switch {
 	case !slices.Contains(tables, r.Table):
 		return fmt.Errorf("rule %q: table %q: %w: ovslab manages only %v", r, r.Table, ErrInvalid, tables)
+	case r.Chain == LabChain && r.Table != "filter":
+		return fmt.Errorf("rule %q: %w: the lab's chain is in the filter table", r, ErrInvalid)
 	case r.Chain == "":
 		return fmt.Errorf("rule %q: %w: no chain", r, ErrInvalid)
 	case len(r.Spec) == 0:

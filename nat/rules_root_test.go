@@ -1,6 +1,7 @@
 package nat
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -30,19 +31,35 @@ func refRules() []Rule {
 var (
 	refPost = []string{
 		"-A POSTROUTING -s 10.0.1.0/24 -d 10.0.2.0/24 -m comment --comment ovslab:nat-test -j RETURN",
+		"-A POSTROUTING -s 10.0.1.0/24 -d 10.0.1.0/24 -m comment --comment ovslab:nat-test -j RETURN",
+		"-A POSTROUTING -s 10.0.1.0/24 -o net1 -m comment --comment ovslab:nat-test -j RETURN",
 		"-A POSTROUTING -s 10.0.1.0/24 -m comment --comment ovslab:nat-test -j MASQUERADE",
 		"-A POSTROUTING -s 10.0.2.0/24 -d 10.0.1.0/24 -m comment --comment ovslab:nat-test -j RETURN",
+		"-A POSTROUTING -s 10.0.2.0/24 -d 10.0.2.0/24 -m comment --comment ovslab:nat-test -j RETURN",
+		"-A POSTROUTING -s 10.0.2.0/24 -o net2 -m comment --comment ovslab:nat-test -j RETURN",
 		"-A POSTROUTING -s 10.0.2.0/24 -m comment --comment ovslab:nat-test -j MASQUERADE",
 	}
-	refFwd = []string{
-		"-A FORWARD -i net1 -m comment --comment ovslab:nat-test -j ACCEPT",
-		"-A FORWARD -o net1 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment ovslab:nat-test -j ACCEPT",
-		"-A FORWARD -i net2 -m comment --comment ovslab:nat-test -j ACCEPT",
-		"-A FORWARD -o net2 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment ovslab:nat-test -j ACCEPT",
+	// refChain is the lab's own chain; refJump ends FORWARD.
+	refChain = []string{
+		"-A OVSLAB-nat-test -i net1 -m comment --comment ovslab:nat-test -j ACCEPT",
+		"-A OVSLAB-nat-test -o net1 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment ovslab:nat-test -j ACCEPT",
+		"-A OVSLAB-nat-test -i net2 -m comment --comment ovslab:nat-test -j ACCEPT",
+		"-A OVSLAB-nat-test -o net2 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment ovslab:nat-test -j ACCEPT",
 	}
+	refJump  = "-A FORWARD -m comment --comment ovslab:nat-test -j OVSLAB-nat-test"
 	userPost = "-A POSTROUTING -s 192.168.99.0/24 -j MASQUERADE"
 	userFwd  = "-A FORWARD -s 192.168.99.0/24 -j DROP"
 )
+
+const labChain = "OVSLAB-nat-test"
+
+// noChain fails the test if the lab's chain exists.
+func noChain(t *testing.T, ns string) {
+	t.Helper()
+	if out := iptNS(t, ns, "-S"); strings.Contains(out, labChain) {
+		t.Errorf("chain %s is still there:\n%s", labChain, out)
+	}
+}
 
 func iptNS(t *testing.T, ns string, args ...string) string {
 	t.Helper()
@@ -105,7 +122,7 @@ func saveWithCounters(t *testing.T, ns string) string {
 // the rule and its place, only the counters change).
 func seedCounters(t *testing.T, ns string) {
 	t.Helper()
-	for _, tc := range [][2]string{{"nat", "POSTROUTING"}, {"filter", "FORWARD"}} {
+	for _, tc := range [][2]string{{"nat", "POSTROUTING"}, {"filter", "FORWARD"}, {"filter", labChain}} {
 		for i, l := range chainRules(t, ns, tc[0], tc[1]) {
 			if !strings.Contains(l, Comment(lab)) {
 				continue
@@ -121,9 +138,11 @@ func TestRootIptablesEnsureMasquerade(t *testing.T) {
 	ns, path := newNS(t)
 	ensure(t, path, refRules())
 
-	// At the top, in order, RETURN before MASQUERADE, the user's rules after.
+	// At the top, in order, RETURN before MASQUERADE, the user's rules after;
+	// FORWARD's accepts in the lab's chain, jumped to after the user's rule.
 	wantChain(t, ns, "nat", "POSTROUTING", append(slices.Clone(refPost), userPost)...)
-	wantChain(t, ns, "filter", "FORWARD", append(slices.Clone(refFwd), userFwd)...)
+	wantChain(t, ns, "filter", "FORWARD", userFwd, refJump)
+	wantChain(t, ns, "filter", labChain, refChain...)
 
 	got, err := List(path, lab)
 	if err != nil {
@@ -134,8 +153,9 @@ func TestRootIptablesEnsureMasquerade(t *testing.T) {
 		gs = append(gs, r.String())
 	}
 	for _, r := range refRules() {
-		ws = append(ws, r.String())
+		ws = append(ws, strings.Replace(r.String(), LabChain, labChain, 1))
 	}
+	ws = append(ws, "filter FORWARD -j "+labChain)
 	slices.Sort(gs)
 	slices.Sort(ws)
 	if !slices.Equal(gs, ws) {
@@ -150,6 +170,7 @@ func TestRootIptablesEnsureMasquerade(t *testing.T) {
 	}
 	wantChain(t, ns, "nat", "POSTROUTING", userPost)
 	wantChain(t, ns, "filter", "FORWARD", userFwd)
+	noChain(t, ns)
 }
 
 func TestRootIptablesEnsureTwiceWritesNothing(t *testing.T) {
@@ -173,7 +194,8 @@ func TestRootIptablesEnsureTwiceWritesNothing(t *testing.T) {
 	if after := saveWithCounters(t, ns); after == before {
 		t.Error("a rewrite left the counters untouched: the no-op check proves nothing")
 	}
-	wantChain(t, ns, "filter", "FORWARD", append(slices.Clone(refFwd), userFwd)...)
+	wantChain(t, ns, "filter", "FORWARD", userFwd, refJump)
+	wantChain(t, ns, "filter", labChain, refChain...)
 }
 
 func TestRootIptablesDeleteOnlyOwnRules(t *testing.T) {
@@ -188,13 +210,19 @@ func TestRootIptablesDeleteOnlyOwnRules(t *testing.T) {
 	}
 	ensure(t, path, refRules())
 
-	otherPost := "-A POSTROUTING -s 10.8.0.0/24 -m comment --comment ovslab:other -j MASQUERADE"
-	otherFwd := []string{
-		"-A FORWARD -i other0 -m comment --comment ovslab:other -j ACCEPT",
-		"-A FORWARD -o other0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment ovslab:other -j ACCEPT",
+	otherPost := []string{
+		"-A POSTROUTING -s 10.8.0.0/24 -d 10.8.0.0/24 -m comment --comment ovslab:other -j RETURN",
+		"-A POSTROUTING -s 10.8.0.0/24 -o other0 -m comment --comment ovslab:other -j RETURN",
+		"-A POSTROUTING -s 10.8.0.0/24 -m comment --comment ovslab:other -j MASQUERADE",
+	}
+	otherJump := "-A FORWARD -m comment --comment ovslab:other -j OVSLAB-other"
+	otherChain := []string{
+		"-A OVSLAB-other -i other0 -m comment --comment ovslab:other -j ACCEPT",
+		"-A OVSLAB-other -o other0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment ovslab:other -j ACCEPT",
 	}
 	// Ensure of one lab leaves the other lab's rules where they are.
-	wantChain(t, ns, "nat", "POSTROUTING", slices.Concat(refPost, []string{otherPost, userPost, twin})...)
+	wantChain(t, ns, "nat", "POSTROUTING", slices.Concat(refPost, otherPost, []string{userPost, twin})...)
+	wantChain(t, ns, "filter", "FORWARD", userFwd, otherJump, refJump)
 	if ok, err := Converged(path, "other", other); err != nil || !ok {
 		t.Errorf("other lab Converged = %v, %v after this lab's Ensure", ok, err)
 	}
@@ -203,8 +231,10 @@ func TestRootIptablesDeleteOnlyOwnRules(t *testing.T) {
 		if err := Delete(path, lab); err != nil {
 			t.Fatalf("Delete #%d: %v", i+1, err)
 		}
-		wantChain(t, ns, "nat", "POSTROUTING", otherPost, userPost, twin)
-		wantChain(t, ns, "filter", "FORWARD", append(slices.Clone(otherFwd), userFwd)...)
+		wantChain(t, ns, "nat", "POSTROUTING", slices.Concat(otherPost, []string{userPost, twin})...)
+		wantChain(t, ns, "filter", "FORWARD", userFwd, otherJump)
+		wantChain(t, ns, "filter", "OVSLAB-other", otherChain...)
+		noChain(t, ns)
 	}
 	if rules, err := List(path, lab); err != nil || len(rules) != 0 {
 		t.Errorf("List after Delete = %v, %v", rules, err)
@@ -214,6 +244,25 @@ func TestRootIptablesDeleteOnlyOwnRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantChain(t, ns, "nat", "POSTROUTING", userPost, twin)
+	wantChain(t, ns, "filter", "FORWARD", userFwd)
+	if out := iptNS(t, ns, "-S"); strings.Contains(out, "OVSLAB") {
+		t.Errorf("a lab chain is left:\n%s", out)
+	}
+}
+
+// TestRootIptablesLabChainNotOwned: a chain with the lab's chain name that
+// holds someone else's rule is neither taken over nor deleted.
+func TestRootIptablesLabChainNotOwned(t *testing.T) {
+	ns, path := newNS(t)
+	iptNS(t, ns, "-N", labChain)
+	iptNS(t, ns, "-A", labChain, "-j", "ACCEPT")
+	if err := Ensure(path, lab, refRules()); !errors.Is(err, ErrNotOwned) || !strings.Contains(err.Error(), labChain) {
+		t.Errorf("Ensure with a foreign %s = %v, want ErrNotOwned naming it", labChain, err)
+	}
+	if err := Delete(path, lab); !errors.Is(err, ErrNotOwned) {
+		t.Errorf("Delete with a foreign %s = %v, want ErrNotOwned", labChain, err)
+	}
+	wantChain(t, ns, "filter", labChain, "-A "+labChain+" -j ACCEPT")
 	wantChain(t, ns, "filter", "FORWARD", userFwd)
 }
 

@@ -135,9 +135,11 @@ func TestMasqueradeRules(t *testing.T) {
 	want := []string{
 		"nat POSTROUTING -s 10.0.1.0/24 -d 10.0.2.0/24 -j RETURN",
 		"nat POSTROUTING -s 10.0.1.0/24 -d 10.0.3.0/24 -j RETURN",
+		"nat POSTROUTING -s 10.0.1.0/24 -d 10.0.1.0/24 -j RETURN", // its own subnet, even when not excluded
+		"nat POSTROUTING -s 10.0.1.0/24 -o net1 -j RETURN",
 		"nat POSTROUTING -s 10.0.1.0/24 -j MASQUERADE",
-		"filter FORWARD -i net1 -j ACCEPT",
-		"filter FORWARD -o net1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+		"filter @lab -i net1 -j ACCEPT",
+		"filter @lab -o net1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
 	}
 	var s []string
 	for _, r := range got {
@@ -165,6 +167,7 @@ func TestEnsureRefusesBadInput(t *testing.T) {
 		{"empty spec", "l", []Rule{{Table: "nat", Chain: "POSTROUTING"}}},
 		{"own comment", "l", []Rule{{Table: "nat", Chain: "POSTROUTING",
 			Spec: []string{"-m", "comment", "--comment", "mine", "-j", "MASQUERADE"}}}},
+		{"lab chain in nat", "l", []Rule{{Table: "nat", Chain: LabChain, Spec: []string{"-j", "ACCEPT"}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,5 +178,46 @@ func TestEnsureRefusesBadInput(t *testing.T) {
 	}
 	if err := Delete("/nonexistent/netns", ""); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Delete with empty lab: %v, want ErrInvalid", err)
+	}
+}
+
+func TestChainName(t *testing.T) {
+	long := strings.Repeat("a", 12) + "-class-student-name"
+	for _, tc := range []struct{ lab, want string }{
+		{"l3-vxlan", "OVSLAB-l3-vxlan"},
+		{"abcdefghijklmnopqrstu", "OVSLAB-abcdefghijklmnopqrstu"}, // 28: fits
+	} {
+		if got := ChainName(tc.lab); got != tc.want {
+			t.Errorf("ChainName(%q) = %q, want %q", tc.lab, got, tc.want)
+		}
+	}
+	a, b := ChainName(long), ChainName(long+"x")
+	if len(a) > maxChain || len(b) > maxChain || a == b || !strings.HasPrefix(a, "OVSLAB-aaaaaaaaaaaa-") {
+		t.Errorf("long names: %q and %q, want distinct, at most %d bytes, starting with the name", a, b, maxChain)
+	}
+}
+
+func TestJumpInPlace(t *testing.T) {
+	e := func(comment, spec string) entry { return entry{comment: comment, spec: strings.Fields(spec)} }
+	jump := e("ovslab:a", "-j OVSLAB-a")
+	tests := []struct {
+		name    string
+		forward []entry
+		ok      bool
+	}{
+		{"last", []entry{e("", "-j DOCKER-USER"), e("", "-j DOCKER-FORWARD"), jump}, true},
+		{"admin rules below it stay below", []entry{e("", "-j DOCKER-USER"), jump, e("", "-d 10.1.0.0/16 -j DROP")}, true},
+		{"above DOCKER-USER", []entry{jump, e("", "-j DOCKER-USER")}, false},
+		{"above Docker's isolation", []entry{e("", "-j DOCKER-USER"), jump, e("", "-j DOCKER-ISOLATION-STAGE-1")}, false},
+		{"missing", []entry{e("", "-j DOCKER-USER")}, false},
+		{"twice", []entry{jump, jump}, false},
+		{"another lab's", []entry{e("ovslab:b", "-j OVSLAB-a")}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := jumpInPlace(tc.forward, "ovslab:a", "OVSLAB-a"); got != tc.ok {
+				t.Errorf("jumpInPlace = %v, want %v", got, tc.ok)
+			}
+		})
 	}
 }

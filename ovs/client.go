@@ -27,6 +27,17 @@ const cacheSyncTimeout = 15 * time.Second
 // pollInterval is how often cache and process conditions are re-checked.
 const pollInterval = 50 * time.Millisecond
 
+// callTimeout bounds every request sent to ovsdb-server (connecting with
+// its schema and monitor, a transaction, an echo), whatever the caller's
+// context: a server that accepts and never answers is named in an error
+// well within the 30 s the docs promise, never waited on forever. A var
+// so tests need not wait that long.
+var callTimeout = 15 * time.Second
+
+// ErrNoAnswer is wrapped when ovsdb-server did not answer within
+// callTimeout: it is there (the socket accepted) but stuck.
+var ErrNoAnswer = errors.New("no answer")
+
 // Client is an OVSDB connection with a live cache of the Open_vSwitch,
 // Bridge, Port and Interface tables. It is safe for concurrent use, but two
 // Applys for the same lab must not run at once (the labs package locks).
@@ -61,8 +72,15 @@ func Connect(ctx context.Context, endpoint string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ovsdb endpoint %q: %w", endpoint, err)
 	}
-	if err := ovs.Connect(ctx); err != nil {
+	// One bound for the whole connect: dial, list_dbs, get_schema and the
+	// monitor's initial dump.
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	if err := ovs.Connect(cctx); err != nil {
 		ovs.Close()
+		if timedOut(ctx, cctx) {
+			return nil, noAnswer(endpoint, "a connect")
+		}
 		return nil, unreachable(endpoint, err)
 	}
 	// Lookups before the monitor is in place see an empty cache, and an
@@ -82,8 +100,11 @@ func Connect(ctx context.Context, endpoint string) (*Client, error) {
 			&i.IngressPolicingRate, &i.IngressPolicingBurst),
 		client.WithTable(&vswitchd.QoS{}),
 	)
-	if _, err := ovs.Monitor(ctx, mon); err != nil {
+	if _, err := ovs.Monitor(cctx, mon); err != nil {
 		ovs.Close()
+		if timedOut(ctx, cctx) {
+			return nil, noAnswer(endpoint, "a monitor request")
+		}
 		return nil, fmt.Errorf("monitor OVSDB at %s: %w", endpoint, err)
 	}
 	return &Client{ovs: ovs, endpoint: endpoint}, nil
@@ -100,6 +121,29 @@ func unreachable(endpoint string, err error) error {
 	return fmt.Errorf("cannot reach OVSDB at %s: %w; is ovsdb-server running? (--ovsdb ENDPOINT)", endpoint, cause)
 }
 
+// noAnswer names the server, its endpoint and what it did not answer.
+func noAnswer(endpoint, what string) error {
+	return fmt.Errorf("ovsdb-server at %s did not answer %s within %s: %w; is it running and not stuck? (--ovsdb ENDPOINT)",
+		endpoint, what, callTimeout, ErrNoAnswer)
+}
+
+// timedOut reports whether bounded (made from ctx by call or Connect)
+// ended because of its own deadline, not because the caller gave up.
+func timedOut(ctx, bounded context.Context) bool {
+	return ctx.Err() == nil && errors.Is(bounded.Err(), context.DeadlineExceeded)
+}
+
+// call runs one request to ovsdb-server bounded by callTimeout.
+func (c *Client) call(ctx context.Context, what string, fn func(context.Context) error) error {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	err := fn(cctx)
+	if err != nil && timedOut(ctx, cctx) {
+		return noAnswer(c.endpoint, what)
+	}
+	return err
+}
+
 // Close ends the connection. The Client is unusable afterwards.
 func (c *Client) Close() {
 	c.ovs.Close()
@@ -114,7 +158,14 @@ func (c *Client) Endpoint() string {
 // operation: Transact alone returns nil even when an operation failed.
 func (c *Client) transact(ctx context.Context, ops []ovsdb.Operation) error {
 	c.writes.Add(1)
-	results, err := c.ovs.Transact(ctx, ops...)
+	var results []ovsdb.OperationResult
+	err := c.call(ctx, "a transaction", func(ctx context.Context) (err error) {
+		results, err = c.ovs.Transact(ctx, ops...)
+		return err
+	})
+	if errors.Is(err, ErrNoAnswer) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("OVSDB transaction at %s: %w", c.endpoint, err)
 	}

@@ -26,8 +26,10 @@ func (t Target) String() string { return t.User + "@" + t.HostPort }
 
 // Config says where the user's SSH files are. The zero Config uses $HOME.
 type Config struct {
-	Home    string        // holds .ssh/; default os.UserHomeDir()
-	Timeout time.Duration // TCP connect plus SSH handshake; default 10s
+	Home string // holds .ssh/; default os.UserHomeDir()
+	// Timeout bounds the TCP connect plus SSH handshake, and how long an
+	// open connection may go without answering a keepalive; default 10s.
+	Timeout time.Duration
 }
 
 func (c Config) sshDir() (string, error) {
@@ -49,10 +51,14 @@ var ErrNoKeys = errors.New("no SSH key")
 type Conn struct {
 	Target Target
 	client *ssh.Client
+	alive  alive
 }
 
 // Close ends the connection.
-func (c *Conn) Close() error { return c.client.Close() }
+func (c *Conn) Close() error {
+	c.stopWatch()
+	return c.client.Close()
+}
 
 // Dial connects to t, authenticates with the user's keys and verifies the
 // host key against known_hosts before sending anything.
@@ -97,7 +103,9 @@ func Dial(ctx context.Context, t Target, cfg Config) (*Conn, error) {
 		return nil, handshakeError(t, err)
 	}
 	_ = nc.SetDeadline(time.Time{})
-	return &Conn{Target: t, client: ssh.NewClient(cc, chans, reqs)}, nil
+	c := &Conn{Target: t, client: ssh.NewClient(cc, chans, reqs), alive: alive{stop: make(chan struct{})}}
+	go c.watch(timeout)
+	return c, nil
 }
 
 // handshakeError names the fix for the two ways a handshake fails that a

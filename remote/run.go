@@ -26,7 +26,9 @@ func (e *ExitError) Error() string {
 // Run runs argv on the host, its words quoted for the remote shell, with
 // stdin, stdout and stderr attached (any may be nil). A non-zero exit is an
 // *ExitError. Cancelling ctx sends SIGTERM, as Ctrl-C would locally, and
-// gives the command a moment to leave a state that down can remove.
+// gives the command a moment to leave a state that down can remove. A host
+// that stops answering keepalives ends the run with an error wrapping
+// ErrNoAnswer.
 func (c *Conn) Run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return c.run(ctx, Command(argv...), stdin, stdout, stderr)
 }
@@ -34,12 +36,12 @@ func (c *Conn) Run(ctx context.Context, argv []string, stdin io.Reader, stdout, 
 func (c *Conn) run(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error {
 	s, err := c.client.NewSession()
 	if err != nil {
-		return fmt.Errorf("host %s: ssh session: %w", c.Target.Host, err)
+		return c.orDead(fmt.Errorf("host %s: ssh session: %w", c.Target.Host, err))
 	}
 	defer s.Close()
 	s.Stdin, s.Stdout, s.Stderr = stdin, stdout, stderr
 	if err := s.Start(cmd); err != nil {
-		return fmt.Errorf("host %s: start %s: %w", c.Target.Host, cmd, err)
+		return c.orDead(fmt.Errorf("host %s: start %s: %w", c.Target.Host, cmd, err))
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Wait() }()
@@ -58,9 +60,17 @@ func (c *Conn) run(ctx context.Context, cmd string, stdin io.Reader, stdout, std
 		return &ExitError{Host: c.Target.Host, Code: ee.ExitStatus()}
 	}
 	if err != nil {
-		return fmt.Errorf("host %s: %s: %w", c.Target.Host, cmd, err)
+		return c.orDead(fmt.Errorf("host %s: %s: %w", c.Target.Host, cmd, err))
 	}
 	return nil
+}
+
+// orDead prefers, to err, the reason the keepalive closed the connection.
+func (c *Conn) orDead(err error) error {
+	if dead := c.deadErr(); dead != nil {
+		return dead
+	}
+	return err
 }
 
 // output runs a shell command and returns its stdout; stderr goes into

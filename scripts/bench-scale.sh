@@ -8,14 +8,32 @@
 #       a no-op up;
 #   (b) dockerd's own floor: `docker run --net none` x N and `docker rm -f`
 #       x N, 4 at a time;
-#   (c) an emulated lab of 4 hosts x 50 containers on 2 networks: up, no-op
-#       up, check, down, peak RSS, and dockerd's floor for 200 containers.
-# Usage: scripts/bench-scale.sh [N...]   (default: 20 100). Needs root.
+#   (c) an emulated lab of H hosts x C containers on 2 networks spanning
+#       every host: up, first packet, no-op up, check (and check --full
+#       with --full), down, peak RSS, and dockerd's floor for H x C.
+# Usage: scripts/bench-scale.sh [--emu HxC] [--full] [N...]
+#   N...       sizes of (a) and (b) (default: 20 100; with --emu: none)
+#   --emu HxC  the emulated lab's size (default 4x50). 4x250 is the
+#              1000-container lab: tens of minutes of a shared 2-core
+#              machine and a few GB; run it alone, never in CI.
+#   --full     also time check --full (the whole probe matrix).
+# Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin
+emu=4x50 full=no emu_only=no
+while [ $# -gt 0 ]; do
+  case $1 in
+    --emu) emu=${2:-}; emu_only=yes; shift 2 ;;
+    --full) full=yes; shift ;;
+    *) break ;;
+  esac
+done
+[[ $emu =~ ^([0-9]+)x([0-9]+)$ ]] || { echo "--emu wants HxC, e.g. 4x250" >&2; exit 2; }
+H=${BASH_REMATCH[1]} C=${BASH_REMATCH[2]}
+(( H >= 3 && H <= 60 && C >= 2 && C <= 800 )) || { echo "--emu: 3..60 hosts of 2..800 containers" >&2; exit 2; }
 sizes=("$@")
-[ $# -gt 0 ] || sizes=(20 100)
+[ $# -gt 0 ] || [ $emu_only = yes ] || sizes=(20 100)
 
 scripts/install-deps.sh >/dev/null
 scripts/start-daemons.sh >/dev/null
@@ -127,30 +145,38 @@ for n in "${sizes[@]}"; do
   printf '%-44s %10s %10s %10s\n' "N=$n no-op up" - - "$on"
 done
 
-# (c) emulated 4 x 50 on two networks spanning every host.
-python3 - >"$work/emu.yaml" <<'PY'
-hosts, per = 4, 50
+# (c) emulated H x C on two /16 networks spanning every host: container
+# kHcC on net1 (odd C) or net2 (even), at 10.40/10.41.(4h + c/200).(c%200 + 10).
+emu_lab() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+hosts, per = int(sys.argv[1]), int(sys.argv[2])
 print("name: bsc-emu\nhosts:")
 for h in range(1, hosts + 1):
-    print(f"  h{h}: {{underlay: 172.31.{h}.100/24, gateway: 172.31.{h}.1}}")
+    print(f"  k{h}: {{underlay: 172.31.{h}.100/24, gateway: 172.31.{h}.1}}")
 print("""networks:
-  net1: {subnet: 10.91.0.0/16, vni: 5001, bridge: br1, gateway: {host: h1, nat: true}}
-  net2: {subnet: 10.92.0.0/16, vni: 5002, bridge: br2, gateway: {host: h1, nat: true}}
+  net1: {subnet: 10.40.0.0/16, vni: 5040, bridge: br1, gateway: {host: k1, nat: true}}
+  net2: {subnet: 10.41.0.0/16, vni: 5041, bridge: br2, gateway: {host: k1, nat: true}}
 containers:""")
 for h in range(1, hosts + 1):
-    for i in range(1, per + 1):
-        net = 1 + i % 2
-        print(f"  e{h}x{i}: {{host: h{h}, image: ovslab/busybox, network: net{net}, address: 10.9{net}.{h}.{i + 1}, command: [sleep, infinity]}}")
+    for c in range(1, per + 1):
+        net = 1 if c % 2 else 2
+        print(f"  k{h}c{c}: {{host: k{h}, image: ovslab/busybox, network: net{net}, address: 10.{39 + net}.{4 * h + c // 200}.{c % 200 + 10}, command: [sleep, infinity]}}")
 PY
-n=200
+}
+# addr_of H C: container kHcC's address.
+addr_of() { echo "10.$((39 + ($2 % 2 ? 1 : 2))).$((4 * $1 + $2 / 200)).$(($2 % 200 + 10))"; }
+emu_lab "$H" "$C" >"$work/emu.yaml"
+n=$((H * C))
 fu=$(secs floor_up $n); fd=$(secs floor_down $n)
 eu=$(rss_secs bin/ovslab up --emulate "$work/emu.yaml")
 # The first packet right after up, as `ovslab up && run-my-test` sends it:
 # one echo, one second, across the tunnel on each network.
 first=ok
-for pair in e2x2:10.91.3.3 e2x1:10.92.4.2 e4x2:10.91.1.3 e3x1:10.92.1.2; do
-  pid=$(docker inspect -f '{{.State.Pid}}' "${pair%%:*}")
-  nsenter -t "$pid" -n ping -c 1 -W 1 "${pair#*:}" >/dev/null 2>&1 || first="lost ${pair%%:*} -> ${pair#*:}"
+for pair in "2 2 3" "2 1 $H" "$H 2 1" "3 1 1"; do
+  read -r from c to <<<"$pair"
+  pid=$(docker inspect -f '{{.State.Pid}}' "k${from}c$c")
+  nsenter -t "$pid" -n ping -c 1 -W 1 "$(addr_of "$to" "$c")" >/dev/null 2>&1 || first="lost k${from}c$c -> $(addr_of "$to" "$c")"
 done
 en=$(secs bin/ovslab up --emulate "$work/emu.yaml")
 # Where a no-op up's time goes: when each step of each host began.
@@ -158,14 +184,19 @@ OVSLAB_TIMINGS=1 bin/ovslab up --emulate "$work/emu.yaml" 2>"$work/noop-phases.t
 t0=$(date +%s.%N); ok=green; bin/ovslab check bsc-emu >"$work/check.txt" 2>&1 || ok=RED; t1=$(date +%s.%N)
 ec=$(printf '%.2f' "$(echo "$t1 - $t0" | bc -l)")
 probes=$(grep -c '' "$work/check.txt" || true)
+if [ $full = yes ]; then
+  t0=$(date +%s.%N); okf=green; bin/ovslab check --full bsc-emu >"$work/check-full.txt" 2>&1 || okf=RED; t1=$(date +%s.%N)
+  ef="$(printf '%.2f' "$(echo "$t1 - $t0" | bc -l)") ($okf, $(grep -c '' "$work/check-full.txt" || true) lines)"
+fi
 ed=$(rss_secs bin/ovslab down bsc-emu)
-printf '\n%-44s %s\n' "emulated 4 x 50 (seconds)" ""
-printf '%-44s %s\n' "dockerd floor: run 200, 4 at a time" "$fu"
-printf '%-44s %s\n' "dockerd floor: rm -f 200, 4 at a time" "$fd"
+printf '\n%-44s %s\n' "emulated $H x $C (seconds)" ""
+printf '%-44s %s\n' "dockerd floor: run $n, 4 at a time" "$fu"
+printf '%-44s %s\n' "dockerd floor: rm -f $n, 4 at a time" "$fd"
 printf '%-44s %s (%sx floor)\n' "ovslab up" "$eu" "$(ratio "${eu%% s*}" "$fu")"
 printf '%-44s %s\n' "first ping after up (4 x 1 s, 2 networks)" "$first"
 printf '%-44s %s\n' "ovslab no-op up" "$en"
 printf '%-44s %s (%s, %s lines)\n' "ovslab check" "$ec" "$ok" "$probes"
+[ $full = no ] || printf '%-44s %s\n' "ovslab check --full" "$ef"
 printf '%-44s %s (%sx floor)\n' "ovslab down" "$ed" "$(ratio "${ed%% s*}" "$fd")"
 [ "$ok" = green ] || { echo "check was red:"; grep FAIL "$work/check.txt" | head -20; }
-echo; echo "no-op up of 4 x 50, seconds since start at each step:"; cat "$work/noop-phases.txt"
+echo; echo "no-op up of $H x $C, seconds since start at each step:"; cat "$work/noop-phases.txt"

@@ -16,7 +16,10 @@ echo "== go benchmarks (topology: parse + validate + plan)"
 go test -run '^$' -bench . -benchmem ./topology | grep -E '^Benchmark'
 
 file=$(mktemp --suffix=.yaml)
-trap 'bin/ovslab down "$lab" >/dev/null 2>&1 || true; rm -f "$file"' EXIT
+# A name of our own for time's output: a fixed /tmp name could be a
+# symlink another user planted, and time (as root) would write through it.
+rssfile=$(mktemp)
+trap 'bin/ovslab down "$lab" >/dev/null 2>&1 || true; rm -f "$file" "$rssfile"' EXIT
 sed -e "s/^name: l3-vxlan/name: $lab/" -e 's/\bdoc\([0-9]\)/bdoc\1/g' labs/catalog/l3-vxlan/topology.yaml >"$file"
 bin/ovslab down "$lab" >/dev/null 2>&1 || true
 
@@ -25,8 +28,8 @@ timed() {
   local t0 t1 rss
   t0=$(date +%s.%N)
   if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f '%M' -o /tmp/.bench-rss "$@" >/dev/null
-    rss=$(tail -1 /tmp/.bench-rss)
+    /usr/bin/time -f '%M' -o "$rssfile" "$@" >/dev/null
+    rss=$(tail -1 "$rssfile")
   else
     "$@" >/dev/null; rss=n/a
   fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what ovslab needs to run and be tested
-# (chromium: the browser tests of the web terminal, headless).
+# (chromium: the browser tests of the web terminal and the classroom server,
+# headless).
 # Idempotent: packages already present are not reinstalled.
 set -euo pipefail
 

@@ -39,22 +39,22 @@ networks:
   net2: {subnet: 10.0.2.0/24, vni: 6000}
   net3: {subnet: 10.0.3.0/24, vni: 7000, host_ports: {host2: 10.0.3.2}}
 containers:
-  a: {host: host1, image: x, network: net1, address: 10.0.1.10}
-  b: {host: host2, image: x, network: net1, address: 10.0.1.20}
-  c: {host: host2, image: x, network: net2, address: 10.0.2.30}
-  d: {host: host1, image: x, network: net2, address: 10.0.2.40, vlan: 10}
-  e: {host: host1, image: x, network: net3, address: 10.0.3.50}
+  ca: {host: host1, image: x, network: net1, address: 10.0.1.10}
+  cb: {host: host2, image: x, network: net1, address: 10.0.1.20}
+  cc: {host: host2, image: x, network: net2, address: 10.0.2.30}
+  cd: {host: host1, image: x, network: net2, address: 10.0.2.40, vlan: 10}
+  ce: {host: host1, image: x, network: net3, address: 10.0.3.50}
 `
 	top, err := Parse("ex.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ from, dst, want string }{
-		{"a", "10.0.2.30", "10.0.1.1"},      // the gateway of net1
-		{"a", "10.0.1.1", "10.0.1.20"},      // not the target: b on net1
-		{"c", "10.0.1.10", "invalid IP"},    // net2 has no gateway, and d is in VLAN 10
-		{"e", "10.0.1.10", "10.0.3.2"},      // host2's host port on net3
-		{"host2", "10.0.1.10", "10.0.3.50"}, // a host sends through its host port: e answers
+		{"ca", "10.0.2.30", "10.0.1.1"},     // the gateway of net1
+		{"ca", "10.0.1.1", "10.0.1.20"},     // not the target: cb on net1
+		{"cc", "10.0.1.10", "invalid IP"},   // net2 has no gateway, and cd is in VLAN 10
+		{"ce", "10.0.1.10", "10.0.3.2"},     // host2's host port on net3
+		{"host2", "10.0.1.10", "10.0.3.50"}, // a host sends through its host port: ce answers
 	} {
 		if got := top.ControlAddr(tc.from, netip.MustParseAddr(tc.dst)).String(); got != tc.want {
 			t.Errorf("ControlAddr(%s, not %s) = %s, want %s", tc.from, tc.dst, got, tc.want)

@@ -24,6 +24,10 @@ type Topology struct {
 	// (default HintsFix). A stage that sets its own overrides it while it
 	// is the current stage.
 	Hints Hints
+	// StaticNeighbours has up install every address of each network as a
+	// permanent neighbour where it is used (neighbours: static, the
+	// default); false leaves ARP to the kernel (neighbours.go).
+	StaticNeighbours bool
 
 	buildAt map[string]position // container → where its build: was written
 	// dockerPrefix is what a copy of the lab (Rename) puts before a

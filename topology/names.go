@@ -80,6 +80,11 @@ func (p *parser) checkContainerName(key *yaml.Node, path, name string) {
 	if !p.checkName(key, path, "container", name, maxContainerName) {
 		return
 	}
+	if len(name) < 2 {
+		// Docker's own rule, [a-zA-Z0-9][a-zA-Z0-9_.-]+: up would fail half-way.
+		p.errAt(key, path, "container name %q is one character: Docker needs at least two; pick a longer name", name)
+		return
+	}
 	if name == routerNode || name == wanNode {
 		p.errAt(key, path, "container name %q is reserved for the emulated %s: `ovslab exec LAB %s` must name one node; pick another container name", name, name, name)
 	}

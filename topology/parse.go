@@ -27,12 +27,7 @@ const maxFileSize = 1 << 20
 // resolved against the file's directory. All problems come back at once as an
 // ErrorList (IsInvalid reports true for it, and for a file that cannot be read).
 func Load(path string) (*Topology, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, ErrorList{readError(path, err)}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	data, err := ReadFile(path)
 	if err != nil {
 		return nil, ErrorList{readError(path, err)}
 	}
@@ -47,13 +42,27 @@ func Load(path string) (*Topology, error) {
 	return t, nil
 }
 
-func readError(path string, err error) *Error {
+// ReadFile reads a topology file, but never more than one byte past the
+// size Parse accepts: a device or a huge file given as a topology costs
+// 1 MiB, and Parse reports it as too large.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxFileSize+1))
+}
+
+func readError(path string, err error) *Error { return kindReadError("topology", path, err) }
+
+func kindReadError(kind, path string, err error) *Error {
 	msg := err.Error()
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		msg = pe.Err.Error()
 	}
-	return &Error{File: path, Msg: "cannot read the topology file: " + msg, Err: err}
+	return &Error{File: path, Msg: "cannot read the " + kind + " file: " + msg, Err: err}
 }
 
 // Parse parses and validates a topology file held in memory. path names it in
@@ -67,6 +76,8 @@ func Parse(path string, data []byte) (*Topology, error) {
 		pos:    map[string]position{},
 		short:  map[string]bool{},
 		bad:    map[string]bool{},
+		kind:   "topology",
+		needs:  "name and hosts",
 	}
 	root := p.decode(data)
 	if root == nil {
@@ -111,6 +122,9 @@ type parser struct {
 	pos    map[string]position // field path → where it was written
 	short  map[string]bool     // containers written in the one-interface form
 	bad    map[string]bool     // fields already reported
+	// kind and needs name the file in messages about the file as a whole
+	// (a "topology" file needs "name and hosts"); ReadDoc reads others.
+	kind, needs string
 }
 
 // Limits that keep a hostile file cheap: a file whose aliases expand past
@@ -203,7 +217,7 @@ func parentField(f string) string {
 // decode turns bytes into the document's root node, or reports why not.
 func (p *parser) decode(data []byte) (root *yaml.Node) {
 	if len(data) > maxFileSize {
-		p.errorf(position{}, "", "file is larger than %d bytes; a topology file is a few kilobytes", maxFileSize)
+		p.errorf(position{}, "", "file is larger than %d bytes; a %s file is a few kilobytes", maxFileSize, p.kind)
 		return nil
 	}
 	// yaml.v3 reports syntax errors as values, but a parser bug must not take
@@ -218,7 +232,7 @@ func (p *parser) decode(data []byte) (root *yaml.Node) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
-			p.errorf(position{}, "", "file is empty; it needs at least name and hosts")
+			p.errorf(position{}, "", "file is empty; it needs at least %s", p.needs)
 		} else {
 			p.yamlError(data, err)
 		}
@@ -227,14 +241,14 @@ func (p *parser) decode(data []byte) (root *yaml.Node) {
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case err == nil:
-		p.errAt(&extra, "", "a topology file holds one YAML document; found a second one")
+		p.errAt(&extra, "", "a %s file holds one YAML document; found a second one", p.kind)
 		return nil
 	case err != io.EOF:
 		p.yamlError(data, err)
 		return nil
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		p.errorf(position{}, "", "file is empty; it needs at least name and hosts")
+		p.errorf(position{}, "", "file is empty; it needs at least %s", p.needs)
 		return nil
 	}
 	return resolve(doc.Content[0])

@@ -44,6 +44,10 @@ type BridgePlan struct {
 	// an internal port like the gateway's; never on the gateway host.
 	HostPort *GatewayPort `json:"host_port,omitempty"`
 	Tunnels  []TunnelPort `json:"tunnels"`
+	// Neighbours is every address on the network and its MAC, which up
+	// makes permanent neighbours of the containers, gateway and host port
+	// here (Peers); nil with neighbours: dynamic.
+	Neighbours []Neighbour `json:"neighbours,omitempty"`
 }
 
 // GatewayPort is an OVS internal port holding the network's gateway address.

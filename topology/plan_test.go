@@ -236,7 +236,7 @@ hosts:
 networks:
   n: {subnet: 10.9.0.0/24, vni: 9, gateway: {host: h}}
 containers:
-  c: {host: h, image: busybox, network: n, address: 10.9.0.10}
+  c1: {host: h, image: busybox, network: n, address: 10.9.0.10}
 `
 	top, err := Parse("builtin:d", []byte(src))
 	if err != nil {
@@ -315,14 +315,14 @@ networks:
   zz: {subnet: 10.2.0.0/24, vni: 2}
   aa: {subnet: 10.1.0.0/24, vni: 1}
 containers:
-  z: {host: zed, image: busybox, network: zz, address: 10.2.0.2}
-  a: {host: amy, image: busybox, network: aa, address: 10.1.0.2}
+  zc: {host: zed, image: busybox, network: zz, address: 10.2.0.2}
+  ac: {host: amy, image: busybox, network: aa, address: 10.1.0.2}
 `
 	top, err := Parse("s.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if top.Hosts[0].Name != "amy" || top.Networks[0].Name != "aa" || top.Containers[0].Name != "a" {
+	if top.Hosts[0].Name != "amy" || top.Networks[0].Name != "aa" || top.Containers[0].Name != "ac" {
 		t.Errorf("not sorted: %v", top)
 	}
 	if got := top.HostNames(); !slices.Equal(got, []string{"amy", "zed"}) {

@@ -118,7 +118,7 @@ func (t *Topology) plan(h *Host, carriers map[string][]string) *HostPlan {
 }
 
 func (t *Topology) bridgePlan(h *Host, n Network, carriers []string) BridgePlan {
-	b := BridgePlan{Name: n.Bridge, Network: n.Name, Subnet: n.Subnet, VNI: n.VNI, Tunnels: []TunnelPort{}}
+	b := BridgePlan{Name: n.Bridge, Network: n.Name, Subnet: n.Subnet, VNI: n.VNI, Tunnels: []TunnelPort{}, Neighbours: t.networkNeighbours(n)}
 	if g := n.Gateway; g != nil && g.Host == h.Name {
 		b.Gateway = &GatewayPort{Port: n.Name, Address: netip.PrefixFrom(g.Address, n.Subnet.Bits()), MTU: ContainerMTU}
 	}

@@ -30,3 +30,7 @@ func (t *Topology) Rename(name string) error {
 // the node's name, prefixed with the copy's name in a renamed lab. It is
 // the one place that decides it.
 func (t *Topology) DockerName(node string) string { return t.dockerPrefix + node }
+
+// MaxLabName is the longest lab name, in bytes: a copy's name (a class's
+// CLASS-STUDENT) must fit it too.
+const MaxLabName = maxLabName

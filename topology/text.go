@@ -91,6 +91,11 @@ func (p *HostPlan) Text() string {
 		}
 		w.Flush()
 	}
+	for _, br := range p.Bridges {
+		if len(br.Neighbours) > 0 {
+			fmt.Fprintf(&b, "\nneighbours: each interface on %s knows its segment of %d addresses as permanent neighbours (no ARP)\n", br.Name, len(br.Neighbours))
+		}
+	}
 	if len(p.Names) > 0 && len(p.Containers) > 0 {
 		fmt.Fprintf(&b, "\nnames: /etc/hosts of each container here resolves %d names\n", len(p.Names))
 		w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)

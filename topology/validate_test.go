@@ -198,6 +198,7 @@ func TestNames(t *testing.T) {
 		{name: "network name", edit: []string{"  net2:", "  Net2:", "network: net2", "network: Net2"}, line: 17, field: "networks.Net2", msg: "is not valid"},
 		{name: "network name too long", edit: []string{"  net2:", "  net2-abcdefghijk:", "network: net2", "network: net2-abcdefghijk"}, line: 17, field: "networks.net2-abcdefghijk", msg: "at most 15"},
 		{name: "container name", edit: []string{"  doc2:", "  doc.2:"}, line: 24, field: "containers.doc.2", msg: "is not valid"},
+		{name: "container name of one character", edit: []string{"  doc2:", "  d:"}, line: 24, col: 3, field: "containers.d", msg: `container name "d" is one character: Docker needs at least two`},
 		{name: "container name too long", edit: []string{"  doc2:", "  " + strings.Repeat("d", 64) + ":"}, line: 24, field: "containers." + strings.Repeat("d", 64), msg: "at most 63"},
 		{name: "bridge too long", edit: []string{"bridge: br1", "bridge: br-0123456789abc"}, line: 15, col: 13, field: "networks.net1.bridge", msg: "Linux allows at most 15"},
 		{name: "bridge characters", edit: []string{"bridge: br1", "bridge: br/1"}, line: 15, field: "networks.net1.bridge", msg: "is not valid"},

@@ -12,6 +12,8 @@ import (
 	"github.com/ovslab/ovslab/check"
 	"github.com/ovslab/ovslab/fleet"
 	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/topology"
+	"github.com/ovslab/ovslab/trace"
 )
 
 // allHelp is the part of each command's help about --all.
@@ -22,7 +24,10 @@ hosts.H.ssh ([user@]address[:port], default root@ its underlay address),
 keys from ssh-agent or ~/.ssh/id_*, host keys checked against
 ~/.ssh/known_hosts. ovslab copies itself to a host that lacks this version
 (into /usr/local/lib/ovslab/) and runs the command there on every host at
-once, each line of progress prefixed with the host.`
+once, each line of progress prefixed with the host. Once up --all has
+brought a lab up, this machine remembers its file
+($XDG_STATE_HOME/ovslab/fleet/, else ~/.local/state/ovslab/fleet/), and
+every --all command takes the lab's name in place of FILE.`
 
 // upAllFits refuses up's flags that contradict --all.
 func upAllFits(o labs.UpOptions) error {
@@ -35,13 +40,26 @@ func upAllFits(o labs.UpOptions) error {
 	return nil
 }
 
-// allSource reads the file that names the hosts for --all.
+// allSource reads the file that names the hosts for --all: a file, else
+// the lab of that name this machine brought up with up --all, else a
+// built-in lab.
 func allSource(args []string) (*labs.Source, error) {
 	file := defaultFile
 	if len(args) == 1 {
 		file = args[0]
 	}
+	if _, err := os.Stat(file); err != nil && topology.ValidLabName(file) {
+		switch src, err := fleet.Recall(file); {
+		case err == nil:
+			return src, nil
+		case !errors.Is(err, fleet.ErrNotDriven):
+			return nil, err
+		}
+	}
 	src, err := labs.Resolve(file)
+	if errors.Is(err, labs.ErrUsage) && topology.ValidLabName(file) {
+		return nil, labs.Usagef("%s: no such file, no lab of that name brought up from this machine with up --all, and no built-in lab of that name (ovslab labs lists them)", file)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +108,11 @@ func upAll(ctx context.Context, src *labs.Source, o labs.UpOptions) error {
 		}
 		return fmt.Errorf("lab %s: nothing was changed on any host: %w", rep.Lab, errors.Join(errs...))
 	}
+	// Later --all commands take the lab's name, even where a host failed
+	// (down --all LAB must still reach the others).
+	if err := fleet.Remember(src); err != nil {
+		note("warning: %v; later --all commands need the file, not the lab's name", err)
+	}
 	printHosts(os.Stdout, rep.Hosts, "up")
 	printCheck(os.Stdout, rep.Underlay, outputWidth(os.Stdout))
 	if err := hostsFailed(rep.Lab, rep.Hosts, "fix them and run up --all again"); err != nil {
@@ -108,7 +131,10 @@ func downAll(ctx context.Context, src *labs.Source, o labs.DownOptions) error {
 	o.Progress = progress
 	hosts := fleet.Down(ctx, src, fleet.DownOptions{DownOptions: o, Remote: fleetRemote()})
 	printHosts(os.Stdout, hosts, "down")
-	return hostsFailed(src.Topo.Name, hosts, "run down --all again once they answer")
+	if err := hostsFailed(src.Topo.Name, hosts, "run down --all again once they answer"); err != nil {
+		return err
+	}
+	return fleet.Forget(src.Topo.Name)
 }
 
 func statusAll(ctx context.Context, src *labs.Source, o labs.StatusOptions, output string) error {
@@ -135,4 +161,17 @@ func statusAll(ctx context.Context, src *labs.Source, o labs.StatusOptions, outp
 func checkAll(ctx context.Context, src *labs.Source, o check.Options, output string) error {
 	o.Progress = progress
 	return reportCheck(fleet.Check(ctx, src, fleet.CheckOptions{Options: o, Remote: fleetRemote()}), output)
+}
+
+// traceAll traces a path of a real-host lab on the hosts it crosses.
+func traceAll(ctx context.Context, lab, from, to string, o trace.Options) (*trace.Result, error) {
+	if st, err := labs.LoadState(lab); err == nil && st.Mode == labs.ModeEmulated {
+		return nil, labs.Usagef("lab %s is emulated on this machine, which reads all of it: drop --all", lab)
+	}
+	src, err := allSource([]string{lab})
+	if err != nil {
+		return nil, err
+	}
+	o.Progress = progress
+	return fleet.Trace(ctx, src, from, to, fleet.TraceOptions{Options: o, Remote: fleetRemote()})
 }

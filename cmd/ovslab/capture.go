@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/ovslab/ovslab/internal/userfile"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/spf13/cobra"
 )
@@ -76,7 +77,7 @@ type lazyFile struct {
 
 func (l *lazyFile) Write(b []byte) (int, error) {
 	if l.f == nil {
-		f, err := os.Create(l.path)
+		f, err := userfile.Create(l.path)
 		if err != nil {
 			return 0, err
 		}

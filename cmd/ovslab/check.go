@@ -14,7 +14,7 @@ func newCheck() *cobra.Command {
 	var output string
 	var all bool
 	c := &cobra.Command{
-		Use:   "check [LAB] [--full] [-o text|json|junit] [--all FILE]",
+		Use:   "check [LAB] [--full] [-o text|json|junit] [--all [FILE|LAB]]",
 		Short: "Test connectivity, path MTU, tunnel health and the file's expect: entries; exit 1 on any failure",
 		Long: `check tests the lab with probes that grow linearly with it: every
 container pings its gateway and one container on its own and on every
@@ -92,6 +92,9 @@ func printCheck(w io.Writer, rep *check.Report, width int) {
 		if !r.OK && r.Message != "" {
 			// The lab author's words, under the result they explain.
 			rw.notes = []string{r.Message}
+		}
+		if !r.OK && r.Path != nil {
+			rw.notes = append(rw.notes, "explain: "+r.Path.Command(rep.Lab))
 		}
 		rows = append(rows, rw)
 	}

@@ -87,6 +87,9 @@ func TestRootExpect(t *testing.T) {
 			if i+1 >= len(lines) || !strings.Contains(lines[i+1], msg) {
 				t.Errorf("the line after the failure of %s does not hold its message %q:\n%s", name, msg, r.stdout)
 			}
+			if i+2 >= len(lines) || !strings.Contains(lines[i+2], "explain: ovslab trace "+lab+" "+from+" ") {
+				t.Errorf("the failure of %s does not end with the trace that explains it:\n%s", name, r.stdout)
+			}
 		}
 		if n := strings.Count(r.stdout, "FAIL"); n != 3 { // two results and the summary
 			t.Errorf("%d FAIL in the report, want 2 results and the summary:\n%s", n, r.stdout)

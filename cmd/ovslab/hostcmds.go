@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/ovslab/ovslab/check"
 	"github.com/ovslab/ovslab/labs"
+	"github.com/ovslab/ovslab/trace"
 	"github.com/spf13/cobra"
 )
 
@@ -88,5 +90,28 @@ func newUnderlayCheck() *cobra.Command {
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "", "output format: text or json")
+	return c
+}
+
+func newTracePart() *cobra.Command {
+	var o trace.Options
+	c := &cobra.Command{
+		Use:    "trace-part -",
+		Short:  "Walk a packet on this host from where trace --all hands it over (JSON on stdin and stdout)",
+		Hidden: true,
+		Args:   exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			var req trace.PartRequest
+			if err := json.NewDecoder(io.LimitReader(os.Stdin, 1<<20)).Decode(&req); err != nil {
+				return usageError{fmt.Errorf("trace-part: a request as JSON on stdin: %w", err)}
+			}
+			res, err := trace.RunPart(c.Context(), req, o)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(os.Stdout).Encode(res)
+		},
+	}
+	c.Flags().StringVar(&o.OVSDB, "ovsdb", "", "OVSDB endpoint")
 	return c
 }

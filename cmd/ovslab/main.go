@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/ovslab/ovslab/internal/fds"
+	"github.com/ovslab/ovslab/internal/sandbox"
+	"github.com/ovslab/ovslab/internal/userfile"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -28,6 +30,10 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
+	// A sandboxed host shell of `ovslab serve` starts as this binary:
+	// Init takes over that process before anything else runs (it needs
+	// the descriptors its parent handed it as they are).
+	sandbox.Init()
 	// Nothing ovslab starts (OVS daemons, a shell, a flapper) keeps what
 	// the caller left open.
 	fds.CloseInherited()
@@ -52,7 +58,7 @@ func profile(path string) func() {
 	if path == "" {
 		return func() {}
 	}
-	f, err := os.Create(path)
+	f, err := userfile.Create(path)
 	if err == nil {
 		err = pprof.StartCPUProfile(f)
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/ovslab/ovslab/check"
 	"github.com/ovslab/ovslab/fleet"
 	"github.com/ovslab/ovslab/internal/testenv"
+	"github.com/ovslab/ovslab/topology"
+	"github.com/ovslab/ovslab/trace"
 )
 
 // TestRootSSHAll drives two SSH hosts from one client: refusals that
@@ -140,6 +142,69 @@ func TestRootSSHAll(t *testing.T) {
 		}
 	})
 
+	t.Run("by the lab's name", func(t *testing.T) {
+		// up --all from this machine remembered the file: every --all
+		// command takes the lab's name, as the hosts' own commands do.
+		for _, args := range [][]string{{"check", "--all", l.lab, "-o", "json"}, {"status", "--all", l.lab, "-o", "json"}} {
+			if r := l.ovslab(t, args...); r.code != 0 || !strings.Contains(r.stdout, l.lab) {
+				t.Errorf("%v: %s", args, r)
+			}
+		}
+		if r := l.ovslab(t, "check", "--all", "nosuchlab"); r.code != 2 || !strings.Contains(r.stderr, "no lab of that name brought up from this machine with up --all") {
+			t.Errorf("check --all of an unknown lab: %s", r)
+		}
+	})
+
+	t.Run("trace", func(t *testing.T) {
+		c1, c2 := l.lab+"-c1", l.lab+"-c2"
+		traced := func() trace.Result {
+			t.Helper()
+			r := l.ovslab(t, "trace", "--all", l.lab, c1, c2, "-o", "json")
+			var res trace.Result
+			if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+				t.Fatalf("trace --all: %v\n%s", err, r)
+			}
+			if want := map[bool]int{true: 1, false: 0}[res.Verdict == trace.VerdictBroken]; r.code != want {
+				t.Errorf("trace --all exit %d with verdict %s", r.code, res.Verdict)
+			}
+			return res
+		}
+		res := traced()
+		// Each host's part is read on that host; the network between
+		// them is not the lab's to read.
+		if res.Verdict != trace.VerdictUnseen || res.Broken != -1 {
+			t.Errorf("verdict %s (%s)", res.Verdict, res.Summary())
+		}
+		got := map[string]bool{}
+		for _, h := range res.Hops {
+			got[h.Dir+" "+h.Node+" "+h.Kind] = true
+			if h.Status == trace.StatusBroken || h.Status == trace.StatusUnseen && h.Kind != trace.KindUnseen {
+				t.Errorf("hop %+v", h)
+			}
+		}
+		for _, want := range []string{"out " + c1 + " route", "out h1 tunnel", "out h1 elsewhere", "out h2 tunnel", "out h2 flow", "out " + c2 + " deliver",
+			"back " + c2 + " route", "back h2 tunnel", "back h1 flow", "back " + c1 + " deliver"} {
+			if !got[want] {
+				t.Errorf("no hop %q in %v", want, got)
+			}
+		}
+		// A VLAN tag on h2's port of c2: trace names it on h2, and its
+		// fix, run on h2, mends the path.
+		port := topology.HostVethName(c2, 0)
+		h2.vsctl(t, "set", "port", port, "tag=20")
+		res = traced()
+		first := res.First()
+		if first == nil || first.Node != "h2" || !strings.Contains(first.Cause, c2+"'s port has tag 20") || first.Fix == nil || first.Fix.On != "h2" {
+			t.Fatalf("trace --all after tagging %s: %s %+v", port, res.Summary(), first)
+		}
+		for _, cmd := range first.Fix.Commands {
+			testenv.Run(t, "ip", "netns", "exec", h2.ns, "env", "OVS_RUNDIR="+filepath.Join(h2.dir, "ovs"), "sh", "-c", cmd)
+		}
+		if res = traced(); res.Verdict != trace.VerdictUnseen {
+			t.Errorf("after the fix: %s", res.Summary())
+		}
+	})
+
 	t.Run("status with keys from ssh-agent", func(t *testing.T) {
 		// A HOME whose .ssh holds known_hosts but no key: the key is
 		// only in the agent.
@@ -221,10 +286,13 @@ func TestRootSSHAll(t *testing.T) {
 		}
 	})
 
-	if r := l.ovslab(t, "down", "--all", l.file); r.code != 0 {
-		t.Fatalf("down --all: %s", r)
+	if r := l.ovslab(t, "down", "--all", l.lab); r.code != 0 {
+		t.Fatalf("down --all by the lab's name: %s", r)
 	}
 	for _, h := range l.hosts {
 		l.assertUntouched(t, h)
+	}
+	if r := l.ovslab(t, "status", "--all", l.lab); r.code != 2 {
+		t.Errorf("status --all of a lab down --all took down: want exit 2 (forgotten), got %s", r)
 	}
 }

@@ -20,7 +20,7 @@ func newStatus() *cobra.Command {
 	var output string
 	var all bool
 	c := &cobra.Command{
-		Use:   "status [LAB] [-o json] [--all FILE]",
+		Use:   "status [LAB] [-o json] [--all [FILE|LAB]]",
 		Short: "Show a lab's hosts, bridges, ports, tunnels, containers and NAT, each with its state",
 		Long: `status shows what a lab has on this machine and the state of each object.
 Without LAB it lists the labs that are up here.` + allHelp + ` All hosts are

@@ -1,12 +1,14 @@
 package nsutil
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // ErrNoLink is wrapped, with the link's name, in the error of a method
@@ -79,6 +81,24 @@ func (n *NS) setMTU(l netlink.Link, mtu int) error {
 		return fmt.Errorf("%s mtu %d: %w", l.Attrs().Name, mtu, err)
 	}
 	n.changed(l.Attrs().Name, "mtu %d→%d", old, mtu)
+	return nil
+}
+
+// SetMAC sets link's Ethernet address, unless it has it already.
+//
+// Equivalent to: `ip link set $link address $mac`.
+func (n *NS) SetMAC(link string, mac net.HardwareAddr) error {
+	l, err := n.Link(link)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(l.Attrs().HardwareAddr, mac) {
+		return nil
+	}
+	if err := n.Handle.LinkSetHardwareAddr(l, mac); err != nil {
+		return fmt.Errorf("%s: address %s: %w", link, mac, err)
+	}
+	n.changed(link, "MAC %s→%s", l.Attrs().HardwareAddr, mac)
 	return nil
 }
 
@@ -199,4 +219,60 @@ func (n *NS) DeleteLink(link string) error {
 	}
 	n.changed(link, "removed")
 	return nil
+}
+
+// LinkInfo is what a packet crossing a link depends on.
+type LinkInfo struct {
+	Name    string
+	Type    string // veth, bridge, tun, openvswitch, ...
+	Up      bool   // administratively up (ip link set up)
+	Carrier bool   // the kernel sees it running (LOWER_UP)
+	MTU     int
+	MAC     net.HardwareAddr
+	Master  string // the Linux bridge it is a port of, "" if none
+}
+
+// LinkState reads link's state.
+//
+// Equivalent to: `ip link show $link`.
+func (n *NS) LinkState(link string) (LinkInfo, error) {
+	l, err := n.Link(link)
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	a := l.Attrs()
+	li := LinkInfo{Name: a.Name, Type: l.Type(), Up: a.Flags&net.FlagUp != 0, Carrier: a.RawFlags&unix.IFF_LOWER_UP != 0, MTU: a.MTU, MAC: a.HardwareAddr}
+	if a.MasterIndex > 0 {
+		if m, err := n.Handle.LinkByIndex(a.MasterIndex); err == nil {
+			li.Master = m.Attrs().Name
+		}
+	}
+	return li, nil
+}
+
+// RootQdisc names link's root qdisc as tc does (netem, tbf, htb, ...),
+// "" for the kernel's default (noqueue, pfifo_fast, mq, or none).
+//
+// Equivalent to: `tc qdisc show dev $link root`.
+func (n *NS) RootQdisc(link string) (string, error) {
+	l, err := n.Link(link)
+	if err != nil {
+		return "", err
+	}
+	qs, err := n.Handle.QdiscList(l)
+	if err != nil {
+		return "", fmt.Errorf("%s: qdiscs: %w", link, err)
+	}
+	for _, q := range qs {
+		if q.Attrs().Parent != netlink.HANDLE_ROOT {
+			continue
+		}
+		switch k := q.Type(); k {
+		case "noqueue", "pfifo_fast", "mq", "fq_codel", "pfifo", "noop":
+			return "", nil
+		default:
+			return k, nil
+		}
+	}
+	return "", nil
 }

@@ -1,9 +1,12 @@
 package nsutil
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"syscall"
 
 	"github.com/vishvananda/netlink"
 )
@@ -28,4 +31,143 @@ func (n *NS) Neighbours(link string) (map[netip.Addr]net.HardwareAddr, error) {
 		}
 	}
 	return out, nil
+}
+
+// NeighbourEntry is one entry of the neighbour table.
+type NeighbourEntry struct {
+	MAC   net.HardwareAddr // nil while unresolved
+	State string           // as ip prints it: REACHABLE, STALE, DELAY, PROBE, INCOMPLETE, FAILED, PERMANENT, NOARP
+}
+
+// NeighbourOf returns the entry for ip on link; ok is false when there is
+// none (nothing has asked for ip lately).
+//
+// Equivalent to: `ip -4 neigh show $ip dev $link`.
+func (n *NS) NeighbourOf(link string, ip netip.Addr) (nb NeighbourEntry, ok bool, err error) {
+	l, err := n.Link(link)
+	if err != nil {
+		return nb, false, err
+	}
+	ns, err := Dump(func() ([]netlink.Neigh, error) { return n.Handle.NeighList(l.Attrs().Index, netlink.FAMILY_V4) })
+	if err != nil {
+		return nb, false, fmt.Errorf("%s: neighbours: %w", link, err)
+	}
+	for _, e := range ns {
+		if a, _ := netip.AddrFromSlice(e.IP.To4()); a == ip {
+			nb.State = neighState(e.State)
+			if len(e.HardwareAddr) == 6 && e.State&(netlink.NUD_INCOMPLETE|netlink.NUD_FAILED) == 0 {
+				nb.MAC = e.HardwareAddr
+			}
+			return nb, true, nil
+		}
+	}
+	return nb, false, nil
+}
+
+func neighState(s int) string {
+	for _, x := range []struct {
+		bit  int
+		name string
+	}{{netlink.NUD_PERMANENT, "PERMANENT"}, {netlink.NUD_NOARP, "NOARP"}, {netlink.NUD_REACHABLE, "REACHABLE"},
+		{netlink.NUD_STALE, "STALE"}, {netlink.NUD_DELAY, "DELAY"}, {netlink.NUD_PROBE, "PROBE"},
+		{netlink.NUD_INCOMPLETE, "INCOMPLETE"}, {netlink.NUD_FAILED, "FAILED"}} {
+		if s&x.bit != 0 {
+			return x.name
+		}
+	}
+	return "NONE"
+}
+
+// Neighbour is one IPv4 address and the MAC that answers for it.
+type Neighbour struct {
+	Addr netip.Addr
+	MAC  net.HardwareAddr
+}
+
+// AddPermanentNeighbours makes each of want a permanent neighbour on
+// link, without reading what the link holds: for a link known to hold
+// none of them yet. (A dump walks the kernel's one neighbour table of
+// every netns on the machine, so a dump per container costs the square
+// of the lab.)
+//
+// Equivalent to: `ip neigh replace $addr lladdr $mac dev $link nud
+// permanent` for each of want.
+func (n *NS) AddPermanentNeighbours(link string, want []Neighbour) error {
+	l, err := n.Link(link)
+	if err != nil {
+		return err
+	}
+	_, err = n.replaceNeighbours(link, l.Attrs().Index, want)
+	return err
+}
+
+func (n *NS) replaceNeighbours(link string, idx int, want []Neighbour) (int, error) {
+	for i, w := range want {
+		err := n.Handle.NeighSet(&netlink.Neigh{LinkIndex: idx, Family: netlink.FAMILY_V4,
+			State: netlink.NUD_PERMANENT, IP: w.Addr.AsSlice(), HardwareAddr: w.MAC})
+		if err != nil {
+			return i, fmt.Errorf("%s: neighbour %s: %w", link, w.Addr, err)
+		}
+	}
+	return len(want), nil
+}
+
+// SetPermanentNeighbours makes want link's permanent IPv4 neighbours
+// within subnet, returning how many entries it added, changed or removed.
+// Entries the kernel learned (not permanent) are left as they are, as
+// are permanent ones outside subnet. Its one dump walks the whole
+// machine's table (see AddPermanentNeighbours): for when the set changed.
+//
+// Equivalent to: `ip neigh replace $addr lladdr $mac dev $link nud
+// permanent` for each of want, and `ip neigh del $addr dev $link` for
+// each other permanent entry in subnet.
+func (n *NS) SetPermanentNeighbours(link string, subnet netip.Prefix, want []Neighbour) (int, error) {
+	l, err := n.Link(link)
+	if err != nil {
+		return 0, err
+	}
+	idx := l.Attrs().Index
+	have, err := Dump(func() ([]netlink.Neigh, error) { return n.Handle.NeighList(idx, netlink.FAMILY_V4) })
+	if err != nil {
+		return 0, fmt.Errorf("%s: neighbours: %w", link, err)
+	}
+	permanent := map[netip.Addr]net.HardwareAddr{}
+	for _, nb := range have {
+		ip, ok := netip.AddrFromSlice(nb.IP.To4())
+		if ok && nb.State&netlink.NUD_PERMANENT != 0 && subnet.Contains(ip) {
+			permanent[ip] = nb.HardwareAddr
+		}
+	}
+	var add []Neighbour
+	for _, w := range want {
+		if mac, ok := permanent[w.Addr]; !ok || !bytes.Equal(mac, w.MAC) {
+			add = append(add, w)
+		}
+		delete(permanent, w.Addr)
+	}
+	changed, err := n.replaceNeighbours(link, idx, add)
+	if err != nil {
+		return changed, err
+	}
+	for ip := range permanent {
+		err := n.Handle.NeighDel(&netlink.Neigh{LinkIndex: idx, Family: netlink.FAMILY_V4, IP: ip.AsSlice()})
+		if err != nil && !errors.Is(err, syscall.ENOENT) {
+			return changed, fmt.Errorf("%s: neighbour %s: %w", link, ip, err)
+		}
+		changed++
+	}
+	if changed > 0 {
+		n.changed(link, "%s", neighboursChange(want))
+	}
+	return changed, nil
+}
+
+// neighboursChange is how a change of link's permanent neighbours is
+// told: by what they became, not by count, so the same change on many
+// links reads as one.
+func neighboursChange(want []Neighbour) string {
+	if len(want) == 0 {
+		return "permanent neighbours removed"
+	}
+	return "permanent neighbours updated"
 }

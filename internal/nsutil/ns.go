@@ -36,16 +36,26 @@ func (n *NS) changed(object, format string, args ...any) {
 // for ethtool.
 func Open(path string) (*NS, error) {
 	n := &NS{Path: path, fd: netns.None(), sock: -1}
-	err := Do(path, func() error {
+	open := func() error {
 		var err error
 		if n.Handle, err = netlink.NewHandle(unix.NETLINK_ROUTE); err != nil {
 			return err
 		}
 		n.sock, err = unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 		return err
-	})
-	if err == nil && path != "" {
-		n.fd, err = netns.GetFromPath(path)
+	}
+	var err error
+	if path == "" {
+		err = open()
+	} else if n.fd, err = netns.GetFromPath(path); err == nil {
+		// Entered through the descriptor, so the sockets and Fd are
+		// one namespace even if the name is replaced meanwhile.
+		err = onOwnThread(func() error {
+			if err := netns.Set(n.fd); err != nil {
+				return err
+			}
+			return open()
+		})
 	}
 	if err != nil {
 		n.Close()

@@ -9,6 +9,7 @@ import (
 	"runtime"
 
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // NetnsDir is where `ip netns` keeps named namespaces.
@@ -46,6 +47,9 @@ func Do(path string, fn func() error) error {
 // under NetnsDir. netns.NewNamed moves its thread into the new netns,
 // hence a thread of its own.
 func NewNamed(name string) error {
+	if err := shareNetnsDir(); err != nil {
+		return err
+	}
 	return onOwnThread(func() error {
 		ns, err := netns.NewNamed(name)
 		if err == nil {
@@ -53,6 +57,68 @@ func NewNamed(name string) error {
 		}
 		return err
 	})
+}
+
+// NewNamedWith creates the named netns as NewNamed does, but runs init
+// inside it before the name appears under NetnsDir, and fails with
+// fs.ErrExist if the name is taken: whoever finds the name finds it
+// initialised (marked, say), and two creators never share one.
+func NewNamedWith(name string, init func(*NS) error) error {
+	if err := shareNetnsDir(); err != nil {
+		return err
+	}
+	return onOwnThread(func() error {
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("unshare: %w", err)
+		}
+		n, err := Open("")
+		if err != nil {
+			return err
+		}
+		err = init(n)
+		n.Close()
+		if err != nil {
+			return err
+		}
+		p := Path(name)
+		f, err := os.OpenFile(p, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
+		if err != nil {
+			return err
+		}
+		f.Close()
+		if err := unix.Mount("/proc/thread-self/ns/net", p, "none", unix.MS_BIND, ""); err != nil {
+			os.Remove(p)
+			return fmt.Errorf("bind mount %s: %w", p, err)
+		}
+		return nil
+	})
+}
+
+// shareNetnsDir makes NetnsDir a mount point of its own with shared
+// propagation, exactly as `ip netns add` does before it adds a name: then
+// a later `ip netns add` (by anyone) finds it ready and mounts nothing
+// over it, and a name deleted in one mount namespace goes in all of them.
+// Without it the first `ip netns add` to come along bind-mounts NetnsDir
+// over itself, and ovslab's namespaces then live under two mounts.
+func shareNetnsDir() error {
+	if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
+		return err
+	}
+	made := false
+	for {
+		err := unix.Mount("", NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, "")
+		if err == nil {
+			return nil
+		}
+		// EINVAL: not a mount point yet; make it one, once.
+		if !errors.Is(err, unix.EINVAL) || made {
+			return fmt.Errorf("mount --make-shared %s: %w", NetnsDir, err)
+		}
+		if err := unix.Mount(NetnsDir, NetnsDir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("mount --bind %s %s: %w", NetnsDir, NetnsDir, err)
+		}
+		made = true
+	}
 }
 
 // DeleteNamed removes the named netns; a missing one is fine.

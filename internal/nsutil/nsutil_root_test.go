@@ -3,11 +3,14 @@ package nsutil
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ovslab/ovslab/internal/testenv"
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // TestRootNamespacesAndVeth: NewNamed makes namespaces Do can enter, AddVeth
@@ -101,5 +104,76 @@ func TestRootThrowaway(t *testing.T) {
 	}
 	if _, err := netlink.LinkByName(name); err == nil {
 		t.Errorf("veth %s made in the throwaway netns shows up in ours", name)
+	}
+}
+
+// TestRootNetnsDirShared: NewNamed and NewNamedWith make /run/netns a
+// mount point of its own with shared propagation, as `ip netns add` does,
+// so an `ip netns add` by someone else afterwards finds it ready and
+// mounts nothing over it, and both see each other's namespaces. Run in a
+// private mount namespace (unshare -m) whose /run/netns mounts are
+// detached and whose /run is a fresh tmpfs, so the test starts where a
+// freshly booted machine does and changes nothing outside.
+func TestRootNetnsDirShared(t *testing.T) {
+	testenv.Require(t, "unshare", "ip")
+	if os.Getenv("NSUTIL_SHARED_CHILD") == "" {
+		cmd := exec.Command("unshare", "--mount", "--propagation", "private", "--", os.Args[0], "-test.run", "^TestRootNetnsDirShared$", "-test.v")
+		cmd.Env = append(os.Environ(), "NSUTIL_SHARED_CHILD=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestRootNetnsDirShared") {
+			t.Fatalf("in a private mount namespace: %v\n%s", err, out)
+		}
+		return
+	}
+	// The machine's /run/netns mounts, with every netns under them, gone
+	// from this mount namespace only, and a fresh /run over what is left,
+	// so nothing the test makes outlives it: no NetnsDir at all.
+	for {
+		if err := unix.Unmount(NetnsDir, unix.MNT_DETACH); err != nil {
+			break
+		}
+	}
+	if err := unix.Mount("tmpfs", "/run", "tmpfs", 0, "mode=0755"); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewNamed("nsu-shared-a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewNamedWith("nsu-shared-b", func(*NS) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	mounts := func() (dir []string, entries int) {
+		b, err := os.ReadFile("/proc/self/mountinfo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			f := strings.Fields(l)
+			switch {
+			case len(f) < 5:
+			case f[4] == NetnsDir:
+				dir = append(dir, l)
+			case strings.HasPrefix(f[4], NetnsDir+"/"):
+				entries++
+			}
+		}
+		return dir, entries
+	}
+	dir, _ := mounts()
+	if len(dir) != 1 || !strings.Contains(dir[0], " shared:") {
+		t.Fatalf("after NewNamed, %s mounts: %q; want one, shared", NetnsDir, dir)
+	}
+	testenv.Run(t, "ip", "netns", "add", "nsu-shared-c")
+	dir, entries := mounts()
+	if len(dir) != 1 {
+		t.Errorf("after ip netns add, %d mounts at %s (one mounted over ours): %q", len(dir), NetnsDir, dir)
+	}
+	for _, n := range []string{"nsu-shared-a", "nsu-shared-b", "nsu-shared-c"} {
+		if !Exists(n) {
+			t.Errorf("%s is not under %s", n, NetnsDir)
+		}
+	}
+	if entries != 3 {
+		t.Errorf("%d netns mounts under %s, want 3", entries, NetnsDir)
 	}
 }

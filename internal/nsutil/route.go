@@ -90,3 +90,59 @@ func (n *NS) RouteReplace(link string, routes ...Route) error {
 func (n *NS) DefaultRoute(link string, gw netip.Addr) error {
 	return n.RouteReplace(link, Route{Dst: netip.PrefixFrom(netip.IPv4Unspecified(), 0), Gw: gw})
 }
+
+// RouteHop is the kernel's answer to where a packet goes next.
+type RouteHop struct {
+	Local bool       // the packet is for this netns itself
+	Dev   string     // the interface it leaves by ("lo" when Local)
+	Gw    netip.Addr // the next hop; invalid when dst is on-link
+	Src   netip.Addr // the source address the kernel would choose
+	MTU   int        // the route's own mtu, 0 when it has none (the interface's applies)
+}
+
+// RouteGet asks the kernel where a packet to dst goes: sent from here
+// when iif is "", else as if it arrived on iif from src, which is how a
+// forwarded packet is routed (and refused where forwarding is off).
+//
+// Equivalent to: `ip route get $dst [from $src iif $iif]`.
+func (n *NS) RouteGet(dst, src netip.Addr, iif string) (RouteHop, error) {
+	o := &netlink.RouteGetOptions{Iif: iif}
+	if src.IsValid() {
+		o.SrcAddr = src.AsSlice()
+	}
+	rs, err := n.Handle.RouteGetWithOptions(dst.AsSlice(), o)
+	if err != nil {
+		return RouteHop{}, err
+	}
+	if len(rs) == 0 {
+		return RouteHop{}, fmt.Errorf("route to %s: no answer", dst)
+	}
+	r := rs[0]
+	h := RouteHop{Local: r.Type == 2 /* RTN_LOCAL */, MTU: r.MTU}
+	if l, err := n.Handle.LinkByIndex(r.LinkIndex); err == nil {
+		h.Dev = l.Attrs().Name
+	}
+	if gw, ok := netip.AddrFromSlice(r.Gw.To4()); ok {
+		h.Gw = gw
+	}
+	if s, ok := netip.AddrFromSlice(r.Src.To4()); ok {
+		h.Src = s
+	}
+	return h, nil
+}
+
+// RouteMatch is the prefix of the route the kernel picks for dst.
+//
+// Equivalent to: `ip route get fibmatch $dst`.
+func (n *NS) RouteMatch(dst netip.Addr) (netip.Prefix, error) {
+	rs, err := n.Handle.RouteGetWithOptions(dst.AsSlice(), &netlink.RouteGetOptions{FIBMatch: true})
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if len(rs) == 0 || rs[0].Dst == nil {
+		return netip.PrefixFrom(netip.IPv4Unspecified(), 0), nil
+	}
+	ip, _ := netip.AddrFromSlice(rs[0].Dst.IP.To4())
+	ones, _ := rs[0].Dst.Mask.Size()
+	return netip.PrefixFrom(ip, ones), nil
+}

@@ -28,6 +28,11 @@ type Config struct {
 	// OVSRunDir is the host's OVS run directory, bind-mounted read-only at
 	// OVSDir; "" gives the shell no OVS. Run ShareOVS on it first.
 	OVSRunDir string
+	// OVSDBSocket, if set, is the socket the shell sees as the host's
+	// db.sock in place of the real one: an internal/ovsdbguard relay,
+	// since the real one lets a client make root's ovs-vswitchd read and
+	// write files anywhere (the SSL table). Needs OVSRunDir.
+	OVSDBSocket string
 	// UID and GID are the shell's identity: not 0. GID should be a group
 	// of this lab copy alone (numeric ids need no /etc/group entry): it is
 	// the group ShareOVS opens the host's OVS sockets to.
@@ -105,6 +110,17 @@ func (c Config) validate() error {
 	for _, e := range c.Env {
 		if !strings.Contains(e, "=") {
 			return bad("env %q: KEY=VALUE is needed", e)
+		}
+	}
+	if c.OVSDBSocket != "" {
+		fi, err := os.Stat(c.OVSDBSocket)
+		switch {
+		case c.OVSRunDir == "":
+			return bad("an OVSDB socket without an OVS run dir")
+		case err != nil:
+			return fmt.Errorf("%w: OVSDB socket: %v", ErrConfig, err)
+		case fi.Mode()&os.ModeSocket == 0:
+			return bad("OVSDB socket %s is not a socket", c.OVSDBSocket)
 		}
 	}
 	if c.OVSRunDir != "" {

@@ -22,7 +22,8 @@
 //     sockets (a socket still connects on a read-only mount) and logs,
 //     taken when the shell starts, and a pidfile of its own so that a
 //     plain ovs-appctl finds ovs-vswitchd (ovsdir.go says why);
-//     ovsdb-server's control socket is left out;
+//     ovsdb-server's control socket is left out; Config.OVSDBSocket
+//     puts a relay (internal/ovsdbguard) in db.sock's place;
 //   - /proc of its own PID namespace (only its own processes), with
 //     /proc/sys read-only except /proc/sys/net (the host's sysctls) and
 //     /proc/kcore, keys, timer_list, sched_debug masked;

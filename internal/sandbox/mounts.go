@@ -55,7 +55,7 @@ func buildRoot(c initConfig) error {
 	if err != nil {
 		return err
 	}
-	ovs, err := takeOVS(c.RunDir)
+	ovs, err := takeOVS(c.RunDir, c.DBSocket)
 	if err != nil {
 		return err
 	}

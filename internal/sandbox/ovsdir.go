@@ -34,8 +34,9 @@ type ovsView struct {
 
 // takeOVS takes, from runDir, every socket a student's tools use and the
 // logs. ovsdb-server's control socket is left out: ovsdb-server/add-remote
-// would have the root daemon bind a socket at any path.
-func takeOVS(runDir string) (*ovsView, error) {
+// would have the root daemon bind a socket at any path. dbSocket, if set,
+// is taken as db.sock instead of runDir's own.
+func takeOVS(runDir, dbSocket string) (*ovsView, error) {
 	v := &ovsView{}
 	if runDir == "" {
 		return nil, nil
@@ -54,6 +55,8 @@ func takeOVS(runDir string) (*ovsView, error) {
 		switch {
 		case e.Type()&os.ModeSocket != 0 && name == liveCtl:
 			as = "ovs-vswitchd.1.ctl"
+		case name == "db.sock" && dbSocket != "":
+			continue // taken below
 		case e.Type()&os.ModeSocket != 0 && !strings.HasSuffix(name, ".ctl"):
 			// db.sock, BRIDGE.mgmt, BRIDGE.snoop
 		case e.Type().IsRegular() && strings.HasSuffix(name, ".log"):
@@ -66,6 +69,14 @@ func takeOVS(runDir string) (*ovsView, error) {
 			return nil, err
 		}
 		v.entries = append(v.entries, source{name: as, fd: fd})
+	}
+	if dbSocket != "" {
+		fd, err := detached(dbSocket, 0, roAttrs|unix.MOUNT_ATTR_NOEXEC)
+		if err != nil {
+			v.close()
+			return nil, err
+		}
+		v.entries = append(v.entries, source{name: "db.sock", fd: fd})
 	}
 	return v, nil
 }

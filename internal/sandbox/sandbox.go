@@ -48,6 +48,7 @@ type initConfig struct {
 	Cgroups  []string // directories whose cgroup.procs Init joins
 	Nproc    int      // RLIMIT_NPROC when there is no pids cgroup; 0 = unset
 	RunDir   string
+	DBSocket string // shown as RunDir's db.sock in its place
 	Hostname string
 	UID, GID int
 	Args     []string
@@ -81,7 +82,7 @@ func New(cfg Config) (*Sandbox, error) {
 		return nil, err
 	}
 	ic := initConfig{
-		Cgroups: s.cg.dirs, RunDir: cfg.OVSRunDir, Hostname: cfg.Hostname,
+		Cgroups: s.cg.dirs, RunDir: cfg.OVSRunDir, DBSocket: cfg.OVSDBSocket, Hostname: cfg.Hostname,
 		UID: cfg.UID, GID: cfg.GID, Args: cfg.command(), Env: cfg.shellEnv(),
 		TmpSize: cfg.TmpSize, Hide: cfg.Hide,
 	}
