@@ -34,17 +34,17 @@ const rttSamples = 5
 // maxExpectProbes bounds the expectations probed at once.
 const maxExpectProbes = 16
 
-// runExpectations grades every expect: entry of t from this machine, mtu:
-// entries after the others (expectPhases). pids are the PIDs of the
-// containers running here.
-func runExpectations(ctx context.Context, t *topology.Topology, st *labs.State, pids map[string]int) []Result {
-	out := make([]Result, len(t.Expect))
-	for _, phase := range expectPhases(t.Expect) {
+// runExpectations grades the expect: entries exps of t from this
+// machine, mtu: entries after the others (expectPhases). pids are the
+// PIDs of the containers running here.
+func runExpectations(ctx context.Context, t *topology.Topology, exps []topology.Expectation, st *labs.State, pids map[string]int) []Result {
+	out := make([]Result, len(exps))
+	for _, phase := range expectPhases(exps) {
 		var g errgroup.Group
 		g.SetLimit(maxExpectProbes)
 		for _, i := range phase {
 			g.Go(func() error {
-				out[i] = gradeExpectation(ctx, t, st, pids, t.Expect[i])
+				out[i] = gradeExpectation(ctx, t, st, pids, exps[i])
 				return nil // a failed expectation is a result, not an error
 			})
 		}
@@ -65,7 +65,7 @@ func expectPath(e topology.Expectation) *Path {
 }
 
 func gradeExpectation(ctx context.Context, t *topology.Topology, st *labs.State, pids map[string]int, e topology.Expectation) Result {
-	r := Result{Kind: KindExpect, From: e.From, To: e.To, Want: e.Want(), Message: e.Message, Path: expectPath(e)}
+	r := Result{Kind: KindExpect, From: e.From, To: e.To, Want: e.Want(), Message: e.Message, Stage: e.Stage, Path: expectPath(e)}
 	if e.To != e.Dst.String() {
 		r.To = fmt.Sprintf("%s (%s)", e.To, e.Dst)
 	}
@@ -95,7 +95,7 @@ func gradeExpectation(ctx context.Context, t *topology.Topology, st *labs.State,
 			r.OK, r.Detail = gradeSilence(ctx, netns, e, t.ControlAddr(e.From, e.Dst))
 		}
 	case topology.ExpectMTU:
-		r.OK, r.Detail = gradeMTU(ctx, netns, e, t.Hints)
+		r.OK, r.Detail = gradeMTU(ctx, netns, e, t.HintsIn(st.Stage))
 	case topology.ExpectRTT:
 		r.OK, r.Detail = gradeRTT(ctx, netns, e)
 	default:

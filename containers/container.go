@@ -40,6 +40,7 @@ type Spec struct {
 	Command  []string          // nil = the image's default command
 	Labels   map[string]string // must include the ownership label
 	Hostname string            // "" = Docker's default (the short ID)
+	CapAdd   []string          // capabilities beyond Docker's default set, e.g. NET_ADMIN
 	// Listed is what a list (Listed) just found under Name, so Ensure
 	// need not look the name up again; nil = look it up.
 	Listed *Listed
@@ -190,7 +191,8 @@ func specHash(s Spec) string {
 		Command  []string
 		Labels   map[string]string
 		Hostname string
-	}{s.Image, s.Command, s.Labels, s.Hostname})
+		CapAdd   []string `json:",omitempty"` // absent: the hash of a container made before CapAdd existed
+	}{s.Image, s.Command, s.Labels, s.Hostname, s.CapAdd})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:12])
 }
@@ -250,6 +252,7 @@ func (c *Client) create(ctx context.Context, s Spec, hash string) (string, error
 	host := &container.HostConfig{
 		NetworkMode:   "none",
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
+		CapAdd:        s.CapAdd,
 	}
 	resp, err := c.api.ContainerCreate(ctx, cfg, host, s.Name)
 	if err != nil {

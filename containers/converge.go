@@ -58,21 +58,32 @@ func (h *handles) converge(l Link) error {
 	if mtu == 0 {
 		mtu = ctr.Attrs().MTU
 	}
+	hostImpair := l.Impair
+	if l.HostImpair != nil {
+		hostImpair = *l.HostImpair
+	}
 	for _, q := range []struct {
-		h     *netlink.Handle
-		link  netlink.Link
-		known RootQdiscs
-	}{{h.host, host, l.HostQdiscs}, {h.ctr, ctr, nil}} {
-		changed, err := convergeQdisc(q.h, q.link, q.known, mtu, l.Impair)
+		h      *netlink.Handle
+		link   netlink.Link
+		known  RootQdiscs
+		impair Impairment
+		held   bool
+	}{{h.host, host, l.HostQdiscs, hostImpair, l.Hold.HostQdisc}, {h.ctr, ctr, nil, l.Impair, false}} {
+		if q.held {
+			continue
+		}
+		changed, err := convergeQdisc(q.h, q.link, q.known, mtu, q.impair)
 		if err != nil {
 			return err
 		}
 		if changed {
-			l.changed("impairment %s", impairWords(l.Impair))
+			l.changed("impairment %s", impairWords(q.impair))
 		}
 	}
-	if err := h.convergeAddr(l, ctr); err != nil {
-		return err
+	if !l.Hold.Address {
+		if err := h.convergeAddr(l, ctr); err != nil {
+			return err
+		}
 	}
 	// Up before routes: a gateway is only reachable through a link that is
 	// up and has its connected route.
@@ -84,6 +95,9 @@ func (h *handles) converge(l Link) error {
 		h    *netlink.Handle
 		link netlink.Link
 	}{{h.host, host}, {h.ctr, ctr}, {h.ctr, lo}} {
+		if x.link == host && l.Hold.HostState {
+			continue
+		}
 		if x.link.Attrs().Flags&net.FlagUp == 0 {
 			if err := x.h.LinkSetUp(x.link); err != nil {
 				return fmt.Errorf("set %s up: %w", x.link.Attrs().Name, err)
@@ -91,8 +105,10 @@ func (h *handles) converge(l Link) error {
 			l.changed("%s up", x.link.Attrs().Name)
 		}
 	}
-	if err := h.convergeRoute(l, ctr); err != nil {
-		return err
+	if !l.Hold.Route {
+		if err := h.convergeRoute(l, ctr); err != nil {
+			return err
+		}
 	}
 	if err := h.hostNS.TxChecksumOff(l.HostVeth); err != nil {
 		return err

@@ -180,6 +180,12 @@ func (d *daemon) ContainerStart(ctx context.Context, id string, options containe
 	})
 }
 
+func (d *daemon) ContainerStop(ctx context.Context, id string, options container.StopOptions) error {
+	return do0(d, ctx, "ContainerStop", func(ctx context.Context) error {
+		return d.api.ContainerStop(ctx, id, options)
+	})
+}
+
 func (d *daemon) ContainerUnpause(ctx context.Context, id string) error {
 	return do0(d, ctx, "ContainerUnpause", func(ctx context.Context) error {
 		return d.api.ContainerUnpause(ctx, id)

@@ -34,6 +34,13 @@ type Link struct {
 	// veth made since has a new index, so it reads as the kernel's
 	// default. nil = ask the kernel per link.
 	HostQdiscs RootQdiscs
+	// Hold is what Plumb leaves as it finds it on a pair that exists: an
+	// exercise's fault holds it until its stage ends. A pair made anew
+	// gets all of the Link.
+	Hold LinkHold
+	// HostImpair, if set, is the host end's impairment instead of
+	// Impair: what the container receives, alone.
+	HostImpair *Impairment
 	// Mark is put as the alias of the host veth. A host veth carrying it
 	// whose peer is not in this container is the caller's own, left by a
 	// container that is gone: the kernel tears a dead container's netns
@@ -54,6 +61,14 @@ func (l Link) changed(format string, args ...any) {
 	if l.Changed != nil {
 		l.Changed(fmt.Sprintf(format, args...))
 	}
+}
+
+// LinkHold names the parts of a link Plumb leaves as they are.
+type LinkHold struct {
+	HostState bool // the host end's up or down
+	HostQdisc bool // the host end's root qdisc
+	Address   bool // the container end's addresses
+	Route     bool // the container's default route through the link
 }
 
 // maxIfName is IFNAMSIZ-1: the kernel refuses longer names with the
@@ -181,7 +196,8 @@ func Plumb(l Link) (bool, error) {
 			return false, fmt.Errorf("link %s: %w", l.HostVeth, err)
 		}
 		created = true
-		l.Changed = nil // a new pair is news as a whole
+		l.Changed = nil     // a new pair is news as a whole
+		l.Hold = LinkHold{} // a new pair holds nothing yet
 	}
 	if err := h.converge(l); err != nil {
 		return false, fmt.Errorf("link %s (%s in pid %d): %w", l.HostVeth, l.Name, l.ContainerPid, err)

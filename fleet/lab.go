@@ -241,5 +241,8 @@ func (f *fleet) merge(rep *check.Report, outs map[string][]byte, reported map[st
 		}
 		rep.Results = append(rep.Results, r.Results...)
 		rep.OK = rep.OK && r.OK
+		if rep.Stage == "" {
+			rep.Stage = r.Stage // each host keeps its own; they move together with stage on each
+		}
 	}
 }

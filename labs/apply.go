@@ -67,7 +67,11 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	if run.nic, err = adoptNIC(ctx, oc, p, run); err != nil {
 		return &preflightError{err}
 	}
-	bridges := ovsBridges(p, run.nic)
+	// What the current stage's faults hold stays as it is (faults_ovs.go).
+	bridges, err := holdOVS(ctx, oc, p, run.j.holds().onHost(p.Host), ovsBridges(p, run.nic), nil)
+	if err != nil {
+		return &preflightError{err}
+	}
 	if err := preflight(ctx, oc, p, run, bridges); err != nil {
 		return &preflightError{err}
 	}
@@ -120,7 +124,7 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 		if err := oc.WaitInterface(ctx, b.Gateway.Port); err != nil {
 			return fmt.Errorf("host %s: gateway port %s: %w", p.Host, b.Gateway.Port, err)
 		}
-		if err := run.ns.AddrSet(b.Gateway.Port, b.Gateway.Address); err != nil {
+		if err := portAddr(run, p.Host, b.Gateway.Port, b.Gateway.Address); err != nil {
 			return fmt.Errorf("host %s: gateway %w", p.Host, err)
 		}
 		if err := addrPortNeighbours(run.ns, &b, b.Gateway); err != nil {
@@ -139,10 +143,11 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	if err := oc.Sync(ctx); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
-	if err := warmUnderlay(ctx, p, run, run.emulated); err != nil {
+	held := underlayHeldDown(run, p.Host)
+	if err := warmUnderlay(ctx, p, run, run.emulated && !held); err != nil {
 		return err
 	}
-	if mtuChanged {
+	if mtuChanged && !held {
 		return settleTunnels(ctx, oc, p, run)
 	}
 	return nil
@@ -172,6 +177,7 @@ func raiseMTU(p *topology.HostPlan, run hostRun) (changed bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("host %s: underlay %w", p.Host, err)
 	}
+	before := old
 	if !run.emulated {
 		err := run.j.record(p.Host, func(r *hostRestore) bool {
 			if _, ok := r.MTU[nic]; ok {
@@ -187,11 +193,16 @@ func raiseMTU(p *topology.HostPlan, run hostRun) (changed bool, err error) {
 			return false, err
 		}
 	}
-	if err := run.ns.SetMTUUp(nic, p.MTU); err != nil {
+	if err := underlayUp(run, p.Host, nic, p.MTU); err != nil {
 		return false, fmt.Errorf("host %s: underlay MTU %d on %s could not be set (%v): VXLAN frames carrying full 1500-byte packets will be dropped; raise the NIC's MTU limit (on a VM, the hypervisor's) or set underlay.mtu to what %s allows",
 			p.Host, p.MTU, nic, err, nic)
 	}
-	return old != p.MTU, nil
+	// A fault may hold the MTU where it is: changed is what the NIC now has.
+	now, err := run.ns.LinkMTU(nic)
+	if err != nil {
+		return false, fmt.Errorf("host %s: underlay %w", p.Host, err)
+	}
+	return now != before, nil
 }
 
 // applyNAT turns on forwarding where the host routes for a network and
@@ -205,6 +216,10 @@ func applyNAT(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	var rules []nat.Rule
 	for _, n := range p.NAT {
 		rules = append(rules, nat.MasqueradeRules(n.Subnet, n.Exclude, n.GatewayPort)...)
+	}
+	rules, err := holdRules(run.netnsPath(), p.Lab, run.j.holds().onHost(p.Host), rules, nil)
+	if err != nil {
+		return fmt.Errorf("host %s: NAT: %w", p.Host, err)
 	}
 	rewrote, err := nat.Converge(run.netnsPath(), p.Lab, rules)
 	if err != nil {
@@ -247,7 +262,8 @@ func enableIPForward(ctx context.Context, p *topology.HostPlan, run hostRun) err
 		r.IPForward = old
 		return true
 	})
-	if err != nil || on {
+	// A forward-off fault of the current stage holds it off.
+	if err != nil || on || run.j.holds().forwardOff(p.Host) {
 		return err
 	}
 	if _, err := nat.SetIPForward(run.netnsPath(), true); err != nil {

@@ -79,8 +79,16 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 // their permanent neighbours) and writes its /etc/hosts, returning the
 // host veths it made anew.
 func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, bridges map[string]*topology.BridgePlan, listed *containers.Listed) ([]string, error) {
+	held := run.j.holds()
+	if held.stopped(c.Docker) && listed != nil && listed.State != "running" {
+		return nil, nil // stopped by the current stage: up leaves it so
+	}
+	var caps []string
+	if c.NetAdmin {
+		caps = []string{"NET_ADMIN"}
+	}
 	id, pid, err := run.docker.Ensure(ctx, containers.Spec{
-		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name,
+		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name, CapAdd: caps,
 		Labels: map[string]string{labelLab: p.Lab, labelHost: p.Host, labelNode: c.Name},
 		Listed: listed, PIDHint: run.j.pidHint(c.Docker),
 	}, labelLab)
@@ -111,6 +119,7 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 		if made == "" {
 			link.Changed = func(what string) { run.j.changed(p.Host, c.Name+" "+i.Name, "%s", what) }
 		}
+		link.Hold = held.onHost(p.Host).link(p.Host, c.Docker, i)
 		created, err := containers.Plumb(link)
 		if err != nil {
 			return fresh, fmt.Errorf("container %s %s: %w", c.Name, i.Name, err)

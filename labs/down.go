@@ -56,6 +56,9 @@ func Down(ctx context.Context, lab string, o DownOptions) (err error) {
 	if err != nil {
 		return err
 	}
+	if err := stopFlappers(st.Faults); err != nil {
+		return err
+	}
 	// Without Docker the rest still goes; the containers wait for the
 	// next down, which the kept state makes possible.
 	dc, derr := dockerForState(ctx, st)

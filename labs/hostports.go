@@ -26,7 +26,7 @@ func applyHostPorts(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, r
 		if err := oc.WaitInterface(ctx, hp.Port); err != nil {
 			return fmt.Errorf("host %s: host port %s: %w", p.Host, hp.Port, err)
 		}
-		if err := run.ns.AddrSet(hp.Port, hp.Address); err != nil {
+		if err := portAddr(run, p.Host, hp.Port, hp.Address); err != nil {
 			return fmt.Errorf("host %s: host port %w", p.Host, err)
 		}
 		if err := addrPortNeighbours(run.ns, &b, hp); err != nil {

@@ -14,6 +14,7 @@ type Listed struct {
 	Complete bool     `json:"complete"`
 	NoState  bool     `json:"no_state,omitempty"`
 	Hosts    []string `json:"hosts"`
+	Stage    string   `json:"stage,omitempty"` // the exercise's current stage
 }
 
 // List lists the labs on this machine: those with state, then, sorted in
@@ -28,7 +29,7 @@ func List(ctx context.Context, d Daemons) ([]Listed, error) {
 	rows := []Listed{}
 	for _, n := range names {
 		if st, err := LoadState(n); err == nil {
-			rows = append(rows, Listed{n, st.Mode, st.Complete, false, st.Hosts})
+			rows = append(rows, Listed{n, st.Mode, st.Complete, false, st.Hosts, st.Stage})
 		}
 	}
 	if os.Geteuid() == 0 {
@@ -37,7 +38,7 @@ func List(ctx context.Context, d Daemons) ([]Listed, error) {
 			return nil, err
 		}
 		for _, u := range found {
-			rows = append(rows, Listed{u.Lab, u.mode, false, true, u.hosts})
+			rows = append(rows, Listed{u.Lab, u.mode, false, true, u.hosts, ""})
 		}
 		sort.Slice(rows, func(i, j int) bool { return rows[i].Lab < rows[j].Lab })
 	}

@@ -3,7 +3,7 @@ package labs
 import "runtime"
 
 // Each command takes its own options, converted once from its flags: up
-// (and preflight, which runs up's checks), down and status. What they
+// (and preflight, which runs up's checks), down, status, stage and reset. What they
 // share is embedded: a Reporter, and Daemons for where a real host's are.
 
 // Reporter is how a command tells its user what it does. Either func may
@@ -71,6 +71,23 @@ type DownOptions struct {
 type StatusOptions struct {
 	Reporter
 	Daemons
+}
+
+// StageOptions are the knobs of stage (EnterStage).
+type StageOptions struct {
+	Reporter
+	Daemons
+	NoWait bool // fail instead of waiting for another command on the lab
+	Jobs   int  // as UpOptions.Jobs, for the containers a stage starts again
+}
+
+// ResetOptions are the knobs of reset.
+type ResetOptions struct {
+	Reporter
+	Daemons
+	NoWait bool   // fail instead of waiting for another command on the lab
+	Jobs   int    // as UpOptions.Jobs
+	Stage  string // the stage to reset to; "" = the current one
 }
 
 // DefaultJobs is how many containers are worked on at once unless told:

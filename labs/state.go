@@ -49,6 +49,12 @@ type State struct {
 	// only a hint that lets the next up skip a Docker inspect per
 	// container, used once checked against the container (Spec.PIDHint).
 	PIDs map[string]int `json:"pids,omitempty"`
+	// Stage is the exercise's current stage ("" for a lab without
+	// stages), StageApplied whether all its faults are applied, and
+	// Faults what they changed here (faults.go).
+	Stage        string          `json:"stage,omitempty"`
+	StageApplied bool            `json:"stage_applied,omitempty"`
+	Faults       []*appliedFault `json:"faults,omitempty"`
 	// Complete is false while an `up` is in progress or was interrupted.
 	Complete bool `json:"complete"`
 }

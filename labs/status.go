@@ -22,6 +22,7 @@ type Status struct {
 	Source   string       `json:"source"`
 	Complete bool         `json:"complete"`           // false: an up is running or was interrupted
 	NoState  bool         `json:"no_state,omitempty"` // found by its marks alone (see Unrecorded)
+	Stage    string       `json:"stage,omitempty"`    // the exercise's current stage (StageOf tells more)
 	Hosts    []HostStatus `json:"hosts"`
 }
 
@@ -120,7 +121,7 @@ func Load(lab string) (*State, *Source, error) {
 // and missing objects are reported in the status, not as errors.
 func StatusOf(ctx context.Context, st *State, src *Source, o StatusOptions) *Status {
 	lab := st.Lab
-	out := &Status{Lab: lab, Mode: st.Mode, Source: st.Source, Complete: st.Complete}
+	out := &Status{Lab: lab, Mode: st.Mode, Source: st.Source, Complete: st.Complete, Stage: st.Stage}
 	dc, derr := connectDocker(ctx, src.Topo)
 	if dc != nil {
 		defer dc.Close()

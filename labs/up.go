@@ -56,6 +56,9 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 	if err := checkNetem(plans); err != nil {
 		return err
 	}
+	if err := checkStageNetem(stageToEnter(t)); err != nil {
+		return err
+	}
 	// Reach Docker before taking the lock or writing state: an unreachable
 	// daemon must leave the machine as it was.
 	dc, err := connectDocker(ctx, t)
@@ -121,6 +124,9 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 
 	j := newJournal(st)
 	j.takePIDs()
+	if err := stageOnUp(j, t, o.Reporter); err != nil {
+		return err
+	}
 	need := neighNeed(t, func(h string) bool { return slices.Contains(hosts, h) })
 	// Once, by the first host past its preflight: a lab refused before
 	// any change must not have changed the machine's limits either.
@@ -136,6 +142,9 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 		err = upEmulated(ctx, j, t, plans, dc, pool, raise, o)
 	} else {
 		err = upReal(ctx, j, plans[hosts[0]], dc, pool, raise, o)
+	}
+	if err == nil {
+		err = applyStageOnUp(ctx, j, t, plans, dc, o)
 	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		// A tool killed by the cancelled context says only "signal:

@@ -27,6 +27,7 @@ func TestDocsNameEveryKey(t *testing.T) {
 		{"### `underlay`", []string{"underlay.mtu"}},
 		{"### `emulation`", []string{"emulation.wan"}},
 		{"### `expect`", expectKeys},
+		{"### `stages`", append(append([]string{}, stageKeys...), allFaultKeys()...)},
 	} {
 		_, body, ok := strings.Cut(doc, set.section)
 		if !ok {

@@ -28,6 +28,7 @@ type Expectation struct {
 	RTTMin   time.Duration // ExpectRTT: the window the measured round trip must fall in
 	RTTMax   time.Duration
 	Message  string // what the student sees when it fails; may be ""
+	Stage    string // the stage whose expect: it is in, "" for the file's own
 }
 
 // Expectation kinds: exactly one per entry.
@@ -70,13 +71,17 @@ var (
 
 // expect reads the list under expect:. Names in from and to are resolved
 // by validateExpect, once every node is known.
-func (p *parser) expect(f field) []Expectation {
-	p.mark("expect", f.key)
+func (p *parser) expect(f field) []Expectation { return p.expectList(f, "expect") }
+
+// expectList reads a list of expectations at path: the file's own
+// expect:, or a stage's (stages[i].expect).
+func (p *parser) expectList(f field, at string) []Expectation {
+	p.mark(at, f.key)
 	if isNull(f.val) {
 		return nil
 	}
 	if f.val.Kind != yaml.SequenceNode {
-		p.errAt(f.val, "expect", "expected a list of {from, to, reach|mtu|rtt, message}, found %s", describe(f.val))
+		p.errAt(f.val, at, "expected a list of {from, to, reach|mtu|rtt, message}, found %s", describe(f.val))
 		return nil
 	}
 	var out []Expectation
@@ -85,7 +90,7 @@ func (p *parser) expect(f field) []Expectation {
 			break
 		}
 		n = resolve(n)
-		path := index("expect", i)
+		path := index(at, i)
 		p.mark(path, n)
 		e := Expectation{Line: n.Line}
 		if o, ok := p.object(n, nil, path, expectKeys...); ok {

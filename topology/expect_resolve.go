@@ -64,10 +64,14 @@ func (p *parser) validateExpect(t *Topology) {
 	if len(t.Expect) == 0 {
 		return
 	}
-	nodes := expectNodes(t)
-	for i := range t.Expect {
-		e := &t.Expect[i]
-		path := index("expect", i)
+	p.resolveExpect(t, expectNodes(t), t.Expect, "expect")
+}
+
+// resolveExpect resolves the expectations of the list at path.
+func (p *parser) resolveExpect(t *Topology, nodes map[string]*node, list []Expectation, at string) {
+	for i := range list {
+		e := &list[i]
+		path := index(at, i)
 		from := p.expectFrom(t, nodes, e, path+".from")
 		p.expectTo(t, nodes, e, from, path+".to")
 		if e.FullMTU && from != nil && e.Dst.IsValid() {

@@ -33,6 +33,15 @@ func (p *parser) hints(f field, path string) Hints {
 	return HintsFix
 }
 
+// HintsIn is the hints of stage, the file's own when stage is none of
+// its stages or sets none.
+func (t *Topology) HintsIn(stage string) Hints {
+	if s, _, ok := t.StageByName(stage); ok && s.Hints != "" {
+		return s.Hints
+	}
+	return t.Hints
+}
+
 // topHints reads the file's hints: key, HintsFix when it has none.
 func (p *parser) topHints(o *object) Hints {
 	if f, ok := o.get("hints"); ok {

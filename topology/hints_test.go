@@ -59,3 +59,22 @@ func TestWarningsNameTheGateways(t *testing.T) {
 		t.Errorf("warnings %q, want one naming the gateways", w)
 	}
 }
+
+// TestStageHints: a stage's hints: replaces the file's while it is the
+// current stage; a stage without one, or no stage, keeps the file's.
+func TestStageHints(t *testing.T) {
+	stages := "stages:\n  - name: s1\n    text: first\n  - name: s2\n    text: second\n    hints: symptoms\n"
+	top, err := Parse("lab.yaml", []byte(base+stages))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for stage, want := range map[string]Hints{"": HintsFix, "s1": HintsFix, "s2": HintsSymptoms, "gone": HintsFix} {
+		if got := top.HintsIn(stage); got != want {
+			t.Errorf("stage %q: hints %q, want %q", stage, got, want)
+		}
+	}
+	_, err = Parse("lab.yaml", []byte(base+strings.Replace(stages, "symptoms", "loud", 1)))
+	if err == nil || !strings.Contains(err.Error(), `stages[1].hints: unknown hints "loud"`) {
+		t.Errorf("bad stage hints: error %v, want one at stages[1].hints", err)
+	}
+}

@@ -17,6 +17,9 @@ type Topology struct {
 	Emulation  Emulation
 	Containers []Container
 	Expect     []Expectation // in file order
+	// Stages are the steps of an exercise, in file order (stages.go); a
+	// lab starts in the first.
+	Stages []Stage
 	// Names puts every lab container's name in every container's
 	// /etc/hosts (default true).
 	Names bool

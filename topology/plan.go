@@ -74,6 +74,10 @@ type ContainerPlan struct {
 	Build      string          `json:"build,omitempty"`
 	Command    []string        `json:"command,omitempty"`
 	Interfaces []InterfacePlan `json:"interfaces"`
+	// NetAdmin is true when a stage breaks the container's addresses or
+	// routes (faults address, route): the student repairs them inside it,
+	// which takes CAP_NET_ADMIN in its own network namespace.
+	NetAdmin bool `json:"net_admin,omitempty"`
 }
 
 // InterfacePlan is one veth pair: HostVeth on Bridge, Name inside the container.

@@ -145,7 +145,8 @@ func (t *Topology) bridgePlan(h *Host, n Network, carriers []string) BridgePlan 
 }
 
 func (t *Topology) containerPlan(c Container) ContainerPlan {
-	cp := ContainerPlan{Name: c.Name, Docker: t.DockerName(c.Name), Image: c.Image, Build: c.Build, Command: c.Command, Interfaces: []InterfacePlan{}}
+	cp := ContainerPlan{Name: c.Name, Docker: t.DockerName(c.Name), Image: c.Image, Build: c.Build, Command: c.Command, Interfaces: []InterfacePlan{},
+		NetAdmin: t.repairedInside(c.Name)}
 	routed := false
 	for i, it := range c.Interfaces {
 		n, ok := t.NetworkByName(it.Network)

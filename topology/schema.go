@@ -9,7 +9,7 @@ import (
 
 // The keys each object of the file accepts (docs/topology.md, "Keys").
 var (
-	topKeys       = []string{"version", "name", "hosts", "underlay", "networks", "emulation", "containers", "expect", "names", "hints", "neighbours"}
+	topKeys       = []string{"version", "name", "hosts", "underlay", "networks", "emulation", "containers", "expect", "names", "hints", "neighbours", "stages"}
 	hostKeys      = []string{"underlay", "gateway", "interface", "datapath", "ssh"}
 	networkKeys   = []string{"subnet", "vni", "bridge", "gateway", "host_ports"}
 	gatewayKeys   = []string{"host", "address", "nat"}
@@ -73,6 +73,9 @@ func (p *parser) topology(root *yaml.Node) *Topology {
 	t.Names = p.names(o)
 	t.Hints = p.topHints(o)
 	t.StaticNeighbours = p.neighbours(o)
+	if f, ok := o.get("stages"); ok {
+		t.Stages = p.stages(f)
+	}
 	return t
 }
 

@@ -20,6 +20,7 @@ func (p *parser) validate(t *Topology) {
 	p.validatePorts(t)
 	p.validateLinks(t)
 	p.validateExpect(t)
+	p.validateStages(t)
 }
 
 func (p *parser) validateHosts(t *Topology) {

@@ -71,9 +71,13 @@ results are one report.`,
 	return c
 }
 
-// printCheck writes one result a line, in columns that fit width (see
-// printRows), and the author's message of a failed expectation below it.
+// printCheck writes the stage graded, if any, then one result a line, in
+// columns that fit width (see printRows), and the author's message of a
+// failed expectation below it.
 func printCheck(w io.Writer, rep *check.Report, width int) {
+	if rep.Stage != "" {
+		fmt.Fprintf(w, "lab %s, stage %s\n", rep.Lab, rep.Stage)
+	}
 	fail, skip := 0, 0
 	rows := make([]row, 0, len(rep.Results))
 	for _, r := range rep.Results {

@@ -21,12 +21,24 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name       string           `xml:"name,attr"`
+	Tests      int              `xml:"tests,attr"`
+	Failures   int              `xml:"failures,attr"`
+	Errors     int              `xml:"errors,attr"`
+	Skipped    int              `xml:"skipped,attr"`
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Cases      []junitCase      `xml:"testcase"`
+}
+
+// junitProperties name what was graded beyond the suite's name: the
+// exercise's stage.
+type junitProperties struct {
+	Property []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
@@ -53,6 +65,13 @@ type junitSkipped struct {
 // text holds both, so a CI page shows the lesson and the evidence.
 func writeJUnit(w io.Writer, rep *check.Report) error {
 	doc := junitSuites{Name: "ovslab check " + rep.Lab}
+	prefix := rep.Lab // suites are LAB.KIND, or LAB.STAGE.KIND in an exercise
+	var props *junitProperties
+	if rep.Stage != "" {
+		doc.Name += " stage " + rep.Stage
+		prefix += "." + rep.Stage
+		props = &junitProperties{[]junitProperty{{Name: "stage", Value: rep.Stage}}}
+	}
 	index := map[string]int{} // kind → suite
 	seen := map[string]int{}  // suite/name → times used
 	for _, r := range rep.Results {
@@ -60,7 +79,7 @@ func writeJUnit(w io.Writer, rep *check.Report) error {
 		if !ok {
 			i = len(doc.Suites)
 			index[r.Kind] = i
-			doc.Suites = append(doc.Suites, junitSuite{Name: rep.Lab + "." + r.Kind})
+			doc.Suites = append(doc.Suites, junitSuite{Name: prefix + "." + r.Kind, Properties: props})
 		}
 		s := &doc.Suites[i]
 		c := junitCase{Name: caseName(r), ClassName: s.Name}

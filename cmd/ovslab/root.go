@@ -44,7 +44,7 @@ Exit codes: 0 success, 1 a check or apply failed, 2 bad usage or bad file.`,
 	}
 	root.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
 	root.AddCommand(newValidate(), newPlan(), newLabs(), newUp(), newDown(), newStatus(), newCheck(), newExec(), newCapture(), newGraph(),
-		newVersion(), newPreflight(), newUnderlayCheck(), newTrace(), newTracePart())
+		newVersion(), newPreflight(), newUnderlayCheck(), newTrace(), newTracePart(), newStage(), newReset(), newFlapper())
 	root.AddCommand(newClass(), newEvents(), newServe())
 	root.PersistentFlags().BoolVar(&forceProgress, "progress", false, "print progress even when stderr is not a terminal")
 	_ = root.PersistentFlags().MarkHidden("progress")

@@ -85,13 +85,13 @@ func listLabs(ctx context.Context, w io.Writer, output string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LAB\tMODE\tSTATE\tHOSTS")
+	fmt.Fprintln(tw, "LAB\tMODE\tSTATE\tHOSTS\tSTAGE")
 	for _, r := range rows {
 		state := upState(r.Complete)
 		if r.NoState {
 			state = labs.NoStateSource
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Lab, r.Mode, state, strings.Join(r.Hosts, ","))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Lab, r.Mode, state, strings.Join(r.Hosts, ","), r.Stage)
 	}
 	return tw.Flush()
 }
@@ -115,6 +115,9 @@ func printStatus(w io.Writer, s *labs.Status) {
 		fmt.Fprintf(w, "lab %s: %s, %s\n", s.Lab, s.Mode, labs.NoStateSource)
 	} else {
 		fmt.Fprintf(w, "lab %s: %s, %s (from %s)\n", s.Lab, s.Mode, upState(s.Complete), s.Source)
+	}
+	if s.Stage != "" {
+		fmt.Fprintf(w, "stage %s (ovslab stage %s tells more)\n", s.Stage, s.Lab)
 	}
 	for _, h := range s.Hosts {
 		fmt.Fprintf(w, "\nhost %s  [%s]\n", h.Name, okWord(h.OK()))

@@ -90,8 +90,8 @@ func newLabs() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "labs [LAB] [--yaml]",
 		Short: "List the built-in labs, or print one lab's README or topology file",
-		Long: `labs lists the built-in labs. With LAB it prints that lab's walkthrough;
-with LAB --yaml it prints the lab's topology file instead, to save, edit and
+		Long: `labs lists the built-in labs. With LAB it prints that lab's walkthrough
+and, for an exercise, its stages with their texts; with LAB --yaml it prints the lab's topology file instead, to save, edit and
 bring up as your own:
 
   ovslab labs l3-vxlan --yaml > topology.yaml
@@ -120,6 +120,7 @@ bring up as your own:
 				return labs.Usagef("no built-in lab %q (ovslab labs lists them)", args[0])
 			}
 			fmt.Print(r)
+			printCatalogStages(os.Stdout, args[0])
 			return nil
 		},
 	}

@@ -70,6 +70,22 @@ func (n *NS) AddrSet(link string, want ...netip.Prefix) error {
 	return n.up(l)
 }
 
+// SetAddrs is AddrSet without bringing link up: its up or down state
+// stays as it is.
+//
+// Equivalent to: `ip -4 addr flush dev $link`, `ip addr add $p dev $link`
+// for each p of want.
+func (n *NS) SetAddrs(link string, want ...netip.Prefix) error {
+	l, err := n.Link(link)
+	if err != nil {
+		return err
+	}
+	if err := n.setAddrs(l, want); err != nil {
+		return fmt.Errorf("%s: %w", link, err)
+	}
+	return nil
+}
+
 func (n *NS) setAddrs(l netlink.Link, want []netip.Prefix) error {
 	h := n.Handle
 	have, err := Dump(func() ([]netlink.Addr, error) { return h.AddrList(l, netlink.FAMILY_V4) })

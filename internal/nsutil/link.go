@@ -50,6 +50,31 @@ func (n *NS) up(l netlink.Link) error {
 	return nil
 }
 
+// LinkDown takes link down.
+//
+// Equivalent to: `ip link set $link down`.
+func (n *NS) LinkDown(link string) error {
+	l, err := n.Link(link)
+	if err != nil {
+		return err
+	}
+	if err := n.Handle.LinkSetDown(l); err != nil {
+		return fmt.Errorf("%s down: %w", link, err)
+	}
+	return nil
+}
+
+// LinkIsUp reports whether link is administratively up.
+//
+// Equivalent to: `ip link show $link` (UP among its flags).
+func (n *NS) LinkIsUp(link string) (bool, error) {
+	l, err := n.Link(link)
+	if err != nil {
+		return false, err
+	}
+	return l.Attrs().Flags&net.FlagUp != 0, nil
+}
+
 // LinkMTU returns link's MTU.
 //
 // Equivalent to: `ip link show $link` (its mtu).
