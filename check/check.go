@@ -88,6 +88,7 @@ type probeJob struct {
 	netns string
 	echo  probe.Echo
 	arpOn string // an isolation sample: ARP for echo.Dst out of this interface, expecting silence
+	fix   bool   // a failure may say what to change (topology.Hints)
 }
 
 // Options are the knobs of check.
@@ -303,6 +304,10 @@ func probeJobs(t *topology.Topology, st *labs.State, pids map[string]int, full b
 				echo: probe.Echo{Dst: b.Iface.Address, Timeout: 500 * time.Millisecond}, arpOn: a.Iface.Name})
 		}
 	}
+	fix := t.HintsIn(st.Stage).Fix()
+	for i := range jobs {
+		jobs[i].fix = fix
+	}
 	return uniqueJobs(jobs)
 }
 
@@ -370,6 +375,8 @@ func isolation(ctx context.Context, j probeJob) Result {
 	switch {
 	case err != nil:
 		r.Detail = err.Error()
+	case heard && !j.fix:
+		r.Detail = fmt.Sprintf("%s answered ARP from %s, on another network", j.echo.Dst, j.arpOn)
 	case heard:
 		r.Detail = fmt.Sprintf("%s answered ARP from %s: the two networks share one L2 segment; check which bridge each port is on (ovs-vsctl show)", j.echo.Dst, j.arpOn)
 	default:
@@ -385,14 +392,24 @@ func echo(ctx context.Context, j probeJob) Result {
 	r.OK = err == nil
 	switch {
 	case err != nil && j.echo.DF && errors.Is(err, probe.ErrNoReply):
-		r.Detail = fmt.Sprintf("no reply to %d-byte DF packets: the underlay drops full-size VXLAN frames; raise underlay.mtu to %d (or lower the interfaces' mtu)",
-			j.echo.Size+28, max(j.echo.Size+28+topology.VXLANOverhead, topology.DefaultUnderlayMTU))
+		r.Detail = pmtuDetail(j.echo.Size+28, j.echo.Tries, j.fix)
 	case err != nil:
 		r.Detail = err.Error()
 	default:
 		r.Detail = fmt.Sprintf("%d bytes, %s", j.echo.Size+28, rtt.Round(10*time.Microsecond))
 	}
 	return r
+}
+
+// pmtuDetail says what a full-size probe of size bytes that got no reply
+// in tries means: with fix, where the frames are lost and what to change;
+// else only what was seen.
+func pmtuDetail(size, tries int, fix bool) string {
+	if !fix {
+		return fmt.Sprintf("no reply to %d-byte packets with Don't Fragment (%d tries)", size, tries)
+	}
+	return fmt.Sprintf("no reply to %d-byte DF packets: the underlay drops full-size VXLAN frames; raise underlay.mtu to %d (or lower the interfaces' mtu)",
+		size, max(size+topology.VXLANOverhead, topology.DefaultUnderlayMTU))
 }
 
 // probePhases are the built-in probes in the order smallFirst gives.

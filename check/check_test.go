@@ -103,6 +103,30 @@ func TestFullSizeProbesGoLast(t *testing.T) {
 	}
 }
 
+// TestHintsInDetails: a lab that asks for symptoms gets check's details
+// as what was seen; by default they also say what to change.
+func TestHintsInDetails(t *testing.T) {
+	if got := pmtuDetail(1500, 3, false); got != "no reply to 1500-byte packets with Don't Fragment (3 tries)" {
+		t.Errorf("symptoms: %q", got)
+	}
+	if got := pmtuDetail(1500, 3, true); !strings.Contains(got, "raise underlay.mtu to 1554") {
+		t.Errorf("fix: %q", got)
+	}
+	for _, hints := range []string{"", "hints: symptoms\n"} {
+		topo, err := topology.Parse("ex.yaml", []byte(hints+expectLab))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pids := map[string]int{"ca": 1, "cb": 2, "cc": 3, "cd": 4}
+		st := &labs.State{Lab: "ex", Mode: labs.ModeEmulated}
+		for _, j := range probeJobs(topo, st, pids, false) {
+			if j.fix != (hints == "") {
+				t.Errorf("%q: %s %s -> %s: fix = %v", hints, j.res.Kind, j.res.From, j.res.To, j.fix)
+			}
+		}
+	}
+}
+
 // TestProbePaths: each probe between two nodes names the trace that
 // explains it: small probes at their own size, DF probes at full size,
 // NAT probes to wan; a result that passed keeps none.

@@ -78,7 +78,7 @@ func gradeExpectation(ctx context.Context, t *topology.Topology, st *labs.State,
 		r.Detail = ctx.Err().Error()
 		return r
 	}
-	netns, nets, skip, fail := sender(t, st, pids, e)
+	netns, skip, fail := sender(t, st, pids, e)
 	switch {
 	case skip != "":
 		r.OK, r.Skipped, r.Detail = true, true, skip
@@ -92,10 +92,10 @@ func gradeExpectation(ctx context.Context, t *topology.Topology, st *labs.State,
 		if e.Reach {
 			r.OK, r.Detail = gradeReach(ctx, netns, e.Dst)
 		} else {
-			r.OK, r.Detail = gradeSilence(ctx, netns, e.Dst, controlAddr(t, e.From, nets, e.Dst))
+			r.OK, r.Detail = gradeSilence(ctx, netns, e, t.ControlAddr(e.From, e.Dst))
 		}
 	case topology.ExpectMTU:
-		r.OK, r.Detail = gradeMTU(ctx, netns, e)
+		r.OK, r.Detail = gradeMTU(ctx, netns, e, t.HintsIn(st.Stage))
 	case topology.ExpectRTT:
 		r.OK, r.Detail = gradeRTT(ctx, netns, e)
 	default:
@@ -114,23 +114,23 @@ func gradeReach(ctx context.Context, netns string, dst netip.Addr) (bool, string
 	return true, "reply in " + round(rtt)
 }
 
-// gradeSilence passes when dst does not answer and control, an address
-// that must answer, does: silence from a container that reaches nothing
-// would prove nothing. An invalid control (nothing else on the sender's
-// networks) leaves the silence alone to decide.
-func gradeSilence(ctx context.Context, netns string, dst, control netip.Addr) (bool, string) {
+// gradeSilence passes when e.Dst does not answer and control, an address
+// that must answer, does: silence from a node that reaches nothing proves
+// nothing. Without a control address (nothing else on the sender's
+// networks) it can never pass; validate warns of such an entry.
+func gradeSilence(ctx context.Context, netns string, e topology.Expectation, control netip.Addr) (bool, string) {
+	if !control.IsValid() {
+		return false, fmt.Sprintf("cannot be graded: nothing on %s's networks must answer it (no gateway, no other station in its VLAN), so silence would look the same if %s were broken", e.From, e.From)
+	}
 	echo := silentEcho
-	echo.Dst = dst
+	echo.Dst = e.Dst
 	switch rtt, err := ping(ctx, netns, echo); {
 	case err == nil:
-		return false, fmt.Sprintf("%s replied in %s, but must not be reachable", dst, round(rtt))
+		return false, fmt.Sprintf("%s replied in %s, but must not be reachable", e.Dst, round(rtt))
 	case ctx.Err() != nil:
 		return false, ctx.Err().Error() // interrupted: silence proves nothing
 	}
-	silence := fmt.Sprintf("no reply from %s in %s", dst, time.Duration(echo.Tries)*echo.Timeout)
-	if !control.IsValid() {
-		return true, silence + " (no control address: nothing else on the sender's networks)"
-	}
+	silence := fmt.Sprintf("no reply from %s in %s", e.Dst, time.Duration(echo.Tries)*echo.Timeout)
 	ctl := reachEcho
 	ctl.Dst = control
 	if _, err := ping(ctx, netns, ctl); err != nil {
@@ -140,64 +140,37 @@ func gradeSilence(ctx context.Context, netns string, dst, control netip.Addr) (b
 }
 
 // sender is where e's probes start: the netns path of its container, or
-// of its host when it sends through a host port, and the networks it is
-// on. skip says why this machine does not grade e, fail why it cannot.
-func sender(t *topology.Topology, st *labs.State, pids map[string]int, e topology.Expectation) (netns string, nets []string, skip, fail string) {
+// of its host when it sends through a host port. skip says why this
+// machine does not grade e, fail why it cannot.
+func sender(t *topology.Topology, st *labs.State, pids map[string]int, e topology.Expectation) (netns, skip, fail string) {
 	if e.FromHost {
 		switch {
 		case !slices.Contains(st.Hosts, e.From):
-			return "", nil, fmt.Sprintf("%s is another machine: ovslab check there grades this", e.From), ""
+			return "", fmt.Sprintf("%s is another machine: ovslab check there grades this", e.From), ""
 		case st.Mode == labs.ModeEmulated:
-			return nsutil.Path(labs.NetnsName(st.Lab, e.From)), nil, "", ""
+			return nsutil.Path(labs.NetnsName(st.Lab, e.From)), "", ""
 		}
-		return "", nil, "", "" // a real host: ovslab runs in its namespace
+		return "", "", "" // a real host: ovslab runs in its namespace
 	}
 	c, ok := t.ContainerByName(e.From)
 	switch {
 	case !ok:
-		return "", nil, "", fmt.Sprintf("%s is not a container of this lab", e.From)
+		return "", "", fmt.Sprintf("%s is not a container of this lab", e.From)
 	case !slices.Contains(st.Hosts, c.Host):
-		return "", nil, fmt.Sprintf("%s runs on %s: ovslab check there grades this", c.Name, c.Host), ""
+		return "", fmt.Sprintf("%s runs on %s: ovslab check there grades this", c.Name, c.Host), ""
 	case pids[c.Name] == 0:
-		return "", nil, "", fmt.Sprintf("%s is not running (see ovslab status %s)", c.Name, st.Lab)
+		return "", "", fmt.Sprintf("%s is not running (see ovslab status %s)", c.Name, st.Lab)
 	}
-	for _, it := range c.Interfaces {
-		nets = append(nets, it.Network)
-	}
-	return fmt.Sprintf("/proc/%d/ns/net", pids[c.Name]), nets, "", ""
+	return fmt.Sprintf("/proc/%d/ns/net", pids[c.Name]), "", ""
 }
 
-// controlAddr is an address that node self, on networks nets, must reach
-// if its networking works at all: the gateway of one of its networks,
-// else a container on one, never dst itself.
-func controlAddr(t *topology.Topology, self string, nets []string, dst netip.Addr) netip.Addr {
-	// Only what shares the sender's VLAN on a network can answer it; the
-	// gateway is untagged.
-	for _, name := range nets {
-		if n, ok := t.NetworkByName(name); ok && n.Gateway != nil && n.Gateway.Address != dst && vlanOn(t, self, name) == 0 {
-			return n.Gateway.Address
-		}
-	}
-	for _, name := range nets {
-		for _, o := range t.Containers {
-			if o.Name == self {
-				continue
-			}
-			for _, oi := range o.Interfaces {
-				if oi.Network == name && oi.Address != dst && oi.VLAN == vlanOn(t, self, name) {
-					return oi.Address
-				}
-			}
-		}
-	}
-	return netip.Addr{}
-}
-
-func gradeMTU(ctx context.Context, netns string, e topology.Expectation) (bool, string) {
+func gradeMTU(ctx context.Context, netns string, e topology.Expectation, hints topology.Hints) (bool, string) {
 	echo := reachEcho
 	echo.Dst, echo.Size, echo.DF = e.Dst, e.MTU-ipICMPHeaders, true
 	rtt, err := ping(ctx, netns, echo)
 	switch {
+	case errors.Is(err, probe.ErrNoReply) && !hints.Fix():
+		return false, fmt.Sprintf("no reply to %d-byte packets with Don't Fragment (%d tries)", e.MTU, echo.Tries)
 	case errors.Is(err, probe.ErrNoReply):
 		return false, fmt.Sprintf("no reply to %d-byte packets with Don't Fragment (%d tries): a link on the path carries less", e.MTU, echo.Tries)
 	case err != nil:

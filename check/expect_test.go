@@ -76,29 +76,13 @@ func TestGradeHostSender(t *testing.T) {
 	}
 }
 
-// TestControlAddr: silence is graded against an address the sender must
-// reach: its gateway, else a neighbour, never the silent target itself.
-func TestControlAddr(t *testing.T) {
-	top, err := topology.Parse("ex.yaml", []byte(expectLab))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nets := func(name string) []string {
-		c, _ := top.ContainerByName(name)
-		var out []string
-		for _, it := range c.Interfaces {
-			out = append(out, it.Network)
-		}
-		return out
-	}
-	for _, tc := range []struct{ from, dst, want string }{
-		{"ca", "10.0.2.30", "10.0.1.1"},  // the gateway of net1
-		{"ca", "10.0.1.1", "10.0.1.20"},  // not the target: cb on net1
-		{"cc", "10.0.1.10", "10.0.2.40"}, // net2 has no gateway: cd
-		{"cc", "10.0.2.40", "invalid IP"},
-	} {
-		if got := controlAddr(top, tc.from, nets(tc.from), netip.MustParseAddr(tc.dst)).String(); got != tc.want {
-			t.Errorf("controlAddr(%s, not %s) = %s, want %s", tc.from, tc.dst, got, tc.want)
-		}
+// TestSilenceNeedsAControl: a reach: false whose sender has nothing it
+// must reach never passes: its silence would look the same if it were
+// broken (vlan-tenants' spy passed so, before it had a neighbour).
+func TestSilenceNeedsAControl(t *testing.T) {
+	e := topology.Expectation{From: "spy", To: "red1", Dst: netip.MustParseAddr("10.0.1.11"), Kind: topology.ExpectReach}
+	ok, detail := gradeSilence(context.Background(), "/nonexistent", e, netip.Addr{})
+	if ok || !strings.Contains(detail, "cannot be graded: nothing on spy's networks must answer it") {
+		t.Errorf("no control address: ok=%v %q, want a failure saying it cannot be graded", ok, detail)
 	}
 }

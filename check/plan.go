@@ -58,19 +58,6 @@ func orDefault(mtu int) int {
 	return mtu
 }
 
-// vlanOn is the VLAN of container's interface on network, 0 for untagged
-// or none.
-func vlanOn(t *topology.Topology, container, network string) int {
-	if c, ok := t.ContainerByName(container); ok {
-		for _, it := range c.Interfaces {
-			if it.Network == network {
-				return it.VLAN
-			}
-		}
-	}
-	return 0
-}
-
 // probePath is the trace of a probe from a to b (a container, or the
 // zero Member for a gateway, host port or the WAN, named by dst): the
 // container by name, NODE.NETWORK where it has several interfaces.

@@ -131,7 +131,7 @@ func TestLoadErrors(t *testing.T) {
 			`D/c.yaml:2:6: lab: no file D/l3-vxlam and no built-in lab "l3-vxlam" (ovslab labs lists them)`}},
 		{"bad lab file", map[string]string{"c.yaml": "class: a\nlab: lab.yaml\nstudents: [x]\n", "lab.yaml": "name: x\nhosts: {}\nbogus: 1\n"}, []string{
 			"D/lab.yaml:2:8: hosts: at least one host is required",
-			`D/lab.yaml:3:1: bogus: unknown field "bogus"; allowed here: version, name, hosts, underlay, networks, emulation, containers, expect, names, neighbours, stages`}},
+			`D/lab.yaml:3:1: bogus: unknown field "bogus"; allowed here: version, name, hosts, underlay, networks, emulation, containers, expect, names, hints, neighbours, stages`}},
 		{"copies sharing a namespace", map[string]string{"c.yaml": "class: k\nlab: col.yaml\nstudents: [a, a-b]\n", "col.yaml": collide}, []string{
 			`D/c.yaml:3:15: students[1]: student "a-b"'s copy and "a"'s would both make the network namespace k-a-b-c; rename one of them`}},
 	} {

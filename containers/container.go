@@ -410,11 +410,28 @@ func (c *Client) CheckOwners(ctx context.Context, names []string, key, val strin
 // ownerError is nil when cur carries the owner label key=val.
 func ownerError(cur container.InspectResponse, name, key, val string) error {
 	if got, ok := cur.Config.Labels[key]; !ok || got != val {
-		what := "has no " + key + " label"
-		if ok {
-			what = fmt.Sprintf("belongs to %s=%q", key, got)
-		}
-		return fmt.Errorf("container %q %s, not %q; rename or remove it by hand: %w", name, what, val, ErrNotOwned)
+		return &NotOwnedError{Name: name, Key: key, Owner: got, Want: val}
 	}
 	return nil
 }
+
+// NotOwnedError is a container that has a name the caller wants, but
+// another owner's label or none. It wraps ErrNotOwned; the caller, who
+// knows what owners are, says how to clear it.
+type NotOwnedError struct {
+	Name  string // the container's name
+	Key   string // the owner label's key
+	Owner string // the label's value on the container, "" when it has none
+	Want  string // the value the caller wanted
+}
+
+func (e *NotOwnedError) Error() string {
+	what := "has no " + e.Key + " label"
+	if e.Owner != "" {
+		what = fmt.Sprintf("belongs to %s=%q", e.Key, e.Owner)
+	}
+	return fmt.Sprintf("container %q %s, not %q; rename or remove it by hand: %v", e.Name, what, e.Want, ErrNotOwned)
+}
+
+// Unwrap makes the error match ErrNotOwned.
+func (e *NotOwnedError) Unwrap() error { return ErrNotOwned }

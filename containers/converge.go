@@ -37,17 +37,20 @@ func (h *handles) converge(l Link) error {
 		if err := h.ctr.LinkSetHardwareAddr(ctr, l.MAC); err != nil {
 			return fmt.Errorf("set MAC %s on %s: %w", l.MAC, l.Name, err)
 		}
+		l.changed("MAC %s→%s", ctr.Attrs().HardwareAddr, l.MAC)
 	}
 	if l.MTU > 0 {
-		if host.Attrs().MTU != l.MTU {
+		if old := host.Attrs().MTU; old != l.MTU {
 			if err := h.host.LinkSetMTU(host, l.MTU); err != nil {
 				return fmt.Errorf("set MTU %d on %s: %w", l.MTU, l.HostVeth, err)
 			}
+			l.changed("mtu %d→%d", old, l.MTU)
 		}
-		if ctr.Attrs().MTU != l.MTU {
+		if old := ctr.Attrs().MTU; old != l.MTU {
 			if err := h.ctr.LinkSetMTU(ctr, l.MTU); err != nil {
 				return fmt.Errorf("set MTU %d on %s: %w", l.MTU, l.Name, err)
 			}
+			l.changed("mtu %d→%d", old, l.MTU)
 		}
 	}
 	// Both ends: each shapes what it sends, so each direction is impaired.
@@ -59,16 +62,26 @@ func (h *handles) converge(l Link) error {
 	if l.HostImpair != nil {
 		hostImpair = *l.HostImpair
 	}
-	if !l.Hold.HostQdisc {
-		if err := convergeQdisc(h.host, host, l.HostQdiscs, mtu, hostImpair); err != nil {
+	for _, q := range []struct {
+		h      *netlink.Handle
+		link   netlink.Link
+		known  RootQdiscs
+		impair Impairment
+		held   bool
+	}{{h.host, host, l.HostQdiscs, hostImpair, l.Hold.HostQdisc}, {h.ctr, ctr, nil, l.Impair, false}} {
+		if q.held {
+			continue
+		}
+		changed, err := convergeQdisc(q.h, q.link, q.known, mtu, q.impair)
+		if err != nil {
 			return err
 		}
-	}
-	if err := convergeQdisc(h.ctr, ctr, nil, mtu, l.Impair); err != nil {
-		return err
+		if changed {
+			l.changed("impairment %s", impairWords(q.impair))
+		}
 	}
 	if !l.Hold.Address {
-		if err := h.convergeAddr(ctr, l.Address); err != nil {
+		if err := h.convergeAddr(l, ctr); err != nil {
 			return err
 		}
 	}
@@ -89,10 +102,11 @@ func (h *handles) converge(l Link) error {
 			if err := x.h.LinkSetUp(x.link); err != nil {
 				return fmt.Errorf("set %s up: %w", x.link.Attrs().Name, err)
 			}
+			l.changed("%s up", x.link.Attrs().Name)
 		}
 	}
 	if !l.Hold.Route {
-		if err := h.convergeRoute(ctr, l.DefaultRoute); err != nil {
+		if err := h.convergeRoute(l, ctr); err != nil {
 			return err
 		}
 	}
@@ -140,6 +154,11 @@ func (h *handles) convergeNeighbours(ctr netlink.Link, l Link) error {
 	if err := h.ctr.LinkSetAlias(ctr, want); err != nil {
 		return fmt.Errorf("mark %s's neighbours: %w", l.Name, err)
 	}
+	if want == "" {
+		l.changed("permanent neighbours removed")
+	} else {
+		l.changed("permanent neighbours updated")
+	}
 	return nil
 }
 
@@ -154,8 +173,8 @@ func neighDigest(ns []nsutil.Neighbour) string {
 
 // convergeAddr leaves want as the interface's only address, apart from
 // IPv6 link-local ones the kernel manages.
-func (h *handles) convergeAddr(ctr netlink.Link, want netip.Prefix) error {
-	want = normPrefix(want)
+func (h *handles) convergeAddr(l Link, ctr netlink.Link) error {
+	want := normPrefix(l.Address)
 	addrs, err := nsutil.Dump(func() ([]netlink.Addr, error) { return h.ctr.AddrList(ctr, netlink.FAMILY_ALL) })
 	if err != nil {
 		return fmt.Errorf("list addresses of %s: %w", ctr.Attrs().Name, err)
@@ -171,12 +190,14 @@ func (h *handles) convergeAddr(ctr netlink.Link, want netip.Prefix) error {
 			if err := h.ctr.AddrDel(ctr, &a); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
 				return fmt.Errorf("remove unwanted address %s from %s: %w", p, ctr.Attrs().Name, err)
 			}
+			l.changed("address %s removed", p)
 		}
 	}
 	if want.IsValid() && !have {
 		if err := h.ctr.AddrAdd(ctr, &netlink.Addr{IPNet: ipNet(want)}); err != nil {
 			return fmt.Errorf("add address %s to %s: %w", want, ctr.Attrs().Name, err)
 		}
+		l.changed("address %s added", want)
 	}
 	return nil
 }
@@ -184,7 +205,8 @@ func (h *handles) convergeAddr(ctr netlink.Link, want netip.Prefix) error {
 // convergeRoute makes gw the default route through ctr, or removes the
 // default routes we would have added when gw is invalid. Routes the kernel
 // or router advertisements made are not ours to remove.
-func (h *handles) convergeRoute(ctr netlink.Link, gw netip.Addr) error {
+func (h *handles) convergeRoute(l Link, ctr netlink.Link) error {
+	gw := l.DefaultRoute
 	have := false
 	for _, fam := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
 		routes, err := nsutil.Dump(func() ([]netlink.Route, error) { return h.ctr.RouteList(ctr, fam) })
@@ -205,6 +227,7 @@ func (h *handles) convergeRoute(ctr netlink.Link, gw netip.Addr) error {
 			if err := h.ctr.RouteDel(&r); err != nil && !errors.Is(err, unix.ESRCH) {
 				return fmt.Errorf("remove default route via %s on %s: %w", r.Gw, ctr.Attrs().Name, err)
 			}
+			l.changed("default route via %s removed", r.Gw)
 		}
 	}
 	if gw.IsValid() && !have {
@@ -214,6 +237,7 @@ func (h *handles) convergeRoute(ctr netlink.Link, gw netip.Addr) error {
 		if err := h.ctr.RouteReplace(r); err != nil {
 			return fmt.Errorf("default route via %s on %s: %w", gw, ctr.Attrs().Name, err)
 		}
+		l.changed("default route via %s set", gw)
 	}
 	return nil
 }

@@ -51,6 +51,16 @@ type Link struct {
 	// subnet, which Plumb makes exactly these (none = remove them; the
 	// kernel's learned entries stay).
 	Neighbours []nsutil.Neighbour
+	// Changed, if set, hears what Plumb changes on an existing pair
+	// ("mtu 1500→1450"); a pair it makes anew it reports by its result.
+	Changed func(what string)
+}
+
+// changed tells l.Changed, if set, about a change.
+func (l Link) changed(format string, args ...any) {
+	if l.Changed != nil {
+		l.Changed(fmt.Sprintf(format, args...))
+	}
 }
 
 // LinkHold names the parts of a link Plumb leaves as they are.
@@ -186,6 +196,7 @@ func Plumb(l Link) (bool, error) {
 			return false, fmt.Errorf("link %s: %w", l.HostVeth, err)
 		}
 		created = true
+		l.Changed = nil     // a new pair is news as a whole
 		l.Hold = LinkHold{} // a new pair holds nothing yet
 	}
 	if err := h.converge(l); err != nil {

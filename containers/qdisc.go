@@ -24,6 +24,34 @@ type Impairment struct {
 // IsZero reports whether the link is not impaired.
 func (i Impairment) IsZero() bool { return i == Impairment{} }
 
+// impairWords says what became of an impairment: "removed", or its
+// settings as the file writes them ("set to rate 2mbit").
+func impairWords(i Impairment) string {
+	if i.IsZero() {
+		return "removed"
+	}
+	var parts []string
+	if i.Delay > 0 {
+		parts = append(parts, "delay "+i.Delay.String())
+	}
+	if i.Jitter > 0 {
+		parts = append(parts, "jitter "+i.Jitter.String())
+	}
+	if i.Loss > 0 {
+		parts = append(parts, fmt.Sprintf("loss %g%%", i.Loss))
+	}
+	switch {
+	case i.Rate == 0:
+	case i.Rate%1000000 == 0:
+		parts = append(parts, fmt.Sprintf("rate %dmbit", i.Rate/1000000))
+	case i.Rate%1000 == 0:
+		parts = append(parts, fmt.Sprintf("rate %dkbit", i.Rate/1000))
+	default:
+		parts = append(parts, fmt.Sprintf("rate %dbit", i.Rate))
+	}
+	return "set to " + strings.Join(parts, " ")
+}
+
 // NeedsNetem reports whether the impairment needs the netem qdisc; a rate
 // alone is a tbf.
 func (i Impairment) NeedsNetem() bool { return i.Delay > 0 || i.Jitter > 0 || i.Loss > 0 }
@@ -90,28 +118,29 @@ func (i Impairment) Qdisc(index, mtu int) netlink.Qdisc {
 // qdisc ovslab would have made (netem, tbf) when want is zero. An equal
 // qdisc is left alone, so its counters survive a repeated up. known is
 // link's netns as a dump read it (Link.HostQdiscs), or nil.
-func convergeQdisc(h *netlink.Handle, link netlink.Link, known RootQdiscs, mtu int, want Impairment) error {
+func convergeQdisc(h *netlink.Handle, link netlink.Link, known RootQdiscs, mtu int, want Impairment) (changed bool, err error) {
 	name := link.Attrs().Name
 	cur, err := rootQdisc(h, link, known)
 	if err != nil {
-		return fmt.Errorf("qdiscs of %s: %w", name, err)
+		return false, fmt.Errorf("qdiscs of %s: %w", name, err)
 	}
 	q := want.Qdisc(link.Attrs().Index, mtu)
 	switch {
 	case q == nil && cur != nil && isOurKind(cur):
 		if err := h.QdiscDel(cur); err != nil {
-			return fmt.Errorf("remove %s qdisc of %s: %w", cur.Type(), name, err)
+			return false, fmt.Errorf("remove %s qdisc of %s: %w", cur.Type(), name, err)
 		}
+		return true, nil
 	case q == nil || sameQdisc(cur, q):
-	default:
-		if err := h.QdiscReplace(q); err != nil {
-			if want.NeedsNetem() {
-				return fmt.Errorf("netem qdisc on %s: %w: %v", name, ErrNoNetem, err)
-			}
-			return fmt.Errorf("%s qdisc on %s: %w", q.Type(), name, err)
-		}
+		return false, nil
 	}
-	return nil
+	if err := h.QdiscReplace(q); err != nil {
+		if want.NeedsNetem() {
+			return false, fmt.Errorf("netem qdisc on %s: %w: %v", name, ErrNoNetem, err)
+		}
+		return false, fmt.Errorf("%s qdisc on %s: %w", q.Type(), name, err)
+	}
+	return true, nil
 }
 
 // RootQdiscs maps each link index of a netns to its root qdisc.

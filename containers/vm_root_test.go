@@ -25,7 +25,7 @@ func impairLink(t *testing.T, ns, link string, imp Impairment) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := convergeQdisc(n.Handle, l, nil, 1500, imp); err != nil {
+	if _, err := convergeQdisc(n.Handle, l, nil, 1500, imp); err != nil {
 		t.Fatalf("%s: %v", link, err)
 	}
 }

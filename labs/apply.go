@@ -63,6 +63,7 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 		return &preflightError{err}
 	}
 	defer run.ns.Close()
+	run.ns.Changed, oc.Changed = run.j.hook(p.Host), run.j.hook(p.Host)
 	if run.nic, err = adoptNIC(ctx, oc, p, run); err != nil {
 		return &preflightError{err}
 	}
@@ -104,11 +105,15 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	}
+	// The fresh veths are their containers' news, already told.
+	hook := run.ns.Changed
+	run.ns.Changed = nil
 	for _, v := range fresh {
 		if err := run.ns.LinkUp(v); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 	}
+	run.ns.Changed = hook
 	if err := underlayAddress(ctx, oc, p, run); err != nil {
 		return err
 	}
@@ -216,8 +221,12 @@ func applyNAT(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	if err != nil {
 		return fmt.Errorf("host %s: NAT: %w", p.Host, err)
 	}
-	if err := nat.Ensure(run.netnsPath(), p.Lab, rules); err != nil {
+	rewrote, err := nat.Converge(run.netnsPath(), p.Lab, rules)
+	if err != nil {
 		return fmt.Errorf("host %s: NAT: %w", p.Host, err)
+	}
+	for _, chain := range rewrote {
+		run.j.changed(p.Host, "iptables "+chain, "rules of the lab rewritten")
 	}
 	return nil
 }
@@ -260,5 +269,6 @@ func enableIPForward(ctx context.Context, p *topology.HostPlan, run hostRun) err
 	if _, err := nat.SetIPForward(run.netnsPath(), true); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
 	}
+	run.j.changed(p.Host, "ip_forward", "0→1")
 	return nil
 }

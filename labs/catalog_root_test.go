@@ -2,6 +2,7 @@ package labs
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -97,22 +98,26 @@ func TestRootCatalogExercises(t *testing.T) {
 		mustReach(t, red1, "red1", "10.0.1.12")
 		mustNotReach(t, red1, "red1", "10.0.1.21") // blue1, same bridge
 		mustNotReach(t, red1, "red1", "10.0.1.22") // blue2, across the tunnel
-		mustNotReach(t, containerPid(t, "kx-vlan-spy"), "spy", "10.0.1.11")
+		spy := containerPid(t, "kx-vlan-spy")
+		mustNotReach(t, spy, "spy", "10.0.1.11")
+		mustReach(t, spy, "spy", "10.0.1.32") // guest: the untagged segment, and spy's control address
 	})
 
 	run("mtu-broken", "kx-mtu", func(t *testing.T, text string) {
+		// hints: symptoms: what is seen, not the fix the walkthrough asks
+		// the student to find.
 		pmtu, mtuExpect := 0, 0
 		for _, r := range checkReport(t, "kx-mtu").Results {
 			switch {
 			case r.Kind == "pmtu":
 				pmtu++
-				if r.OK || !strings.Contains(r.Detail, "raise underlay.mtu to 1554") {
-					t.Errorf("pmtu %s -> %s before the fix: ok=%v %q; want a failure naming the fix", r.From, r.To, r.OK, r.Detail)
+				if r.OK || r.Detail != "no reply to 1500-byte packets with Don't Fragment (3 tries)" {
+					t.Errorf("pmtu %s -> %s before the fix: ok=%v %q; want a failure saying only what was seen", r.From, r.To, r.OK, r.Detail)
 				}
-			case r.Kind == "expect" && r.Want == "mtu: 1500":
+			case r.Kind == "expect" && r.Want == "mtu: full":
 				mtuExpect++
-				if r.OK || !strings.Contains(r.Message, "raise underlay.mtu") {
-					t.Errorf("expectation %s -> %s mtu: 1500 before the fix: ok=%v, message %q", r.From, r.To, r.OK, r.Message)
+				if r.OK || strings.Contains(r.Detail+r.Message, "underlay.mtu") || !strings.Contains(r.Message, "full-size packets never reach doc3") {
+					t.Errorf("expectation %s -> %s mtu: full before the fix: ok=%v, %q, message %q", r.From, r.To, r.OK, r.Detail, r.Message)
 				}
 			case !r.OK:
 				t.Errorf("check %s %s -> %s failed before the fix: %s (only the MTU should)", r.Kind, r.From, r.To, r.Detail)
@@ -123,7 +128,16 @@ func TestRootCatalogExercises(t *testing.T) {
 		}
 		ctrs := []string{"kx-mtu-doc1", "kx-mtu-doc2", "kx-mtu-doc3", "kx-mtu-doc4"}
 		before := containerIDs(t, ctrs...)
-		upCopy(t, edit(t, text, "mtu: 1500", "mtu: 1554"), "kx-mtu") // the student's fix
+		upCopy(t, edit(t, text, "mtu: 1500", "mtu: 1554"), "kx-mtu") // fix A: raise the underlay
+		requireChecksPass(t, "kx-mtu")
+		sameExcept(t, "container", before, containerIDs(t, ctrs...), nil)
+		// Fix B, from the broken file: every interface at 1450 fits VXLAN
+		// in a 1500-byte underlay, and mtu: full grades 1450 bytes.
+		fixB := regexp.MustCompile(`(address: 10\.0\.[12]\.[0-9]+)}`).ReplaceAllString(text, "$1, mtu: 1450}")
+		if strings.Count(fixB, "mtu: 1450") != 4 {
+			t.Fatalf("fix B set mtu on %d interfaces, want 4:\n%s", strings.Count(fixB, "mtu: 1450"), fixB)
+		}
+		upCopy(t, fixB, "kx-mtu")
 		requireChecksPass(t, "kx-mtu")
 		sameExcept(t, "container", before, containerIDs(t, ctrs...), nil)
 	})

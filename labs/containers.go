@@ -66,13 +66,18 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 	}
 	err = each(stale, cap(run.jobs), func(name string) error {
 		run.progress("%s: removing container %s (no longer in the file)", p.Host, name)
-		return run.docker.Remove(ctx, listed[name].ID)
+		if err := run.docker.Remove(ctx, listed[name].ID); err != nil {
+			return err
+		}
+		run.j.changed(p.Host, listed[name].Labels[labelNode], "removed")
+		return nil
 	})
 	return fresh, err
 }
 
 // applyContainer converges one container, plumbs its interfaces (with
-// their permanent neighbours) and writes its /etc/hosts, returning the host veths it made anew.
+// their permanent neighbours) and writes its /etc/hosts, returning the
+// host veths it made anew.
 func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, bridges map[string]*topology.BridgePlan, listed *containers.Listed) ([]string, error) {
 	held := run.j.holds()
 	if held.stopped(c.Docker) && listed != nil && listed.State != "running" {
@@ -91,12 +96,29 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 		return nil, fmt.Errorf("host %s: %w", p.Host, err)
 	}
 	run.j.sawPID(c.Docker, pid)
+	// A container made anew is news as a whole; one that was kept tells
+	// what up changed on it.
+	made := ""
+	switch {
+	case listed == nil:
+		made = "created"
+	case listed.ID != id:
+		made = "recreated"
+	case listed.State != "running":
+		made = "started"
+	}
+	if made != "" {
+		run.j.changed(p.Host, c.Name, "%s", made)
+	}
 	var fresh []string
 	for _, i := range c.Interfaces {
 		link := containerLink(run.netnsPath(), pid, i)
 		link.HostNS, link.HostQdiscs, link.ContainerID = hostNS, qdiscs, id
 		link.Mark = netnsMarkPrefix + p.Lab + ":" + c.Name
 		link.Neighbours = linkNeighbours(i, bridges)
+		if made == "" {
+			link.Changed = func(what string) { run.j.changed(p.Host, c.Name+" "+i.Name, "%s", what) }
+		}
 		link.Hold = held.onHost(p.Host).link(p.Host, c.Docker, i)
 		created, err := containers.Plumb(link)
 		if err != nil {
@@ -104,10 +126,17 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 		}
 		if created {
 			fresh = append(fresh, i.HostVeth)
+			if made == "" {
+				run.j.changed(p.Host, c.Name+" "+i.Name, "veth re-made")
+			}
 		}
 	}
-	if _, err := containers.SetHosts(id, pid, hosts); err != nil {
+	rewrote, err := containers.SetHosts(id, pid, hosts)
+	if err != nil {
 		return fresh, fmt.Errorf("container %s: names: %w", c.Name, err)
+	}
+	if rewrote && made == "" {
+		run.j.changed(p.Host, c.Name, "/etc/hosts updated")
 	}
 	return fresh, nil
 }

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/nat"
@@ -60,6 +62,17 @@ func segments(t *topology.Topology) []segment {
 
 const segPrefix = "s."
 
+// routerObject names a link of the router for a person: a segment by its
+// subnet, a host's or the WAN's link by where it leads.
+func routerObject(link string) string {
+	if hex, ok := strings.CutPrefix(link, segPrefix); ok {
+		if v, err := strconv.ParseUint(hex, 16, 32); err == nil {
+			return "segment " + netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).String()
+		}
+	}
+	return "link to " + link
+}
+
 // removeStaleSegments deletes router bridges of subnets no host uses any more.
 func removeStaleSegments(router *nsutil.NS, want []segment) error {
 	bridges, err := router.Bridges(segPrefix)
@@ -97,14 +110,17 @@ func buildFabric(j *journal, t *topology.Topology) error {
 	if err := claimNetns(j, emulatedNetns(t)); err != nil {
 		return err
 	}
-	if _, err := nat.SetIPForward(nsutil.Path(router), true); err != nil {
+	if old, err := nat.SetIPForward(nsutil.Path(router), true); err != nil {
 		return fmt.Errorf("router: %w", err)
+	} else if old != "1" {
+		j.changed("", "ip_forward", "%s→1", old)
 	}
 	r, err := nsutil.OpenNamed(router)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
+	r.Changed = func(object, what string) { j.changed("", routerObject(object), "%s", what) }
 	mtu := t.Underlay.MTU
 	segs := segments(t)
 	if err := removeStaleSegments(r, segs); err != nil {
@@ -116,6 +132,7 @@ func buildFabric(j *journal, t *topology.Topology) error {
 		}
 		for _, h := range s.hosts {
 			err := nsutil.InNamed(NetnsName(lab, h.Name), func(hn *nsutil.NS) error {
+				hn.Changed = j.hook(h.Name)
 				return ensureVeth(hn, h.Interface, r, h.Name, mtu, underlayHold(j, h.Name, h.Interface))
 			})
 			if err != nil {
@@ -126,7 +143,7 @@ func buildFabric(j *journal, t *topology.Topology) error {
 			}
 		}
 	}
-	return ensureWAN(t, r)
+	return ensureWAN(j, t, r)
 }
 
 // emulatedNetns are the names of every netns an emulated lab makes.
@@ -190,6 +207,9 @@ func ensureVeth(a *nsutil.NS, aName string, b *nsutil.NS, bName string, mtu int,
 		if err := nsutil.AddVeth(a, aName, b, bName, mtu, nil); err != nil {
 			return err
 		}
+		if a.Changed != nil {
+			a.Changed(aName, "created")
+		}
 		hold = vethHold{} // a new pair is made as the file says
 	}
 	// Underlay veths carry traffic into OVS's AF_PACKET socket on the host
@@ -209,12 +229,13 @@ func ensureVeth(a *nsutil.NS, aName string, b *nsutil.NS, bName string, mtu int,
 // address of emulation.wan, its default route back through the router. The
 // router knows no route to the lab's container subnets, so only NAT'd
 // traffic (sourced from a host's underlay address) gets an answer.
-func ensureWAN(t *topology.Topology, router *nsutil.NS) error {
+func ensureWAN(j *journal, t *topology.Topology, router *nsutil.NS) error {
 	wan, err := nsutil.OpenNamed(NetnsName(t.Name, wanNode))
 	if err != nil {
 		return err
 	}
 	defer wan.Close()
+	wan.Changed = func(object, what string) { j.changed("", "the WAN's "+object, "%s", what) }
 	if err := ensureVeth(wan, "wan0", router, "wan", t.Underlay.MTU, vethHold{}); err != nil {
 		return fmt.Errorf("wan link: %w", err)
 	}

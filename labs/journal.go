@@ -17,7 +17,19 @@ type journal struct {
 	// pidHints are the PIDs the state held when an up began: set by
 	// takePIDs before any host starts, read-only after, so unlocked.
 	pidHints map[string]int
+	// log is what this run changed, for up to tell its user.
+	log changeLog
 }
+
+// changed records that the run changed object on host ("" for the
+// emulated router and internet).
+func (j *journal) changed(host, object, format string, args ...any) {
+	j.log.add(host, object, format, args...)
+}
+
+// hook is where a mechanism working on host (a netns, an OVSDB client)
+// reports the changes it makes.
+func (j *journal) hook(host string) func(object, what string) { return j.log.on(host) }
 
 func newJournal(st *State) *journal { return &journal{st: st} }
 

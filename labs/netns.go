@@ -15,7 +15,8 @@ import (
 // Creation is exclusive, so of two labs whose names collide (lab "l3"
 // host "vxlan-h1", lab "l3-vxlan" host "h1") racing for it, one gets it
 // and the other is refused.
-func ensureNetns(lab, name string) error {
+func ensureNetns(j *journal, name string) error {
+	lab := j.st.Lab
 	err := nsutil.NewNamedWith(name, func(n *nsutil.NS) error {
 		if err := n.SetAlias("lo", netnsMark(lab, strings.TrimPrefix(name, lab+"-"))); err != nil {
 			return fmt.Errorf("mark lo: %w", err)
@@ -31,9 +32,22 @@ func ensureNetns(lab, name string) error {
 	if err != nil {
 		return fmt.Errorf("netns %s: %w", name, err)
 	}
+	j.changed(nodeOf(lab, name), "netns "+name, "created")
 	return nil
 }
 
+// nodeOf is the host of the lab a netns LAB-NODE belongs to, "" for the
+// router and the emulated internet.
+func nodeOf(lab, netns string) string {
+	switch node := strings.TrimPrefix(netns, lab+"-"); node {
+	case routerNode, wanNode:
+		return ""
+	default:
+		return node
+	}
+}
+
+// notLabsNetns says that netns name is not lab's and what to do.
 func notLabsNetns(lab, name string) error {
 	return fmt.Errorf("netns %s exists and was not made by lab %s (another lab, or by hand); remove it or rename the lab or host", name, lab)
 }
@@ -52,7 +66,7 @@ func claimNetns(j *journal, names []string) error {
 		if err := j.claimNetns(n); err != nil {
 			return err
 		}
-		if err := ensureNetns(j.st.Lab, n); err != nil {
+		if err := ensureNetns(j, n); err != nil {
 			return err
 		}
 	}

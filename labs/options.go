@@ -48,6 +48,9 @@ type UpOptions struct {
 	NoWait  bool   // fail instead of waiting for another up/down of the lab
 	Jobs    int    // containers created, started and plumbed at once; 0 = DefaultJobs()
 	Pool    *Pool  // shared with other Ups running at once (Jobs is then the pool's); nil: this Up's own
+	// Done, if set, hears what a successful up did: built the lab, or
+	// what it changed, or nothing.
+	Done func(UpReport)
 }
 
 func (o UpOptions) jobs() int {

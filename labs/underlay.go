@@ -138,8 +138,11 @@ func muteNICARP(p *topology.HostPlan, run hostRun) error {
 	case "1", "2", "8": // each answers nothing on a NIC without addresses
 		return nil
 	}
-	_, err = nsutil.SetSysctl(run.netnsPath(), arpIgnore(nic), "1")
-	return err
+	if _, err = nsutil.SetSysctl(run.netnsPath(), arpIgnore(nic), "1"); err != nil {
+		return err
+	}
+	run.j.changed(p.Host, nic, "arp_ignore %s→1", old)
+	return nil
 }
 
 // moveUnderlay moves the underlay address and the NIC's routes to br-phy,

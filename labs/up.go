@@ -158,7 +158,17 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 		}
 		return err
 	}
-	return j.save(func(st *State) { st.Hosts, st.Complete = hosts, true })
+	if err := j.save(func(st *State) { st.Hosts, st.Complete = hosts, true }); err != nil {
+		return err
+	}
+	if o.Done != nil {
+		n := 0
+		for _, p := range plans {
+			n += len(p.Containers)
+		}
+		o.Done(UpReport{Fresh: fresh, Changes: j.log.changes(), Containers: n})
+	}
+	return nil
 }
 
 // removeLabDir removes the directory of a fresh lab refused before any
@@ -197,6 +207,9 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	return each(t.HostNames(), len(plans), func(h string) error {
 		loc := j.st.hostLocation(h, "")
 		pr("%s: OVS daemons in %s", h, loc.runDir)
+		if db, vs := ovs.DaemonsRunning(loc.runDir); !db || !vs {
+			j.changed(h, "OVS daemons", "started")
+		}
 		if err := ovs.StartDaemons(ctx, loc.runDir, loc.netnsPath()); err != nil {
 			return fmt.Errorf("host %s: %w", h, err)
 		}
@@ -278,5 +291,5 @@ func checkContainerNames(ctx context.Context, dc *containers.Client, lab string,
 	if len(names) == 0 {
 		return nil
 	}
-	return dc.CheckOwners(ctx, names, labelLab, lab)
+	return containerClash(dc.CheckOwners(ctx, names, labelLab, lab))
 }

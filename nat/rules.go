@@ -58,15 +58,23 @@ type chainKey struct{ table, chain string }
 // touched. Ensure(path, lab, nil) removes the lab's rules and chain like
 // Delete.
 func Ensure(netnsPath, lab string, rules []Rule) error {
+	_, err := Converge(netnsPath, lab, rules)
+	return err
+}
+
+// Converge is Ensure that also returns the chains it rewrote ("nat
+// POSTROUTING", "filter OVSLAB-<lab>" for the lab's chain or its jump),
+// none when every chain already matched.
+func Converge(netnsPath, lab string, rules []Rule) (rewrote []string, err error) {
 	if err := checkLab(lab); err != nil {
-		return err
+		return nil, err
 	}
 	want := map[chainKey][]Rule{}
 	var order []chainKey
 	var labRules []Rule
 	for _, r := range rules {
 		if err := checkRule(r); err != nil {
-			return err
+			return nil, err
 		}
 		if r.Chain == LabChain {
 			labRules = append(labRules, r)
@@ -80,7 +88,7 @@ func Ensure(netnsPath, lab string, rules []Rule) error {
 	}
 	comment := Comment(lab)
 	labKey := chainKey{"filter", ChainName(lab)}
-	return withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
+	err = withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
 		// The chains ovslab writes to, and those asked for: listing every
 		// chain costs one iptables run each, and a no-op up does this on
 		// every host.
@@ -102,15 +110,35 @@ func Ensure(netnsPath, lab string, rules []Rule) error {
 			}
 		}
 		for _, k := range order {
-			if err := ensureChain(ipt, k, top(have, k, lab), comment, want[k]); err != nil {
+			entries := top(have, k, lab)
+			if inPlace(entries, comment, canonicalSpecs(want[k])) {
+				continue
+			}
+			if err := ensureChain(ipt, k, entries, comment, want[k]); err != nil {
 				return fmt.Errorf("%s %s in %s: %w", k.table, k.chain, nsutil.Label(netnsPath), err)
 			}
+			rewrote = append(rewrote, k.table+" "+k.chain)
 		}
-		if err := ensureLabChain(ipt, lab, have, slices.Contains(chains, labKey), labRules); err != nil {
+		exists := slices.Contains(chains, labKey)
+		if labChainConverged(lab, have, exists, canonicalSpecs(labRules)) {
+			return nil
+		}
+		if err := ensureLabChain(ipt, lab, have, exists, labRules); err != nil {
 			return fmt.Errorf("%s: %w", nsutil.Label(netnsPath), err)
 		}
+		rewrote = append(rewrote, labKey.table+" "+labKey.chain)
 		return nil
 	})
+	return rewrote, err
+}
+
+// canonicalSpecs are the rules' specs as iptables -S prints them.
+func canonicalSpecs(rules []Rule) [][]string {
+	specs := make([][]string, len(rules))
+	for i, r := range rules {
+		specs[i] = canonical(r.Spec)
+	}
+	return specs
 }
 
 // top is a built-in chain's rules as far as the rules Ensure keeps at its
@@ -124,11 +152,7 @@ func top(have map[chainKey][]entry, k chainKey, lab string) []entry {
 
 // ensureChain makes one chain hold the wanted lab rules at its top.
 func ensureChain(ipt *iptables.IPTables, k chainKey, entries []entry, comment string, want []Rule) error {
-	specs := make([][]string, len(want))
-	for i, r := range want {
-		specs[i] = canonical(r.Spec)
-	}
-	if inPlace(entries, comment, specs) {
+	if inPlace(entries, comment, canonicalSpecs(want)) {
 		return nil
 	}
 	// Delete by spec, not by position: Docker may insert rules at any

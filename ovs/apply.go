@@ -124,7 +124,13 @@ func (c *Client) detachRecreated(ctx context.Context, lab string, bridges []Brid
 	for i, b := range without {
 		without[i].Ports = slices.DeleteFunc(slices.Clone(b.Ports), func(p Port) bool { return slices.Contains(stale, p.Name) })
 	}
-	if err := c.apply(ctx, lab, without); err != nil {
+	// Taking a re-made device's port off is half of re-attaching it,
+	// which is the news of the container it belongs to.
+	changed := c.Changed
+	c.Changed = nil
+	err = c.apply(ctx, lab, without)
+	c.Changed = changed
+	if err != nil {
 		return err
 	}
 	return c.Sync(ctx)
@@ -135,12 +141,17 @@ func (c *Client) apply(ctx context.Context, lab string, bridges []Bridge) error 
 	if err != nil {
 		return err
 	}
-	ops, err := c.applyOps(s, lab, bridges)
+	ops, notes, err := c.plan(s, lab, bridges)
 	if err != nil || len(ops) == 0 {
 		return err
 	}
 	if err := c.transact(ctx, ops); err != nil {
 		return fmt.Errorf("apply lab %s: %w", lab, err)
+	}
+	if c.Changed != nil {
+		for _, n := range notes {
+			c.Changed(n[0], n[1])
+		}
 	}
 	// Converged means a fresh plan from the cache is empty.
 	return c.waitSynced(ctx, "apply lab "+lab, func() (int, error) {

@@ -45,6 +45,9 @@ type Client struct {
 	ovs      client.Client
 	endpoint string
 	writes   atomic.Int64 // transactions sent; lets tests prove a no-op wrote nothing
+	// Changed, if set, hears each change Apply commits: the row's name
+	// and what happened to it ("created", "mtu 1500→1554").
+	Changed func(object, what string)
 }
 
 // Connect opens an OVSDB client on endpoint ("unix:/path/db.sock" or

@@ -24,6 +24,14 @@ type planner struct {
 	// newQoS is the named UUID of the lab's QoS row when this transaction
 	// creates it.
 	newQoS string
+	// notes say what the operations change, for Client.Changed once
+	// they are committed: the object and what happens to it.
+	notes [][2]string
+}
+
+// note records a change the operations make to object.
+func (p *planner) note(object, format string, args ...any) {
+	p.notes = append(p.notes, [2]string{object, fmt.Sprintf(format, args...)})
 }
 
 func (p *planner) newName(prefix string) string {
@@ -43,6 +51,12 @@ func (p *planner) add(ops []ovsdb.Operation, err error) error {
 // wanted bridges; none when it already matches. Ownership must have been
 // checked: applyOps changes whatever row carries a wanted name.
 func (c *Client) applyOps(s *snapshot, lab string, bridges []Bridge) ([]ovsdb.Operation, error) {
+	ops, _, err := c.plan(s, lab, bridges)
+	return ops, err
+}
+
+// plan is applyOps with notes on what the operations change.
+func (c *Client) plan(s *snapshot, lab string, bridges []Bridge) ([]ovsdb.Operation, [][2]string, error) {
 	p := &planner{c: c, lab: lab, s: s}
 	wantBridge := map[string]bool{}
 	wantPort := map[string]bool{}
@@ -56,26 +70,30 @@ func (c *Client) applyOps(s *snapshot, lab string, bridges []Bridge) ([]ovsdb.Op
 			wantPort[want.Name] = true
 			have := s.portName[want.Name]
 			if have == nil {
+				if !want.Recreated && want.Name != b.Name {
+					p.note("port "+want.Name, "added to %s", b.Name)
+				}
 				uuid, err := p.createPort(want)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				attach = append(attach, uuid)
 				continue
 			}
 			if err := p.updatePort(have, want); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			// A port on the wrong bridge is moved, keeping its rows.
 			if from := s.portBridge[have.UUID]; from == nil || cur == nil || from.UUID != cur.UUID {
 				if from != nil {
 					detach[from.UUID] = append(detach[from.UUID], have.UUID)
 				}
+				p.note("port "+want.Name, "moved to %s", b.Name)
 				attach = append(attach, have.UUID)
 			}
 		}
 		if err := p.bridgeOps(cur, b, attach); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 
@@ -83,6 +101,7 @@ func (c *Client) applyOps(s *snapshot, lab string, bridges []Bridge) ([]ovsdb.Op
 	for _, b := range sortedByName(s.bridges, func(b *vswitchd.Bridge) string { return b.Name }) {
 		if ownedBy(b.ExternalIDs, lab) && !wantBridge[b.Name] {
 			dropBridges = append(dropBridges, b.UUID)
+			p.note("bridge "+b.Name, "removed")
 		}
 	}
 	for _, port := range sortedByName(s.ports, func(p *vswitchd.Port) string { return p.Name }) {
@@ -90,6 +109,7 @@ func (c *Client) applyOps(s *snapshot, lab string, bridges []Bridge) ([]ovsdb.Op
 		if ownedBy(port.ExternalIDs, lab) && !wantPort[port.Name] && from != nil &&
 			!slices.Contains(dropBridges, from.UUID) {
 			detach[from.UUID] = append(detach[from.UUID], port.UUID)
+			p.note("port "+port.Name, "removed")
 		}
 	}
 	for _, bu := range slices.Sorted(maps.Keys(detach)) {
@@ -97,23 +117,24 @@ func (c *Client) applyOps(s *snapshot, lab string, bridges []Bridge) ([]ovsdb.Op
 		if err := p.add(c.ovs.Where(br).Mutate(br, model.Mutation{
 			Field: &br.Ports, Mutator: ovsdb.MutateOperationDelete, Value: detach[bu],
 		})); err != nil {
-			return nil, fmt.Errorf("detach ports from bridge %q: %w", s.bridges[bu].Name, err)
+			return nil, nil, fmt.Errorf("detach ports from bridge %q: %w", s.bridges[bu].Name, err)
 		}
 	}
 	// A bridge row goes away with its last reference, and its ports and
 	// interfaces with it: nothing else refers to them.
 	if len(dropBridges) > 0 {
 		if err := p.mutateRoot(ovsdb.MutateOperationDelete, dropBridges); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return p.ops, nil
+	return p.ops, p.notes, nil
 }
 
 // bridgeOps creates bridge b with the ports in attach, or brings the
 // existing row cur up to date and attaches the ports to it.
 func (p *planner) bridgeOps(cur *vswitchd.Bridge, b Bridge, attach []string) error {
 	if cur == nil {
+		p.note("bridge "+b.Name, "created")
 		br := &vswitchd.Bridge{
 			UUID:         p.newName("bridge"),
 			Name:         b.Name,
@@ -127,6 +148,7 @@ func (p *planner) bridgeOps(cur *vswitchd.Bridge, b Bridge, attach []string) err
 		return p.mutateRoot(ovsdb.MutateOperationInsert, []string{br.UUID})
 	}
 	if cur.DatapathType != b.Datapath {
+		p.note("bridge "+b.Name, "datapath %q→%q", cur.DatapathType, b.Datapath)
 		br := &vswitchd.Bridge{UUID: cur.UUID, DatapathType: b.Datapath}
 		if err := p.add(p.c.ovs.Where(br).Update(br, &br.DatapathType)); err != nil {
 			return fmt.Errorf("bridge %q: %w", b.Name, err)

@@ -58,13 +58,16 @@ func (p *planner) updatePort(have *vswitchd.Port, want Port) error {
 	var portFields []any
 	if have.Protected != want.Protected {
 		portFields = append(portFields, &port.Protected)
+		p.note("port "+want.Name, "protected %v→%v", have.Protected, want.Protected)
 	}
 	// A tag set by hand (ovs-docker set-vlan) is drift like any other:
 	// the file says which VLAN a port is in, untagged when it names none.
 	if !equalTag(have.Tag, want.Tag) {
 		portFields = append(portFields, &port.Tag)
+		p.note("port "+want.Name, "tag %s→%s", tagWords(intOf(have.Tag)), tagWords(want.Tag))
 	}
 	if !equalSet(have.Trunks, want.Trunks) {
+		p.note("port "+want.Name, "trunks %v→%v", have.Trunks, want.Trunks)
 		if port.Trunks == nil {
 			port.Trunks = []int{} // clears the column
 		}
@@ -74,6 +77,7 @@ func (p *planner) updatePort(have *vswitchd.Port, want Port) error {
 		return err
 	} else if f != nil {
 		portFields = append(portFields, f)
+		p.note("port "+want.Name, "QoS set")
 	}
 	if len(portFields) > 0 {
 		if err := p.add(p.c.ovs.Where(port).Update(port, portFields...)); err != nil {
@@ -83,6 +87,7 @@ func (p *planner) updatePort(have *vswitchd.Port, want Port) error {
 	cur := p.s.portIface(have)
 	if cur == nil {
 		// The port lost its interface (edited by hand): give it a new one.
+		p.note("port "+want.Name, "interface re-made")
 		iface := p.newIface(want)
 		port := &vswitchd.Port{UUID: have.UUID, Interfaces: []string{iface.UUID}}
 		if err := p.add(p.c.ovs.Create(iface)); err != nil {
@@ -103,19 +108,25 @@ func (p *planner) updatePort(have *vswitchd.Port, want Port) error {
 	var fields []any
 	if cur.Type != want.Type {
 		fields = append(fields, &iface.Type)
+		p.note("port "+want.Name, "type %q→%q", cur.Type, want.Type)
 	}
 	if !equalOptions(cur.Options, want.Options) {
 		if iface.Options == nil {
 			iface.Options = map[string]string{} // clears the column
 		}
 		fields = append(fields, &iface.Options)
+		p.note("port "+want.Name, "options %v→%v", cur.Options, want.Options)
 	}
 	if intOf(cur.MTURequest) != want.MTU {
 		fields = append(fields, &iface.MTURequest)
+		// Worded like the kernel's MTU, which it is on an internal
+		// port: the same change on a link and its port reads once.
+		p.note(want.Name, "mtu %d→%d", intOf(cur.MTURequest), want.MTU)
 	}
 	// Keys of others (a user's, a tool's) stay; ours are set again.
 	if !maps.Equal(cur.ExternalIDs, iface.ExternalIDs) {
 		fields = append(fields, &iface.ExternalIDs)
+		p.note("port "+want.Name, "external_ids set")
 	}
 	if len(fields) == 0 {
 		return nil
@@ -152,6 +163,14 @@ func equalTag(have *int, want int) bool {
 		return have == nil && want == 0
 	}
 	return *have == want
+}
+
+// tagWords is a tag for a person: its number, or "untagged".
+func tagWords(tag int) string {
+	if tag == 0 {
+		return "untagged"
+	}
+	return fmt.Sprint(tag)
 }
 
 // tagColumn maps 0 (untagged) to an empty tag column.

@@ -24,6 +24,7 @@ type Expectation struct {
 	Kind     string
 	Reach    bool          // ExpectReach: whether a reply must come (true) or must not (false)
 	MTU      int           // ExpectMTU: the IP size of a Don't-Fragment packet that must pass
+	FullMTU  bool          // mtu: full; MTU is then the path's own, from its interfaces (fullSize)
 	RTTMin   time.Duration // ExpectRTT: the window the measured round trip must fall in
 	RTTMax   time.Duration
 	Message  string // what the student sees when it fails; may be ""
@@ -53,6 +54,9 @@ func (e Expectation) Want() string {
 	case ExpectReach:
 		return fmt.Sprintf("reach: %v", e.Reach)
 	case ExpectMTU:
+		if e.FullMTU {
+			return "mtu: full"
+		}
 		return fmt.Sprintf("mtu: %d", e.MTU)
 	case ExpectRTT:
 		return fmt.Sprintf("rtt: %s..%s", e.RTTMin, e.RTTMax)
@@ -136,6 +140,14 @@ func (p *parser) expectation(o *object, e *Expectation) {
 	case ExpectReach:
 		e.Reach, _ = p.boolean(f, path+".reach")
 	case ExpectMTU:
+		if f.val.Kind == yaml.ScalarNode && f.val.ShortTag() == "!!str" {
+			p.mark(path+".mtu", f.val)
+			if f.val.Value != "full" {
+				p.errAt(f.val, path+".mtu", "expected a packet size (%d..%d) or full (the largest packet the path's interfaces send), found %s", MinExpectMTU, MaxExpectMTU, describe(f.val))
+			}
+			e.FullMTU = true
+			break
+		}
 		v, _ := p.integer(f, path+".mtu", MinExpectMTU, MaxExpectMTU)
 		e.MTU = int(v)
 	case ExpectRTT:

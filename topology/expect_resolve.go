@@ -74,6 +74,9 @@ func (p *parser) resolveExpect(t *Topology, nodes map[string]*node, list []Expec
 		path := index(at, i)
 		from := p.expectFrom(t, nodes, e, path+".from")
 		p.expectTo(t, nodes, e, from, path+".to")
+		if e.FullMTU && from != nil && e.Dst.IsValid() {
+			e.MTU = t.fullSize(e.From, e.Dst)
+		}
 	}
 }
 
@@ -197,4 +200,32 @@ func containerList(t *Topology) string {
 		return fmt.Sprintf("%s and %d more", strings.Join(names[:show], ", "), len(names)-show)
 	}
 	return strings.Join(names, ", ")
+}
+
+// fullSize is the largest packet the path from node from to dst carries
+// by the file's own MTUs: from's interface toward dst (on dst's network,
+// else its first, where its default route is), dst's own interface when
+// it is a lab station, and a gateway's when the path is routed.
+func (t *Topology) fullSize(from string, dst netip.Addr) int {
+	size, routed := ContainerMTU, true // a host sends through its host port
+	if c, ok := t.ContainerByName(from); ok && len(c.Interfaces) > 0 {
+		size = c.Interfaces[0].MTU
+		for _, it := range c.Interfaces {
+			if n, ok := t.NetworkByName(it.Network); ok && n.Subnet.Contains(dst) {
+				size, routed = it.MTU, false
+				break
+			}
+		}
+	}
+	if routed {
+		size = min(size, ContainerMTU) // the gateway's port
+	}
+	for _, c := range t.Containers {
+		for _, it := range c.Interfaces {
+			if it.Address == dst {
+				size = min(size, it.MTU)
+			}
+		}
+	}
+	return size
 }

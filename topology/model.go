@@ -23,6 +23,10 @@ type Topology struct {
 	// Names puts every lab container's name in every container's
 	// /etc/hosts (default true).
 	Names bool
+	// Hints is how much up's warnings and check's details tell a student
+	// (default HintsFix). A stage that sets its own overrides it while it
+	// is the current stage.
+	Hints Hints
 	// StaticNeighbours has up install every address of each network as a
 	// permanent neighbour where it is used (neighbours: static, the
 	// default); false leaves ARP to the kernel (neighbours.go).

@@ -19,6 +19,9 @@ type object struct {
 	path   string
 	anchor *yaml.Node // where a missing key is reported: the object's key
 	m      map[string]field
+	// misspelt are the allowed keys an unknown key was taken for ("did
+	// you mean"): that error already says the key is missing.
+	misspelt map[string]bool
 }
 
 // object reads mapping n at path, reporting unknown and duplicate keys.
@@ -31,11 +34,14 @@ func (p *parser) object(n, anchor *yaml.Node, path string, allowed ...string) (*
 		p.errAt(n, path, "expected a mapping with %s, found %s", strings.Join(allowed, ", "), describe(n))
 		return nil, false
 	}
-	o := &object{path: path, anchor: anchor, m: map[string]field{}}
+	o := &object{path: path, anchor: anchor, m: map[string]field{}, misspelt: map[string]bool{}}
 	for _, f := range p.pairs(n, path) {
 		switch {
 		case !contains(allowed, f.name):
 			p.errAt(f.key, join(path, f.name), "%s", unknownKey(f.name, allowed))
+			if s := suggest(f.name, allowed); s != "" {
+				o.misspelt[s] = true
+			}
 		case o.m[f.name].key != nil:
 			p.errAt(f.key, join(path, f.name), "duplicate key %q; first given at line %d", f.name, o.m[f.name].key.Line)
 		default:
@@ -103,6 +109,9 @@ func (p *parser) required(o *object, key string) (field, bool) {
 	f, ok := o.m[key]
 	path := join(o.path, key)
 	switch {
+	case !ok && o.misspelt[key]:
+		p.bad[path] = true // reported as the misspelling
+		return f, false
 	case !ok:
 		p.errAt(o.anchor, path, "missing required field %q", key)
 		return f, false
@@ -221,16 +230,22 @@ func contains(list []string, s string) bool {
 
 // unknownKey explains an unknown key, suggesting the closest allowed one.
 func unknownKey(key string, allowed []string) string {
+	if best := suggest(key, allowed); best != "" {
+		return fmt.Sprintf("unknown field %q; did you mean %q?", key, best)
+	}
+	return fmt.Sprintf("unknown field %q; allowed here: %s", key, strings.Join(allowed, ", "))
+}
+
+// suggest is the allowed key closest to key, if one is close enough to be
+// a typo of it.
+func suggest(key string, allowed []string) string {
 	best, bestD := "", 3
 	for _, a := range allowed {
 		if d := distance(strings.ToLower(key), a); d < bestD {
 			best, bestD = a, d
 		}
 	}
-	if best != "" {
-		return fmt.Sprintf("unknown field %q; did you mean %q?", key, best)
-	}
-	return fmt.Sprintf("unknown field %q; allowed here: %s", key, strings.Join(allowed, ", "))
+	return best
 }
 
 // distance is the Levenshtein distance, enough to catch a typo.

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -215,8 +214,6 @@ func parentField(f string) string {
 	return ""
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // decode turns bytes into the document's root node, or reports why not.
 func (p *parser) decode(data []byte) (root *yaml.Node) {
 	if len(data) > maxFileSize {
@@ -237,7 +234,7 @@ func (p *parser) decode(data []byte) (root *yaml.Node) {
 		if err == io.EOF {
 			p.errorf(position{}, "", "file is empty; it needs at least %s", p.needs)
 		} else {
-			p.yamlError(err)
+			p.yamlError(data, err)
 		}
 		return nil
 	}
@@ -247,7 +244,7 @@ func (p *parser) decode(data []byte) (root *yaml.Node) {
 		p.errAt(&extra, "", "a %s file holds one YAML document; found a second one", p.kind)
 		return nil
 	case err != io.EOF:
-		p.yamlError(err)
+		p.yamlError(data, err)
 		return nil
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
@@ -255,21 +252,6 @@ func (p *parser) decode(data []byte) (root *yaml.Node) {
 		return nil
 	}
 	return resolve(doc.Content[0])
-}
-
-func (p *parser) yamlError(err error) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		// yaml.v3 counts lines from 1 for scanner errors but from 0 for
-		// parser errors, which all read "did not find expected ...".
-		if strings.HasPrefix(m[2], "did not find expected") {
-			line++
-		}
-		p.errorf(position{line: line}, "", "invalid YAML: %s", m[2])
-		return
-	}
-	p.errorf(position{}, "", "invalid YAML: %s", msg)
 }
 
 // resolve follows aliases (*name) to the node they stand for. Anchored

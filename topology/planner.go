@@ -228,7 +228,8 @@ func (p *parser) portNames(h *Host, hp *HostPlan) []portName {
 	}
 	for _, b := range hp.Bridges {
 		for _, tp := range b.Tunnels {
-			out = append(out, portName{tp.Port, "networks." + b.Network, "VXLAN port", "networks." + b.Network + " to " + tp.RemoteHost})
+			// Named after the VNI: a VNI used twice is reported as such.
+			out = append(out, portName{tp.Port, "networks." + b.Network + ".vni", "VXLAN port", "networks." + b.Network + " to " + tp.RemoteHost})
 		}
 	}
 	for _, c := range hp.Containers {

@@ -9,7 +9,7 @@ import (
 
 // The keys each object of the file accepts (docs/topology.md, "Keys").
 var (
-	topKeys       = []string{"version", "name", "hosts", "underlay", "networks", "emulation", "containers", "expect", "names", "neighbours", "stages"}
+	topKeys       = []string{"version", "name", "hosts", "underlay", "networks", "emulation", "containers", "expect", "names", "hints", "neighbours", "stages"}
 	hostKeys      = []string{"underlay", "gateway", "interface", "datapath", "ssh"}
 	networkKeys   = []string{"subnet", "vni", "bridge", "gateway", "host_ports"}
 	gatewayKeys   = []string{"host", "address", "nat"}
@@ -71,6 +71,7 @@ func (p *parser) topology(root *yaml.Node) *Topology {
 		t.Expect = p.expect(f)
 	}
 	t.Names = p.names(o)
+	t.Hints = p.topHints(o)
 	t.StaticNeighbours = p.neighbours(o)
 	if f, ok := o.get("stages"); ok {
 		t.Stages = p.stages(f)
@@ -228,6 +229,8 @@ func (p *parser) container(o *object, c *Container) {
 	case short:
 		p.short[c.Name] = true
 		c.Interfaces = []Interface{p.iface(o, 0)}
+	case o.misspelt["network"] || o.misspelt["address"] || o.misspelt["interfaces"]:
+		p.bad[path+".network"] = true // reported as the misspelling
 	default:
 		p.errAt(o.anchor, path+".network", "missing network and address (or interfaces): a container needs at least one interface")
 	}

@@ -16,12 +16,13 @@ type Stage struct {
 	Text   string        // what the student reads on entering it
 	Faults []Fault       // applied on top of the file, in file order
 	Expect []Expectation // graded with the file's own expect: while the stage is current
+	Hints  Hints         // replaces the file's hints: while the stage is current; "" = the file's
 	Line   int
 }
 
 // stageKeys are the keys of one stage; faultKeys (faults.go) those of one
 // fault.
-var stageKeys = []string{"name", "text", "faults", "expect"}
+var stageKeys = []string{"name", "text", "faults", "expect", "hints"}
 
 // Bounds of stages.
 const (
@@ -69,7 +70,7 @@ func (t *Topology) repairedInside(node string) bool {
 func (p *parser) stages(f field) []Stage {
 	p.mark("stages", f.key)
 	if f.val.Kind != yaml.SequenceNode {
-		p.errAt(f.val, "stages", "expected a list of {name, text, faults, expect}, found %s", describe(f.val))
+		p.errAt(f.val, "stages", "expected a list of {name, text, faults, expect, hints}, found %s", describe(f.val))
 		return nil
 	}
 	if len(f.val.Content) == 0 {
@@ -117,6 +118,9 @@ func (p *parser) stage(o *object, s *Stage) {
 	}
 	if f, ok := o.get("expect"); ok {
 		s.Expect = p.expectList(f, path+".expect")
+	}
+	if f, ok := o.get("hints"); ok {
+		s.Hints = p.hints(f, path+".hints")
 	}
 }
 

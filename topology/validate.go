@@ -83,7 +83,7 @@ func (p *parser) validateNetworks(t *Topology) {
 		path := "networks." + n.Name
 		if n.VNI != 0 {
 			if first, dup := vnis[n.VNI]; dup {
-				p.errField(path+".vni", "VNI %d is already used by %s%s", n.VNI, first, p.lineOf(first+".vni"))
+				p.errField(path+".vni", "VNI %d is already used by %s%s; give each network a VNI of its own", n.VNI, first, p.lineOf(first+".vni"))
 			} else {
 				vnis[n.VNI] = path
 			}

@@ -320,7 +320,7 @@ func TestErrorsAllAtOnce(t *testing.T) {
 	want := []string{
 		`lab.yaml:1:7: name: lab name "Lab" is not valid: use lowercase letters, digits and '-' (not first or last)`,
 		`lab.yaml:10:8: underlay.mtu: expected an integer, found the string "big"`,
-		`lab.yaml:19:10: networks.net2.vni: VNI 5000 is already used by networks.net1 (line 14)`,
+		`lab.yaml:19:10: networks.net2.vni: VNI 5000 is already used by networks.net1 (line 14); give each network a VNI of its own`,
 		`lab.yaml:25:11: containers.doc2.host: unknown host "host3"; hosts are: host1, host2`,
 	}
 	if got := err.Error(); got != strings.Join(want, "\n") {

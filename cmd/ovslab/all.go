@@ -114,7 +114,7 @@ func upAll(ctx context.Context, src *labs.Source, o labs.UpOptions) error {
 		note("warning: %v; later --all commands need the file, not the lab's name", err)
 	}
 	printHosts(os.Stdout, rep.Hosts, "up")
-	printCheck(os.Stdout, rep.Underlay)
+	printCheck(os.Stdout, rep.Underlay, outputWidth(os.Stdout))
 	if err := hostsFailed(rep.Lab, rep.Hosts, "fix them and run up --all again"); err != nil {
 		return err
 	}

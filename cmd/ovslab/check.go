@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
 
 	"github.com/ovslab/ovslab/check"
 	"github.com/spf13/cobra"
@@ -72,12 +71,15 @@ results are one report.`,
 	return c
 }
 
-func printCheck(w io.Writer, rep *check.Report) {
+// printCheck writes the stage graded, if any, then one result a line, in
+// columns that fit width (see printRows), and the author's message of a
+// failed expectation below it.
+func printCheck(w io.Writer, rep *check.Report, width int) {
 	if rep.Stage != "" {
 		fmt.Fprintf(w, "lab %s, stage %s\n", rep.Lab, rep.Stage)
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fail, skip := 0, 0
+	rows := make([]row, 0, len(rep.Results))
 	for _, r := range rep.Results {
 		mark := "ok"
 		switch {
@@ -90,16 +92,17 @@ func printCheck(w io.Writer, rep *check.Report) {
 		if r.Want != "" {
 			detail = r.Want + ": " + detail
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s -> %s\t%s\n", mark, r.Kind, r.From, r.To, detail)
+		rw := row{cells: []string{mark, r.Kind, r.From + " -> " + r.To}, detail: detail}
 		if !r.OK && r.Message != "" {
 			// The lab author's words, under the result they explain.
-			fmt.Fprintf(tw, "\t\t  %s\t\n", r.Message)
+			rw.notes = []string{r.Message}
 		}
 		if !r.OK && r.Path != nil {
-			fmt.Fprintf(tw, "\t\t  explain: %s\t\n", r.Path.Command(rep.Lab))
+			rw.notes = append(rw.notes, "explain: "+r.Path.Command(rep.Lab))
 		}
+		rows = append(rows, rw)
 	}
-	tw.Flush()
+	printRows(w, rows, width)
 	skipped := ""
 	if skip > 0 {
 		skipped = fmt.Sprintf(" (%d skipped)", skip)
@@ -121,7 +124,7 @@ func reportCheck(rep *check.Report, output string) error {
 	case "junit":
 		err = writeJUnit(os.Stdout, rep)
 	default:
-		printCheck(os.Stdout, rep)
+		printCheck(os.Stdout, rep, outputWidth(os.Stdout))
 	}
 	if err == nil && !rep.OK {
 		return exitError{exitFail}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 
 	"github.com/ovslab/ovslab/labs"
 	"github.com/spf13/cobra"
@@ -10,7 +12,7 @@ import (
 )
 
 func newExec() *cobra.Command {
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "exec LAB NODE -- CMD [ARG...]",
 		Short: "Run a command in a container or an emulated host",
 		Long: `exec runs CMD in NODE of LAB: inside a container (like docker exec), or,
@@ -42,6 +44,23 @@ OVS. The exit status is CMD's.`,
 			return nil
 		},
 	}
+	c.SetFlagErrorFunc(execFlagError)
+	return c
+}
+
+// execFlagError explains an unknown flag after LAB NODE: without "--",
+// the command's own flags (ping -c1) read as ovslab's.
+func execFlagError(c *cobra.Command, err error) error {
+	args := c.Flags().Args() // the words before the flag that failed
+	if len(args) < 2 {
+		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
+	}
+	cmd := strings.Join(args[2:], " ")
+	if cmd == "" {
+		cmd = "CMD"
+	}
+	return usageError{fmt.Errorf("%w: the command's flags are read as ovslab's; put -- before the command (ovslab exec %s -- %s ...)",
+		err, strings.Join(args[:2], " "), cmd)}
 }
 
 var errExecArgs = errors.New("want LAB NODE -- CMD [ARG...]")

@@ -81,7 +81,7 @@ func newUnderlayCheck() *cobra.Command {
 			if output == "json" {
 				err = writeJSON(os.Stdout, rep)
 			} else {
-				printCheck(os.Stdout, rep)
+				printCheck(os.Stdout, rep, outputWidth(os.Stdout))
 			}
 			if err == nil && !rep.OK {
 				return exitError{exitFail}

@@ -72,11 +72,18 @@ where a path too small for VXLAN breaks.` + allHelp,
 			}
 			o.Progress, o.Note = progress, note
 			start := time.Now()
+			var did labs.UpReport
+			o.Done = func(r labs.UpReport) { did = r }
 			if err := labs.Up(c.Context(), src, o); err != nil {
 				return err
 			}
-			if isTerminal(os.Stderr) {
-				fmt.Fprintf(os.Stderr, "lab %s is up (%s); try: ovslab status %s\n", src.Topo.Name, time.Since(start).Round(time.Millisecond), src.Topo.Name)
+			// What changed is the answer to "what did up do?": said even
+			// when stderr is not a terminal.
+			took := time.Since(start).Round(time.Millisecond)
+			if did.Fresh {
+				fmt.Fprintf(os.Stderr, "lab %s is up (%s); try: ovslab status %s\n", src.Topo.Name, took, src.Topo.Name)
+			} else {
+				fmt.Fprintf(os.Stderr, "lab %s is up (%s): %s\n", src.Topo.Name, took, did)
 			}
 			return nil
 		},

@@ -41,10 +41,17 @@ func (n *NS) AddrReplace(link string, p netip.Prefix) error {
 	if err != nil {
 		return err
 	}
+	have, err := n.Addrs(link)
+	if err != nil {
+		return fmt.Errorf("%s: %w", link, err)
+	}
 	if err := n.Handle.AddrReplace(l, &netlink.Addr{IPNet: toIPNet(p)}); err != nil {
 		return fmt.Errorf("%s: address %s: %w", link, p, err)
 	}
-	return n.Handle.LinkSetUp(l)
+	if !slices.Contains(have, p) {
+		n.changed(link, "address %s added", p)
+	}
+	return n.up(l)
 }
 
 // AddrSet makes want the only IPv4 addresses of link and brings it up.
@@ -60,7 +67,7 @@ func (n *NS) AddrSet(link string, want ...netip.Prefix) error {
 	if err := n.setAddrs(l, want); err != nil {
 		return fmt.Errorf("%s: %w", link, err)
 	}
-	return n.Handle.LinkSetUp(l)
+	return n.up(l)
 }
 
 // SetAddrs is AddrSet without bringing link up: its up or down state
@@ -85,19 +92,28 @@ func (n *NS) setAddrs(l netlink.Link, want []netip.Prefix) error {
 	if err != nil {
 		return err
 	}
+	var kept []netip.Prefix
 	for _, a := range have {
 		ip, _ := netip.AddrFromSlice(a.IP.To4())
 		ones, _ := a.Mask.Size()
-		if !slices.Contains(want, netip.PrefixFrom(ip, ones)) {
-			if err := h.AddrDel(l, &a); err != nil {
-				return fmt.Errorf("remove address %s: %w", a.IPNet, err)
-			}
+		p := netip.PrefixFrom(ip, ones)
+		if slices.Contains(want, p) {
+			kept = append(kept, p)
+			continue
 		}
+		if err := h.AddrDel(l, &a); err != nil {
+			return fmt.Errorf("remove address %s: %w", a.IPNet, err)
+		}
+		n.changed(l.Attrs().Name, "address %s removed", p)
 	}
 	for _, p := range want {
+		if slices.Contains(kept, p) {
+			continue
+		}
 		if err := h.AddrReplace(l, &netlink.Addr{IPNet: toIPNet(p)}); err != nil {
 			return fmt.Errorf("address %s: %w", p, err)
 		}
+		n.changed(l.Attrs().Name, "address %s added", p)
 	}
 	return nil
 }
@@ -115,7 +131,10 @@ func (n *NS) AddrDel(link string, p netip.Prefix) error {
 		return err
 	}
 	err = n.Handle.AddrDel(l, &netlink.Addr{IPNet: toIPNet(p)})
-	if err != nil && !errors.Is(err, syscall.EADDRNOTAVAIL) && !errors.Is(err, syscall.ENODEV) {
+	switch {
+	case err == nil:
+		n.changed(link, "address %s removed", p)
+	case !errors.Is(err, syscall.EADDRNOTAVAIL) && !errors.Is(err, syscall.ENODEV):
 		return fmt.Errorf("%s: remove address %s: %w", link, p, err)
 	}
 	return nil

@@ -35,9 +35,18 @@ func (n *NS) LinkUp(link string) error {
 	if err != nil {
 		return err
 	}
-	if err := n.Handle.LinkSetUp(l); err != nil {
-		return fmt.Errorf("%s up: %w", link, err)
+	return n.up(l)
+}
+
+// up brings l up unless it is.
+func (n *NS) up(l netlink.Link) error {
+	if l.Attrs().Flags&net.FlagUp != 0 {
+		return nil
 	}
+	if err := n.Handle.LinkSetUp(l); err != nil {
+		return fmt.Errorf("%s up: %w", l.Attrs().Name, err)
+	}
+	n.changed(l.Attrs().Name, "up")
 	return nil
 }
 
@@ -77,7 +86,7 @@ func (n *NS) LinkMTU(link string) (int, error) {
 	return l.Attrs().MTU, nil
 }
 
-// SetMTU sets link's MTU.
+// SetMTU sets link's MTU, unless it has it already.
 //
 // Equivalent to: `ip link set $link mtu $mtu`.
 func (n *NS) SetMTU(link string, mtu int) error {
@@ -85,7 +94,19 @@ func (n *NS) SetMTU(link string, mtu int) error {
 	if err != nil {
 		return err
 	}
-	return n.Handle.LinkSetMTU(l, mtu)
+	return n.setMTU(l, mtu)
+}
+
+func (n *NS) setMTU(l netlink.Link, mtu int) error {
+	old := l.Attrs().MTU
+	if old == mtu {
+		return nil
+	}
+	if err := n.Handle.LinkSetMTU(l, mtu); err != nil {
+		return fmt.Errorf("%s mtu %d: %w", l.Attrs().Name, mtu, err)
+	}
+	n.changed(l.Attrs().Name, "mtu %d→%d", old, mtu)
+	return nil
 }
 
 // SetMAC sets link's Ethernet address, unless it has it already.
@@ -102,6 +123,7 @@ func (n *NS) SetMAC(link string, mac net.HardwareAddr) error {
 	if err := n.Handle.LinkSetHardwareAddr(l, mac); err != nil {
 		return fmt.Errorf("%s: address %s: %w", link, mac, err)
 	}
+	n.changed(link, "MAC %s→%s", l.Attrs().HardwareAddr, mac)
 	return nil
 }
 
@@ -113,12 +135,10 @@ func (n *NS) SetMTUUp(link string, mtu int) error {
 	if err != nil {
 		return err
 	}
-	if l.Attrs().MTU != mtu {
-		if err := n.Handle.LinkSetMTU(l, mtu); err != nil {
-			return fmt.Errorf("%s mtu %d: %w", link, mtu, err)
-		}
+	if err := n.setMTU(l, mtu); err != nil {
+		return err
 	}
-	return n.Handle.LinkSetUp(l)
+	return n.up(l)
 }
 
 // SetMaster enslaves link to the bridge master, unless it is already.
@@ -136,7 +156,11 @@ func (n *NS) SetMaster(link, master string) error {
 	if l.Attrs().MasterIndex == br.Attrs().Index {
 		return nil
 	}
-	return n.Handle.LinkSetMaster(l, br)
+	if err := n.Handle.LinkSetMaster(l, br); err != nil {
+		return err
+	}
+	n.changed(link, "joined %s", master)
+	return nil
 }
 
 // Alias returns link's alias, "" if it has none.
@@ -200,7 +224,11 @@ func (n *NS) Bridges(prefix string) ([]string, error) {
 //
 // Equivalent to: `ip link add $name mtu $mtu type bridge`.
 func (n *NS) AddBridge(name string, mtu int) error {
-	return n.Handle.LinkAdd(&netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name, MTU: mtu}})
+	if err := n.Handle.LinkAdd(&netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name, MTU: mtu}}); err != nil {
+		return err
+	}
+	n.changed(name, "created")
+	return nil
 }
 
 // DeleteLink deletes link.
@@ -211,7 +239,11 @@ func (n *NS) DeleteLink(link string) error {
 	if err != nil {
 		return err
 	}
-	return n.Handle.LinkDel(l)
+	if err := n.Handle.LinkDel(l); err != nil {
+		return err
+	}
+	n.changed(link, "removed")
+	return nil
 }
 
 // LinkInfo is what a packet crossing a link depends on.

@@ -156,5 +156,18 @@ func (n *NS) SetPermanentNeighbours(link string, subnet netip.Prefix, want []Nei
 		}
 		changed++
 	}
+	if changed > 0 {
+		n.changed(link, "%s", neighboursChange(want))
+	}
 	return changed, nil
+}
+
+// neighboursChange is how a change of link's permanent neighbours is
+// told: by what they became, not by count, so the same change on many
+// links reads as one.
+func neighboursChange(want []Neighbour) string {
+	if len(want) == 0 {
+		return "permanent neighbours removed"
+	}
+	return "permanent neighbours updated"
 }

@@ -16,6 +16,18 @@ type NS struct {
 	Handle *netlink.Handle // netlink requests on this netns
 	fd     netns.NsHandle  // None() for the caller's netns
 	sock   int             // for ethtool ioctls in this netns; -1 if none
+	// Changed, if set, hears each change a method makes to the netns:
+	// the object (a link) and what happened to it ("mtu 1500→1554"). A
+	// method that finds what it was asked for already there says
+	// nothing. up lists what it changed.
+	Changed func(object, what string)
+}
+
+// changed tells Changed, if set, about a change to object.
+func (n *NS) changed(object, format string, args ...any) {
+	if n.Changed != nil {
+		n.Changed(object, fmt.Sprintf(format, args...))
+	}
 }
 
 // Open opens the netns at path ("" = the caller's). Its sockets are made

@@ -3,6 +3,7 @@ package nsutil
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 )
@@ -47,7 +48,7 @@ func (n *NS) Routes(link string) ([]Route, error) {
 	return out, nil
 }
 
-// RouteReplace makes each route go through link.
+// RouteReplace makes each route go through link, unless it does.
 //
 // Equivalent to: `ip route replace $dst via $gw dev $link metric $priority`
 // for each route.
@@ -59,7 +60,14 @@ func (n *NS) RouteReplace(link string, routes ...Route) error {
 	if err != nil {
 		return err
 	}
+	have, err := n.Routes(link)
+	if err != nil {
+		return err
+	}
 	for _, sr := range routes {
+		if slices.Contains(have, sr) {
+			continue
+		}
 		r := &netlink.Route{LinkIndex: l.Attrs().Index, Dst: toIPNet(sr.Dst), Priority: sr.Priority}
 		if sr.Gw.IsValid() {
 			r.Gw = sr.Gw.AsSlice()
@@ -67,6 +75,11 @@ func (n *NS) RouteReplace(link string, routes ...Route) error {
 		if err := n.Handle.RouteReplace(r); err != nil {
 			return fmt.Errorf("route %s via %s dev %s: %w", sr.Dst, sr.Gw, link, err)
 		}
+		dst := sr.Dst.String()
+		if sr.Dst.Bits() == 0 {
+			dst = "default"
+		}
+		n.changed(link, "route %s via %s set", dst, sr.Gw)
 	}
 	return nil
 }

@@ -11,7 +11,8 @@ import (
 // AddVeth creates a veth pair aName (in a) <-> bName (in b), each end made
 // directly in its netns under its final name: nothing ever appears in the
 // caller's netns, and nothing has to be renamed or moved, which would
-// change its index under a stale Link object. bMAC may be nil.
+// change its index under a stale Link object. bMAC may be nil. The
+// caller, who knows what the pair is for, reports it made.
 //
 // Equivalent to: `ip -n A link add $aName mtu $mtu type veth peer name $bName netns B mtu $mtu`.
 func AddVeth(a *NS, aName string, b *NS, bName string, mtu int, bMAC net.HardwareAddr) error {

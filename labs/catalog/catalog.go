@@ -33,10 +33,37 @@ func Get(name string) ([]byte, bool) {
 	return read(name, "topology.yaml")
 }
 
-// README returns the student's guide to the built-in lab name (Markdown).
+// README returns the student's guide to the built-in lab name (Markdown)
+// as the student reads it: without its HTML comments, which hold what
+// the walkthrough test needs and a reader does not (see doc.go).
 func README(name string) (string, bool) {
 	b, ok := read(name, "README.md")
-	return string(b), ok
+	return stripComments(string(b)), ok
+}
+
+// stripComments removes HTML comments (<!-- ... -->), and a line that
+// held nothing else.
+func stripComments(s string) string {
+	var b strings.Builder
+	for {
+		start := strings.Index(s, "<!--")
+		if start < 0 {
+			break
+		}
+		end := strings.Index(s[start:], "-->")
+		if end < 0 {
+			break
+		}
+		before, after := s[:start], s[start+end+3:]
+		lineStart := strings.LastIndex(before, "\n") + 1
+		if strings.TrimSpace(before[lineStart:]) == "" && strings.HasPrefix(after, "\n") {
+			before, after = before[:lineStart], after[1:] // the comment was the line
+		}
+		b.WriteString(before)
+		s = after
+	}
+	b.WriteString(s)
+	return b.String()
 }
 
 // Describe returns a one-line summary of the built-in lab name, taken from

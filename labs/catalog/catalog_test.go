@@ -33,6 +33,11 @@ func TestEveryLabParses(t *testing.T) {
 			if top.Dir != "" {
 				t.Errorf("Dir = %q, want empty for a built-in lab", top.Dir)
 			}
+			for _, w := range top.Warnings() {
+				if strings.Contains(w, "cannot be graded") {
+					t.Errorf("an expectation no check can pass: %s", w)
+				}
+			}
 			for _, h := range top.Hosts {
 				if _, err := top.Plan(h.Name); err != nil {
 					t.Errorf("plan %s: %v", h.Name, err)
@@ -118,6 +123,24 @@ func TestReferenceLab(t *testing.T) {
 	for _, c := range top.Containers {
 		if c.Image != "ovslab/busybox" || strings.Join(c.Command, " ") != "sleep infinity" {
 			t.Errorf("%s: image %q command %q", c.Name, c.Image, c.Command)
+		}
+	}
+}
+
+// TestREADMEsHideTheirTestNotes: the HTML comments a README holds for the
+// walkthrough test (doc.go) are not what `ovslab labs NAME` prints.
+func TestREADMEsHideTheirTestNotes(t *testing.T) {
+	for _, name := range catalog.Names() {
+		raw, err := os.ReadFile(filepath.Join(name, "README.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown, _ := catalog.README(name)
+		if strings.Contains(shown, "<!--") || strings.Contains(shown, "-->") {
+			t.Errorf("%s: the README as shown holds an HTML comment", name)
+		}
+		if strings.Count(string(raw), "\n")-strings.Count(shown, "\n") != strings.Count(string(raw), "<!--") {
+			t.Errorf("%s: hiding the comments removed other lines too", name)
 		}
 	}
 }
