@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -35,18 +34,7 @@ graph take by that name. Instead of the file, status, check, down and
 urls also take the name of a class recorded here (class up records it).`,
 		SuggestionsMinimumDistance: 2,
 	}
-	// As at the top: a mistyped subcommand is bad usage (exit 2), not help.
-	c.Args = func(c *cobra.Command, args []string) error {
-		if len(args) == 0 {
-			return nil
-		}
-		msg := fmt.Sprintf("unknown command %q (see %s --help)", args[0], c.CommandPath())
-		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
-			msg += "; did you mean " + strings.Join(s, " or ") + "?"
-		}
-		return usageError{errors.New(msg)}
-	}
-	c.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
+	commandGroup(c) // a mistyped subcommand is bad usage (exit 2), as at the top
 	c.AddCommand(newClassUp(), newClassDown(), newClassStatus(), newClassCheck(), newClassURLs())
 	return c
 }

@@ -29,20 +29,7 @@ Exit codes: 0 success, 1 a check or apply failed, 2 bad usage or bad file.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	// Without Args cobra reports an unknown command as a plain error
-	// (exit 1); a mistyped command is bad usage (exit 2). Args makes cobra
-	// hand the word to us, which needs a RunE; bare "ovslab" prints help.
-	root.Args = func(c *cobra.Command, args []string) error {
-		if len(args) == 0 {
-			return nil
-		}
-		msg := fmt.Sprintf("unknown command %q (see %s --help)", args[0], c.CommandPath())
-		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
-			msg += "; did you mean " + strings.Join(s, " or ") + "?"
-		}
-		return usageError{errors.New(msg)}
-	}
-	root.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
+	commandGroup(root)
 	root.AddCommand(newValidate(), newPlan(), newLabs(), newUp(), newDown(), newStatus(), newCheck(), newExec(), newCapture(), newGraph(),
 		newVersion(), newPreflight(), newUnderlayCheck(), newTrace(), newTracePart(), newStage(), newReset(), newFlapper())
 	root.AddCommand(newClass(), newEvents(), newServe())
@@ -101,4 +88,22 @@ func checkOutput(o string) error {
 		return usageError{fmt.Errorf("-o %s: want text or json", o)}
 	}
 	return nil
+}
+
+// commandGroup makes c a command whose words are subcommands. Without
+// Args cobra reports an unknown subcommand as a plain error (exit 1); a
+// mistyped one is bad usage (exit 2). Args makes cobra hand the word to
+// us, which needs a RunE; the bare command prints its help.
+func commandGroup(c *cobra.Command) {
+	c.Args = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q (see %s --help)", args[0], c.CommandPath())
+		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usageError{errors.New(msg)}
+	}
+	c.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
 }
