@@ -4,24 +4,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ovslab/ovslab/internal/testenv"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
 )
 
 // hostPortsOnly is a lab whose only stations are the hosts themselves.
-const hostPortsOnly = `name: hp-only
-hosts:
-  host1: {underlay: 172.16.10.100/24, gateway: 172.16.10.1}
-  host2: {underlay: 172.16.20.100/24, gateway: 172.16.20.1}
-  host3: {underlay: 172.16.30.100/24, gateway: 172.16.30.1}
-underlay: {mtu: 1500}
-networks:
-  net1:
-    subnet: 10.0.1.0/24
-    vni: 5000
-    gateway: {host: host1}
-    host_ports: {host2: 10.0.1.2, host3: 10.0.1.3}
-`
+var hostPortsOnly = testenv.HostPortsLab("hp-only")
 
 // TestHostPortPairs: a lab without containers still sends a full-size
 // DF packet (and a small ping) across every pair of hosts on a network,

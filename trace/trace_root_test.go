@@ -250,22 +250,9 @@ func applyFix(t *testing.T, ctx context.Context, f *trace.Fix) {
 	inNS(t, f.On, f.Commands...)
 }
 
-// hostPortLab has no containers: the hosts are on net1 themselves, and
-// the underlay carries 1500 bytes, too few for a 1500-byte packet in
-// VXLAN.
-const hostPortLab = `name: trace-hp
-hosts:
-  host1: {underlay: 172.16.10.100/24, gateway: 172.16.10.1}
-  host2: {underlay: 172.16.20.100/24, gateway: 172.16.20.1}
-  host3: {underlay: 172.16.30.100/24, gateway: 172.16.30.1}
-underlay: {mtu: 1500}
-networks:
-  net1:
-    subnet: 10.0.1.0/24
-    vni: 5000
-    gateway: {host: host1}
-    host_ports: {host2: 10.0.1.2, host3: 10.0.1.3}
-`
+// hostPortLab has no containers: the hosts are on net1 themselves, on a
+// 1500-byte underlay.
+var hostPortLab = testenv.HostPortsLab("trace-hp")
 
 // TestRootTraceHostPortMTU: on a lab of host ports alone with underlay.mtu
 // 1500, check finds the full-size DF packet between host ports dropped,
