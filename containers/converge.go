@@ -16,17 +16,21 @@ import (
 	"github.com/ovslab/ovslab/internal/nsutil"
 )
 
-// converge fixes whatever differs on an existing, correctly paired link.
-// Both ends are looked up again by name first: after a create the objects
-// we held are stale, and a stale index acts on the wrong interface.
-func (h *handles) converge(l Link) error {
-	host, err := mustLink(h.host, l.HostVeth, "host veth")
-	if err != nil {
-		return err
+// converge fixes whatever differs on an existing, correctly paired link,
+// whose ends host and ctr were just read; nil ones are looked up by name
+// (after a create the objects held before are stale, and a stale index
+// acts on the wrong interface).
+func (h *handles) converge(l Link, host, ctr netlink.Link) error {
+	var err error
+	if host == nil {
+		if host, err = mustLink(h.host, l.HostVeth, "host veth"); err != nil {
+			return err
+		}
 	}
-	ctr, err := mustLink(h.ctr, l.Name, "container interface")
-	if err != nil {
-		return err
+	if ctr == nil {
+		if ctr, err = mustLink(h.ctr, l.Name, "container interface"); err != nil {
+			return err
+		}
 	}
 	if l.Mark != "" && host.Attrs().Alias != l.Mark {
 		if err := h.host.LinkSetAlias(host, l.Mark); err != nil {
@@ -127,26 +131,31 @@ const neighMark = "ovslab-neighbours:"
 // neighbours. Reading them back means a dump of the machine's whole
 // neighbour table (all netns): one per container would cost the square
 // of the lab at every up. So the interface's alias names the set it
-// holds (a digest): the same set is left alone, an interface without the
-// mark (new, or from before neighbours were set) holds none of ours and
-// gets them added, and only a changed set is read and diffed.
+// holds: the same name is left alone (the set is not even listed), an
+// interface without the mark (new, or from before neighbours were set)
+// holds none of ours and gets them added, and only a changed set is read
+// and diffed.
 func (h *handles) convergeNeighbours(ctr netlink.Link, l Link) error {
 	if !l.Address.IsValid() {
 		return nil
 	}
 	want := ""
-	if len(l.Neighbours) > 0 {
-		want = neighMark + neighDigest(l.Neighbours)
+	if l.Neighbours.Name != "" {
+		want = neighMark + l.Neighbours.Name
 	}
 	have := ctr.Attrs().Alias
 	if have == want {
 		return nil
 	}
+	var list []nsutil.Neighbour
+	if want != "" && l.Neighbours.List != nil {
+		list = l.Neighbours.List()
+	}
 	var err error
 	if strings.HasPrefix(have, neighMark) {
-		_, err = h.ctrNS.SetPermanentNeighbours(l.Name, l.Address.Masked(), l.Neighbours)
+		_, err = h.ctrNS.SetPermanentNeighbours(l.Name, l.Address.Masked(), list)
 	} else {
-		err = h.ctrNS.AddPermanentNeighbours(l.Name, l.Neighbours)
+		err = h.ctrNS.AddPermanentNeighbours(l.Name, list)
 	}
 	if err != nil {
 		return err
@@ -162,8 +171,18 @@ func (h *handles) convergeNeighbours(ctr netlink.Link, l Link) error {
 	return nil
 }
 
-// neighDigest names a set of neighbours in a few bytes.
-func neighDigest(ns []nsutil.Neighbour) string {
+// NeighbourSet is a link's permanent neighbours, by name and on demand:
+// the name is what the interface's alias records, so an up that finds it
+// there builds and reads nothing. A caller names the set of a whole
+// segment once (NameNeighbours) for every link on it; any name works that
+// changes whenever the list does.
+type NeighbourSet struct {
+	Name string                    // "" = none: an earlier set is removed
+	List func() []nsutil.Neighbour // the entries, asked only when the alias differs
+}
+
+// NameNeighbours names a set of neighbours in a few bytes.
+func NameNeighbours(ns []nsutil.Neighbour) string {
 	sum := sha256.New()
 	for _, n := range ns {
 		fmt.Fprintf(sum, "%s %s\n", n.Addr, n.MAC)

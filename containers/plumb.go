@@ -50,7 +50,7 @@ type Link struct {
 	// Neighbours are the link's permanent neighbours within Address's
 	// subnet, which Plumb makes exactly these (none = remove them; the
 	// kernel's learned entries stay).
-	Neighbours []nsutil.Neighbour
+	Neighbours NeighbourSet
 	// Changed, if set, hears what Plumb changes on an existing pair
 	// ("mtu 1500→1450"); a pair it makes anew it reports by its result.
 	Changed func(what string)
@@ -198,8 +198,9 @@ func Plumb(l Link) (bool, error) {
 		created = true
 		l.Changed = nil     // a new pair is news as a whole
 		l.Hold = LinkHold{} // a new pair holds nothing yet
+		host, ctr = nil, nil
 	}
-	if err := h.converge(l); err != nil {
+	if err := h.converge(l, host, ctr); err != nil {
 		return false, fmt.Errorf("link %s (%s in pid %d): %w", l.HostVeth, l.Name, l.ContainerPid, err)
 	}
 	success = true

@@ -26,6 +26,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 	)
 	hosts := hostsFile(p) // the same for every container: rendered once
 	bridges := bridgesByName(p)
+	sets := neighbourSets(p, bridges)
 	// The run's open host netns serves every link of the host.
 	hostNS := run.ns
 	qdiscs, err := containers.ReadRootQdiscs(hostNS)
@@ -45,7 +46,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 			return ctx.Err()
 		}
 		defer func() { <-run.jobs }()
-		made, err := applyContainer(ctx, p, run, hostNS, qdiscs, c, hosts, bridges, listed[c.Docker])
+		made, err := applyContainer(ctx, p, run, hostNS, qdiscs, c, hosts, bridges, sets, listed[c.Docker])
 		mu.Lock()
 		fresh = append(fresh, made...)
 		mu.Unlock()
@@ -78,7 +79,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 // applyContainer converges one container, plumbs its interfaces (with
 // their permanent neighbours) and writes its /etc/hosts, returning the
 // host veths it made anew.
-func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, bridges map[string]*topology.BridgePlan, listed *containers.Listed) ([]string, error) {
+func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, bridges map[string]*topology.BridgePlan, sets map[neighSegment]string, listed *containers.Listed) ([]string, error) {
 	held := run.j.holds()
 	if held.stopped(c.Docker) && listed != nil && listed.State != "running" {
 		return nil, nil // stopped by the current stage: up leaves it so
@@ -115,7 +116,7 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 		link := containerLink(run.netnsPath(), pid, i)
 		link.HostNS, link.HostQdiscs, link.ContainerID = hostNS, qdiscs, id
 		link.Mark = netnsMarkPrefix + p.Lab + ":" + c.Name
-		link.Neighbours = linkNeighbours(i, bridges)
+		link.Neighbours = linkNeighbours(i, bridges, sets)
 		if made == "" {
 			link.Changed = func(what string) { run.j.changed(p.Host, c.Name+" "+i.Name, "%s", what) }
 		}

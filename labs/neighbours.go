@@ -3,6 +3,7 @@ package labs
 import (
 	"net/netip"
 
+	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -29,13 +30,55 @@ func setNeighbours(ns *nsutil.NS, link string, b *topology.BridgePlan, self neti
 	return err
 }
 
-// linkNeighbours are the permanent neighbours of a container interface.
-func linkNeighbours(i topology.InterfacePlan, bridges map[string]*topology.BridgePlan) []nsutil.Neighbour {
-	b := bridges[i.Bridge]
-	if b == nil {
-		return nil
+// neighSegment is one network's VLAN on a bridge: its links share one set of
+// neighbours.
+type neighSegment struct {
+	bridge string
+	vlan   int
+}
+
+// neighbourSets names the set of neighbours of each segment the host's
+// containers are on, once per segment: naming it per container would
+// cost the square of the lab at every up, even one that changes nothing.
+// The name covers the whole segment, each link's own address too, so it
+// changes whenever what any link on it gets does.
+func neighbourSets(p *topology.HostPlan, bridges map[string]*topology.BridgePlan) map[neighSegment]string {
+	out := map[neighSegment]string{}
+	for _, c := range p.Containers {
+		for _, i := range c.Interfaces {
+			k := neighSegment{i.Bridge, i.VLAN}
+			if _, done := out[k]; done {
+				continue
+			}
+			var all []topology.Neighbour
+			if b := bridges[i.Bridge]; b != nil {
+				for _, nb := range b.Neighbours {
+					if nb.VLAN == i.VLAN {
+						all = append(all, nb)
+					}
+				}
+			}
+			out[k] = ""
+			if len(all) > 0 {
+				out[k] = containers.NameNeighbours(toNeighbours(all))
+			}
+		}
 	}
-	return toNeighbours(b.Peers(i.Address.Addr(), i.VLAN))
+	return out
+}
+
+// linkNeighbours are the permanent neighbours of a container interface:
+// its segment's set by name, listed only if the interface needs it.
+func linkNeighbours(i topology.InterfacePlan, bridges map[string]*topology.BridgePlan, sets map[neighSegment]string) containers.NeighbourSet {
+	return containers.NeighbourSet{
+		Name: sets[neighSegment{i.Bridge, i.VLAN}],
+		List: func() []nsutil.Neighbour {
+			if b := bridges[i.Bridge]; b != nil {
+				return toNeighbours(b.Peers(i.Address.Addr(), i.VLAN))
+			}
+			return nil
+		},
+	}
 }
 
 func toNeighbours(peers []topology.Neighbour) []nsutil.Neighbour {

@@ -201,6 +201,7 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 		hs.Problems = append(hs.Problems, "qdiscs: "+err.Error())
 		qdiscs = nil // each link asks for its own
 	}
+	hosts := hostsFile(hs.plan) // the same for every container: rendered once
 	for _, c := range hs.plan.Containers {
 		cs := ContainerStatus{Name: c.Name, Docker: c.Docker, Image: c.Image, State: "missing"}
 		info, ok := byName[c.Docker]
@@ -224,7 +225,7 @@ func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, 
 			}
 			cs.Interfaces = append(cs.Interfaces, is)
 		}
-		if ok && info.Pid > 0 && !containers.HostsMatch(info.ID, info.Pid, hostsFile(hs.plan)) {
+		if ok && info.Pid > 0 && !containers.HostsMatch(info.ID, info.Pid, hosts) {
 			hs.Problems = append(hs.Problems, "container "+c.Name+": /etc/hosts does not hold the lab's names; run ovslab up again")
 		}
 		hs.Containers = append(hs.Containers, cs)
