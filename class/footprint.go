@@ -13,18 +13,21 @@ import (
 // What one copy of a lab costs this machine, by what it is made of: the
 // one place these figures live, for Fit to estimate a class with. They
 // were measured on the project's 2-core VM (OVS 3.1 with the userspace
-// datapath, Docker 20.10); the work on the OVS daemons' memory updates
-// OVSDaemonsPerHost.
+// datapath, Docker 20.10) as PSS, which shares a library's pages among the
+// processes mapping them: RSS counts them again in every process, and
+// summed over a class overstates it by half. scripts/bench-class.sh
+// prints what MemAvailable fell per copy next to the estimate: 45 MiB
+// per l3-vxlan copy at 30 copies, estimated 48.
 const (
 	// OVSDaemonsPerHost is one emulated host's ovsdb-server and
-	// ovs-vswitchd: 25 MiB RSS (vswitchd 18 MiB, ovsdb-server 6.6 MiB),
-	// VERIFIED.md "Measured at class size" (100 copies, 5.0 GB).
-	OVSDaemonsPerHost = 25 << 20
-	// PerContainer is one container: its containerd-shim (4 MiB PSS,
+	// ovs-vswitchd: 13.6 MiB PSS (vswitchd 11.5, of which 8.8 are its
+	// flow caches; ovsdb-server 2.1), 25 MiB RSS; ovs/daemonmem.go.
+	OVSDaemonsPerHost = 14 << 20
+	// PerContainer is one container: its containerd-shim (2.7 MiB PSS,
 	// 13 MiB RSS), the container's own processes and page cache (0.3
 	// MiB in its cgroup for busybox's sleep) and what dockerd, containerd
-	// and the kernel keep for it, rounded up.
-	PerContainer = 6 << 20
+	// and the kernel keep for it (0.4 MiB), rounded up.
+	PerContainer = 4 << 20
 	// PerNamespace is one network namespace of the fabric (a host, the
 	// router, the WAN) with its veths: 160 KiB of slab measured per
 	// netns with a veth, rounded up for routes, neighbours and the

@@ -95,7 +95,7 @@ func TestFit(t *testing.T) {
 	if !errors.As(err, &me) || me.Need != 3*per.Bytes || me.Copies != 3 {
 		t.Fatalf("one byte short: %v", err)
 	}
-	for _, want := range []string{"3 copies need about 234 MiB", "78 MiB each", "2 emulated hosts' OVS daemons at 25 MiB", "only 745 MiB is available", "nothing was changed"} {
+	for _, want := range []string{"3 copies need about 144 MiB", "48 MiB each", "2 emulated hosts' OVS daemons at 14 MiB", "only 655 MiB is available", "nothing was changed"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
 		}

@@ -144,7 +144,7 @@ func TestRootClass(t *testing.T) {
 
 	t.Run("refused when memory is short", func(t *testing.T) {
 		r := ovslab(t, "class", "up", file, "--mem-available", "300000000")
-		if r.code != 1 || !strings.Contains(r.stderr, "3 copies need about 234 MiB") || !strings.Contains(r.stderr, "only 286 MiB is available") {
+		if r.code != 1 || !strings.Contains(r.stderr, "3 copies need about 144 MiB") || !strings.Contains(r.stderr, "only 286 MiB is available") {
 			t.Fatalf("class up with 286 MiB free: %s; want exit 1 naming both figures", r)
 		}
 		for _, lab := range copies() {
