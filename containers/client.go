@@ -36,7 +36,9 @@ func Connect(ctx context.Context) (*Client, error) {
 		_ = api.Close()
 		host := api.DaemonHost()
 		if timedOut(ctx, pctx) {
-			return nil, (&daemon{api: api}).noAnswer("Ping", connectTimeout)
+			// No release to name: a daemon that does not answer the
+			// ping will not answer /version either.
+			return nil, noAnswerError(host, "Ping", connectTimeout, "")
 		}
 		if client.IsErrConnectionFailed(err) {
 			// Docker's own text repeats the address and asks the question

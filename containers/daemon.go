@@ -39,12 +39,25 @@ var (
 // deadline passes. Exec's output stream, which lasts as long as the
 // command the user runs, has none once it is attached.
 type daemon struct {
-	api *client.Client
+	api    *client.Client
+	engine engine // its release, once asked (engine.go)
 }
 
-func (d *daemon) noAnswer(call string, within time.Duration) error {
-	return fmt.Errorf("dockerd at %s did not answer %s within %s: %w; is it stuck? if `docker info` hangs too, restart dockerd (DOCKER_HOST)",
-		d.api.DaemonHost(), call, within, ErrNoAnswer)
+// noAnswer is the error of a call dockerd did not answer within its
+// deadline. On a release with the known churn deadlock it says so, and
+// what to do (deadlock.go).
+func (d *daemon) noAnswer(ctx context.Context, call string, within time.Duration) error {
+	return noAnswerError(d.api.DaemonHost(), call, within, deadlockHint(d.version(ctx, versionTimeout)))
+}
+
+// noAnswerError names dockerd, its address and the call, and gives hint
+// (from deadlockHint) as the advice, else the generic one.
+func noAnswerError(host, call string, within time.Duration, hint string) error {
+	if hint == "" {
+		hint = "is it stuck? if `docker info` hangs too, restart dockerd"
+	}
+	return fmt.Errorf("dockerd at %s did not answer %s within %s: %w; %s (DOCKER_HOST)",
+		host, call, within, ErrNoAnswer, hint)
 }
 
 // timedOut reports whether bounded (made from ctx) ended by its own
@@ -59,7 +72,7 @@ func do[T any](d *daemon, ctx context.Context, name string, fn func(context.Cont
 	defer cancel()
 	v, err := fn(cctx)
 	if err != nil && timedOut(ctx, cctx) {
-		err = d.noAnswer(name, callTimeout)
+		err = d.noAnswer(ctx, name, callTimeout)
 	}
 	return v, err
 }
@@ -82,7 +95,7 @@ func stream(d *daemon, ctx context.Context, name string, fn func(context.Context
 		cancelCall()
 		cancelStream()
 		if !answered && ctx.Err() == nil {
-			err = d.noAnswer(name, callTimeout)
+			err = d.noAnswer(ctx, name, callTimeout)
 		}
 		return nil, err
 	}
@@ -91,7 +104,7 @@ func stream(d *daemon, ctx context.Context, name string, fn func(context.Context
 		// already cancelled, so say why rather than hand out a dead stream.
 		body.Close()
 		cancelStream()
-		return nil, d.noAnswer(name, callTimeout)
+		return nil, d.noAnswer(ctx, name, callTimeout)
 	}
 	return &streamBody{ReadCloser: body, d: d, name: name, ctx: ctx, sctx: sctx, cancel: func() { cancelCall(); cancelStream() }}, nil
 }
@@ -108,7 +121,7 @@ type streamBody struct {
 func (b *streamBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil && err != io.EOF && timedOut(b.ctx, b.sctx) {
-		err = b.d.noAnswer("the rest of "+b.name, streamTimeout)
+		err = b.d.noAnswer(b.ctx, "the rest of "+b.name, streamTimeout)
 	}
 	return n, err
 }
@@ -230,7 +243,7 @@ func (d *daemon) ContainerExecAttach(ctx context.Context, execID string, config 
 		return types.HijackedResponse{}, ctx.Err()
 	case <-t.C:
 		go closeLate(done)
-		return types.HijackedResponse{}, d.noAnswer("ContainerExecAttach", callTimeout)
+		return types.HijackedResponse{}, d.noAnswer(ctx, "ContainerExecAttach", callTimeout)
 	}
 }
 

@@ -16,9 +16,11 @@ import (
 
 // shortDeadlines makes calls to dockerd give up quickly for one test.
 func shortDeadlines(t *testing.T) {
-	oldConnect, oldCall, oldStream := connectTimeout, callTimeout, streamTimeout
-	connectTimeout, callTimeout, streamTimeout = time.Second, time.Second, 2*time.Second
-	t.Cleanup(func() { connectTimeout, callTimeout, streamTimeout = oldConnect, oldCall, oldStream })
+	oldConnect, oldCall, oldStream, oldVersion := connectTimeout, callTimeout, streamTimeout, versionTimeout
+	connectTimeout, callTimeout, streamTimeout, versionTimeout = time.Second, time.Second, 2*time.Second, time.Second
+	t.Cleanup(func() {
+		connectTimeout, callTimeout, streamTimeout, versionTimeout = oldConnect, oldCall, oldStream, oldVersion
+	})
 }
 
 // stuckDockerd serves a unix socket as a dockerd that answers the ping and

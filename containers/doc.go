@@ -9,7 +9,9 @@
 // never taken over or removed by Ensure.
 //
 // Every call to dockerd has a deadline (daemon.go): a daemon that accepts
-// and never answers is an error naming it, its address and the call.
+// and never answers is an error naming it, its address and the call, and
+// on a Docker release with the known deadlock under container churn
+// (deadlock.go) saying so and what to do.
 //
 // It knows nothing about OVS or the topology file: callers hand it a Spec
 // or a Link with names, addresses and netns paths already decided.

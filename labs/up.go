@@ -66,6 +66,7 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 		return err
 	}
 	defer dc.Close()
+	warnDocker := warnLargeLab(ctx, dc, countContainers(plans), o.Reporter)
 	if err := checkContainerNames(ctx, dc, t.Name, plans); err != nil {
 		return err
 	}
@@ -73,6 +74,7 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 	if err := checkImages(ctx, dc, pool, plans); err != nil {
 		return err
 	}
+	warnDocker()
 	lock, err := acquire(ctx, t.Name, o.NoWait, func() {
 		o.Progressf("waiting for another ovslab up/down of %s", t.Name)
 	})
@@ -162,13 +164,19 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 		return err
 	}
 	if o.Done != nil {
-		n := 0
-		for _, p := range plans {
-			n += len(p.Containers)
-		}
-		o.Done(UpReport{Fresh: fresh, Changes: j.log.changes(), Containers: n})
+		o.Done(UpReport{Fresh: fresh, Changes: j.log.changes(), Containers: countContainers(plans)})
 	}
 	return nil
+}
+
+// countContainers is how many containers the plans put on this machine's
+// dockerd: every host's when emulated, this host's on a real one.
+func countContainers(plans map[string]*topology.HostPlan) int {
+	n := 0
+	for _, p := range plans {
+		n += len(p.Containers)
+	}
+	return n
 }
 
 // removeLabDir removes the directory of a fresh lab refused before any
