@@ -79,6 +79,7 @@ func Up(ctx context.Context, c *Class, o UpOptions) ([]Result, error) {
 			results[i].Removed = true
 		}
 	}
+	labs.WarnLargeChurn(ctx, len(c.Students)*len(c.Lab.Topo.Containers), o.Reporter)
 	pool := labs.NewPool(o.Jobs)
 	up := eachStudent(ctx, c, c.Students, o.Parallel, func(s string) error {
 		src, err := c.source()

@@ -54,3 +54,20 @@ func warnLargeLab(ctx context.Context, dc *containers.Client, n int, r Reporter)
 		}
 	}
 }
+
+// WarnLargeChurn gives up's warning for n containers that several labs
+// (a class's copies, each small) start together on this machine's
+// dockerd: the deadlock counts the churn, not the labs. Nothing when n
+// is small, Docker cannot be reached (each up then says why) or its
+// release is fixed.
+func WarnLargeChurn(ctx context.Context, n int, r Reporter) {
+	if n < largeLab {
+		return
+	}
+	dc, err := containers.Connect(ctx)
+	if err != nil {
+		return
+	}
+	defer dc.Close()
+	warnLargeLab(ctx, dc, n, r)()
+}
