@@ -121,6 +121,10 @@ func restoreNeighLimits(st *State) error {
 	if st.Neigh == nil || othersNeed(st.Lab).neigh != nil {
 		return nil
 	}
+	return nsutil.Do(nsutil.Own(), func() error { return restoreNeighLimitsHere(st) })
+}
+
+func restoreNeighLimitsHere(st *State) error {
 	cur, err := readNeighLimits()
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && (cur[1] < st.Neigh.Set[1] || cur[2] < st.Neigh.Set[2])) {
 		return nil

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/ovslab/ovslab/containers"
+	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/ovs"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -138,7 +139,7 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 			return err
 		}
 		defer ml.release()
-		return raiseNeighLimits(j, "", need, o.Progressf)
+		return raiseNeighLimits(j, nsutil.Own(), need, o.Progressf)
 	})
 	if o.Emulate {
 		err = upEmulated(ctx, j, t, plans, dc, pool, raise, o)

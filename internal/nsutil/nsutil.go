@@ -164,3 +164,19 @@ func Exists(name string) bool {
 	_, err := os.Stat(Path(name))
 	return err == nil
 }
+
+// ownNetns is the netns this process started in, opened while package
+// initialisation runs, before any code could have moved a thread.
+var ownNetns, _ = netns.Get()
+
+// Own is the path of the netns this process started in ("" if it could
+// not be opened): Do(Own(), fn) runs fn there whatever netns the calling
+// thread is in. Do("") runs fn on the calling thread, and a thread that a
+// library failed to move back from a container's netns would read that
+// netns's /proc/sys/net instead of the machine's.
+func Own() string {
+	if !ownNetns.IsOpen() {
+		return ""
+	}
+	return fmt.Sprintf("/proc/self/fd/%d", int(ownNetns))
+}
