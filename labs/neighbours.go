@@ -52,11 +52,7 @@ func neighbourSets(p *topology.HostPlan, bridges map[string]*topology.BridgePlan
 			}
 			var all []topology.Neighbour
 			if b := bridges[i.Bridge]; b != nil {
-				for _, nb := range b.Neighbours {
-					if nb.VLAN == i.VLAN {
-						all = append(all, nb)
-					}
-				}
+				all = b.Segment(i.VLAN)
 			}
 			out[k] = ""
 			if len(all) > 0 {

@@ -110,8 +110,20 @@ func (t *Topology) networkNeighbours(n Network) []Neighbour {
 // bridge should know: its own segment's, without itself.
 func (b *BridgePlan) Peers(self netip.Addr, vlan int) []Neighbour {
 	var out []Neighbour
+	for _, nb := range b.Segment(vlan) {
+		if nb.Address != self {
+			out = append(out, nb)
+		}
+	}
+	return out
+}
+
+// Segment is every neighbour on VLAN vlan of the bridge (0 = untagged):
+// what each interface there knows, itself included.
+func (b *BridgePlan) Segment(vlan int) []Neighbour {
+	var out []Neighbour
 	for _, nb := range b.Neighbours {
-		if nb.VLAN == vlan && nb.Address != self {
+		if nb.VLAN == vlan {
 			out = append(out, nb)
 		}
 	}

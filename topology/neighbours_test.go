@@ -29,6 +29,12 @@ func TestNeighboursInThePlan(t *testing.T) {
 	if p := br1.Peers(netip.MustParseAddr("10.0.1.10"), 7); len(p) != 0 {
 		t.Errorf("doc1, alone in VLAN 7, has peers %v", p)
 	}
+	if seg := br1.Segment(7); len(seg) != 1 || seg[0].Address != netip.MustParseAddr("10.0.1.10") {
+		t.Errorf("VLAN 7's segment on br1 = %v, want doc1 alone, itself included", seg)
+	}
+	if seg := br1.Segment(0); len(seg) != 2 {
+		t.Errorf("the untagged segment on br1 = %v, want doc2 and the gateway", seg)
+	}
 	br2 := bridgeOf(t, mustPlan(t, top, "host2"), "br-net2")
 	if len(br2.Neighbours) != 1 || br2.Neighbours[0].MAC.String() != "02:00:00:00:00:01" {
 		t.Errorf("net2's neighbours = %v, want doc2 with the MAC the file gives it", br2.Neighbours)
