@@ -74,38 +74,38 @@ func teachBridgeMACs(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, 
 	return nil
 }
 
-// bridgeMACs is where each MAC of b's network is reached from this host:
-// the port's name, by MAC and VLAN. Empty with neighbours: dynamic.
+// bridgeMACs is where each neighbour of b's network is reached from this
+// host: the port's name, by MAC and VLAN. Empty with neighbours: dynamic.
 func bridgeMACs(p *topology.HostPlan, b *topology.BridgePlan, ports map[string]ovs.PortStatus) map[fdbKey]string {
 	if len(b.Neighbours) == 0 {
 		return nil
 	}
-	out := map[fdbKey]string{}
-	usable := func(port string, vlan int) bool {
-		pt, ok := ports[port]
-		return ok && pt.OFPort > 0 && pt.Tag == vlan
-	}
-	tunnels := map[string]string{}
-	for _, t := range b.Tunnels {
-		if usable(t.Port, 0) {
-			tunnels[t.RemoteHost] = t.Port
-		}
-	}
-	for _, nb := range b.Neighbours {
-		if t, ok := tunnels[nb.Host]; ok {
-			out[fdbKey{nb.VLAN, nb.MAC.String()}] = t
-		}
-	}
+	here := map[fdbKey]string{} // this host's ports, by what they hold
 	for _, g := range []*topology.GatewayPort{b.Gateway, b.HostPort} {
-		if g != nil && usable(g.Port, 0) {
-			out[fdbKey{0, g.MAC().String()}] = g.Port
+		if g != nil {
+			here[fdbKey{0, g.MAC().String()}] = g.Port
 		}
 	}
 	for _, c := range p.Containers {
 		for _, i := range c.Interfaces {
-			if i.Bridge == b.Name && i.MAC != nil && usable(i.HostVeth, i.VLAN) {
-				out[fdbKey{i.VLAN, i.MAC.String()}] = i.HostVeth
+			if i.Bridge == b.Name && i.MAC != nil {
+				here[fdbKey{i.VLAN, i.MAC.String()}] = i.HostVeth
 			}
+		}
+	}
+	tunnels := map[string]string{}
+	for _, t := range b.Tunnels {
+		tunnels[t.RemoteHost] = t.Port
+	}
+	out := map[fdbKey]string{}
+	for _, nb := range b.Neighbours {
+		k := fdbKey{nb.VLAN, nb.MAC.String()}
+		port, vlan := tunnels[nb.Host], 0 // a tunnel is untagged: it carries every VLAN
+		if nb.Host == p.Host {
+			port, vlan = here[k], nb.VLAN
+		}
+		if pt, ok := ports[port]; ok && pt.OFPort > 0 && pt.Tag == vlan {
+			out[k] = port
 		}
 	}
 	return out
