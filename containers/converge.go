@@ -91,6 +91,8 @@ func (h *handles) converge(l Link, host, ctr netlink.Link) error {
 	}
 	// Up before routes: a gateway is only reachable through a link that is
 	// up and has its connected route.
+	// A link that goes down loses its permanent neighbours, not its alias.
+	flushed := ctr.Attrs().Flags&net.FlagUp == 0
 	lo, err := mustLink(h.ctr, "lo", "container loopback")
 	if err != nil {
 		return err
@@ -120,12 +122,12 @@ func (h *handles) converge(l Link, host, ctr netlink.Link) error {
 	if err := h.ctrNS.TxChecksumOff(l.Name); err != nil {
 		return err
 	}
-	return h.convergeNeighbours(ctr, l)
+	return h.convergeNeighbours(ctr, l, flushed)
 }
 
 // neighMark starts the container interface's alias that names the set of
 // permanent neighbours Plumb gave it.
-const neighMark = "ovslab-neighbours:"
+const neighMark = nsutil.NeighboursMark
 
 // convergeNeighbours gives the container interface l's permanent
 // neighbours. Reading them back means a dump of the machine's whole
@@ -133,9 +135,9 @@ const neighMark = "ovslab-neighbours:"
 // of the lab at every up. So the interface's alias names the set it
 // holds: the same name is left alone (the set is not even listed), an
 // interface without the mark (new, or from before neighbours were set)
-// holds none of ours and gets them added, and only a changed set is read
-// and diffed.
-func (h *handles) convergeNeighbours(ctr netlink.Link, l Link) error {
+// holds none of ours and gets them added, and only a changed set, or one
+// on an interface found down (flushed), is read and diffed.
+func (h *handles) convergeNeighbours(ctr netlink.Link, l Link, flushed bool) error {
 	if !l.Address.IsValid() {
 		return nil
 	}
@@ -144,21 +146,30 @@ func (h *handles) convergeNeighbours(ctr netlink.Link, l Link) error {
 		want = neighMark + l.Neighbours.Name
 	}
 	have := ctr.Attrs().Alias
-	if have == want {
+	if have == want && (!flushed || want == "") {
 		return nil
 	}
 	var list []nsutil.Neighbour
 	if want != "" && l.Neighbours.List != nil {
 		list = l.Neighbours.List()
 	}
-	var err error
+	var (
+		n   int
+		err error
+	)
 	if strings.HasPrefix(have, neighMark) {
-		_, err = h.ctrNS.SetPermanentNeighbours(l.Name, l.Address.Masked(), list)
+		n, err = h.ctrNS.SetPermanentNeighbours(l.Name, l.Address.Masked(), list)
 	} else {
 		err = h.ctrNS.AddPermanentNeighbours(l.Name, list)
 	}
 	if err != nil {
 		return err
+	}
+	if have == want {
+		if n > 0 {
+			l.changed("permanent neighbours restored")
+		}
+		return nil
 	}
 	if err := h.ctr.LinkSetAlias(ctr, want); err != nil {
 		return fmt.Errorf("mark %s's neighbours: %w", l.Name, err)
