@@ -17,10 +17,10 @@ import (
 )
 
 // converge fixes whatever differs on an existing, correctly paired link,
-// whose ends host and ctr were just read; nil ones are looked up by name
-// (after a create the objects held before are stale, and a stale index
-// acts on the wrong interface).
-func (h *handles) converge(l Link, host, ctr netlink.Link) error {
+// whose ends host and ctr and the container's loopback lo were just read;
+// nil ones are looked up by name (after a create the objects held before
+// are stale, and a stale index acts on the wrong interface).
+func (h *handles) converge(l Link, host, ctr, lo netlink.Link) error {
 	var err error
 	if host == nil {
 		if host, err = mustLink(h.host, l.HostVeth, "host veth"); err != nil {
@@ -93,9 +93,10 @@ func (h *handles) converge(l Link, host, ctr netlink.Link) error {
 	// up and has its connected route.
 	// A link that goes down loses its permanent neighbours, not its alias.
 	flushed := ctr.Attrs().Flags&net.FlagUp == 0
-	lo, err := mustLink(h.ctr, "lo", "container loopback")
-	if err != nil {
-		return err
+	if lo == nil {
+		if lo, err = mustLink(h.ctr, "lo", "container loopback"); err != nil {
+			return err
+		}
 	}
 	for _, x := range []struct {
 		h    *netlink.Handle
@@ -238,27 +239,26 @@ func (h *handles) convergeAddr(l Link, ctr netlink.Link) error {
 func (h *handles) convergeRoute(l Link, ctr netlink.Link) error {
 	gw := l.DefaultRoute
 	have := false
-	for _, fam := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-		routes, err := nsutil.Dump(func() ([]netlink.Route, error) { return h.ctr.RouteList(ctr, fam) })
-		if err != nil {
-			return fmt.Errorf("list routes of %s: %w", ctr.Attrs().Name, err)
+	// Both families in one dump.
+	routes, err := nsutil.Dump(func() ([]netlink.Route, error) { return h.ctr.RouteList(ctr, netlink.FAMILY_ALL) })
+	if err != nil {
+		return fmt.Errorf("list routes of %s: %w", ctr.Attrs().Name, err)
+	}
+	for _, r := range routes {
+		if !isDefault(r) {
+			continue
 		}
-		for _, r := range routes {
-			if !isDefault(r) {
-				continue
-			}
-			if gw.IsValid() && !have && ipAddr(r.Gw) == gw.Unmap() {
-				have = true
-				continue
-			}
-			if r.Protocol != unix.RTPROT_BOOT && r.Protocol != unix.RTPROT_STATIC {
-				continue
-			}
-			if err := h.ctr.RouteDel(&r); err != nil && !errors.Is(err, unix.ESRCH) {
-				return fmt.Errorf("remove default route via %s on %s: %w", r.Gw, ctr.Attrs().Name, err)
-			}
-			l.changed("default route via %s removed", r.Gw)
+		if gw.IsValid() && !have && ipAddr(r.Gw) == gw.Unmap() {
+			have = true
+			continue
 		}
+		if r.Protocol != unix.RTPROT_BOOT && r.Protocol != unix.RTPROT_STATIC {
+			continue
+		}
+		if err := h.ctr.RouteDel(&r); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("remove default route via %s on %s: %w", r.Gw, ctr.Attrs().Name, err)
+		}
+		l.changed("default route via %s removed", r.Gw)
 	}
 	if gw.IsValid() && !have {
 		// Replace, not add: another interface's default route (say from an
