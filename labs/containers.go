@@ -35,9 +35,12 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 	}
 	// One list of the host's containers serves every Ensure below and the
 	// sweep of those the file no longer names.
-	listed, err := run.docker.Listed(ctx, map[string]string{labelLab: p.Lab, labelHost: p.Host})
-	if err != nil {
-		return nil, err
+	listed := run.listed
+	if listed == nil {
+		var err error
+		if listed, err = run.docker.Listed(ctx, map[string]string{labelLab: p.Lab, labelHost: p.Host}); err != nil {
+			return nil, err
+		}
 	}
 	err = each(p.Containers, len(p.Containers), func(c topology.ContainerPlan) error {
 		select {
