@@ -111,8 +111,15 @@ func (p *Process) HostsMatch(content []byte) bool {
 		return false
 	}
 	defer f.Close()
-	cur, err := io.ReadAll(io.LimitReader(f, int64(len(content))+1))
-	return err == nil && bytes.Equal(cur, content)
+	// One byte more than content: a longer file differs. Read into a
+	// buffer of that size at once, the file holding a line per name of
+	// the lab and every container of the lab being read.
+	cur := make([]byte, len(content)+1)
+	n, err := io.ReadFull(f, cur)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return false
+	}
+	return bytes.Equal(cur[:n], content)
 }
 
 // openInRoot opens path inside the container's root filesystem.
