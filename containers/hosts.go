@@ -134,8 +134,8 @@ func (p *Process) openInRoot(path string, flags int) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer root.Close()
-	fd, err := unix.Openat2(int(root.Fd()), path, &unix.OpenHow{
+	defer unix.Close(root)
+	fd, err := unix.Openat2(root, path, &unix.OpenHow{
 		Flags:   uint64(flags | unix.O_CLOEXEC),
 		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
 	})

@@ -94,16 +94,22 @@ func (p *Process) netns() (*nsutil.NS, error) {
 	return ns, nil
 }
 
-// root opens the process's root directory.
-func (p *Process) root() (*os.File, error) {
-	root, err := os.Open("/proc/" + strconv.Itoa(p.Pid) + "/root")
-	if err == nil {
-		err = p.alive()
-		if err != nil {
-			root.Close()
+// root opens the process's root directory, as a bare descriptor (O_PATH:
+// it is only a base for openat2) that the caller closes.
+func (p *Process) root() (int, error) {
+	path := "/proc/" + strconv.Itoa(p.Pid) + "/root"
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if perr := p.alive(); perr != nil {
+			return -1, perr
 		}
+		return -1, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	return root, err
+	if err := p.alive(); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
 }
 
 // inCgroupOf reports whether process pid is in the cgroup of container id.
