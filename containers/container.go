@@ -87,9 +87,29 @@ type Info struct {
 // A command that exits immediately may still be running when Ensure
 // returns its PID; Plumb then reports the missing netns.
 func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id string, pid int, err error) {
+	id, pid, held, err := c.ensure(ctx, s, ownerLabel)
+	held.Close()
+	return id, pid, err
+}
+
+// EnsureProcess is Ensure holding the container's main process, for the
+// steps that follow (Link.Process, Process.SetHosts): a container found
+// as wanted is checked once, not again by each step. The caller closes
+// the Process.
+func (c *Client) EnsureProcess(ctx context.Context, s Spec, ownerLabel string) (*Process, error) {
+	id, pid, held, err := c.ensure(ctx, s, ownerLabel)
+	if err != nil || held != nil {
+		return held, err
+	}
+	return OpenProcess(id, pid)
+}
+
+// ensure is Ensure, also returning the main process if it was held to
+// check the PID hint.
+func (c *Client) ensure(ctx context.Context, s Spec, ownerLabel string) (id string, pid int, held *Process, err error) {
 	key, val, labels, err := ownership(s, ownerLabel)
 	if err != nil {
-		return "", 0, fmt.Errorf("container %q: %w", s.Name, err)
+		return "", 0, nil, fmt.Errorf("container %q: %w", s.Name, err)
 	}
 	s.Labels = labels
 	want := specHash(s)
@@ -97,12 +117,14 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 	// image does not turn into a removed container that cannot be remade.
 	imgID, err := c.imageID(ctx, s.Image)
 	if err != nil {
-		return "", 0, fmt.Errorf("container %q: %w", s.Name, err)
+		return "", 0, nil, fmt.Errorf("container %q: %w", s.Name, err)
 	}
 
 	if l := s.Listed; l != nil && l.State == "running" && l.NetworkMode == "none" && l.ImageID == imgID &&
-		l.Labels[key] == val && l.Labels[SpecLabel] == want && pidIn(s.PIDHint, l.ID) {
-		return l.ID, s.PIDHint, nil // as wanted already: nothing to ask Docker
+		l.Labels[key] == val && l.Labels[SpecLabel] == want && s.PIDHint > 0 {
+		if p, err := OpenProcess(l.ID, s.PIDHint); err == nil {
+			return l.ID, s.PIDHint, p, nil // as wanted already: nothing to ask Docker
+		}
 	}
 	var knownID string
 	if s.Listed != nil {
@@ -110,11 +132,11 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 	}
 	cur, found, err := c.inspectKnown(ctx, s.Name, knownID)
 	if err != nil {
-		return "", 0, err
+		return "", 0, nil, err
 	}
 	if found {
 		if err := ownerError(cur, s.Name, key, val); err != nil {
-			return "", 0, err
+			return "", 0, nil, err
 		}
 		stale := cur.Config.Labels[SpecLabel] != want ||
 			cur.HostConfig == nil || string(cur.HostConfig.NetworkMode) != "none" ||
@@ -122,7 +144,7 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 			cur.State == nil || cur.State.Dead
 		if stale {
 			if err := c.Remove(ctx, cur.ID); err != nil {
-				return "", 0, fmt.Errorf("container %q: %w", s.Name, err)
+				return "", 0, nil, fmt.Errorf("container %q: %w", s.Name, err)
 			}
 			found = false
 		}
@@ -130,15 +152,16 @@ func (c *Client) Ensure(ctx context.Context, s Spec, ownerLabel string) (id stri
 	if !found {
 		id, err = c.create(ctx, s, want)
 		if err != nil {
-			return "", 0, err
+			return "", 0, nil, err
 		}
 	} else {
 		id = cur.ID
 		if st := cur.State; st != nil && st.Running && !st.Paused && !st.Restarting && st.Pid > 0 {
-			return id, st.Pid, nil // as wanted already: nothing to ask Docker
+			return id, st.Pid, nil, nil // as wanted already: nothing to ask Docker
 		}
 	}
-	return c.start(ctx, s.Name, id)
+	id, pid, err = c.start(ctx, s.Name, id)
+	return id, pid, nil, err
 }
 
 // imageID resolves an image name to its ID, once per Client.

@@ -17,10 +17,10 @@ import (
 )
 
 // converge fixes whatever differs on an existing, correctly paired link,
-// whose ends host and ctr were just read; nil ones are looked up by name
-// (after a create the objects held before are stale, and a stale index
-// acts on the wrong interface).
-func (h *handles) converge(l Link, host, ctr netlink.Link) error {
+// whose ends host and ctr and the container's loopback lo were just read;
+// nil ones are looked up by name (after a create the objects held before
+// are stale, and a stale index acts on the wrong interface).
+func (h *handles) converge(l Link, host, ctr, lo netlink.Link) error {
 	var err error
 	if host == nil {
 		if host, err = mustLink(h.host, l.HostVeth, "host veth"); err != nil {
@@ -91,9 +91,12 @@ func (h *handles) converge(l Link, host, ctr netlink.Link) error {
 	}
 	// Up before routes: a gateway is only reachable through a link that is
 	// up and has its connected route.
-	lo, err := mustLink(h.ctr, "lo", "container loopback")
-	if err != nil {
-		return err
+	// A link that goes down loses its permanent neighbours, not its alias.
+	flushed := ctr.Attrs().Flags&net.FlagUp == 0
+	if lo == nil {
+		if lo, err = mustLink(h.ctr, "lo", "container loopback"); err != nil {
+			return err
+		}
 	}
 	for _, x := range []struct {
 		h    *netlink.Handle
@@ -120,12 +123,12 @@ func (h *handles) converge(l Link, host, ctr netlink.Link) error {
 	if err := h.ctrNS.TxChecksumOff(l.Name); err != nil {
 		return err
 	}
-	return h.convergeNeighbours(ctr, l)
+	return h.convergeNeighbours(ctr, l, flushed)
 }
 
 // neighMark starts the container interface's alias that names the set of
 // permanent neighbours Plumb gave it.
-const neighMark = "ovslab-neighbours:"
+const neighMark = nsutil.NeighboursMark
 
 // convergeNeighbours gives the container interface l's permanent
 // neighbours. Reading them back means a dump of the machine's whole
@@ -133,9 +136,9 @@ const neighMark = "ovslab-neighbours:"
 // of the lab at every up. So the interface's alias names the set it
 // holds: the same name is left alone (the set is not even listed), an
 // interface without the mark (new, or from before neighbours were set)
-// holds none of ours and gets them added, and only a changed set is read
-// and diffed.
-func (h *handles) convergeNeighbours(ctr netlink.Link, l Link) error {
+// holds none of ours and gets them added, and only a changed set, or one
+// on an interface found down (flushed), is read and diffed.
+func (h *handles) convergeNeighbours(ctr netlink.Link, l Link, flushed bool) error {
 	if !l.Address.IsValid() {
 		return nil
 	}
@@ -144,21 +147,30 @@ func (h *handles) convergeNeighbours(ctr netlink.Link, l Link) error {
 		want = neighMark + l.Neighbours.Name
 	}
 	have := ctr.Attrs().Alias
-	if have == want {
+	if have == want && (!flushed || want == "") {
 		return nil
 	}
 	var list []nsutil.Neighbour
 	if want != "" && l.Neighbours.List != nil {
 		list = l.Neighbours.List()
 	}
-	var err error
+	var (
+		n   int
+		err error
+	)
 	if strings.HasPrefix(have, neighMark) {
-		_, err = h.ctrNS.SetPermanentNeighbours(l.Name, l.Address.Masked(), list)
+		n, err = h.ctrNS.SetPermanentNeighbours(l.Name, l.Address.Masked(), list)
 	} else {
 		err = h.ctrNS.AddPermanentNeighbours(l.Name, list)
 	}
 	if err != nil {
 		return err
+	}
+	if have == want {
+		if n > 0 {
+			l.changed("permanent neighbours restored")
+		}
+		return nil
 	}
 	if err := h.ctr.LinkSetAlias(ctr, want); err != nil {
 		return fmt.Errorf("mark %s's neighbours: %w", l.Name, err)
@@ -227,27 +239,26 @@ func (h *handles) convergeAddr(l Link, ctr netlink.Link) error {
 func (h *handles) convergeRoute(l Link, ctr netlink.Link) error {
 	gw := l.DefaultRoute
 	have := false
-	for _, fam := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-		routes, err := nsutil.Dump(func() ([]netlink.Route, error) { return h.ctr.RouteList(ctr, fam) })
-		if err != nil {
-			return fmt.Errorf("list routes of %s: %w", ctr.Attrs().Name, err)
+	// Both families in one dump.
+	routes, err := nsutil.Dump(func() ([]netlink.Route, error) { return h.ctr.RouteList(ctr, netlink.FAMILY_ALL) })
+	if err != nil {
+		return fmt.Errorf("list routes of %s: %w", ctr.Attrs().Name, err)
+	}
+	for _, r := range routes {
+		if !isDefault(r) {
+			continue
 		}
-		for _, r := range routes {
-			if !isDefault(r) {
-				continue
-			}
-			if gw.IsValid() && !have && ipAddr(r.Gw) == gw.Unmap() {
-				have = true
-				continue
-			}
-			if r.Protocol != unix.RTPROT_BOOT && r.Protocol != unix.RTPROT_STATIC {
-				continue
-			}
-			if err := h.ctr.RouteDel(&r); err != nil && !errors.Is(err, unix.ESRCH) {
-				return fmt.Errorf("remove default route via %s on %s: %w", r.Gw, ctr.Attrs().Name, err)
-			}
-			l.changed("default route via %s removed", r.Gw)
+		if gw.IsValid() && !have && ipAddr(r.Gw) == gw.Unmap() {
+			have = true
+			continue
 		}
+		if r.Protocol != unix.RTPROT_BOOT && r.Protocol != unix.RTPROT_STATIC {
+			continue
+		}
+		if err := h.ctr.RouteDel(&r); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("remove default route via %s on %s: %w", r.Gw, ctr.Attrs().Name, err)
+		}
+		l.changed("default route via %s removed", r.Gw)
 	}
 	if gw.IsValid() && !have {
 		// Replace, not add: another interface's default route (say from an

@@ -66,19 +66,29 @@ func HostsFile(names []HostName) []byte {
 // over: a bind-mounted file cannot be replaced. Docker writes it afresh
 // only when it starts the container, and every up rewrites it after that.
 func SetHosts(id string, pid int, content []byte) (bool, error) {
-	if HostsMatch(id, pid, content) {
-		return false, nil
-	}
-	f, err := openInContainer(id, pid, "etc/hosts", unix.O_WRONLY|unix.O_TRUNC)
+	p, err := OpenProcess(id, pid)
 	if err != nil {
 		return false, fmt.Errorf("/etc/hosts of container pid %d: %w", pid, err)
 	}
+	defer p.Close()
+	return p.SetHosts(content)
+}
+
+// SetHosts is SetHosts of p's container.
+func (p *Process) SetHosts(content []byte) (bool, error) {
+	if p.HostsMatch(content) {
+		return false, nil
+	}
+	f, err := p.openInRoot("etc/hosts", unix.O_WRONLY|unix.O_TRUNC)
+	if err != nil {
+		return false, fmt.Errorf("/etc/hosts of container pid %d: %w", p.Pid, err)
+	}
 	if _, err := f.Write(content); err != nil {
 		f.Close()
-		return false, fmt.Errorf("/etc/hosts of container pid %d: %w", pid, err)
+		return false, fmt.Errorf("/etc/hosts of container pid %d: %w", p.Pid, err)
 	}
 	if err := f.Close(); err != nil {
-		return false, fmt.Errorf("/etc/hosts of container pid %d: %w", pid, err)
+		return false, fmt.Errorf("/etc/hosts of container pid %d: %w", p.Pid, err)
 	}
 	return true, nil
 }
@@ -86,29 +96,46 @@ func SetHosts(id string, pid int, content []byte) (bool, error) {
 // HostsMatch reports whether the /etc/hosts of running container id, main
 // process pid, holds exactly content, for status.
 func HostsMatch(id string, pid int, content []byte) bool {
-	f, err := openInContainer(id, pid, "etc/hosts", unix.O_RDONLY)
+	p, err := OpenProcess(id, pid)
+	if err != nil {
+		return false
+	}
+	defer p.Close()
+	return p.HostsMatch(content)
+}
+
+// HostsMatch is HostsMatch of p's container.
+func (p *Process) HostsMatch(content []byte) bool {
+	f, err := p.openInRoot("etc/hosts", unix.O_RDONLY)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	cur, err := io.ReadAll(io.LimitReader(f, int64(len(content))+1))
-	return err == nil && bytes.Equal(cur, content)
+	// One byte more than content: a longer file differs. Read into a
+	// buffer of that size at once, the file holding a line per name of
+	// the lab and every container of the lab being read.
+	cur := make([]byte, len(content)+1)
+	n, err := io.ReadFull(f, cur)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return false
+	}
+	return bytes.Equal(cur[:n], content)
 }
 
-// openInContainer opens path inside the container's root filesystem.
+// openInRoot opens path inside the container's root filesystem.
 // Symlinks resolve inside that root (RESOLVE_IN_ROOT): on a plain
 // /proc/PID/root/... path an absolute link would resolve against this
 // machine's root, and lead a write as root out of the container. Docker's
 // own layout (its init layer makes /etc a directory, and /etc/hosts is a
 // mount) leaves no such link today; this keeps it so for any runtime.
-// The root is that of container id's main process (containerRoot).
-func openInContainer(id string, pid int, path string, flags int) (*os.File, error) {
-	root, err := containerRoot(id, pid)
+// The root is that of p, opened while p is held.
+func (p *Process) openInRoot(path string, flags int) (*os.File, error) {
+	root, err := p.root()
 	if err != nil {
 		return nil, err
 	}
-	defer root.Close()
-	fd, err := unix.Openat2(int(root.Fd()), path, &unix.OpenHow{
+	defer unix.Close(root)
+	fd, err := unix.Openat2(root, path, &unix.OpenHow{
 		Flags:   uint64(flags | unix.O_CLOEXEC),
 		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
 	})

@@ -25,6 +25,11 @@ type Link struct {
 	MTU          int              // both ends; 0 = leave the kernel default
 	DefaultRoute netip.Addr       // invalid = no default route from this interface
 	Impair       Impairment       // root qdisc on both ends; zero = none
+	// Process, if set, is the container's main process already held
+	// (OpenProcess), for ContainerID and ContainerPid: the caller that
+	// holds it for all of a container's steps checks the PID once. The
+	// caller closes it.
+	Process *Process
 	// HostNS, if set, is the host side's netns already open (one for all
 	// of a host's links, so each does not open its own); HostNetns then
 	// only names it in messages. The caller closes it.
@@ -138,7 +143,7 @@ func openHandles(l Link) (*handles, error) {
 		}
 		own = true
 	}
-	ctrNS, err := containerNetns(l.ContainerID, l.ContainerPid)
+	ctrNS, err := containerNetns(l)
 	if err != nil {
 		if own {
 			hostNS.Close()
@@ -146,6 +151,20 @@ func openHandles(l Link) (*handles, error) {
 		return nil, err
 	}
 	return &handles{host: hostNS.Handle, ctr: ctrNS.Handle, hostNS: hostNS, ctrNS: ctrNS, ownHost: own}, nil
+}
+
+// containerNetns opens the netns of l's container through l.Process,
+// else through a Process of its own.
+func containerNetns(l Link) (*nsutil.NS, error) {
+	p := l.Process
+	if p == nil || p.ID != l.ContainerID || p.Pid != l.ContainerPid {
+		var err error
+		if p, err = OpenProcess(l.ContainerID, l.ContainerPid); err != nil {
+			return nil, err
+		}
+		defer p.Close()
+	}
+	return p.netns()
 }
 
 func (h *handles) close() {
@@ -178,7 +197,8 @@ func Plumb(l Link) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("host veth %s: %w", l.HostVeth, err)
 	}
-	ctr, err := linkByName(h.ctr, l.Name)
+	// One dump answers for the interface and the loopback converge needs.
+	ctr, lo, err := h.ctrLinks(l.Name)
 	if err != nil {
 		return false, fmt.Errorf("container interface %s (pid %d): %w", l.Name, l.ContainerPid, err)
 	}
@@ -200,11 +220,31 @@ func Plumb(l Link) (bool, error) {
 		l.Hold = LinkHold{} // a new pair holds nothing yet
 		host, ctr = nil, nil
 	}
-	if err := h.converge(l, host, ctr); err != nil {
+	if err := h.converge(l, host, ctr, lo); err != nil {
 		return false, fmt.Errorf("link %s (%s in pid %d): %w", l.HostVeth, l.Name, l.ContainerPid, err)
 	}
 	success = true
 	return created, nil
+}
+
+// ctrLinks returns the container's interface called name and its
+// loopback, each nil when missing.
+//
+// Equivalent to: `ip link show` in the container.
+func (h *handles) ctrLinks(name string) (ctr, lo netlink.Link, err error) {
+	links, err := nsutil.Dump(h.ctr.LinkList)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, x := range links {
+		switch x.Attrs().Name {
+		case name:
+			ctr = x
+		case "lo":
+			lo = x
+		}
+	}
+	return ctr, lo, nil
 }
 
 // createPair makes a fresh veth pair. A host interface that already has

@@ -12,23 +12,31 @@ import (
 	"github.com/ovslab/ovslab/internal/nsutil"
 )
 
-// process is a container's main process held by a pidfd from the moment
+// Process is a container's main process held by a pidfd from the moment
 // it is checked to be that container's until whatever was opened by its
 // PID (/proc/PID/ns/net, /proc/PID/root) is open. A PID is only a number:
 // once the container stops, the kernel may hand it to any new process, and
 // a netns opened by PID would then be some other container's or the
 // machine's own. The pidfd pins the process itself: while it is alive (a
 // zombie counts, its PID is not free until it is reaped) its PID names it
-// and nothing else.
-type process struct {
-	id  string
-	pid int
+// and nothing else. One Process serves every step of a container (its
+// links, its /etc/hosts), so the check is made once per container.
+type Process struct {
+	ID  string // the container's full ID
+	Pid int    // its main process
 	fd  int
 }
 
-// openProcess takes a pidfd of pid and checks that the process behind it
-// is the main process of the container with the full ID id.
-func openProcess(id string, pid int) (*process, error) {
+// OpenProcess takes a pidfd of pid and checks that the process behind it
+// is the main process of the container with the full ID id: it is in the
+// container's cgroup (Docker names that after the ID under every cgroup
+// driver and version) and is process 1 of its own PID namespace. So a PID
+// since reused, whether by another process or by one exec'd into a later
+// run of the container, fails. The caller closes it.
+func OpenProcess(id string, pid int) (*Process, error) {
+	if pid <= 0 {
+		return nil, fmt.Errorf("container %s: pid %d is not a running process", shortID(id), pid)
+	}
 	fd, err := unix.PidfdOpen(pid, 0)
 	if errors.Is(err, unix.ESRCH) {
 		return nil, stopped(id, pid)
@@ -36,44 +44,48 @@ func openProcess(id string, pid int) (*process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pidfd of container %s process %d: %w", shortID(id), pid, err)
 	}
-	p := &process{id: id, pid: pid, fd: fd}
-	if !pidIn(pid, id) {
-		p.close()
+	p := &Process{ID: id, Pid: pid, fd: fd}
+	first, known := firstOfNamespace(fdinfoPath(fd))
+	if !known {
+		first, _ = firstOfNamespace(statusPath(pid))
+	}
+	if !first || !inCgroupOf(pid, id) {
+		p.Close()
 		return nil, fmt.Errorf("process %d is not container %s's main process any more: the container stopped or restarted and the PID may be another process's now; run ovslab up again", pid, shortID(id))
 	}
 	return p, nil
 }
 
 // alive reports, after something was opened by the PID, that the process
-// checked by openProcess still held the PID all along, so that it was
+// checked by OpenProcess still held the PID all along, so that it was
 // opened from that process.
-func (p *process) alive() error {
+func (p *Process) alive() error {
 	if err := unix.PidfdSendSignal(p.fd, 0, nil, 0); err != nil {
-		return stopped(p.id, p.pid)
+		return stopped(p.ID, p.Pid)
 	}
 	return nil
 }
 
-func (p *process) close() { unix.Close(p.fd) }
+// Close releases the pidfd; closing twice is fine.
+func (p *Process) Close() {
+	if p != nil && p.fd >= 0 {
+		unix.Close(p.fd)
+		p.fd = -1
+	}
+}
 
 func stopped(id string, pid int) error {
 	return fmt.Errorf("container %s stopped (its process %d is gone); run ovslab up again", shortID(id), pid)
 }
 
-// containerNetns opens the network namespace of container id's main
-// process pid, making sure it is that process's.
-func containerNetns(id string, pid int) (*nsutil.NS, error) {
-	p, err := openProcess(id, pid)
-	if err != nil {
-		return nil, err
-	}
-	defer p.close()
-	ns, err := nsutil.Open(containerNetnsPath(pid))
+// netns opens the process's network namespace.
+func (p *Process) netns() (*nsutil.NS, error) {
+	ns, err := nsutil.Open(containerNetnsPath(p.Pid))
 	if err != nil {
 		if perr := p.alive(); perr != nil {
 			return nil, perr
 		}
-		return nil, fmt.Errorf("container %s process %d: no network namespace (is the container running?): %w", shortID(id), pid, err)
+		return nil, fmt.Errorf("container %s process %d: no network namespace (is the container running?): %w", shortID(p.ID), p.Pid, err)
 	}
 	if err := p.alive(); err != nil {
 		ns.Close()
@@ -82,48 +94,79 @@ func containerNetns(id string, pid int) (*nsutil.NS, error) {
 	return ns, nil
 }
 
-// containerRoot opens the root directory of container id's main process
-// pid, making sure it is that process's.
-func containerRoot(id string, pid int) (*os.File, error) {
-	p, err := openProcess(id, pid)
+// root opens the process's root directory, as a bare descriptor (O_PATH:
+// it is only a base for openat2) that the caller closes.
+func (p *Process) root() (int, error) {
+	path := "/proc/" + strconv.Itoa(p.Pid) + "/root"
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, err
-	}
-	defer p.close()
-	root, err := os.Open(fmt.Sprintf("/proc/%d/root", pid))
-	if err == nil {
-		err = p.alive()
-		if err != nil {
-			root.Close()
+		if perr := p.alive(); perr != nil {
+			return -1, perr
 		}
+		return -1, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	return root, err
+	if err := p.alive(); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
 }
 
-// pidIn reports whether process pid is the main process of the container
-// with the full ID id: it is in the container's cgroup (Docker names that
-// after the ID under every cgroup driver and version) and is process 1 of
-// its own PID namespace. So a PID since reused, whether by another
-// process or by one exec'd into a later run of the container, fails.
-func pidIn(pid int, id string) bool {
-	if pid <= 0 || len(id) < 64 {
+// inCgroupOf reports whether process pid is in the cgroup of container id.
+func inCgroupOf(pid int, id string) bool {
+	if len(id) < 64 {
 		return false
 	}
-	proc := "/proc/" + strconv.Itoa(pid)
-	cg, err := os.ReadFile(proc + "/cgroup")
-	if err != nil || !bytes.Contains(cg, []byte(id)) {
-		return false
-	}
-	st, err := os.ReadFile(proc + "/status")
+	cg, err := readSmall("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	return err == nil && bytes.Contains(cg, []byte(id))
+}
+
+// firstOfNamespace reports whether the NSpid line of a status file ends
+// in 1, and whether it has the line. A pidfd's fdinfo carries the same
+// line (kernels from 5.10) and costs the kernel far less to write.
+func firstOfNamespace(path string) (first, known bool) {
+	st, err := readSmall(path)
 	if err != nil {
-		return false
+		return false, false
 	}
 	for _, line := range bytes.Split(st, []byte("\n")) {
 		if f := bytes.Fields(line); len(f) > 1 && string(f[0]) == "NSpid:" {
-			return string(f[len(f)-1]) == "1"
+			return string(f[len(f)-1]) == "1", true
 		}
 	}
-	return false
+	return false, false
+}
+
+func fdinfoPath(fd int) string { return "/proc/self/fdinfo/" + strconv.Itoa(fd) }
+
+func statusPath(pid int) string { return "/proc/" + strconv.Itoa(pid) + "/status" }
+
+// readSmall reads a /proc file of a few kilobytes with bare system calls:
+// os.ReadFile's stat and poller registration cost more than the read, and
+// each container's check reads two.
+func readSmall(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 0, 4096)
+	for {
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		if n == 0 {
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
 }
 
 func shortID(id string) string {

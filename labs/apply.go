@@ -42,6 +42,10 @@ type hostRun struct {
 	jobs     chan struct{} // bounds container work across all hosts
 	progress func(format string, args ...any)
 	ns       *nsutil.NS // the host's netns, open for the run's steps
+	// listed, if set, are the host's containers as one list of the
+	// whole lab found them after the lab's lock was taken; nil = list
+	// the host's.
+	listed map[string]*containers.Listed
 	// changing, if set, runs once the host's preflight has passed,
 	// before its first change: what the whole lab changes on the machine.
 	changing func() error

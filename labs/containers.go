@@ -35,9 +35,12 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 	}
 	// One list of the host's containers serves every Ensure below and the
 	// sweep of those the file no longer names.
-	listed, err := run.docker.Listed(ctx, map[string]string{labelLab: p.Lab, labelHost: p.Host})
-	if err != nil {
-		return nil, err
+	listed := run.listed
+	if listed == nil {
+		var err error
+		if listed, err = run.docker.Listed(ctx, map[string]string{labelLab: p.Lab, labelHost: p.Host}); err != nil {
+			return nil, err
+		}
 	}
 	err = each(p.Containers, len(p.Containers), func(c topology.ContainerPlan) error {
 		select {
@@ -88,7 +91,8 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 	if c.NetAdmin {
 		caps = []string{"NET_ADMIN"}
 	}
-	id, pid, err := run.docker.Ensure(ctx, containers.Spec{
+	// The process is held and checked once for all the container's steps.
+	proc, err := run.docker.EnsureProcess(ctx, containers.Spec{
 		Name: c.Docker, Image: c.Image, Command: c.Command, Hostname: c.Name, CapAdd: caps,
 		Labels: map[string]string{labelLab: p.Lab, labelHost: p.Host, labelNode: c.Name},
 		Listed: listed, PIDHint: run.j.pidHint(c.Docker),
@@ -96,6 +100,8 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %w", p.Host, err)
 	}
+	defer proc.Close()
+	id, pid := proc.ID, proc.Pid
 	run.j.sawPID(c.Docker, pid)
 	// A container made anew is news as a whole; one that was kept tells
 	// what up changed on it.
@@ -114,7 +120,7 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 	var fresh []string
 	for _, i := range c.Interfaces {
 		link := containerLink(run.netnsPath(), pid, i)
-		link.HostNS, link.HostQdiscs, link.ContainerID = hostNS, qdiscs, id
+		link.HostNS, link.HostQdiscs, link.ContainerID, link.Process = hostNS, qdiscs, id, proc
 		link.Mark = netnsMarkPrefix + p.Lab + ":" + c.Name
 		link.Neighbours = linkNeighbours(i, bridges, sets)
 		if made == "" {
@@ -132,7 +138,7 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 			}
 		}
 	}
-	rewrote, err := containers.SetHosts(id, pid, hosts)
+	rewrote, err := proc.SetHosts(hosts)
 	if err != nil {
 		return fresh, fmt.Errorf("container %s: names: %w", c.Name, err)
 	}

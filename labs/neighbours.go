@@ -24,9 +24,16 @@ func bridgesByName(p *topology.HostPlan) map[string]*topology.BridgePlan {
 }
 
 // setNeighbours makes b's peers of the interface link at self (a
-// gateway or host port) the permanent neighbours of link in ns.
+// gateway or host port) the permanent neighbours of link in ns. The set
+// is named in the link's alias, as a container interface's is, so an up
+// that finds it there reads no neighbour table.
 func setNeighbours(ns *nsutil.NS, link string, b *topology.BridgePlan, self netip.Prefix, vlan int) error {
-	_, err := ns.SetPermanentNeighbours(link, self.Masked(), toNeighbours(b.Peers(self.Addr(), vlan)))
+	want := toNeighbours(b.Peers(self.Addr(), vlan))
+	name := ""
+	if len(want) > 0 {
+		name = containers.NameNeighbours(want)
+	}
+	_, err := ns.SetNamedNeighbours(link, self.Masked(), name, want)
 	return err
 }
 

@@ -56,6 +56,20 @@ func TestRootPermanentNeighbours(t *testing.T) {
 		t.Errorf("nsdoc1 learned neighbours by ARP, want none with every one permanent:\n%s", out)
 	}
 
+	// A link that goes down loses its permanent neighbours and keeps the
+	// alias that names them: up must not take the alias's word for it.
+	// The gateway was taken down and up again by hand; nsdoc1's eth0 is
+	// left down for up to find.
+	mustOut(t, "host1")(inHost(lab, "host1", "sh", "-c", "ip link set net1 down && ip link set net1 up"))
+	mustOut(t, "nsdoc1")(inNetnsOf(doc1, "ip", "link", "set", "eth0", "down"))
+	upLab(t, text)
+	if got := permanentNeighbours(t, "container nsdoc1", mustOut(t, "nsdoc1")(inNetnsOf(doc1, "ip", "-4", "neigh", "show", "dev", "eth0"))); !equalMaps(got, want) {
+		t.Errorf("after eth0 went down, up left nsdoc1's permanent neighbours %v, want %v", got, want)
+	}
+	if gw := permanentNeighbours(t, "host1 net1", mustOut(t, "host1")(inHost(lab, "host1", "ip", "-4", "neigh", "show", "dev", "net1"))); len(gw) != 2 {
+		t.Errorf("after net1 went down and up, up left gateway net1's permanent neighbours %v, want nsdoc1's and nsdoc3's", gw)
+	}
+
 	// Turned off on the running lab: the entries go, ARP comes back.
 	upLab(t, edit(t, text, "\nhosts:", "\nneighbours: dynamic\nhosts:"))
 	if got := permanentNeighbours(t, "container nsdoc1", mustOut(t, "nsdoc1")(inNetnsOf(doc1, "ip", "-4", "neigh", "show", "dev", "eth0"))); len(got) != 0 {

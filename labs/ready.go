@@ -73,7 +73,7 @@ func warmUnderlay(ctx context.Context, p *topology.HostPlan, run hostRun, strict
 	)
 	for {
 		var err error
-		if macs, err = run.ns.Neighbours(uplink); err != nil {
+		if macs, err = resolved(run, uplink, hops); err != nil {
 			return fmt.Errorf("host %s: %w", p.Host, err)
 		}
 		missing = missing[:0]
@@ -111,6 +111,23 @@ func warmUnderlay(ctx context.Context, p *topology.HostPlan, run hostRun, strict
 		return nil
 	}
 	return teachTunnelNeighbours(ctx, p, run, macs)
+}
+
+// resolved is the MAC the kernel holds for each of hops on uplink, asked
+// hop by hop: a dump of the uplink's neighbours walks every netns's
+// entries, and a large lab holds hundreds of thousands.
+func resolved(run hostRun, uplink string, hops []netip.Addr) (map[netip.Addr]net.HardwareAddr, error) {
+	macs := map[netip.Addr]net.HardwareAddr{}
+	for _, nh := range hops {
+		nb, ok, err := run.ns.NeighbourOf(uplink, nh)
+		if err != nil {
+			return nil, err
+		}
+		if ok && nb.MAC != nil {
+			macs[nh] = nb.MAC
+		}
+	}
+	return macs, nil
 }
 
 // teachTunnelNeighbours puts every resolved next hop into vswitchd's

@@ -209,6 +209,24 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	if err := stopStrayDaemons(t.Name, t.HostNames()); err != nil {
 		return err
 	}
+	// One list of the lab's containers serves every host: each list
+	// costs dockerd a walk over every container it has.
+	var byHost map[string]map[string]*containers.Listed
+	if countContainers(plans) > 0 {
+		all, err := dc.Listed(ctx, map[string]string{labelLab: t.Name})
+		if err != nil {
+			return err
+		}
+		byHost = map[string]map[string]*containers.Listed{}
+		for h := range plans {
+			byHost[h] = map[string]*containers.Listed{}
+		}
+		for name, l := range all {
+			if m := byHost[l.Labels[labelHost]]; m != nil {
+				m[name] = l
+			}
+		}
+	}
 	// The fabric is shared; the hosts on it are independent, so they come
 	// up at once, their containers drawing on one pool of jobs.
 	// One host failing does not stop the others: each is reported.
@@ -222,7 +240,7 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 		if err := ovs.StartDaemons(ctx, loc.runDir, loc.netnsPath()); err != nil {
 			return fmt.Errorf("host %s: %w", h, err)
 		}
-		err := applyHost(ctx, plans[h], hostRun{location: loc, docker: dc, j: j, jobs: jobs, progress: pr, changing: changing})
+		err := applyHost(ctx, plans[h], hostRun{location: loc, docker: dc, j: j, jobs: jobs, progress: pr, changing: changing, listed: byHost[h]})
 		var pe *preflightError
 		if errors.As(err, &pe) {
 			// This host is untouched, but the fabric is not: down

@@ -18,15 +18,16 @@ import (
 // name on a device that was made anew: vswitchd matches ports by name and
 // would keep using the old, dead device.
 func (c *Client) Sync(ctx context.Context) error {
-	s, err := c.snapshot(ctx)
-	if err != nil {
-		return err
+	// The root row alone: a snapshot would copy every port of the host.
+	var roots []*vswitchd.OpenvSwitch
+	if err := c.ovs.List(ctx, &roots); err != nil {
+		return fmt.Errorf("read OVSDB cache of %s: %w", c.endpoint, err)
 	}
-	if s.root == nil {
+	if len(roots) == 0 {
 		return fmt.Errorf("OVSDB at %s has no Open_vSwitch row yet; start the daemons with ovslab or run `ovs-vsctl init`", c.endpoint)
 	}
-	want := s.root.NextCfg + 1
-	root := &vswitchd.OpenvSwitch{UUID: s.root.UUID}
+	want := roots[0].NextCfg + 1
+	root := &vswitchd.OpenvSwitch{UUID: roots[0].UUID}
 	ops, err := c.ovs.Where(root).Mutate(root, model.Mutation{Field: &root.NextCfg, Mutator: ovsdb.MutateOperationAdd, Value: 1})
 	if err != nil {
 		return fmt.Errorf("Open_vSwitch next_cfg: %w", err)

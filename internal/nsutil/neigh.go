@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
+	"golang.org/x/sys/unix"
 )
 
 // Neighbours returns the resolved IPv4 neighbours on link.
@@ -40,28 +42,59 @@ type NeighbourEntry struct {
 }
 
 // NeighbourOf returns the entry for ip on link; ok is false when there is
-// none (nothing has asked for ip lately).
+// none (nothing has asked for ip lately). It asks for the one entry: a
+// dump walks the kernel's one neighbour table of every netns on the
+// machine, which a large lab fills with its permanent entries.
 //
-// Equivalent to: `ip -4 neigh show $ip dev $link`.
+// Equivalent to: `ip -4 neigh get $ip dev $link`.
 func (n *NS) NeighbourOf(link string, ip netip.Addr) (nb NeighbourEntry, ok bool, err error) {
 	l, err := n.Link(link)
 	if err != nil {
 		return nb, false, err
 	}
-	ns, err := Dump(func() ([]netlink.Neigh, error) { return n.Handle.NeighList(l.Attrs().Index, netlink.FAMILY_V4) })
+	e, err := n.neighGet(l.Attrs().Index, ip)
+	if err != nil || e == nil {
+		return nb, false, err
+	}
+	nb.State = neighState(e.State)
+	if len(e.HardwareAddr) == 6 && e.State&(netlink.NUD_INCOMPLETE|netlink.NUD_FAILED) == 0 {
+		nb.MAC = e.HardwareAddr
+	}
+	return nb, true, nil
+}
+
+// neighGet asks the kernel for the IPv4 neighbour entry of ip on the link
+// with index idx (RTM_GETNEIGH without a dump; kernels from 5.0), nil
+// when there is none.
+func (n *NS) neighGet(idx int, ip netip.Addr) (*netlink.Neigh, error) {
+	if !ip.Is4() {
+		return nil, fmt.Errorf("neighbour %s: not an IPv4 address", ip)
+	}
+	sock, err := n.rawRoute()
 	if err != nil {
-		return nb, false, fmt.Errorf("%s: neighbours: %w", link, err)
+		return nil, err
 	}
-	for _, e := range ns {
-		if a, _ := netip.AddrFromSlice(e.IP.To4()); a == ip {
-			nb.State = neighState(e.State)
-			if len(e.HardwareAddr) == 6 && e.State&(netlink.NUD_INCOMPLETE|netlink.NUD_FAILED) == 0 {
-				nb.MAC = e.HardwareAddr
-			}
-			return nb, true, nil
-		}
+	req := &nl.NetlinkRequest{
+		NlMsghdr: unix.NlMsghdr{Len: unix.SizeofNlMsghdr, Type: unix.RTM_GETNEIGH, Flags: unix.NLM_F_REQUEST},
+		Sockets:  map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: sock},
 	}
-	return nb, false, nil
+	req.AddData(&netlink.Ndmsg{Family: netlink.FAMILY_V4, Index: uint32(idx)})
+	req.AddData(nl.NewRtAttr(unix.NDA_DST, ip.AsSlice()))
+	msgs, err := req.Execute(unix.NETLINK_ROUTE, unix.RTM_NEWNEIGH)
+	if errors.Is(err, unix.ENOENT) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("neighbour %s: %w", ip, err)
+	}
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	e, err := netlink.NeighDeserialize(msgs[0])
+	if err != nil {
+		return nil, fmt.Errorf("neighbour %s: %w", ip, err)
+	}
+	return e, nil
 }
 
 func neighState(s int) string {
@@ -158,6 +191,49 @@ func (n *NS) SetPermanentNeighbours(link string, subnet netip.Prefix, want []Nei
 	}
 	if changed > 0 {
 		n.changed(link, "%s", neighboursChange(want))
+	}
+	return changed, nil
+}
+
+// NeighboursMark starts the alias of a link that names the set of
+// permanent neighbours it was given (SetNamedNeighbours).
+const NeighboursMark = "ovslab-neighbours:"
+
+// SetNamedNeighbours is SetPermanentNeighbours for a set called name,
+// which the link's alias records: a link whose alias names the set and
+// that holds the set's first entry is left as it is, without the dump
+// that walks every netns's neighbours. The entry is the proof the alias
+// cannot give: a link that went down lost its permanent neighbours and
+// kept its alias. name changes whenever want does; "" is no set.
+func (n *NS) SetNamedNeighbours(link string, subnet netip.Prefix, name string, want []Neighbour) (int, error) {
+	l, err := n.Link(link)
+	if err != nil {
+		return 0, err
+	}
+	mark := ""
+	if name != "" {
+		mark = NeighboursMark + name
+	}
+	if l.Attrs().Alias == mark {
+		if len(want) == 0 {
+			return 0, nil
+		}
+		e, err := n.neighGet(l.Attrs().Index, want[0].Addr)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", link, err)
+		}
+		if e != nil && e.State&netlink.NUD_PERMANENT != 0 && bytes.Equal(e.HardwareAddr, want[0].MAC) {
+			return 0, nil
+		}
+	}
+	changed, err := n.SetPermanentNeighbours(link, subnet, want)
+	if err != nil {
+		return changed, err
+	}
+	if l.Attrs().Alias != mark {
+		if err := n.Handle.LinkSetAlias(l, mark); err != nil {
+			return changed, fmt.Errorf("%s: mark its neighbours: %w", link, err)
+		}
 	}
 	return changed, nil
 }

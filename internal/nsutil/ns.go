@@ -3,8 +3,10 @@ package nsutil
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
@@ -16,6 +18,11 @@ type NS struct {
 	Handle *netlink.Handle // netlink requests on this netns
 	fd     netns.NsHandle  // None() for the caller's netns
 	sock   int             // for ethtool ioctls in this netns; -1 if none
+	// raw is a route netlink socket in the netns for requests the
+	// library does not make, opened on first use.
+	rawOnce sync.Once
+	raw     *nl.SocketHandle
+	rawErr  error
 	// Changed, if set, hears each change a method makes to the netns:
 	// the object (a link) and what happened to it ("mtu 1500→1554"). A
 	// method that finds what it was asked for already there says
@@ -64,6 +71,36 @@ func Open(path string) (*NS, error) {
 	return n, nil
 }
 
+// rawRoute is n's own route netlink socket, opened on first use.
+func (n *NS) rawRoute() (*nl.SocketHandle, error) {
+	if n.Handle == nil {
+		return nil, fmt.Errorf("netns %s is closed", n)
+	}
+	n.rawOnce.Do(func() {
+		open := func() error {
+			s, err := nl.GetNetlinkSocketAt(netns.None(), netns.None(), unix.NETLINK_ROUTE)
+			if err == nil {
+				n.raw = &nl.SocketHandle{Socket: s}
+			}
+			return err
+		}
+		if !n.fd.IsOpen() {
+			n.rawErr = open()
+			return
+		}
+		n.rawErr = onOwnThread(func() error {
+			if err := netns.Set(n.fd); err != nil {
+				return err
+			}
+			return open()
+		})
+	})
+	if n.rawErr != nil {
+		return nil, fmt.Errorf("netns %s: netlink socket: %w", n, n.rawErr)
+	}
+	return n.raw, nil
+}
+
 // OpenNamed opens the named netns (as `ip netns` names it; "" = the caller's).
 func OpenNamed(name string) (*NS, error) { return Open(Path(name)) }
 
@@ -81,6 +118,10 @@ func (n *NS) Close() {
 	if n.sock >= 0 {
 		unix.Close(n.sock)
 		n.sock = -1
+	}
+	if n.raw != nil {
+		n.raw.Close()
+		n.raw = nil
 	}
 }
 
