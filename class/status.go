@@ -52,21 +52,22 @@ func Status(ctx context.Context, c *Class, o StatusOptions) ([]CopyStatus, error
 	if err != nil {
 		return nil, err
 	}
+	docker := dockerView(ctx, c)
 	out := make([]CopyStatus, len(c.Students))
 	eachStudent(ctx, c, c.Students, o.Parallel, func(s string) error {
 		i := slices.Index(c.Students, s)
-		out[i] = copyStatus(ctx, c, s, slices.Contains(here, c.Copy(s)), o)
+		out[i] = copyStatus(ctx, c, s, slices.Contains(here, c.Copy(s)), docker, o)
 		return nil
 	})
 	return out, ctx.Err()
 }
 
-func copyStatus(ctx context.Context, c *Class, s string, here bool, o StatusOptions) CopyStatus {
+func copyStatus(ctx context.Context, c *Class, s string, here bool, docker *labs.DockerView, o StatusOptions) CopyStatus {
 	cs := CopyStatus{Student: s, Lab: c.Copy(s), State: StateDown}
 	if !here {
 		return cs
 	}
-	st, err := labs.GetStatus(ctx, cs.Lab, labs.StatusOptions{Reporter: prefixed(o.Reporter, s)})
+	st, err := labs.GetStatus(ctx, cs.Lab, labs.StatusOptions{Reporter: prefixed(o.Reporter, s), Docker: docker})
 	if err != nil {
 		cs.Error = err.Error()
 		return cs
@@ -105,6 +106,7 @@ type CheckOptions struct {
 	Parallel int  // copies graded at once; 0: DefaultParallel()
 }
 
+
 // Check grades every student's copy, o.Parallel at a time, each as
 // `ovslab check` does (its last check and its events are recorded), in
 // the students' order.
@@ -113,16 +115,28 @@ func Check(ctx context.Context, c *Class, o CheckOptions) ([]Graded, error) {
 	if err != nil {
 		return nil, err
 	}
+	docker := dockerView(ctx, c)
 	out := make([]Graded, len(c.Students))
 	eachStudent(ctx, c, c.Students, o.Parallel, func(s string) error {
 		g := Graded{Student: s, Lab: c.Copy(s)}
 		if !slices.Contains(here, g.Lab) {
 			g.Err = errors.New("not up (ovslab class up)")
 		} else {
-			g.Report, g.Err = check.Run(ctx, g.Lab, check.Options{Reporter: prefixed(o.Reporter, s), Full: o.Full})
+			g.Report, g.Err = check.Run(ctx, g.Lab, check.Options{Reporter: prefixed(o.Reporter, s), Full: o.Full, Docker: docker})
 		}
 		out[slices.Index(c.Students, s)] = g
 		return nil
 	})
 	return out, ctx.Err()
+}
+
+// dockerView is Docker's view of every copy of c, read in one list, or
+// nil when Docker cannot be asked: then each copy asks on its own and
+// reports why it could not in its status.
+func dockerView(ctx context.Context, c *Class) *labs.DockerView {
+	v, err := labs.ReadDockerView(ctx, c.Name+"-")
+	if err != nil {
+		return nil
+	}
+	return v
 }

@@ -71,6 +71,10 @@ type DownOptions struct {
 type StatusOptions struct {
 	Reporter
 	Daemons
+	// Docker, when set, is Docker's view read once for many labs
+	// (ReadDockerView): the status takes the lab's containers from it
+	// and asks Docker nothing.
+	Docker *DockerView
 }
 
 // StageOptions are the knobs of stage (EnterStage).
