@@ -148,19 +148,26 @@ func StatusOf(ctx context.Context, st *State, src *Source, o StatusOptions) *Sta
 		} else {
 			hostContainers(&hs, list.host, netnsPath)
 		}
-		if on, err := nat.IPForward(netnsPath); err == nil {
-			hs.IPForward = on
-		}
-		if rules, err := nat.List(netnsPath, lab); err == nil {
-			for _, r := range rules {
-				hs.NAT = append(hs.NAT, r.String())
-			}
-		} else {
-			hs.Problems = append(hs.Problems, "iptables: "+err.Error())
+		if !o.NoRules {
+			hostRules(&hs, netnsPath, lab)
 		}
 		out.Hosts = append(out.Hosts, hs)
 	}
 	return out
+}
+
+// hostRules reads the host's ip_forward and the lab's NAT rules.
+func hostRules(hs *HostStatus, netnsPath, lab string) {
+	if on, err := nat.IPForward(netnsPath); err == nil {
+		hs.IPForward = on
+	}
+	if rules, err := nat.List(netnsPath, lab); err == nil {
+		for _, r := range rules {
+			hs.NAT = append(hs.NAT, r.String())
+		}
+	} else {
+		hs.Problems = append(hs.Problems, "iptables: "+err.Error())
+	}
 }
 
 func hostOVS(ctx context.Context, hs *HostStatus, real bool) {
