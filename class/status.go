@@ -103,9 +103,16 @@ type Graded struct {
 type CheckOptions struct {
 	labs.Reporter
 	Full     bool // every copy's whole probe matrix (check --full)
-	Parallel int  // copies graded at once; 0: DefaultParallel()
+	Parallel int  // copies graded at once; 0: DefaultCheckParallel
 }
 
+// DefaultCheckParallel is how many copies Check grades at once unless
+// told. A copy's check mostly waits: its isolation sample listens 500 ms
+// for an ARP reply that must not come, and its pings for replies. With
+// as few copies at once as come up at once (DefaultParallel), 100 copies
+// waited for each other in rounds; the CPU the checks need is the same
+// however many overlap.
+const DefaultCheckParallel = 32
 
 // Check grades every student's copy, o.Parallel at a time, each as
 // `ovslab check` does (its last check and its events are recorded), in
@@ -117,7 +124,11 @@ func Check(ctx context.Context, c *Class, o CheckOptions) ([]Graded, error) {
 	}
 	docker := dockerView(ctx, c)
 	out := make([]Graded, len(c.Students))
-	eachStudent(ctx, c, c.Students, o.Parallel, func(s string) error {
+	parallel := o.Parallel
+	if parallel <= 0 {
+		parallel = DefaultCheckParallel
+	}
+	eachStudent(ctx, c, c.Students, parallel, func(s string) error {
 		g := Graded{Student: s, Lab: c.Copy(s)}
 		if !slices.Contains(here, g.Lab) {
 			g.Err = errors.New("not up (ovslab class up)")
