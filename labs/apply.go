@@ -51,8 +51,9 @@ type hostRun struct {
 // reached and ownership checked before any change; containers and their
 // veths next, so the single OVS transaction that follows finds every
 // device it attaches; then addresses that need OVS's internal ports; NAT
-// once there is something to forward; and last the underlay warmed, so
-// the lab forwards its first packet when up returns.
+// once there is something to forward; once vswitchd holds every port,
+// the bridges' static MACs; and last the underlay warmed, so the lab
+// forwards its first packet when up returns.
 func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	oc, err := ovs.Connect(ctx, run.ovsdb)
 	if err != nil {
@@ -142,6 +143,9 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	// generation we ask for; only then can warming the tunnels work.
 	if err := oc.Sync(ctx); err != nil {
 		return fmt.Errorf("host %s: %w", p.Host, err)
+	}
+	if err := teachBridgeMACs(ctx, oc, p, run); err != nil {
+		return err
 	}
 	held := underlayHeldDown(run, p.Host)
 	if err := warmUnderlay(ctx, p, run, run.emulated && !held); err != nil {

@@ -16,6 +16,7 @@ func TestRootNeighbourTableRoom(t *testing.T) {
 	const lab = "neigh-room"
 	keepNeighLimits(t)
 	cleanupLab(t, lab)
+	requireNoNeighHolder(t)
 	text := labYAML(t, lab, "nr")
 	tight := tightenNeighLimits(t, neighNeed(mustSource(t, text).Topo, func(string) bool { return true }))
 
@@ -109,6 +110,22 @@ func keepNeighLimits(t *testing.T) {
 			t.Errorf("put back the machine's neighbour limits %v: %v", orig, err)
 		}
 	})
+}
+
+// requireNoNeighHolder fails when another lab on the machine holds the
+// neighbour limits: up would record that lab's "before", not the limits
+// this test sets (a lab left up by an earlier test, or someone's own).
+func requireNoNeighHolder(t *testing.T) {
+	t.Helper()
+	names, err := Labs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if st, err := LoadState(name); err == nil && st.Neigh != nil {
+			t.Fatalf("lab %s is up and holds the neighbour limits (before %v, set %v): this test needs the machine's own; take it down", name, st.Neigh.Before, st.Neigh.Set)
+		}
+	}
 }
 
 // tightenNeighLimits leaves the table less room than the lab needs,

@@ -2,6 +2,8 @@ package labs
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -36,8 +38,20 @@ func TestRootPermanentNeighbours(t *testing.T) {
 	if !strings.Contains(link, "02:42:0a:00:01:01") {
 		t.Errorf("gateway port net1 lacks its fixed MAC 02:42:0a:00:01:01:\n%s", link)
 	}
+	// Each bridge holds every MAC of its network, static, on the port
+	// that leads to it: a veth, the gateway's port, the tunnel.
+	wantFDB := map[string]map[string]string{
+		"host1": {"02:42:0a:00:01:0a": "vnsdoc1", "02:42:0a:00:01:01": "net1", "02:42:0a:00:01:14": "tunnel to host2"},
+		"host2": {"02:42:0a:00:01:0a": "tunnel to host1", "02:42:0a:00:01:01": "tunnel to host1", "02:42:0a:00:01:14": "vnsdoc3"},
+	}
+	requireFDB(t, lab, "br1", wantFDB)
 	mustReach(t, doc1, "nsdoc1", "10.0.1.20")
 	mustReach(t, doc1, "nsdoc1", "10.0.2.20") // routed by the gateway, which knows nsdoc4
+	// Learning does not move them, and what vswitchd lost up puts back.
+	requireFDB(t, lab, "br1", wantFDB)
+	mustOut(t, "fdb/flush")(appctl(lab, "host2", "fdb/flush", "br1"))
+	upLab(t, text)
+	requireFDB(t, lab, "br1", wantFDB)
 	if out := mustOut(t, "nsdoc1")(inNetnsOf(doc1, "ip", "-4", "neigh", "show")); dynamicNeighbours(out) != 0 {
 		t.Errorf("nsdoc1 learned neighbours by ARP, want none with every one permanent:\n%s", out)
 	}
@@ -50,6 +64,7 @@ func TestRootPermanentNeighbours(t *testing.T) {
 	if gw := permanentNeighbours(t, "host1 net1", mustOut(t, "host1")(inHost(lab, "host1", "ip", "-4", "neigh", "show", "dev", "net1"))); len(gw) != 0 {
 		t.Errorf("with neighbours: dynamic gateway net1 still has permanent neighbours %v", gw)
 	}
+	requireFDB(t, lab, "br1", map[string]map[string]string{"host1": {}, "host2": {}})
 	mustReach(t, doc1, "nsdoc1", "10.0.1.20")
 	if n := dynamicNeighbours(mustOut(t, "nsdoc1")(inNetnsOf(doc1, "ip", "-4", "neigh", "show", "dev", "eth0"))); n == 0 {
 		t.Error("with neighbours: dynamic nsdoc1 learned no neighbour by ARP after a ping")
@@ -60,10 +75,45 @@ func TestRootPermanentNeighbours(t *testing.T) {
 	if got := permanentNeighbours(t, "container nsdoc1", mustOut(t, "nsdoc1")(inNetnsOf(doc1, "ip", "-4", "neigh", "show", "dev", "eth0"))); !equalMaps(got, want) {
 		t.Errorf("back to static, nsdoc1's permanent neighbours = %v, want %v", got, want)
 	}
+	requireFDB(t, lab, "br1", wantFDB)
 	if err := Down(context.Background(), lab, DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	assertGone(t, lab)
+}
+
+// requireFDB requires bridge br on each host of want to hold exactly
+// want's MACs as static entries, each on the port named (a tunnel as
+// "tunnel to HOST").
+func requireFDB(t *testing.T, lab, br string, want map[string]map[string]string) {
+	t.Helper()
+	for host, macs := range want {
+		names := map[string]string{} // the bridge's ofport → what it is
+		for _, port := range strings.Fields(mustVsctl(t, lab, host, "list-ports", br)) {
+			what := port
+			if strings.HasPrefix(port, "vx") {
+				what = "tunnel to " + port[strings.LastIndex(port, "-")+1:]
+			}
+			names[mustVsctl(t, lab, host, "get", "interface", port, "ofport")] = what
+		}
+		show := string(mustOut(t, "fdb/show")(appctl(lab, host, "fdb/show", br)))
+		got := map[string]string{}
+		for _, l := range strings.Split(show, "\n") {
+			if f := strings.Fields(l); len(f) == 4 && f[3] == "static" {
+				got[f[2]] = names[f[0]]
+			}
+		}
+		if !equalMaps(got, macs) {
+			t.Errorf("%s %s static MACs = %v, want %v\n%s", host, br, got, macs, show)
+		}
+	}
+}
+
+// appctl runs ovs-appctl against an emulated host's vswitchd.
+func appctl(lab, host string, args ...string) ([]byte, error) {
+	c := exec.Command("ovs-appctl", args...)
+	c.Env = append(os.Environ(), "OVS_RUNDIR="+HostRunDir(lab, host))
+	return c.CombinedOutput()
 }
 
 // mustOut fails the test when a command failed, else returns its output.

@@ -47,36 +47,77 @@ func RunDirOf(endpoint string) string {
 // protocol is JSON-RPC 1.0 over a stream socket (lib/unixctl.c), so no
 // ovs-appctl binary is needed.
 func Appctl(ctx context.Context, socket, command string, args ...string) (string, error) {
+	out, err := AppctlAll(ctx, socket, []AppctlCall{{command, args}})
+	if err != nil {
+		return "", err
+	}
+	return out[0], nil
+}
+
+// AppctlCall is one command for AppctlAll.
+type AppctlCall struct {
+	Command string
+	Args    []string
+}
+
+// AppctlAll runs calls in order over one connection to a daemon's control
+// socket and returns their replies. The requests are pipelined: the
+// daemon reads up to ten of them per pass of its main loop, so a thousand
+// calls (fdb/add for every MAC of a large lab) take about a hundred
+// passes rather than a thousand connections. It stops at the first call
+// that fails.
+func AppctlAll(ctx context.Context, socket string, calls []AppctlCall) ([]string, error) {
+	if len(calls) == 0 {
+		return nil, nil
+	}
 	ctx, cancel := withDefaultTimeout(ctx, unixctlTimeout)
 	defer cancel()
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "unix", socket)
 	if err != nil {
-		return "", fmt.Errorf("ovs-appctl %s: %w", command, err)
+		return nil, fmt.Errorf("ovs-appctl %s: %w", calls[0].Command, err)
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	if args == nil {
-		args = []string{}
+	// Written while the replies are read: the daemon stops reading
+	// requests while its replies wait to be sent.
+	sent := make(chan error, 1)
+	go func() {
+		enc := json.NewEncoder(conn)
+		for i, c := range calls {
+			args := c.Args
+			if args == nil {
+				args = []string{}
+			}
+			if err := enc.Encode(map[string]any{"method": c.Command, "params": args, "id": i}); err != nil {
+				sent <- fmt.Errorf("ovs-appctl %s: %w", c.Command, err)
+				return
+			}
+		}
+		sent <- nil
+	}()
+	dec := json.NewDecoder(conn)
+	out := make([]string, 0, len(calls))
+	for _, c := range calls {
+		var resp struct {
+			Result *string `json:"result"`
+			Error  any     `json:"error"`
+		}
+		if err := dec.Decode(&resp); err != nil {
+			return nil, fmt.Errorf("ovs-appctl %s: %w", c.Command, err)
+		}
+		if resp.Error != nil {
+			return nil, fmt.Errorf("ovs-appctl %s %s: %v", c.Command, strings.Join(c.Args, " "), resp.Error)
+		}
+		if resp.Result == nil {
+			return nil, errors.New("ovs-appctl " + c.Command + ": empty reply")
+		}
+		out = append(out, *resp.Result)
 	}
-	req := map[string]any{"method": command, "params": args, "id": 0}
-	if err := json.NewEncoder(conn).Encode(req); err != nil {
-		return "", fmt.Errorf("ovs-appctl %s: %w", command, err)
+	if err := <-sent; err != nil {
+		return nil, err
 	}
-	var resp struct {
-		Result *string `json:"result"`
-		Error  any     `json:"error"`
-	}
-	if err := json.NewDecoder(conn).Decode(&resp); err != nil {
-		return "", fmt.Errorf("ovs-appctl %s: %w", command, err)
-	}
-	if resp.Error != nil {
-		return "", fmt.Errorf("ovs-appctl %s: %v", command, resp.Error)
-	}
-	if resp.Result == nil {
-		return "", errors.New("ovs-appctl " + command + ": empty reply")
-	}
-	return *resp.Result, nil
+	return out, nil
 }

@@ -47,7 +47,8 @@ func (p *parser) neighbours(o *object) bool {
 type Neighbour struct {
 	Address netip.Addr
 	MAC     net.HardwareAddr
-	VLAN    int // the segment it is on: 0 = untagged
+	VLAN    int    // the segment it is on: 0 = untagged
+	Host    string // the host whose bridge it hangs off
 }
 
 // MarshalJSON writes MAC as text rather than base64.
@@ -56,7 +57,8 @@ func (n Neighbour) MarshalJSON() ([]byte, error) {
 		Address netip.Addr `json:"address"`
 		MAC     string     `json:"mac"`
 		VLAN    int        `json:"vlan,omitempty"`
-	}{n.Address, n.MAC.String(), n.VLAN})
+		Host    string     `json:"host"`
+	}{n.Address, n.MAC.String(), n.VLAN, n.Host})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
@@ -65,6 +67,7 @@ func (n *Neighbour) UnmarshalJSON(b []byte) error {
 		Address netip.Addr `json:"address"`
 		MAC     string     `json:"mac"`
 		VLAN    int        `json:"vlan"`
+		Host    string     `json:"host"`
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
@@ -73,7 +76,7 @@ func (n *Neighbour) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	*n = Neighbour{Address: v.Address, MAC: mac, VLAN: v.VLAN}
+	*n = Neighbour{Address: v.Address, MAC: mac, VLAN: v.VLAN, Host: v.Host}
 	return nil
 }
 
@@ -91,15 +94,15 @@ func (t *Topology) networkNeighbours(n Network) []Neighbour {
 	var out []Neighbour
 	for _, m := range t.Members(n.Name) {
 		if m.Iface.Address.IsValid() && m.Iface.MAC != nil {
-			out = append(out, Neighbour{Address: m.Iface.Address, MAC: m.Iface.MAC, VLAN: m.Iface.VLAN})
+			out = append(out, Neighbour{Address: m.Iface.Address, MAC: m.Iface.MAC, VLAN: m.Iface.VLAN, Host: m.Container.Host})
 		}
 	}
 	if n.Gateway != nil && n.Gateway.Address.IsValid() {
-		out = append(out, Neighbour{Address: n.Gateway.Address, MAC: DefaultMAC(n.Gateway.Address)})
+		out = append(out, Neighbour{Address: n.Gateway.Address, MAC: DefaultMAC(n.Gateway.Address), Host: n.Gateway.Host})
 	}
 	for _, hp := range n.HostPorts {
 		if hp.Address.IsValid() {
-			out = append(out, Neighbour{Address: hp.Address, MAC: DefaultMAC(hp.Address)})
+			out = append(out, Neighbour{Address: hp.Address, MAC: DefaultMAC(hp.Address), Host: hp.Host})
 		}
 	}
 	slices.SortFunc(out, func(a, b Neighbour) int { return a.Address.Compare(b.Address) })
