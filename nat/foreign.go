@@ -25,7 +25,7 @@ func DeleteForeign(netnsPath, lab string) error {
 	}
 	comment := Comment(lab)
 	return withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
-		have, chains, err := scan()
+		have, chains, err := scan(ipt)
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ func Remove(netnsPath, lab string, rules []Rule) error {
 	return withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
 		for _, r := range rules {
 			k := chainKey{r.Table, r.Chain}
-			have, _, err := scanChains([]chainKey{k})
+			have, _, err := scanChains(ipt, []chainKey{k})
 			if err != nil {
 				return err
 			}

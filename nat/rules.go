@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/coreos/go-iptables/iptables"
 
@@ -93,7 +92,7 @@ func Converge(netnsPath, lab string, rules []Rule) (rewrote []string, err error)
 		// The chains ovslab writes to, and those asked for: listing every
 		// chain costs one iptables run each, and a no-op up does this on
 		// every host.
-		have, chains, err := scanChains(union(ownChains, append(slices.Clone(order), labKey)))
+		have, chains, err := scanChains(ipt, union(ownChains, append(slices.Clone(order), labKey)))
 		if err != nil {
 			return err
 		}
@@ -179,7 +178,7 @@ func Delete(netnsPath, lab string) error {
 	}
 	comment := Comment(lab)
 	return withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
-		have, chains, err := scan()
+		have, chains, err := scan(ipt)
 		if err != nil {
 			return err
 		}
@@ -209,7 +208,7 @@ func List(netnsPath, lab string) ([]Rule, error) {
 	comment := Comment(lab)
 	var out []Rule
 	err := withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
-		have, chains, err := scan()
+		have, chains, err := scan(ipt)
 		if err != nil {
 			return err
 		}
@@ -248,7 +247,7 @@ func Converged(netnsPath, lab string, rules []Rule) (bool, error) {
 	labKey := chainKey{"filter", ChainName(lab)}
 	ok := true
 	err := withIPTables(netnsPath, func(ipt *iptables.IPTables) error {
-		have, chains, err := scan()
+		have, chains, err := scan(ipt)
 		if err != nil {
 			return err
 		}
@@ -312,36 +311,13 @@ func union(a, b []chainKey) []chainKey {
 // thread's netns.
 func withIPTables(netnsPath string, fn func(*iptables.IPTables) error) error {
 	return nsutil.Do(netnsPath, func() error {
-		ipt, err := handle()
+		ipt, err := iptables.New(iptables.IPFamily(iptables.ProtocolIPv4), iptables.Timeout(lockWait))
 		if err != nil {
 			return fmt.Errorf("iptables: %w", err)
 		}
 		return fn(ipt)
 	})
 }
-
-// handle is the process's iptables handle, made on first use: making one
-// runs `iptables --version`, and a status reads every host's rules. It
-// holds only the binary's path and what its version supports, whatever
-// the netns; a failure is not kept, so a server started before iptables
-// was installed finds it later.
-func handle() (*iptables.IPTables, error) {
-	handleMu.Lock()
-	defer handleMu.Unlock()
-	if handleIPT == nil {
-		ipt, err := iptables.New(iptables.IPFamily(iptables.ProtocolIPv4), iptables.Timeout(lockWait))
-		if err != nil {
-			return nil, err
-		}
-		handleIPT = ipt
-	}
-	return handleIPT, nil
-}
-
-var (
-	handleMu  sync.Mutex
-	handleIPT *iptables.IPTables
-)
 
 // checkLab rejects names that would not survive as a comment unquoted or
 // that would make the comment match other labs' rules.

@@ -1,97 +1,79 @@
 package nat
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
-	"os/exec"
 	"slices"
-	"strconv"
-	"strings"
+
+	"github.com/coreos/go-iptables/iptables"
 )
 
-// scanChains lists those of the given chains that exist, one iptables
-// run per table they are in (readTable), and returns them in the order
-// asked.
-func scanChains(keys []chainKey) (map[chainKey][]entry, []chainKey, error) {
-	read := map[string]*table{}
-	have := map[chainKey][]entry{}
+// scanChains lists those of the given chains that exist, one iptables run
+// each, and returns them. Whether a chain other than a built-in one exists
+// is asked first (one run per table): iptables 1.8.9 (nf_tables) reports a
+// missing chain not as missing but as "incompatible, use 'nft' tool".
+func scanChains(ipt *iptables.IPTables, keys []chainKey) (map[chainKey][]entry, []chainKey, error) {
+	exist := map[string][]string{}
 	var present []chainKey
 	for _, k := range keys {
-		t, ok := read[k.table]
-		if !ok {
-			var err error
-			if t, err = readTable(k.table); err != nil {
-				return nil, nil, err
+		if !builtin[k.chain] {
+			names, ok := exist[k.table]
+			if !ok {
+				var err error
+				if names, err = ipt.ListChains(k.table); err != nil {
+					return nil, nil, fmt.Errorf("list %s chains: %w", k.table, err)
+				}
+				exist[k.table] = names
 			}
-			read[k.table] = t
-		}
-		if !slices.Contains(t.chains, k.chain) {
-			continue
+			if !slices.Contains(names, k.chain) {
+				continue
+			}
 		}
 		present = append(present, k)
-		have[k] = t.rules[k.chain]
 	}
-	return have, present, nil
+	return listChains(ipt, present)
 }
+
+// listChains lists chains known to exist; one gone since is left out.
+func listChains(ipt *iptables.IPTables, keys []chainKey) (map[chainKey][]entry, []chainKey, error) {
+	have := map[chainKey][]entry{}
+	var found []chainKey
+	for _, k := range keys {
+		lines, err := ipt.List(k.table, k.chain)
+		var ierr *iptables.Error
+		if errors.As(err, &ierr) && ierr.IsNotExist() {
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("list %s %s: %w", k.table, k.chain, err)
+		}
+		found = append(found, k)
+		for _, l := range lines {
+			if _, e, ok := parseRule(l); ok {
+				have[k] = append(have[k], e)
+			}
+		}
+	}
+	return have, found, nil
+}
+
+// builtin are the chains every table that has them always holds.
+var builtin = map[string]bool{"PREROUTING": true, "INPUT": true, "FORWARD": true, "OUTPUT": true, "POSTROUTING": true}
 
 // scan lists every chain of the managed tables. It returns each chain's
 // rules and the chains in listing order (tables in the order of tables).
-func scan() (map[chainKey][]entry, []chainKey, error) {
-	have := map[chainKey][]entry{}
+func scan(ipt *iptables.IPTables) (map[chainKey][]entry, []chainKey, error) {
 	var all []chainKey
-	for _, name := range tables {
-		t, err := readTable(name)
+	for _, t := range tables {
+		names, err := ipt.ListChains(t)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("list %s chains: %w", t, err)
 		}
-		for _, c := range t.chains {
-			k := chainKey{name, c}
-			all = append(all, k)
-			have[k] = t.rules[c]
+		for _, c := range names {
+			all = append(all, chainKey{t, c})
 		}
 	}
-	return have, all, nil
-}
-
-// table is one table as `iptables -S` prints it.
-type table struct {
-	chains []string           // in listing order: built-in ones (-P), then the others (-N)
-	rules  map[string][]entry // per chain, in order
-}
-
-// readTable lists a whole table in one iptables run. go-iptables lists a
-// chain per run, or every chain's name alone (its ListChains runs this
-// very command and drops the rules): a status reads both tables of every
-// host, and at a class's size a run per chain was most of class check's
-// CPU. It runs on the calling thread, so in that thread's netns, as
-// go-iptables' own runs do.
-func readTable(name string) (*table, error) {
-	path, err := exec.LookPath("iptables")
-	if err != nil {
-		return nil, fmt.Errorf("iptables: %w", err)
-	}
-	var out, stderr bytes.Buffer
-	cmd := exec.Command(path, "-t", name, "-S", "--wait", strconv.Itoa(lockWait))
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("list %s chains: %w: %s", name, err, strings.TrimSpace(stderr.String()))
-	}
-	return parseTable(out.String()), nil
-}
-
-// parseTable reads the output of `iptables -t TABLE -S`.
-func parseTable(text string) *table {
-	t := &table{rules: map[string][]entry{}}
-	for _, l := range strings.Split(text, "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && (f[0] == "-P" || f[0] == "-N") {
-			t.chains = append(t.chains, f[1])
-			continue
-		}
-		if chain, e, ok := parseRule(l); ok {
-			t.rules[chain] = append(t.rules[chain], e)
-		}
-	}
-	return t
+	return listChains(ipt, all)
 }
 
 func owns(entries []entry, comment string) bool {
