@@ -96,6 +96,9 @@ type Options struct {
 	labs.Reporter
 	labs.Daemons
 	Full bool // the whole probe matrix, not the linear sample
+	// Docker, when set, is Docker's view of many labs read at once
+	// (labs.ReadDockerView), for a class's copies.
+	Docker *labs.DockerView
 }
 
 // grade tests the lab as a network engineer would, with probes that
@@ -108,7 +111,7 @@ func grade(ctx context.Context, lab string, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := labs.StatusOf(ctx, state, src, labs.StatusOptions{Reporter: o.Reporter, Daemons: o.Daemons})
+	st := labs.StatusOf(ctx, state, src, labs.StatusOptions{Reporter: o.Reporter, Daemons: o.Daemons, Docker: o.Docker, NoRules: true})
 	rep := &Report{Lab: lab, Stage: state.Stage}
 	pids := map[string]int{}
 	for _, h := range st.Hosts {

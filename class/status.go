@@ -52,21 +52,22 @@ func Status(ctx context.Context, c *Class, o StatusOptions) ([]CopyStatus, error
 	if err != nil {
 		return nil, err
 	}
+	docker := dockerView(ctx, c)
 	out := make([]CopyStatus, len(c.Students))
 	eachStudent(ctx, c, c.Students, o.Parallel, func(s string) error {
 		i := slices.Index(c.Students, s)
-		out[i] = copyStatus(ctx, c, s, slices.Contains(here, c.Copy(s)), o)
+		out[i] = copyStatus(ctx, c, s, slices.Contains(here, c.Copy(s)), docker, o)
 		return nil
 	})
 	return out, ctx.Err()
 }
 
-func copyStatus(ctx context.Context, c *Class, s string, here bool, o StatusOptions) CopyStatus {
+func copyStatus(ctx context.Context, c *Class, s string, here bool, docker *labs.DockerView, o StatusOptions) CopyStatus {
 	cs := CopyStatus{Student: s, Lab: c.Copy(s), State: StateDown}
 	if !here {
 		return cs
 	}
-	st, err := labs.GetStatus(ctx, cs.Lab, labs.StatusOptions{Reporter: prefixed(o.Reporter, s)})
+	st, err := labs.GetStatus(ctx, cs.Lab, labs.StatusOptions{Reporter: prefixed(o.Reporter, s), Docker: docker})
 	if err != nil {
 		cs.Error = err.Error()
 		return cs
@@ -102,8 +103,16 @@ type Graded struct {
 type CheckOptions struct {
 	labs.Reporter
 	Full     bool // every copy's whole probe matrix (check --full)
-	Parallel int  // copies graded at once; 0: DefaultParallel()
+	Parallel int  // copies graded at once; 0: DefaultCheckParallel
 }
+
+// DefaultCheckParallel is how many copies Check grades at once unless
+// told. A copy's check mostly waits: its isolation sample listens 500 ms
+// for an ARP reply that must not come, and its pings for replies. With
+// as few copies at once as come up at once (DefaultParallel), 100 copies
+// waited for each other in rounds; the CPU the checks need is the same
+// however many overlap.
+const DefaultCheckParallel = 32
 
 // Check grades every student's copy, o.Parallel at a time, each as
 // `ovslab check` does (its last check and its events are recorded), in
@@ -113,16 +122,32 @@ func Check(ctx context.Context, c *Class, o CheckOptions) ([]Graded, error) {
 	if err != nil {
 		return nil, err
 	}
+	docker := dockerView(ctx, c)
 	out := make([]Graded, len(c.Students))
-	eachStudent(ctx, c, c.Students, o.Parallel, func(s string) error {
+	parallel := o.Parallel
+	if parallel <= 0 {
+		parallel = DefaultCheckParallel
+	}
+	eachStudent(ctx, c, c.Students, parallel, func(s string) error {
 		g := Graded{Student: s, Lab: c.Copy(s)}
 		if !slices.Contains(here, g.Lab) {
 			g.Err = errors.New("not up (ovslab class up)")
 		} else {
-			g.Report, g.Err = check.Run(ctx, g.Lab, check.Options{Reporter: prefixed(o.Reporter, s), Full: o.Full})
+			g.Report, g.Err = check.Run(ctx, g.Lab, check.Options{Reporter: prefixed(o.Reporter, s), Full: o.Full, Docker: docker})
 		}
 		out[slices.Index(c.Students, s)] = g
 		return nil
 	})
 	return out, ctx.Err()
+}
+
+// dockerView is Docker's view of every copy of c, read in one list, or
+// nil when Docker cannot be asked: then each copy asks on its own and
+// reports why it could not in its status.
+func dockerView(ctx context.Context, c *Class) *labs.DockerView {
+	v, err := labs.ReadDockerView(ctx, c.Name+"-")
+	if err != nil {
+		return nil
+	}
+	return v
 }

@@ -327,6 +327,20 @@ const listParallel = 8
 // sorted by name. An empty value matches any value of its key; an empty
 // map matches every container on the machine.
 func (c *Client) List(ctx context.Context, labels map[string]string) ([]Info, error) {
+	return c.list(ctx, labelArgs(labels))
+}
+
+// ListPrefixed is List of the containers whose names also start with
+// prefix: Docker matches every container of the machine against a
+// list's filters, so many labs whose names share a prefix (a class's
+// copies) are cheaper listed at once than one by one.
+func (c *Client) ListPrefixed(ctx context.Context, prefix string, labels map[string]string) ([]Info, error) {
+	args := labelArgs(labels)
+	args.Add("name", "^/"+regexp.QuoteMeta(prefix))
+	return c.list(ctx, args)
+}
+
+func labelArgs(labels map[string]string) filters.Args {
 	args := filters.NewArgs()
 	for k, v := range labels {
 		if v == "" {
@@ -335,6 +349,10 @@ func (c *Client) List(ctx context.Context, labels map[string]string) ([]Info, er
 			args.Add("label", k+"="+v)
 		}
 	}
+	return args
+}
+
+func (c *Client) list(ctx context.Context, args filters.Args) ([]Info, error) {
 	sums, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)

@@ -2,6 +2,7 @@ package containers
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"strconv"
 	"strings"
@@ -226,6 +227,35 @@ func TestRootDockerListRemove(t *testing.T) {
 	}
 	if got, _ := c.List(ctx, map[string]string{LabLabel: lab}); len(got) != 1 {
 		t.Fatalf("List after Remove = %+v", got)
+	}
+}
+
+// ListPrefixed lists a lab's containers by name prefix as List does,
+// the prefix taken literally.
+func TestRootDockerListPrefixed(t *testing.T) {
+	c, ctx := newClient(t)
+	lab := unique("lab")
+	_, idA, pidA := sleeper(t, c, ctx, lab)
+	_, idB, pidB := sleeper(t, c, ctx, lab)
+	for _, tc := range []struct {
+		prefix string
+		want   map[string]int // ID -> PID
+	}{
+		{"ovslabtest-ctr-", map[string]int{idA: pidA, idB: pidB}},
+		{"ovslabtest.ctr-", nil}, // a dot matches only a dot
+		{"ctr-", nil},            // a prefix, not a substring
+	} {
+		got, err := c.ListPrefixed(ctx, tc.prefix, map[string]string{LabLabel: lab})
+		if err != nil {
+			t.Fatal(err)
+		}
+		have := map[string]int{}
+		for _, in := range got {
+			have[in.ID] = in.Pid
+		}
+		if !maps.Equal(have, tc.want) {
+			t.Errorf("ListPrefixed(%q) = %+v, want IDs and PIDs %v", tc.prefix, got, tc.want)
+		}
 	}
 }
 

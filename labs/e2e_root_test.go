@@ -192,6 +192,30 @@ func TestRootEmulatedReferenceLab(t *testing.T) {
 				t.Errorf("status of %s: ok=%v ovsdb=%v vswitchd=%v containers=%d problems=%v", h.Name, h.OK(), h.OVSDBUp, h.VswitchdUp, len(h.Containers), h.Problems)
 			}
 		}
+		// Docker's view read once for labs sharing a prefix gives the
+		// same containers as a list per host; one that does not cover
+		// the lab's containers' names is not used.
+		for _, prefix := range []string{"e2e", e2eLab + "-"} {
+			view, err := ReadDockerView(ctx, prefix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vst, err := GetStatus(ctx, e2eLab, StatusOptions{Docker: view})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, h := range st.Hosts {
+				got := vst.Hosts[i]
+				if !got.OK() || len(got.Containers) != len(h.Containers) {
+					t.Fatalf("status from the view of %q, %s: ok=%v containers=%d problems=%v", prefix, h.Name, got.OK(), len(got.Containers), got.Problems)
+				}
+				for j, c := range h.Containers {
+					if g := got.Containers[j]; g.Name != c.Name || g.ID != c.ID || g.PID != c.PID || g.State != c.State {
+						t.Errorf("status from the view of %q: container %+v, want %+v", prefix, g, c)
+					}
+				}
+			}
+		}
 	})
 	t.Run("check passes", func(t *testing.T) {
 		rep, err := runCheck(ctx, e2eLab)

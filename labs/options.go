@@ -71,6 +71,14 @@ type DownOptions struct {
 type StatusOptions struct {
 	Reporter
 	Daemons
+	// Docker, when set, is Docker's view read once for many labs
+	// (ReadDockerView): the status takes the lab's containers from it
+	// and asks Docker nothing.
+	Docker *DockerView
+	// NoRules leaves ip_forward and the NAT rules unread (HostStatus's
+	// IPForward and NAT stay empty): check grades what they do with its
+	// probes, and reading them runs iptables twice per host.
+	NoRules bool
 }
 
 // StageOptions are the knobs of stage (EnterStage).

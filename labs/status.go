@@ -122,9 +122,9 @@ func Load(lab string) (*State, *Source, error) {
 func StatusOf(ctx context.Context, st *State, src *Source, o StatusOptions) *Status {
 	lab := st.Lab
 	out := &Status{Lab: lab, Mode: st.Mode, Source: st.Source, Complete: st.Complete, Stage: st.Stage}
-	dc, derr := connectDocker(ctx, src.Topo)
-	if dc != nil {
-		defer dc.Close()
+	list, derr := o.Docker.lister(ctx, src.Topo)
+	if list.close != nil {
+		defer list.close()
 	}
 	for _, h := range st.Hosts {
 		loc := st.hostLocation(h, o.OVSDB)
@@ -146,21 +146,28 @@ func StatusOf(ctx context.Context, st *State, src *Source, o StatusOptions) *Sta
 		if derr != nil {
 			hs.Problems = append(hs.Problems, derr.Error())
 		} else {
-			hostContainers(ctx, &hs, dc, netnsPath)
+			hostContainers(&hs, list.host, netnsPath)
 		}
-		if on, err := nat.IPForward(netnsPath); err == nil {
-			hs.IPForward = on
-		}
-		if rules, err := nat.List(netnsPath, lab); err == nil {
-			for _, r := range rules {
-				hs.NAT = append(hs.NAT, r.String())
-			}
-		} else {
-			hs.Problems = append(hs.Problems, "iptables: "+err.Error())
+		if !o.NoRules {
+			hostRules(&hs, netnsPath, lab)
 		}
 		out.Hosts = append(out.Hosts, hs)
 	}
 	return out
+}
+
+// hostRules reads the host's ip_forward and the lab's NAT rules.
+func hostRules(hs *HostStatus, netnsPath, lab string) {
+	if on, err := nat.IPForward(netnsPath); err == nil {
+		hs.IPForward = on
+	}
+	if rules, err := nat.List(netnsPath, lab); err == nil {
+		for _, r := range rules {
+			hs.NAT = append(hs.NAT, r.String())
+		}
+	} else {
+		hs.Problems = append(hs.Problems, "iptables: "+err.Error())
+	}
 }
 
 func hostOVS(ctx context.Context, hs *HostStatus, real bool) {
@@ -177,11 +184,11 @@ func labOf(hs *HostStatus) string {
 	return ""
 }
 
-func hostContainers(ctx context.Context, hs *HostStatus, dc *containers.Client, netnsPath string) {
-	if hs.plan == nil || dc == nil {
+func hostContainers(hs *HostStatus, list func(lab, host string) ([]containers.Info, error), netnsPath string) {
+	if hs.plan == nil || list == nil {
 		return
 	}
-	have, err := dc.List(ctx, map[string]string{labelLab: hs.plan.Lab, labelHost: hs.Name})
+	have, err := list(hs.plan.Lab, hs.Name)
 	if err != nil {
 		hs.Problems = append(hs.Problems, err.Error())
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/coreos/go-iptables/iptables"
 
@@ -311,13 +312,36 @@ func union(a, b []chainKey) []chainKey {
 // thread's netns.
 func withIPTables(netnsPath string, fn func(*iptables.IPTables) error) error {
 	return nsutil.Do(netnsPath, func() error {
-		ipt, err := iptables.New(iptables.IPFamily(iptables.ProtocolIPv4), iptables.Timeout(lockWait))
+		ipt, err := handle()
 		if err != nil {
 			return fmt.Errorf("iptables: %w", err)
 		}
 		return fn(ipt)
 	})
 }
+
+// handle is the process's iptables handle, made on first use: making one
+// runs `iptables --version`, and a status reads every host's rules. It
+// holds only the binary's path and what its version supports, whatever
+// the netns; a failure is not kept, so a server started before iptables
+// was installed finds it later.
+func handle() (*iptables.IPTables, error) {
+	handleMu.Lock()
+	defer handleMu.Unlock()
+	if handleIPT == nil {
+		ipt, err := iptables.New(iptables.IPFamily(iptables.ProtocolIPv4), iptables.Timeout(lockWait))
+		if err != nil {
+			return nil, err
+		}
+		handleIPT = ipt
+	}
+	return handleIPT, nil
+}
+
+var (
+	handleMu  sync.Mutex
+	handleIPT *iptables.IPTables
+)
 
 // checkLab rejects names that would not survive as a comment unquoted or
 // that would make the comment match other labs' rules.

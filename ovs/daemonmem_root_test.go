@@ -61,8 +61,8 @@ func ksmMergeAny(pid string) string {
 func TestRootDaemonsMemorySettings(t *testing.T) {
 	h := startHost(t)
 	ctx := testCtx(t)
-	if got := h.vsctl(t, "get", "Open_vSwitch", ".", "other_config"); got != `{n-handler-threads="1", n-revalidator-threads="1"}` {
-		t.Errorf("other_config = %s, want one handler and one revalidator thread", got)
+	if got := h.vsctl(t, "get", "Open_vSwitch", ".", "other_config"); got != `{max-revalidator="5000", n-handler-threads="1", n-revalidator-threads="1"}` {
+		t.Errorf("other_config = %s, want one handler and one revalidator thread, revalidating every 5 s", got)
 	}
 	if err := h.c.Apply(ctx, lab, []Bridge{{Name: "br1", Datapath: "netdev"}}); err != nil {
 		t.Fatal(err)
@@ -96,7 +96,7 @@ func TestRootDaemonsMemorySettings(t *testing.T) {
 	if err := StartDaemons(ctx, h.runDir, nsutil.Path(h.ns)); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.vsctl(t, "get", "Open_vSwitch", ".", "other_config"); got != `{n-handler-threads="2", n-revalidator-threads="1"}` {
+	if got := h.vsctl(t, "get", "Open_vSwitch", ".", "other_config"); got != `{max-revalidator="5000", n-handler-threads="2", n-revalidator-threads="1"}` {
 		t.Errorf("other_config after restart = %s, want the hand-set handlers kept and the revalidators restored", got)
 	}
 	waitThreads(t, h.runDir, 2, 1)

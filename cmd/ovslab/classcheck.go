@@ -64,7 +64,7 @@ every check, 1 otherwise.`,
 	}
 	c.Flags().StringVarP(&output, "output", "o", "", "output format: text, json, junit or csv")
 	c.Flags().BoolVar(&o.Full, "full", false, "probe every pair of containers in every copy")
-	c.Flags().IntVar(&o.Parallel, "parallel", 0, fmt.Sprintf("copies graded at once (default %d)", class.DefaultParallel()))
+	c.Flags().IntVar(&o.Parallel, "parallel", 0, fmt.Sprintf("copies graded at once (default %d)", class.DefaultCheckParallel))
 	return c
 }
 
