@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 
 	"github.com/ovslab/ovslab/internal/fds"
@@ -80,6 +81,7 @@ func run(ctx context.Context, args []string) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
+	err = interrupted(ctx, err)
 	// A file's problems are one per line as file:line:col: field: message,
 	// like a compiler's, so editors can jump to them; no prefix in front.
 	switch err.(type) {
@@ -89,6 +91,18 @@ func run(ctx context.Context, args []string) int {
 		fmt.Fprintln(os.Stderr, "ovslab:", err)
 	}
 	return exitCode(err)
+}
+
+// interrupted makes an error of a run the user interrupted say so,
+// whatever step the signal reached: a call to Docker reports only the
+// context's cause ("interrupt signal received", which errors.Is matches
+// with context.Canceled though its text does not say it), other steps
+// context canceled.
+func interrupted(ctx context.Context, err error) error {
+	if ctx.Err() != nil && !strings.Contains(err.Error(), context.Canceled.Error()) {
+		return fmt.Errorf("%w: %w", err, context.Canceled)
+	}
+	return err
 }
 
 func exitCode(err error) int {
