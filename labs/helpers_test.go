@@ -371,8 +371,14 @@ func sameExcept(t *testing.T, what string, before, after map[string]string, skip
 // test (or a failed Down) left it in: Down first, then removeLeftovers for
 // anything Down did not remove. A Down that reports success and still
 // leaves something fails the test, since a user's `ovslab down` would
-// leak the same way.
+// leak the same way. A lab already up when the test starts is refused:
+// a test would adopt it, and another run using the same name (two test
+// runs on one machine) would move it under the test's feet.
 func cleanupLab(t *testing.T, lab string) {
+	t.Helper()
+	if st, err := LoadState(lab); err == nil {
+		t.Fatalf("lab %s is already up on this machine (stage %q): another test run is using it, or a run left it (ovslab down %s)", lab, st.Stage, lab)
+	}
 	t.Cleanup(func() {
 		left, err := cleanLab(t, lab)
 		switch {
