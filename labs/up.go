@@ -68,7 +68,8 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 	}
 	defer dc.Close()
 	warnDocker := warnLargeLab(ctx, dc, countContainers(plans), o.Reporter)
-	if err := checkContainerNames(ctx, dc, t.Name, plans); err != nil {
+	all, err := checkContainerNames(ctx, dc, t.Name, plans)
+	if err != nil {
 		return err
 	}
 	pool := o.pool()
@@ -77,6 +78,8 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 	}
 	warnDocker()
 	lock, err := acquire(ctx, t.Name, o.NoWait, func() {
+		// What the run we waited for did is not in that list.
+		all = nil
 		o.Progressf("waiting for another ovslab up/down of %s", t.Name)
 	})
 	if err != nil {
@@ -142,9 +145,9 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 		return raiseNeighLimits(j, nsutil.Own(), need, o.Progressf)
 	})
 	if o.Emulate {
-		err = upEmulated(ctx, j, t, plans, dc, pool, raise, o)
+		err = upEmulated(ctx, j, t, plans, dc, all, pool, raise, o)
 	} else {
-		err = upReal(ctx, j, plans[hosts[0]], dc, pool, raise, o)
+		err = upReal(ctx, j, plans[hosts[0]], dc, all, pool, raise, o)
 	}
 	if err == nil {
 		err = applyStageOnUp(ctx, j, t, plans, dc, o)
@@ -188,7 +191,9 @@ func removeLabDir(lab string) {
 	}
 }
 
-func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, pool *Pool, changing func() error, o UpOptions) error {
+// all is the list of the machine's containers up read before it took the
+// lab's lock, nil if it has none or waited for the lock.
+func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, all map[string]*containers.Listed, pool *Pool, changing func() error, o UpOptions) error {
 	pr := o.Progressf
 	// Hosts the file no longer names go first, so their names and
 	// addresses are free for the new ones.
@@ -213,18 +218,15 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	// costs dockerd a walk over every container it has.
 	var byHost map[string]map[string]*containers.Listed
 	if countContainers(plans) > 0 {
-		all, err := dc.Listed(ctx, map[string]string{labelLab: t.Name})
-		if err != nil {
-			return err
+		if all == nil {
+			var err error
+			if all, err = dc.Listed(ctx, map[string]string{labelLab: t.Name}); err != nil {
+				return err
+			}
 		}
 		byHost = map[string]map[string]*containers.Listed{}
 		for h := range plans {
-			byHost[h] = map[string]*containers.Listed{}
-		}
-		for name, l := range all {
-			if m := byHost[l.Labels[labelHost]]; m != nil {
-				m[name] = l
-			}
+			byHost[h] = listedOn(all, t.Name, h)
 		}
 	}
 	// The fabric is shared; the hosts on it are independent, so they come
@@ -251,9 +253,23 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	})
 }
 
-func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, pool *Pool, changing func() error, o UpOptions) error {
+func upReal(ctx context.Context, j *journal, p *topology.HostPlan, dc *containers.Client, all map[string]*containers.Listed, pool *Pool, changing func() error, o UpOptions) error {
 	run := hostRun{location: j.st.hostLocation(p.Host, ""), docker: dc, j: j, jobs: pool.jobs, progress: o.Progressf, changing: changing}
+	if all != nil {
+		run.listed = listedOn(all, p.Lab, p.Host)
+	}
 	return applyHost(ctx, p, run)
+}
+
+// listedOn is the part of a list of containers that lab's host h holds.
+func listedOn(all map[string]*containers.Listed, lab, h string) map[string]*containers.Listed {
+	out := map[string]*containers.Listed{}
+	for name, l := range all {
+		if l.Labels[labelLab] == lab && l.Labels[labelHost] == h {
+			out[name] = l
+		}
+	}
+	return out
 }
 
 // hostLocation is where host h of the lab lives, worked out in this one
@@ -307,8 +323,11 @@ func union(a, b []string) []string {
 }
 
 // checkContainerNames refuses, before anything changes, a Docker container
-// that has a name the lab needs but is not the lab's.
-func checkContainerNames(ctx context.Context, dc *containers.Client, lab string, plans map[string]*topology.HostPlan) error {
+// that has a name the lab needs but is not the lab's. It returns what it
+// read, every container of the machine (nil if the plans have none): one
+// list serves up's check and its converge, as each list costs dockerd a
+// walk over all it has.
+func checkContainerNames(ctx context.Context, dc *containers.Client, lab string, plans map[string]*topology.HostPlan) (map[string]*containers.Listed, error) {
 	var names []string
 	for _, p := range plans {
 		for _, c := range p.Containers {
@@ -316,7 +335,11 @@ func checkContainerNames(ctx context.Context, dc *containers.Client, lab string,
 		}
 	}
 	if len(names) == 0 {
-		return nil
+		return nil, nil
 	}
-	return containerClash(dc.CheckOwners(ctx, names, labelLab, lab))
+	all, err := dc.Listed(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return all, containerClash(containers.CheckOwners(all, names, labelLab, lab))
 }
