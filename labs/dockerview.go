@@ -56,8 +56,8 @@ func (c *DockerView) covers(t *topology.Topology) bool {
 }
 
 // lister lists from c when it covers t, else from Docker, one list per
-// host.
-func (c *DockerView) lister(ctx context.Context, t *topology.Topology) (containerLister, error) {
+// host, taking the PIDs up recorded (pids) where they still hold.
+func (c *DockerView) lister(ctx context.Context, t *topology.Topology, pids map[string]int) (containerLister, error) {
 	if c != nil && c.covers(t) {
 		return containerLister{host: func(lab, host string) ([]containers.Info, error) {
 			return c.byHost[[2]string{lab, host}], nil
@@ -69,7 +69,7 @@ func (c *DockerView) lister(ctx context.Context, t *topology.Topology) (containe
 	}
 	return containerLister{
 		host: func(lab, host string) ([]containers.Info, error) {
-			return dc.List(ctx, map[string]string{labelLab: lab, labelHost: host})
+			return dc.ListHinted(ctx, map[string]string{labelLab: lab, labelHost: host}, pids)
 		},
 		close: func() { dc.Close() },
 	}, err

@@ -122,36 +122,47 @@ func Load(lab string) (*State, *Source, error) {
 func StatusOf(ctx context.Context, st *State, src *Source, o StatusOptions) *Status {
 	lab := st.Lab
 	out := &Status{Lab: lab, Mode: st.Mode, Source: st.Source, Complete: st.Complete, Stage: st.Stage}
-	list, derr := o.Docker.lister(ctx, src.Topo)
+	list, derr := o.Docker.lister(ctx, src.Topo, st.PIDs)
 	if list.close != nil {
 		defer list.close()
 	}
-	for _, h := range st.Hosts {
+	out.Hosts = make([]HostStatus, len(st.Hosts))
+	for k, h := range st.Hosts {
 		loc := st.hostLocation(h, o.OVSDB)
-		hs := HostStatus{Name: h, OVSDB: loc.ovsdb, Netns: loc.netns}
-		netnsPath := loc.netnsPath()
+		out.Hosts[k] = HostStatus{Name: h, OVSDB: loc.ovsdb, Netns: loc.netns}
+		if p, err := src.Topo.Plan(h); err == nil {
+			out.Hosts[k].plan = p
+		}
+	}
+	// The hosts at once: each waits on its own OVSDB and netns.
+	idx := make([]int, len(st.Hosts))
+	for k := range idx {
+		idx[k] = k
+	}
+	_ = each(idx, len(idx), func(k int) error {
+		hs := &out.Hosts[k]
+		loc := st.hostLocation(hs.Name, o.OVSDB)
 		if loc.emulated {
 			_, hs.VswitchdUp = ovs.DaemonsRunning(loc.runDir)
 			if !nsutil.Exists(hs.Netns) {
 				hs.Problems = append(hs.Problems, "netns "+hs.Netns+" is missing")
 			}
 		}
-		if p, err := src.Topo.Plan(h); err == nil {
-			hs.plan = p
-		}
-		hostOVS(ctx, &hs, st.Mode != ModeEmulated)
+		hostOVS(ctx, hs, st.Mode != ModeEmulated)
 		if hs.plan != nil {
 			hs.Problems = append(hs.Problems, hostPortProblems(hs.Netns, hs.plan)...)
 		}
 		if derr != nil {
 			hs.Problems = append(hs.Problems, derr.Error())
 		} else {
-			hostContainers(&hs, list.host, netnsPath)
+			hostContainers(hs, list.host, loc.netnsPath())
 		}
-		if !o.NoRules {
-			hostRules(&hs, netnsPath, lab)
+		return nil
+	})
+	if !o.NoRules {
+		for k := range out.Hosts {
+			hostRules(&out.Hosts[k], st.hostLocation(out.Hosts[k].Name, o.OVSDB).netnsPath(), lab)
 		}
-		out.Hosts = append(out.Hosts, hs)
 	}
 	return out
 }
@@ -209,34 +220,68 @@ func hostContainers(hs *HostStatus, list func(lab, host string) ([]containers.In
 		qdiscs = nil // each link asks for its own
 	}
 	hosts := hostsFile(hs.plan) // the same for every container: rendered once
-	for _, c := range hs.plan.Containers {
-		cs := ContainerStatus{Name: c.Name, Docker: c.Docker, Image: c.Image, State: "missing"}
-		info, ok := byName[c.Docker]
-		if ok {
-			cs.ID, cs.State, cs.PID = shortID(info.ID), info.State, info.Pid
-		}
-		for _, i := range c.Interfaces {
-			is := InterfaceStatus{Name: i.Name, Network: i.Network, Address: i.Address.String(), HostVeth: i.HostVeth, VLAN: i.VLAN}
-			if ok && info.Pid > 0 {
-				l := containerLink(netnsPath, info.Pid, i)
-				l.HostNS, l.HostQdiscs, l.ContainerID = hostNS, qdiscs, info.ID
-				ls, err := containers.Inspect(l)
-				if err != nil {
-					is.Problems = append(is.Problems, err.Error())
-				} else {
-					is.OK, is.Problems = ls.OK(), ls.Problems
-					is.MTU, is.Qdisc = ls.ContainerMTU, ls.ContainerQdisc
-				}
-			} else {
-				is.Problems = append(is.Problems, "container is not running")
-			}
-			cs.Interfaces = append(cs.Interfaces, is)
-		}
-		if ok && info.Pid > 0 && !containers.HostsMatch(info.ID, info.Pid, hosts) {
-			hs.Problems = append(hs.Problems, "container "+c.Name+": /etc/hosts does not hold the lab's names; run ovslab up again")
-		}
-		hs.Containers = append(hs.Containers, cs)
+	// A few containers at once: each is a dozen round trips to the kernel,
+	// and a lab has hundreds.
+	out := make([]ContainerStatus, len(hs.plan.Containers))
+	stale := make([]bool, len(out))
+	idx := make([]int, len(out))
+	for k := range idx {
+		idx[k] = k
 	}
+	_ = each(idx, DefaultJobs(), func(k int) error {
+		c := hs.plan.Containers[k]
+		info, ok := byName[c.Docker]
+		out[k], stale[k] = containerStatus(c, info, ok, netnsPath, hostNS, qdiscs, hosts)
+		return nil
+	})
+	for k, cs := range out {
+		hs.Containers = append(hs.Containers, cs)
+		if stale[k] {
+			hs.Problems = append(hs.Problems, "container "+cs.Name+": /etc/hosts does not hold the lab's names; run ovslab up again")
+		}
+	}
+}
+
+// containerStatus is the status of container c, which Docker listed as
+// info if ok, and whether its /etc/hosts is not the lab's. Its process
+// is opened once for all its links and its names.
+func containerStatus(c topology.ContainerPlan, info containers.Info, ok bool, netnsPath string, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, hosts []byte) (ContainerStatus, bool) {
+	cs := ContainerStatus{Name: c.Name, Docker: c.Docker, Image: c.Image, State: "missing"}
+	var proc *containers.Process
+	if ok {
+		cs.ID, cs.State, cs.PID = shortID(info.ID), info.State, info.Pid
+		if info.Pid > 0 {
+			// On failure each step below opens it and says why.
+			proc, _ = containers.OpenProcess(info.ID, info.Pid)
+			defer proc.Close()
+		}
+	}
+	for _, i := range c.Interfaces {
+		is := InterfaceStatus{Name: i.Name, Network: i.Network, Address: i.Address.String(), HostVeth: i.HostVeth, VLAN: i.VLAN}
+		if ok && info.Pid > 0 {
+			l := containerLink(netnsPath, info.Pid, i)
+			l.HostNS, l.HostQdiscs, l.ContainerID, l.Process = hostNS, qdiscs, info.ID, proc
+			ls, err := containers.Inspect(l)
+			if err != nil {
+				is.Problems = append(is.Problems, err.Error())
+			} else {
+				is.OK, is.Problems = ls.OK(), ls.Problems
+				is.MTU, is.Qdisc = ls.ContainerMTU, ls.ContainerQdisc
+			}
+		} else {
+			is.Problems = append(is.Problems, "container is not running")
+		}
+		cs.Interfaces = append(cs.Interfaces, is)
+	}
+	stale := false
+	if ok && info.Pid > 0 {
+		if proc != nil {
+			stale = !proc.HostsMatch(hosts)
+		} else {
+			stale = !containers.HostsMatch(info.ID, info.Pid, hosts)
+		}
+	}
+	return cs, stale
 }
 
 func shortID(id string) string {
