@@ -127,12 +127,27 @@ func TestRootDockerEnsurePIDHint(t *testing.T) {
 		}
 		return n
 	}
+	// ListHinted takes the same hints: a wrong one gives way to an inspect.
+	listHinted := func(hint int) int {
+		t.Helper()
+		infos, err := c.ListHinted(ctx, map[string]string{testLabel: lab}, map[string]int{s.Name: hint})
+		if err != nil || len(infos) != 1 || infos[0].ID != id || infos[0].State != "running" {
+			t.Fatalf("ListHinted with hint %d: %+v, %v; want the running container %s", hint, infos, err, id)
+		}
+		return infos[0].Pid
+	}
 
 	if got := ensure(pid); got != pid {
 		t.Errorf("right hint: pid %d, want %d", got, pid)
 	}
+	if got := listHinted(pid); got != pid {
+		t.Errorf("ListHinted, right hint: pid %d, want %d", got, pid)
+	}
 	if got := ensure(os.Getpid()); got != pid {
 		t.Errorf("hint of a process outside the container: pid %d, want %d", got, pid)
+	}
+	if got := listHinted(os.Getpid()); got != pid {
+		t.Errorf("ListHinted, hint of a process outside the container: pid %d, want %d", got, pid)
 	}
 	// A process exec'd into the container shares its cgroup but is not
 	// its main process.
@@ -149,7 +164,13 @@ func TestRootDockerEnsurePIDHint(t *testing.T) {
 	if got := ensure(exec); got != pid {
 		t.Errorf("hint of a process exec'd into the container: pid %d, want %d", got, pid)
 	}
+	if got := listHinted(exec); got != pid {
+		t.Errorf("ListHinted, hint of a process exec'd into the container: pid %d, want %d", got, pid)
+	}
 	testenv.Run(t, "docker", "restart", "-t", "0", s.Name)
+	if got, want := listHinted(pid), dockerPID(); got != want || got == pid {
+		t.Errorf("ListHinted, hint from before a restart: pid %d, want the new %d (old %d)", got, want, pid)
+	}
 	if got, want := ensure(pid), dockerPID(); got != want || got == pid {
 		t.Errorf("hint from before a restart: pid %d, want the new %d (old %d)", got, want, pid)
 	}
