@@ -43,9 +43,12 @@ type hostRun struct {
 	progress func(format string, args ...any)
 	ns       *nsutil.NS // the host's netns, open for the run's steps
 	// listed, if set, are the host's containers as one list of the
-	// whole lab found them after the lab's lock was taken; nil = list
-	// the host's.
+	// machine's found them just before the lab's lock was taken (up
+	// drops it if it waited for the lock); nil = list the host's.
 	listed map[string]*containers.Listed
+	// oc, if set, is a client of the host's OVSDB connected early
+	// (preconnect); applyHost closes it. nil = connect.
+	oc *ovs.Client
 	// changing, if set, runs once the host's preflight has passed,
 	// before its first change: what the whole lab changes on the machine.
 	changing func() error
@@ -59,9 +62,11 @@ type hostRun struct {
 // the bridges' static MACs; and last the underlay warmed, so the lab
 // forwards its first packet when up returns.
 func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
-	oc, err := ovs.Connect(ctx, run.ovsdb)
-	if err != nil {
-		return &preflightError{err}
+	oc, err := run.oc, error(nil)
+	if oc == nil {
+		if oc, err = ovs.Connect(ctx, run.ovsdb); err != nil {
+			return &preflightError{err}
+		}
 	}
 	defer oc.Close()
 	if run.ns, err = nsutil.OpenNamed(run.netns); err != nil {

@@ -192,7 +192,7 @@ func transition(ctx context.Context, lab string, o stageRun, pick func(*topology
 		return raiseNeighLimits(j, nsutil.Own(), need, o.Progressf)
 	})
 	if st.Mode == ModeEmulated {
-		err = upEmulated(ctx, j, t, plans, dc, nil, uo.pool(), raise, uo)
+		err = upEmulated(ctx, j, t, plans, dc, nil, nil, uo.pool(), raise, uo)
 	} else {
 		err = upReal(ctx, j, plans[st.Hosts[0]], dc, nil, uo.pool(), raise, uo)
 	}

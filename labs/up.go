@@ -60,6 +60,11 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 	if err := checkStageNetem(stageToEnter(t)); err != nil {
 		return err
 	}
+	var pre preconnected
+	if o.Emulate {
+		pre = preconnect(ctx, t.Name, hosts)
+		defer func() { pre.close() }()
+	}
 	// Reach Docker before taking the lock or writing state: an unreachable
 	// daemon must leave the machine as it was.
 	dc, err := connectDocker(ctx, t)
@@ -78,8 +83,11 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 	}
 	warnDocker()
 	lock, err := acquire(ctx, t.Name, o.NoWait, func() {
-		// What the run we waited for did is not in that list.
+		// What the run we waited for did is not in that list, and
+		// it may have restarted the daemons these clients reached.
 		all = nil
+		pre.close()
+		pre = nil
 		o.Progressf("waiting for another ovslab up/down of %s", t.Name)
 	})
 	if err != nil {
@@ -145,7 +153,7 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 		return raiseNeighLimits(j, nsutil.Own(), need, o.Progressf)
 	})
 	if o.Emulate {
-		err = upEmulated(ctx, j, t, plans, dc, all, pool, raise, o)
+		err = upEmulated(ctx, j, t, plans, dc, all, pre, pool, raise, o)
 	} else {
 		err = upReal(ctx, j, plans[hosts[0]], dc, all, pool, raise, o)
 	}
@@ -193,7 +201,7 @@ func removeLabDir(lab string) {
 
 // all is the list of the machine's containers up read before it took the
 // lab's lock, nil if it has none or waited for the lock.
-func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, all map[string]*containers.Listed, pool *Pool, changing func() error, o UpOptions) error {
+func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map[string]*topology.HostPlan, dc *containers.Client, all map[string]*containers.Listed, pre preconnected, pool *Pool, changing func() error, o UpOptions) error {
 	pr := o.Progressf
 	// Hosts the file no longer names go first, so their names and
 	// addresses are free for the new ones.
@@ -236,13 +244,21 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	return each(t.HostNames(), len(plans), func(h string) error {
 		loc := j.st.hostLocation(h, "")
 		pr("%s: OVS daemons in %s", h, loc.runDir)
+		oc := pre.take(h)
 		if db, vs := ovs.DaemonsRunning(loc.runDir); !db || !vs {
 			j.changed(h, "OVS daemons", "started")
+			if oc != nil {
+				oc.Close() // of daemons about to be replaced
+				oc = nil
+			}
 		}
 		if err := ovs.StartDaemons(ctx, loc.runDir, loc.netnsPath()); err != nil {
+			if oc != nil {
+				oc.Close()
+			}
 			return fmt.Errorf("host %s: %w", h, err)
 		}
-		err := applyHost(ctx, plans[h], hostRun{location: loc, docker: dc, j: j, jobs: jobs, progress: pr, changing: changing, listed: byHost[h]})
+		err := applyHost(ctx, plans[h], hostRun{location: loc, docker: dc, j: j, jobs: jobs, progress: pr, changing: changing, listed: byHost[h], oc: oc})
 		var pe *preflightError
 		if errors.As(err, &pe) {
 			// This host is untouched, but the fabric is not: down
