@@ -65,22 +65,33 @@ type AppctlCall struct {
 // daemon reads up to ten of them per pass of its main loop, so a thousand
 // calls (fdb/add for every MAC of a large lab) take about a hundred
 // passes rather than a thousand connections. It stops at the first call
-// that fails.
+// that fails. Without a deadline in ctx, the daemon must answer each
+// call within unixctlTimeout of the one before, not the whole batch within
+// it: a busy vswitchd (the gateway host of a 1000-container lab, just
+// up) took longer than that over a thousand fdb/add, answering all along.
 func AppctlAll(ctx context.Context, socket string, calls []AppctlCall) ([]string, error) {
 	if len(calls) == 0 {
 		return nil, nil
 	}
-	ctx, cancel := withDefaultTimeout(ctx, unixctlTimeout)
+	dl, bounded := ctx.Deadline()
+	dctx, cancel := withDefaultTimeout(ctx, unixctlTimeout)
 	defer cancel()
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "unix", socket)
+	conn, err := d.DialContext(dctx, "unix", socket)
 	if err != nil {
 		return nil, fmt.Errorf("ovs-appctl %s: %w", calls[0].Command, err)
 	}
 	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
+	// Closing the connection ends a read or write blocked when ctx ends.
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	next := func() time.Time {
+		if bounded {
+			return dl
+		}
+		return time.Now().Add(unixctlTimeout)
 	}
+	_ = conn.SetDeadline(next())
 	// Written while the replies are read: the daemon stops reading
 	// requests while its replies wait to be sent.
 	sent := make(chan error, 1)
@@ -91,6 +102,7 @@ func AppctlAll(ctx context.Context, socket string, calls []AppctlCall) ([]string
 			if args == nil {
 				args = []string{}
 			}
+			_ = conn.SetWriteDeadline(next())
 			if err := enc.Encode(map[string]any{"method": c.Command, "params": args, "id": i}); err != nil {
 				sent <- fmt.Errorf("ovs-appctl %s: %w", c.Command, err)
 				return
@@ -105,7 +117,11 @@ func AppctlAll(ctx context.Context, socket string, calls []AppctlCall) ([]string
 			Result *string `json:"result"`
 			Error  any     `json:"error"`
 		}
+		_ = conn.SetReadDeadline(next())
 		if err := dec.Decode(&resp); err != nil {
+			if ctx.Err() != nil {
+				err = ctx.Err() // the connection was closed for it
+			}
 			return nil, fmt.Errorf("ovs-appctl %s: %w", c.Command, err)
 		}
 		if resp.Error != nil {
