@@ -69,10 +69,15 @@ secs() {
   t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
   printf '%.2f' "$(echo "$t1 - $t0" | bc -l)"
 }
-# rss_secs CMD...: "seconds s, peak RSS MiB".
+# rss_secs CMD...: "seconds s, peak RSS MiB"; a failure ends the run.
 rss_secs() {
   local t0 t1
-  t0=$(date +%s.%N); /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+  t0=$(date +%s.%N)
+  # A failed up or down stops the run and says why (a number from a
+  # broken run means nothing).
+  /usr/bin/time -f '%M' -o "$work/rss" "$@" >"$work/out" 2>&1 || {
+    echo "failed: $*" >&2; grep -v '^warning:' "$work/out" | tail -5 >&2; exit 1; }
+  t1=$(date +%s.%N)
   printf '%.2f s, %d MiB' "$(echo "$t1 - $t0" | bc -l)" "$(( $(tail -1 "$work/rss") / 1024 ))"
 }
 ratio() { if [ "$2" = - ]; then echo -; else printf '%.2f' "$(echo "$1 / $2" | bc -l)"; fi; }
