@@ -30,3 +30,17 @@ func each[T any](items []T, limit int, fn func(T) error) error {
 	_ = g.Wait()
 	return errors.Join(errs...)
 }
+
+// eachIndex runs fn for 0..n-1, at most limit at once: fn fills the k-th
+// slot of results the caller made, so their order is the input's.
+func eachIndex(n, limit int, fn func(k int)) {
+	var g errgroup.Group
+	g.SetLimit(max(limit, 1))
+	for k := range n {
+		g.Go(func() error {
+			fn(k)
+			return nil
+		})
+	}
+	_ = g.Wait()
+}

@@ -135,11 +135,7 @@ func StatusOf(ctx context.Context, st *State, src *Source, o StatusOptions) *Sta
 		}
 	}
 	// The hosts at once: each waits on its own OVSDB and netns.
-	idx := make([]int, len(st.Hosts))
-	for k := range idx {
-		idx[k] = k
-	}
-	_ = each(idx, len(idx), func(k int) error {
+	eachIndex(len(st.Hosts), len(st.Hosts), func(k int) {
 		hs := &out.Hosts[k]
 		loc := st.hostLocation(hs.Name, o.OVSDB)
 		if loc.emulated {
@@ -157,7 +153,6 @@ func StatusOf(ctx context.Context, st *State, src *Source, o StatusOptions) *Sta
 		} else {
 			hostContainers(hs, list.host, loc.netnsPath())
 		}
-		return nil
 	})
 	if !o.NoRules {
 		for k := range out.Hosts {
@@ -224,15 +219,10 @@ func hostContainers(hs *HostStatus, list func(lab, host string) ([]containers.In
 	// and a lab has hundreds.
 	out := make([]ContainerStatus, len(hs.plan.Containers))
 	stale := make([]bool, len(out))
-	idx := make([]int, len(out))
-	for k := range idx {
-		idx[k] = k
-	}
-	_ = each(idx, DefaultJobs(), func(k int) error {
+	eachIndex(len(out), DefaultJobs(), func(k int) {
 		c := hs.plan.Containers[k]
 		info, ok := byName[c.Docker]
 		out[k], stale[k] = containerStatus(c, info, ok, netnsPath, hostNS, qdiscs, hosts)
-		return nil
 	})
 	for k, cs := range out {
 		hs.Containers = append(hs.Containers, cs)
