@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -144,7 +145,7 @@ func createDB(ctx context.Context, runDir, schema string, env []string) error {
 		// leave a conf.db that no later up can read.
 		tmp := db + ".new"
 		_ = os.Remove(tmp)
-		if err := runTool(ctx, env, "ovsdb-tool", "create", tmp, schema); err != nil {
+		if err := createEmptyDB(ctx, tmp, schema, env); err != nil {
 			_ = os.Remove(tmp)
 			return err
 		}
@@ -158,6 +159,54 @@ func createDB(ctx context.Context, runDir, schema string, env []string) error {
 		return runTool(ctx, env, "ovsdb-tool", "convert", db, schema)
 	}
 	return nil
+}
+
+// emptyDBs holds, per schema file (path, size and time), the bytes of an
+// empty database as ovsdb-tool creates it. They are the same for every
+// host, the schema being the file's only record, so a class of a hundred
+// copies runs the tool once instead of once per emulated host.
+var emptyDBs sync.Map // emptyDBKey -> []byte
+
+type emptyDBKey struct {
+	path string
+	size int64
+	mod  time.Time
+}
+
+// createEmptyDB writes an empty database for schema at path, through
+// ovsdb-tool the first time for that schema.
+func createEmptyDB(ctx context.Context, path, schema string, env []string) error {
+	fi, err := os.Stat(schema)
+	if err != nil {
+		return err
+	}
+	key := emptyDBKey{schema, fi.Size(), fi.ModTime()}
+	if b, ok := emptyDBs.Load(key); ok {
+		return writeSynced(path, b.([]byte))
+	}
+	if err := runTool(ctx, env, "ovsdb-tool", "create", path, schema); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	emptyDBs.Store(key, b)
+	return nil
+}
+
+// writeSynced writes a new file and syncs it, as ovsdb-tool does: the
+// rename that follows must never publish a file still unwritten.
+func writeSynced(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	return errors.Join(err, f.Close())
 }
 
 // initRoot inserts the Open_vSwitch root row if the database has none;

@@ -149,3 +149,72 @@ func TestRootStartDaemonsBadNetns(t *testing.T) {
 		t.Errorf("daemons running after a failed start: %v, %v", db, vs)
 	}
 }
+
+// A database after the first is the first one's bytes, which must be
+// exactly what ovsdb-tool makes for the schema.
+func TestRootEmptyDBIsToolsOwn(t *testing.T) {
+	testenv.Require(t, "ovsdb-tool")
+	schema, err := findSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	env := daemonEnv(dir, filepath.Dir(schema))
+	ctx := testCtx(t)
+	tool := filepath.Join(dir, "tool.db")
+	if err := runTool(ctx, env, "ovsdb-tool", "create", tool, schema); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(tool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.db", "b.db"} {
+		p := filepath.Join(dir, name)
+		if err := createEmptyDB(ctx, p, schema, env); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("%s differs from ovsdb-tool create's database", name)
+		}
+	}
+	n := 0
+	emptyDBs.Range(func(any, any) bool { n++; return true })
+	if n != 1 {
+		t.Fatalf("%d cached empty databases for one schema, want 1", n)
+	}
+	if err := createEmptyDB(ctx, filepath.Join(dir, "a.db"), schema, env); err == nil {
+		t.Fatal("createEmptyDB over an existing file succeeded, want an error")
+	}
+}
+
+// A vswitchd that does nothing (stopped) is named hung within a couple of
+// periods, not waited on for the busy limit.
+func TestRootAppctlStoppedDaemonIsHung(t *testing.T) {
+	h := startHost(t)
+	shortWaits(t)
+	sock, err := VswitchdControl(h.runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Appctl(testCtx(t), sock, "version"); err != nil {
+		t.Fatalf("a running vswitchd: %v", err)
+	}
+	pid, _ := daemonPID(h.runDir, ovsVswitchd)
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGCONT) }) // before StopDaemons
+	start := time.Now()
+	_, err = Appctl(context.Background(), sock, "version")
+	if err == nil || !strings.Contains(err.Error(), "is it hung") {
+		t.Fatalf("a stopped vswitchd: want it named hung, got %v", err)
+	}
+	if d := time.Since(start); d > unixctlBusyLimit/2 {
+		t.Fatalf("took %s to call a stopped vswitchd hung", d)
+	}
+}

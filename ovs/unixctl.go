@@ -1,6 +1,7 @@
 package ovs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,8 +14,17 @@ import (
 	"time"
 )
 
-// unixctlTimeout bounds one control-socket call when ctx has no deadline.
-const unixctlTimeout = 5 * time.Second
+// unixctlTimeout bounds the wait for each reply of a control-socket call
+// when ctx has no deadline, unless the daemon is visibly at work: a
+// vswitchd whose main loop takes seconds a pass (the gateway host of a
+// 1000-container lab, just up, revalidating at every static MAC) answers
+// late but answers. A daemon that used no CPU over a whole unixctlTimeout
+// without answering is hung; one that keeps working without answering is
+// given up on after unixctlBusyLimit.
+var (
+	unixctlTimeout   = 5 * time.Second
+	unixctlBusyLimit = 2 * time.Minute
+)
 
 // VswitchdControl returns the control socket of the ovs-vswitchd whose
 // pidfile is in runDir (an emulated host's run dir, or a real host's
@@ -66,9 +76,8 @@ type AppctlCall struct {
 // calls (fdb/add for every MAC of a large lab) take about a hundred
 // passes rather than a thousand connections. It stops at the first call
 // that fails. Without a deadline in ctx, the daemon must answer each
-// call within unixctlTimeout of the one before, not the whole batch within
-// it: a busy vswitchd (the gateway host of a 1000-container lab, just
-// up) took longer than that over a thousand fdb/add, answering all along.
+// call within unixctlTimeout of the one before, or be seen working
+// meanwhile (see unixctlTimeout), not the whole batch within it.
 func AppctlAll(ctx context.Context, socket string, calls []AppctlCall) ([]string, error) {
 	if len(calls) == 0 {
 		return nil, nil
@@ -77,11 +86,15 @@ func AppctlAll(ctx context.Context, socket string, calls []AppctlCall) ([]string
 	dctx, cancel := withDefaultTimeout(ctx, unixctlTimeout)
 	defer cancel()
 	var d net.Dialer
-	conn, err := d.DialContext(dctx, "unix", socket)
+	c, err := d.DialContext(dctx, "unix", socket)
 	if err != nil {
 		return nil, fmt.Errorf("ovs-appctl %s: %w", calls[0].Command, err)
 	}
-	defer conn.Close()
+	defer c.Close()
+	conn := c
+	if !bounded {
+		conn = newPatientConn(c, socket)
+	}
 	// Closing the connection ends a read or write blocked when ctx ends.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
@@ -136,4 +149,122 @@ func AppctlAll(ctx context.Context, socket string, calls []AppctlCall) ([]string
 		return nil, err
 	}
 	return out, nil
+}
+
+// patientConn is a control connection whose reads and writes, when their
+// deadline passes with nothing moved, go on waiting for as long as the
+// daemon behind it uses CPU between one deadline and the next, up to
+// unixctlBusyLimit since anything last moved. The daemon is known by the
+// PID in its socket's name (NAME.PID.ctl, as OVS names them); without one
+// a deadline is final.
+type patientConn struct {
+	net.Conn
+	socket string
+	pid    int
+	moved  time.Time // when a byte last went either way
+	cpu    int64     // the daemon's CPU ticks at the last deadline (or the start), -1 unknown
+}
+
+func newPatientConn(c net.Conn, socket string) *patientConn {
+	pid := socketPID(socket)
+	cpu := int64(-1)
+	if pid > 0 {
+		cpu = processCPU(pid)
+	}
+	return &patientConn{Conn: c, socket: socket, pid: pid, moved: time.Now(), cpu: cpu}
+}
+
+func (c *patientConn) Read(b []byte) (int, error) {
+	for {
+		n, err := c.Conn.Read(b)
+		if n > 0 {
+			c.moved = time.Now()
+		}
+		if n > 0 || !c.working(err) {
+			return n, c.explain(err)
+		}
+		_ = c.Conn.SetReadDeadline(time.Now().Add(unixctlTimeout))
+	}
+}
+
+func (c *patientConn) Write(b []byte) (int, error) {
+	done := 0
+	for {
+		n, err := c.Conn.Write(b[done:])
+		done += n
+		if n > 0 {
+			c.moved = time.Now()
+		}
+		if done == len(b) || !c.working(err) {
+			return done, c.explain(err)
+		}
+		_ = c.Conn.SetWriteDeadline(time.Now().Add(unixctlTimeout))
+	}
+}
+
+// working reports whether err is a deadline that passed while the daemon
+// was at work, so the call may wait on.
+func (c *patientConn) working(err error) bool {
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() || c.pid <= 0 || time.Since(c.moved) > unixctlBusyLimit {
+		return false
+	}
+	// Against the last deadline, or the connection's start: work done
+	// since then, even answering earlier calls, buys one period more.
+	now := processCPU(c.pid)
+	busy := now >= 0 && c.cpu >= 0 && now != c.cpu
+	c.cpu = now
+	return busy
+}
+
+// explain says why a deadline ended the call.
+func (c *patientConn) explain(err error) error {
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		return err
+	}
+	name := filepath.Base(c.socket)
+	if time.Since(c.moved) > unixctlBusyLimit {
+		return fmt.Errorf("%w: %s kept working for %s without answering", err, name, unixctlBusyLimit)
+	}
+	return fmt.Errorf("%w: %s did no work for %s and did not answer: is it hung?", err, name, unixctlTimeout)
+}
+
+// socketPID is the PID in a control socket's name (ovs-vswitchd.PID.ctl),
+// 0 if it has none.
+func socketPID(socket string) int {
+	base, ok := strings.CutSuffix(filepath.Base(socket), ".ctl")
+	if !ok {
+		return 0
+	}
+	i := strings.LastIndexByte(base, '.')
+	pid, err := strconv.Atoi(base[i+1:])
+	if i < 0 || err != nil || pid <= 0 {
+		return 0
+	}
+	return pid
+}
+
+// processCPU is the CPU time, in clock ticks, that process pid and its
+// threads used (utime + stime of /proc/PID/stat), -1 if unknown.
+func processCPU(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return -1
+	}
+	// The name in parentheses may hold spaces; the fields after it do not.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return u + s
 }
