@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -117,7 +118,8 @@ func inCgroupOf(pid int, id string) bool {
 	if len(id) < 64 {
 		return false
 	}
-	cg, err := readSmall("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	var a [512]byte
+	cg, err := readSmall("/proc/"+strconv.Itoa(pid)+"/cgroup", a[:0])
 	return err == nil && bytes.Contains(cg, []byte(id))
 }
 
@@ -125,13 +127,19 @@ func inCgroupOf(pid int, id string) bool {
 // in 1, and whether it has the line. A pidfd's fdinfo carries the same
 // line (kernels from 5.10) and costs the kernel far less to write.
 func firstOfNamespace(path string) (first, known bool) {
-	st, err := readSmall(path)
+	var a [2048]byte
+	st, err := readSmall(path, a[:0])
 	if err != nil {
 		return false, false
 	}
-	for _, line := range bytes.Split(st, []byte("\n")) {
-		if f := bytes.Fields(line); len(f) > 1 && string(f[0]) == "NSpid:" {
-			return string(f[len(f)-1]) == "1", true
+	for len(st) > 0 {
+		var line []byte
+		line, st, _ = bytes.Cut(st, []byte("\n"))
+		if rest, ok := bytes.CutPrefix(line, []byte("NSpid:")); ok {
+			// The PID in each nested namespace, the innermost last.
+			rest = bytes.TrimSpace(rest)
+			last := rest[bytes.LastIndexAny(rest, " \t")+1:]
+			return string(last) == "1", len(last) > 0
 		}
 	}
 	return false, false
@@ -141,16 +149,19 @@ func fdinfoPath(fd int) string { return "/proc/self/fdinfo/" + strconv.Itoa(fd) 
 
 func statusPath(pid int) string { return "/proc/" + strconv.Itoa(pid) + "/status" }
 
-// readSmall reads a /proc file of a few kilobytes with bare system calls:
-// os.ReadFile's stat and poller registration cost more than the read, and
-// each container's check reads two.
-func readSmall(path string) ([]byte, error) {
+// readSmall reads a /proc file of a few kilobytes with bare system calls,
+// appending to buf (grown only if the file is larger): os.ReadFile's stat,
+// poller registration and buffer cost more than the read, and each
+// container's check reads two, so a caller's array on its stack serves.
+func readSmall(path string, buf []byte) ([]byte, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer unix.Close(fd)
-	buf := make([]byte, 0, 4096)
+	if cap(buf)-len(buf) < 512 {
+		buf = slices.Grow(buf, 4096)
+	}
 	for {
 		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
 		if err == unix.EINTR {

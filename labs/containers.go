@@ -24,7 +24,9 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 		mu    sync.Mutex
 		fresh []string
 	)
-	hosts := hostsFile(p) // the same for every container: rendered once
+	// The same for every container: rendered and summed once.
+	hosts := hostsText{content: hostsFile(p)}
+	hosts.sum = containers.HostsSum(hosts.content)
 	bridges := bridgesByName(p)
 	sets := neighbourSets(p, bridges)
 	// The run's open host netns serves every link of the host.
@@ -82,7 +84,7 @@ func applyContainers(ctx context.Context, p *topology.HostPlan, run hostRun) ([]
 // applyContainer converges one container, plumbs its interfaces (with
 // their permanent neighbours) and writes its /etc/hosts, returning the
 // host veths it made anew.
-func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts []byte, bridges map[string]*topology.BridgePlan, sets map[neighSegment]string, listed *containers.Listed) ([]string, error) {
+func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, hostNS *nsutil.NS, qdiscs containers.RootQdiscs, c topology.ContainerPlan, hosts hostsText, bridges map[string]*topology.BridgePlan, sets map[neighSegment]string, listed *containers.Listed) ([]string, error) {
 	held := run.j.holds()
 	if held.stopped(c.Docker) && listed != nil && listed.State != "running" {
 		return nil, nil // stopped by the current stage: up leaves it so
@@ -138,14 +140,21 @@ func applyContainer(ctx context.Context, p *topology.HostPlan, run hostRun, host
 			}
 		}
 	}
-	rewrote, err := proc.SetHosts(hosts)
+	rewrote, stamp, err := proc.SetHostsStamped(hosts.content, hosts.sum, run.j.hostsHint(c.Docker))
 	if err != nil {
 		return fresh, fmt.Errorf("container %s: names: %w", c.Name, err)
 	}
+	run.j.sawHosts(c.Docker, stamp)
 	if rewrote && made == "" {
 		run.j.changed(p.Host, c.Name, "/etc/hosts updated")
 	}
 	return fresh, nil
+}
+
+// hostsText is the /etc/hosts of a host's containers and its sum.
+type hostsText struct {
+	content []byte
+	sum     string
 }
 
 // impairment turns the file's impairment into the containers layer's.

@@ -17,6 +17,8 @@ type journal struct {
 	// pidHints are the PIDs the state held when an up began: set by
 	// takePIDs before any host starts, read-only after, so unlocked.
 	pidHints map[string]int
+	// hostsHints are the state's HostsFiles when the up began, as pidHints.
+	hostsHints map[string]string
 	// log is what this run changed, for up to tell its user.
 	log changeLog
 }
@@ -33,13 +35,32 @@ func (j *journal) hook(host string) func(object, what string) { return j.log.on(
 
 func newJournal(st *State) *journal { return &journal{st: st} }
 
-// takePIDs makes the state's PIDs this run's hints and leaves the state
-// only those the run sees, so it never names a container the lab no
-// longer has.
+// takePIDs makes the state's PIDs and hosts files' stamps this run's
+// hints and leaves the state only those the run sees, so it never names a
+// container the lab no longer has.
 func (j *journal) takePIDs() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.pidHints, j.st.PIDs = j.st.PIDs, nil
+	j.hostsHints, j.st.HostsFiles = j.st.HostsFiles, nil
+}
+
+// hostsHint is the stamp of container name's /etc/hosts as the last run
+// left it, "" if none.
+func (j *journal) hostsHint(name string) string { return j.hostsHints[name] }
+
+// sawHosts notes the stamp of container name's /etc/hosts for the next
+// run, saved with the state's next save; "" notes nothing.
+func (j *journal) sawHosts(name, stamp string) {
+	if stamp == "" {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.st.HostsFiles == nil {
+		j.st.HostsFiles = map[string]string{}
+	}
+	j.st.HostsFiles[name] = stamp
 }
 
 // pidHint is the PID the last run saw for container name, 0 if none.

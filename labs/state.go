@@ -49,6 +49,10 @@ type State struct {
 	// only a hint that lets the next up skip a Docker inspect per
 	// container, used once checked against the container (Spec.PIDHint).
 	PIDs map[string]int `json:"pids,omitempty"`
+	// HostsFiles maps each container's Docker name to the stamp of the
+	// /etc/hosts the last up left it (containers.SetHostsStamped): while
+	// the file still has it, the next up need not read it.
+	HostsFiles map[string]string `json:"hosts_files,omitempty"`
 	// Stage is the exercise's current stage ("" for a lab without
 	// stages), StageApplied whether all its faults are applied, and
 	// Faults what they changed here (faults.go).
