@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -91,6 +92,9 @@ func (p *Process) SetHosts(content []byte) (bool, error) {
 // call left. The kernel changes the change time at every write and no
 // one can set it back (touch sets only the modification time).
 func (p *Process) SetHostsStamped(content []byte, sum, last string) (rewrote bool, stamp string, err error) {
+	if last != "" && p.hostsStat(sum) == last {
+		return false, last, nil
+	}
 	f, err := p.openInRoot("etc/hosts", unix.O_RDONLY)
 	if err == nil {
 		stamp = hostsStamp(f, sum)
@@ -130,6 +134,23 @@ func hostsStamp(f *os.File, sum string) string {
 	if sum == "" || unix.Fstat(int(f.Fd()), &st) != nil {
 		return ""
 	}
+	return stampOf(sum, &st)
+}
+
+// hostsStat is the stamp of the container's /etc/hosts from one stat
+// through /proc/PID/root, "" if it cannot tell. Unlike openInRoot, the
+// path may leave the container through a symlink; that is harmless here,
+// as only a stamp equal to one taken from the file itself counts, and no
+// other file has its device, inode and change time.
+func (p *Process) hostsStat(sum string) string {
+	var st unix.Stat_t
+	if unix.Stat("/proc/"+strconv.Itoa(p.Pid)+"/root/etc/hosts", &st) != nil || p.alive() != nil {
+		return ""
+	}
+	return stampOf(sum, &st)
+}
+
+func stampOf(sum string, st *unix.Stat_t) string {
 	return fmt.Sprintf("%s %d:%d %d %d.%09d", sum, st.Dev, st.Ino, st.Size, st.Ctim.Sec, st.Ctim.Nsec)
 }
 
