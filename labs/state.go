@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ovslab/ovslab/internal/durable"
 	"github.com/ovslab/ovslab/topology"
 )
 
@@ -140,13 +141,13 @@ func (s *State) Save() error {
 		return err
 	}
 	tmp := p + ".tmp"
-	if err := writeSynced(tmp, append(b, '\n')); err != nil {
+	if err := durable.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("state of lab %s: %w", s.Lab, err)
 	}
 	if err := os.Rename(tmp, p); err != nil {
 		return fmt.Errorf("state of lab %s: %w", s.Lab, err)
 	}
-	return syncDir(filepath.Dir(p))
+	return durable.SyncDir(filepath.Dir(p))
 }
 
 // restoreFor returns the restore record of host, creating it.

@@ -15,6 +15,7 @@ import (
 	"github.com/ovn-org/libovsdb/model"
 	"github.com/ovn-org/libovsdb/ovsdb"
 
+	"github.com/ovslab/ovslab/internal/durable"
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/ovs/vswitchd"
 )
@@ -182,7 +183,7 @@ func createEmptyDB(ctx context.Context, path, schema string, env []string) error
 	}
 	key := emptyDBKey{schema, fi.Size(), fi.ModTime()}
 	if b, ok := emptyDBs.Load(key); ok {
-		return writeSynced(path, b.([]byte))
+		return durable.WriteFile(path, b.([]byte), 0o640)
 	}
 	if err := runTool(ctx, env, "ovsdb-tool", "create", path, schema); err != nil {
 		return err
@@ -193,20 +194,6 @@ func createEmptyDB(ctx context.Context, path, schema string, env []string) error
 	}
 	emptyDBs.Store(key, b)
 	return nil
-}
-
-// writeSynced writes a new file and syncs it, as ovsdb-tool does: the
-// rename that follows must never publish a file still unwritten.
-func writeSynced(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	return errors.Join(err, f.Close())
 }
 
 // initRoot inserts the Open_vSwitch root row if the database has none;
