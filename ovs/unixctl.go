@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -161,8 +162,9 @@ type patientConn struct {
 	net.Conn
 	socket string
 	pid    int
-	moved  time.Time // when a byte last went either way
-	cpu    int64     // the daemon's CPU ticks at the last deadline (or the start), -1 unknown
+	mu     sync.Mutex // reads and writes run in two goroutines
+	moved  time.Time  // when a byte last went either way
+	cpu    int64      // the daemon's CPU ticks at the last deadline (or the start), -1 unknown
 }
 
 func newPatientConn(c net.Conn, socket string) *patientConn {
@@ -178,7 +180,7 @@ func (c *patientConn) Read(b []byte) (int, error) {
 	for {
 		n, err := c.Conn.Read(b)
 		if n > 0 {
-			c.moved = time.Now()
+			c.touch()
 		}
 		if n > 0 || !c.working(err) {
 			return n, c.explain(err)
@@ -193,7 +195,7 @@ func (c *patientConn) Write(b []byte) (int, error) {
 		n, err := c.Conn.Write(b[done:])
 		done += n
 		if n > 0 {
-			c.moved = time.Now()
+			c.touch()
 		}
 		if done == len(b) || !c.working(err) {
 			return done, c.explain(err)
@@ -202,13 +204,29 @@ func (c *patientConn) Write(b []byte) (int, error) {
 	}
 }
 
+// touch notes that a byte moved.
+func (c *patientConn) touch() {
+	c.mu.Lock()
+	c.moved = time.Now()
+	c.mu.Unlock()
+}
+
+// idle is how long ago a byte last moved.
+func (c *patientConn) idle() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Since(c.moved)
+}
+
 // working reports whether err is a deadline that passed while the daemon
 // was at work, so the call may wait on.
 func (c *patientConn) working(err error) bool {
 	var ne net.Error
-	if !errors.As(err, &ne) || !ne.Timeout() || c.pid <= 0 || time.Since(c.moved) > unixctlBusyLimit {
+	if !errors.As(err, &ne) || !ne.Timeout() || c.pid <= 0 || c.idle() > unixctlBusyLimit {
 		return false
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	// Against the last deadline, or the connection's start: work done
 	// since then, even answering earlier calls, buys one period more.
 	now := processCPU(c.pid)
@@ -224,7 +242,7 @@ func (c *patientConn) explain(err error) error {
 		return err
 	}
 	name := filepath.Base(c.socket)
-	if time.Since(c.moved) > unixctlBusyLimit {
+	if c.idle() > unixctlBusyLimit {
 		return fmt.Errorf("%w: %s kept working for %s without answering", err, name, unixctlBusyLimit)
 	}
 	return fmt.Errorf("%w: %s did no work for %s and did not answer: is it hung?", err, name, unixctlTimeout)
