@@ -238,8 +238,8 @@ func (c *patientConn) working(err error) bool {
 // explain says why a deadline ended the call.
 func (c *patientConn) explain(err error) error {
 	var ne net.Error
-	if !errors.As(err, &ne) || !ne.Timeout() {
-		return err
+	if !errors.As(err, &ne) || !ne.Timeout() || c.pid <= 0 {
+		return err // not a deadline, or a daemon it could not watch
 	}
 	name := filepath.Base(c.socket)
 	if c.idle() > unixctlBusyLimit {

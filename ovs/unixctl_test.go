@@ -110,6 +110,21 @@ func TestAppctlGivesUpOnAnIdleDaemon(t *testing.T) {
 	}
 }
 
+// A socket without a PID in its name: the first deadline is final, and
+// the error does not guess why.
+func TestAppctlDaemonUnknown(t *testing.T) {
+	shortWaits(t)
+	sock := fakeControl(t, 0, time.Hour)
+	unnamed := filepath.Join(filepath.Dir(sock), "daemon.ctl")
+	if err := os.Rename(sock, unnamed); err != nil {
+		t.Fatal(err)
+	}
+	_, err := AppctlAll(context.Background(), unnamed, []AppctlCall{{"fdb/add", nil}})
+	if err == nil || strings.Contains(err.Error(), "hung") || strings.Contains(err.Error(), "working") {
+		t.Fatalf("want a plain timeout, got %v", err)
+	}
+}
+
 func TestAppctlGivesUpOnADaemonBusyForever(t *testing.T) {
 	shortWaits(t)
 	burn(t)
