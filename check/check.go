@@ -183,9 +183,18 @@ func hostResults(h labs.HostStatus) []Result {
 // different hosts, and tries the WAN from every container.
 func probeJobs(t *topology.Topology, st *labs.State, pids map[string]int, full bool) []probeJob {
 	var jobs []probeJob
+	netnses := make(map[string]string, len(pids)) // one string per container, shared by its probes
+	netnsOf := func(name string) string {
+		p, ok := netnses[name]
+		if !ok {
+			p = fmt.Sprintf("/proc/%d/ns/net", pids[name])
+			netnses[name] = p
+		}
+		return p
+	}
 	add := func(kind string, a, b topology.Member, dst netip.Addr, to string, size int, df bool) {
 		r := Result{Kind: kind, From: a.Container.Name, To: fmt.Sprintf("%s (%s)", to, dst), Path: probePath(t, a, b, dst, kind, size)}
-		jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.Container.Name]),
+		jobs = append(jobs, probeJob{res: r, netns: netnsOf(a.Container.Name),
 			echo: probe.Echo{Dst: dst, Size: size, DF: df, Timeout: time.Second, Tries: 3}})
 	}
 	const small = 56
@@ -303,7 +312,7 @@ func probeJobs(t *topology.Topology, st *labs.State, pids map[string]int, full b
 				continue // one multi-homed container: its own two interfaces
 			}
 			r := Result{Kind: KindIsolate, From: a.Container.Name + "." + na.Name, To: fmt.Sprintf("%s.%s (%s)", b.Container.Name, nb.Name, b.Iface.Address)}
-			jobs = append(jobs, probeJob{res: r, netns: fmt.Sprintf("/proc/%d/ns/net", pids[a.Container.Name]),
+			jobs = append(jobs, probeJob{res: r, netns: netnsOf(a.Container.Name),
 				echo: probe.Echo{Dst: b.Iface.Address, Timeout: 500 * time.Millisecond}, arpOn: a.Iface.Name})
 		}
 	}
@@ -334,28 +343,33 @@ func uniqueJobs(jobs []probeJob) []probeJob {
 	})
 }
 
-// probeParallel bounds the probes in flight: each waits up to seconds for
-// a reply that should come in a millisecond, so many can wait at once.
-const probeParallel = 32
+// sweepParallel bounds the sources probing at once, and sweepWindow the
+// echoes each has awaiting a reply: each waits up to seconds for a reply
+// that should come in a millisecond, so many can wait at once.
+const (
+	sweepParallel = 8
+	sweepWindow   = 16
+)
 
-// runProbes runs the probes, probeParallel at a time, reporting progress
-// as they finish. It returns ctx's error if ctx ends first.
+// runProbes runs the probes, each source's echoes as one sweep (one
+// socket in its netns) and sweepParallel sources at a time, reporting
+// progress as they finish. It returns ctx's error if ctx ends first.
 func runProbes(ctx context.Context, jobs []probeJob, progress func(string, ...any)) ([]Result, error) {
 	out := make([]Result, len(jobs))
 	var done atomic.Int64
-	step := max(len(jobs)/10, 50)
+	step := int64(max(len(jobs)/10, 50))
 	for _, phase := range probePhases(jobs) {
 		var g errgroup.Group
-		g.SetLimit(probeParallel)
-		for _, i := range phase {
+		g.SetLimit(sweepParallel)
+		for _, group := range bySource(jobs, phase) {
 			g.Go(func() error {
-				j := jobs[i]
-				if j.arpOn != "" {
-					out[i] = isolation(ctx, j)
+				if j := jobs[group[0]]; j.arpOn != "" {
+					out[group[0]] = isolation(ctx, j)
 				} else {
-					out[i] = echo(ctx, j)
+					sweepJobs(ctx, jobs, group, out)
 				}
-				if n := done.Add(1); n%int64(step) == 0 {
+				n := done.Add(int64(len(group)))
+				if n/step != (n-int64(len(group)))/step {
 					progress("probes: %d of %d done", n, len(jobs))
 				}
 				return nil // a failed probe is a result, not an error
@@ -369,6 +383,52 @@ func runProbes(ctx context.Context, jobs []probeJob, progress func(string, ...an
 	keepPaths(out)
 	sort.SliceStable(out, func(a, b int) bool { return kindOrder(out[a].Kind) < kindOrder(out[b].Kind) })
 	return out, nil
+}
+
+// bySource groups the jobs of a phase (indexes into jobs) that one sweep
+// can send: the same netns, source address and TTL, in order of first
+// appearance. An isolation sample is a group of its own.
+func bySource(jobs []probeJob, phase []int) [][]int {
+	type key struct {
+		netns string
+		src   netip.Addr
+		ttl   int
+	}
+	at := map[key]int{}
+	var groups [][]int
+	for _, i := range phase {
+		j := jobs[i]
+		if j.arpOn != "" {
+			groups = append(groups, []int{i})
+			continue
+		}
+		k := key{j.netns, j.echo.Src, j.echo.TTL}
+		g, ok := at[k]
+		if !ok {
+			g = len(groups)
+			at[k] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+// sweepJobs sends the group's echoes as one sweep and writes their
+// results into out.
+func sweepJobs(ctx context.Context, jobs []probeJob, group []int, out []Result) {
+	echoes := make([]probe.Echo, len(group))
+	for k, i := range group {
+		echoes[k] = jobs[i].echo
+	}
+	outcomes, err := probe.Sweep(ctx, jobs[group[0]].netns, echoes, sweepWindow)
+	for k, i := range group {
+		o := probe.Outcome{Err: err}
+		if err == nil {
+			o = outcomes[k]
+		}
+		out[i] = echoResult(jobs[i], o)
+	}
 }
 
 // isolation runs an isolation sample: silence passes.
@@ -388,18 +448,17 @@ func isolation(ctx context.Context, j probeJob) Result {
 	return r
 }
 
-// echo runs a ping probe.
-func echo(ctx context.Context, j probeJob) Result {
+// echoResult is a ping probe's result from its outcome.
+func echoResult(j probeJob, o probe.Outcome) Result {
 	r := j.res
-	rtt, err := probe.Ping(ctx, j.netns, j.echo)
-	r.OK = err == nil
+	r.OK = o.Err == nil
 	switch {
-	case err != nil && j.echo.DF && errors.Is(err, probe.ErrNoReply):
+	case o.Err != nil && j.echo.DF && errors.Is(o.Err, probe.ErrNoReply):
 		r.Detail = pmtuDetail(j.echo.Size+28, j.echo.Tries, j.fix)
-	case err != nil:
-		r.Detail = err.Error()
+	case o.Err != nil:
+		r.Detail = o.Err.Error()
 	default:
-		r.Detail = fmt.Sprintf("%d bytes, %s", j.echo.Size+28, rtt.Round(10*time.Microsecond))
+		r.Detail = fmt.Sprintf("%d bytes, %s", j.echo.Size+28, o.RTT.Round(10*time.Microsecond))
 	}
 	return r
 }

@@ -1,9 +1,13 @@
 package labs
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ovslab/ovslab/internal/testenv"
 )
@@ -168,6 +172,37 @@ func TestRootConvergeDrift(t *testing.T) {
 			t.Errorf("%s did not get its address back: %s", d3, a)
 		}
 		mustReach(t, containerPid(t, d1), d1, "10.0.1.20")
+	})
+	t.Run("a container's /etc/hosts edited by hand", func(t *testing.T) {
+		// The last up recorded each file's stamp. Both edits put the
+		// modification time back to the nanosecond, and the second keeps
+		// the size: what a cheaper test than the stamp would trust.
+		path := "/proc/" + containerPid(t, d1) + "/root/etc/hosts"
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, content := range map[string][]byte{
+			"a line added":  append(slices.Clone(want), "10.9.9.9 elsewhere\n"...),
+			"the same size": bytes.ReplaceAll(want, []byte("1"), []byte("2")),
+		} {
+			before := takeSnap(t, lab, names)
+			st, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(path, time.Time{}, st.ModTime()); err != nil {
+				t.Fatal(err)
+			}
+			up(t)
+			before.keeps(t, takeSnap(t, lab, names))
+			if got, err := os.ReadFile(path); !bytes.Equal(got, want) {
+				t.Errorf("after %s and up, %s's /etc/hosts is (%v):\n%s\nwant:\n%s", name, d1, err, got, want)
+			}
+		}
 	})
 	t.Run("a vxlan port deleted by hand", func(t *testing.T) {
 		before := takeSnap(t, lab, names)

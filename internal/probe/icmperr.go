@@ -38,25 +38,28 @@ func (e *ICMPError) Error() string {
 // FragNeeded reports whether a hop dropped the probe for its size.
 func (e *ICMPError) FragNeeded() bool { return e.Type == TypeUnreachable && e.Code == CodeFragNeeded }
 
-// icmpError parses an ICMP error message that quotes our echo request to
-// dst (RFC 792: the original IP header and its first 8 bytes follow the
-// 8-byte ICMP header); nil for anything else.
-func icmpError(icmp []byte, from, dst netip.Addr, id, seq uint16) *ICMPError {
+// quotedEcho reads the echo request an ICMP error message quotes (RFC
+// 792: the original IP header and its first 8 bytes follow the 8-byte
+// ICMP header): its destination, id and sequence number; ok is false for
+// anything else.
+func quotedEcho(icmp []byte) (dst netip.Addr, id, seq uint16, ok bool) {
 	if len(icmp) < 8+20+8 || (icmp[0] != TypeUnreachable && icmp[0] != TypeTimeExceeded) {
-		return nil
+		return netip.Addr{}, 0, 0, false
 	}
 	inner := icmp[8:]
 	ihl := int(inner[0]&0x0f) * 4
 	if inner[0]>>4 != 4 || ihl < 20 || len(inner) < ihl+8 || inner[9] != 1 /* ICMP */ {
-		return nil
-	}
-	if netip.AddrFrom4([4]byte(inner[16:20])) != dst {
-		return nil
+		return netip.Addr{}, 0, 0, false
 	}
 	q := inner[ihl:]
-	if q[0] != 8 || binary.BigEndian.Uint16(q[4:]) != id || binary.BigEndian.Uint16(q[6:]) != seq {
-		return nil
+	if q[0] != 8 {
+		return netip.Addr{}, 0, 0, false
 	}
+	return netip.AddrFrom4([4]byte(inner[16:20])), binary.BigEndian.Uint16(q[4:]), binary.BigEndian.Uint16(q[6:]), true
+}
+
+// newICMPError is the error message icmp (quotedEcho's ok) sent by from.
+func newICMPError(icmp []byte, from netip.Addr) *ICMPError {
 	e := &ICMPError{From: from, Type: int(icmp[0]), Code: int(icmp[1])}
 	if e.FragNeeded() {
 		e.NextMTU = int(binary.BigEndian.Uint16(icmp[6:]))

@@ -83,3 +83,53 @@ func TestRootARP(t *testing.T) {
 		}
 	}
 }
+
+// TestRootSweep sends a mix of echoes through one sweep, a few in flight
+// at once, and gets for each what Ping gets for it alone: replies, a DF
+// packet over the path lost, silence from an address nobody holds.
+func TestRootSweep(t *testing.T) {
+	testenv.Require(t, "ip")
+	a, b := testenv.Netns(t, "sweepa"), testenv.Netns(t, "sweepb")
+	testenv.Run(t, "ip", "-n", a, "link", "add", "pa", "type", "veth", "peer", "name", "pb", "netns", b)
+	testenv.Run(t, "ip", "-n", a, "addr", "add", "10.77.1.1/24", "dev", "pa")
+	testenv.Run(t, "ip", "-n", b, "addr", "add", "10.77.1.2/24", "dev", "pb")
+	testenv.Run(t, "ip", "-n", b, "addr", "add", "10.77.1.3/24", "dev", "pb")
+	testenv.Run(t, "ip", "-n", a, "link", "set", "pa", "mtu", "1500", "up")
+	testenv.Run(t, "ip", "-n", b, "link", "set", "pb", "mtu", "1400", "up")
+	peer, other, nobody := netip.MustParseAddr("10.77.1.2"), netip.MustParseAddr("10.77.1.3"), netip.MustParseAddr("10.77.1.9")
+	var echoes []Echo
+	var want []bool
+	for i := range 40 {
+		e := Echo{Dst: peer, Size: 56, Timeout: 300 * time.Millisecond, Tries: 2}
+		ok := true
+		switch i % 5 {
+		case 1:
+			e.Dst = other
+		case 2:
+			e.Dst, ok = nobody, false
+		case 3:
+			e.Size, e.DF = 1372, true // fits the 1400-byte end
+		case 4:
+			e.Size, e.DF, ok = 1472, true, false // does not
+		}
+		echoes, want = append(echoes, e), append(want, ok)
+	}
+	out, err := Sweep(context.Background(), nsutil.Path(a), echoes, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(echoes) {
+		t.Fatalf("%d outcomes for %d echoes", len(out), len(echoes))
+	}
+	for i, o := range out {
+		if (o.Err == nil) != want[i] {
+			t.Errorf("echo %d (%s, %d bytes, DF %v): err %v, want ok=%v", i, echoes[i].Dst, echoes[i].Size+28, echoes[i].DF, o.Err, want[i])
+		}
+		if o.Err == nil && o.RTT <= 0 {
+			t.Errorf("echo %d: a reply with round-trip time %s", i, o.RTT)
+		}
+		if echoes[i].Size == 1472 && !errors.Is(o.Err, ErrNoReply) {
+			t.Errorf("echo %d, DF over the path: err %v, want %v", i, o.Err, ErrNoReply)
+		}
+	}
+}
