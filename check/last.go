@@ -1,9 +1,12 @@
 package check
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,21 +34,60 @@ func lastPath(lab string) (string, error) {
 }
 
 // saveLast records rep atomically: a reader sees the previous check
-// or this one, never half of one.
+// or this one, never half of one. It writes the results one a line as it
+// encodes them: a check --full of a thousand containers has most of a
+// million, and the whole report encoded at once would need as much
+// memory again.
 func saveLast(rep *Report) error {
 	p, err := lastPath(rep.Lab)
 	if err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(Last{At: time.Now().UTC(), Report: rep}, "", "  ")
-	if err != nil {
-		return err
-	}
 	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("record the check of lab %s: %w", rep.Lab, err)
+	}
+	err = writeLast(f, time.Now().UTC(), rep)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("record the check of lab %s: %w", rep.Lab, err)
 	}
 	return os.Rename(tmp, p)
+}
+
+// writeLast writes what LoadLast reads: Last{at, rep} as JSON, each
+// result encoded on its own.
+func writeLast(w io.Writer, at time.Time, rep *Report) error {
+	head := *rep
+	head.Results = nil
+	hb, err := json.Marshal(Last{At: at, Report: &head})
+	if err != nil {
+		return err
+	}
+	// hb ends in `"results":null}}`: open the list there instead.
+	open, ok := bytes.CutSuffix(hb, []byte(`null}}`))
+	if !ok {
+		return fmt.Errorf("unexpected encoding of a check's header: %s", hb)
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(open)
+	bw.WriteString("[\n")
+	for i := range rep.Results {
+		b, err := json.Marshal(&rep.Results[i])
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString(",\n")
+		}
+		bw.Write(b)
+	}
+	bw.WriteString("\n]}}\n")
+	return bw.Flush()
 }
 
 // LoadLast reads the last check of lab; ErrNoCheck if none has run
