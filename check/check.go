@@ -83,8 +83,19 @@ type Report struct {
 	Results []Result `json:"results"`
 }
 
+// probeHead is what a probe's Result says before it runs: a job holds
+// this, not a whole Result, as a check --full holds most of a million.
+type probeHead struct {
+	Kind, From, To string
+	Path           *Path
+}
+
+func (h probeHead) result() Result {
+	return Result{Kind: h.Kind, From: h.From, To: h.To, Path: h.Path}
+}
+
 type probeJob struct {
-	res   Result
+	res   probeHead
 	netns string
 	echo  probe.Echo
 	arpOn string // an isolation sample: ARP for echo.Dst out of this interface, expecting silence
@@ -193,7 +204,7 @@ func probeJobs(t *topology.Topology, st *labs.State, pids map[string]int, full b
 		return p
 	}
 	add := func(kind string, a, b topology.Member, dst netip.Addr, to string, size int, df bool) {
-		r := Result{Kind: kind, From: a.Container.Name, To: fmt.Sprintf("%s (%s)", to, dst), Path: probePath(t, a, b, dst, kind, size)}
+		r := probeHead{Kind: kind, From: a.Container.Name, To: fmt.Sprintf("%s (%s)", to, dst), Path: probePath(t, a, b, dst, kind, size)}
 		jobs = append(jobs, probeJob{res: r, netns: netnsOf(a.Container.Name),
 			echo: probe.Echo{Dst: dst, Size: size, DF: df, Timeout: time.Second, Tries: 3}})
 	}
@@ -311,7 +322,7 @@ func probeJobs(t *topology.Topology, st *labs.State, pids map[string]int, full b
 			if b.Container.Name == a.Container.Name {
 				continue // one multi-homed container: its own two interfaces
 			}
-			r := Result{Kind: KindIsolate, From: a.Container.Name + "." + na.Name, To: fmt.Sprintf("%s.%s (%s)", b.Container.Name, nb.Name, b.Iface.Address)}
+			r := probeHead{Kind: KindIsolate, From: a.Container.Name + "." + na.Name, To: fmt.Sprintf("%s.%s (%s)", b.Container.Name, nb.Name, b.Iface.Address)}
 			jobs = append(jobs, probeJob{res: r, netns: netnsOf(a.Container.Name),
 				echo: probe.Echo{Dst: b.Iface.Address, Timeout: 500 * time.Millisecond}, arpOn: a.Iface.Name})
 		}
@@ -433,7 +444,7 @@ func sweepJobs(ctx context.Context, jobs []probeJob, group []int, out []Result) 
 
 // isolation runs an isolation sample: silence passes.
 func isolation(ctx context.Context, j probeJob) Result {
-	r := j.res
+	r := j.res.result()
 	heard, err := probe.ARP(ctx, j.netns, j.arpOn, j.echo.Dst, j.echo.Timeout)
 	switch {
 	case err != nil:
@@ -450,7 +461,7 @@ func isolation(ctx context.Context, j probeJob) Result {
 
 // echoResult is a ping probe's result from its outcome.
 func echoResult(j probeJob, o probe.Outcome) Result {
-	r := j.res
+	r := j.res.result()
 	r.OK = o.Err == nil
 	switch {
 	case o.Err != nil && j.echo.DF && errors.Is(o.Err, probe.ErrNoReply):

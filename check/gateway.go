@@ -19,7 +19,7 @@ import (
 func gatewayNATJob(lab string, n topology.Network, wan netip.Addr) probeJob {
 	g := n.Gateway
 	return probeJob{
-		res:   Result{Kind: KindNAT, From: fmt.Sprintf("%s/%s (%s)", g.Host, n.Name, g.Address), To: fmt.Sprintf("wan (%s)", wan)},
+		res:   probeHead{Kind: KindNAT, From: fmt.Sprintf("%s/%s (%s)", g.Host, n.Name, g.Address), To: fmt.Sprintf("wan (%s)", wan)},
 		netns: nsutil.Path(labs.NetnsName(lab, g.Host)),
 		echo:  probe.Echo{Dst: wan, Src: g.Address, Size: 56, Timeout: time.Second, Tries: 3},
 	}

@@ -93,13 +93,13 @@ func hostPairJob(t *topology.Topology, st *labs.State, m *topology.Member, stati
 	case m != nil && pids[m.Container.Name] != 0:
 		size = min(size, orDefault(m.Iface.MTU))
 		j.netns = fmt.Sprintf("/proc/%d/ns/net", pids[m.Container.Name])
-		j.res = Result{Kind: KindPMTU, From: m.Container.Name, Path: &Path{From: m.Container.Name}}
+		j.res = probeHead{Kind: KindPMTU, From: m.Container.Name, Path: &Path{From: m.Container.Name}}
 	case station != nil && (st.Mode == labs.ModeEmulated || slices.Contains(st.Hosts, station.Host)):
 		if st.Mode == labs.ModeEmulated {
 			j.netns = nsutil.Path(labs.NetnsName(st.Lab, station.Host))
 		}
 		j.echo.Src = station.Address
-		j.res = Result{Kind: KindPMTU, From: fmt.Sprintf("%s (%s)", station.Host, station.Address)}
+		j.res = probeHead{Kind: KindPMTU, From: fmt.Sprintf("%s (%s)", station.Host, station.Address)}
 		if isHostPort(t, station) {
 			j.res.Path = &Path{From: station.Host}
 		}

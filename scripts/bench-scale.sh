@@ -205,8 +205,10 @@ emu_run() {
   t0=$(date +%s.%N); ok2=green; bin/ovslab check bsc-emu >/dev/null 2>&1 || ok2=RED; t1=$(date +%s.%N)
   ec2=$(printf '%.2f' "$(echo "$t1 - $t0" | bc -l)")
   if [ $full = yes ]; then
-    t0=$(date +%s.%N); okf=green; bin/ovslab check --full bsc-emu >"$work/check-full.txt" 2>&1 || okf=RED; t1=$(date +%s.%N)
-    ef="$(printf '%.2f' "$(echo "$t1 - $t0" | bc -l)") ($okf, $(grep -c '' "$work/check-full.txt" || true) lines)"
+    t0=$(date +%s.%N); okf=green
+    /usr/bin/time -f '%M' -o "$work/rss-full" bin/ovslab check --full bsc-emu >"$work/check-full.txt" 2>&1 || okf=RED
+    t1=$(date +%s.%N)
+    ef="$(printf '%.2f' "$(echo "$t1 - $t0" | bc -l)") ($okf, $(grep -c '' "$work/check-full.txt" || true) lines, peak RSS $(( $(tail -1 "$work/rss-full") / 1024 )) MiB)"
   fi
   ed=$(rss_secs bin/ovslab down bsc-emu)
   printf '\n%-44s %s\n' "emulated $H x $C (seconds)" ""

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -74,7 +75,11 @@ results are one report.`,
 // printCheck writes the stage graded, if any, then one result a line, in
 // columns that fit width (see printRows), and the author's message of a
 // failed expectation below it.
-func printCheck(w io.Writer, rep *check.Report, width int) {
+func printCheck(out io.Writer, rep *check.Report, width int) {
+	// A line a write would be a write per probe: most of a million for a
+	// check --full of a thousand containers.
+	w := bufio.NewWriter(out)
+	defer w.Flush()
 	if rep.Stage != "" {
 		fmt.Fprintf(w, "lab %s, stage %s\n", rep.Lab, rep.Stage)
 	}

@@ -20,6 +20,9 @@ type Outcome struct {
 	Err error // nil, ErrNoReply, an *ICMPError or the send's error
 }
 
+// maxIPHeader is the longest IPv4 header, options included.
+const maxIPHeader = 60
+
 // sweepPoll bounds one wait for a packet, so timeouts and a cancelled
 // ctx are noticed soon.
 const sweepPoll = 20 * time.Millisecond
@@ -53,13 +56,18 @@ func Sweep(ctx context.Context, netnsPath string, echoes []Echo, window int) ([]
 	if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
 		return nil, fmt.Errorf("icmp socket timeout: %w", err)
 	}
-	s := &sweep{fd: fd, df: -1, buf: make([]byte, 65536), out: make([]Outcome, len(echoes))}
 	// seq numbers an echo and its attempt; a chunk uses at most all 16 bits
 	// under an id of its own, so a late reply never lands on another chunk.
-	s.stride = 1
+	// A reply is as long as its request; anything longer is not ours, and
+	// an ICMP error says whose it is in its first bytes (Linux quotes at
+	// most 576).
+	s := &sweep{fd: fd, df: -1, stride: 1, out: make([]Outcome, len(echoes))}
+	size := 576
 	for _, e := range echoes {
 		s.stride = max(s.stride, e.Tries)
+		size = max(size, maxIPHeader+8+e.Size)
 	}
+	s.buf = make([]byte, size)
 	chunk := 65535 / s.stride
 	for lo := 0; lo < len(echoes); lo += chunk {
 		hi := min(lo+chunk, len(echoes))
