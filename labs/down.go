@@ -81,15 +81,18 @@ func Down(ctx context.Context, lab string, o DownOptions) (err error) {
 
 func downEmulated(ctx context.Context, j *journal, dc *containers.Client, o DownOptions) error {
 	st := j.st
+	// Hosts first, independent and taken down at once, with every error
+	// kept: a host's netns goes with all its veths in one batch (and
+	// their container ends with them), where a container removed first
+	// takes its veths one at a time, each a port vswitchd then drops.
+	errs := []error{each(slices.Clone(st.Hosts), len(st.Hosts), func(h string) error {
+		o.Progressf("%s: OVS daemons, namespace", h)
+		return removeEmulatedHost(j, h)
+	})}
 	// Every container of the lab in one sweep, also those of hosts an
 	// interrupted up never recorded: they all carry the label.
 	o.Progressf("containers")
-	errs := []error{removeContainers(ctx, dc, map[string]string{labelLab: st.Lab})}
-	// Hosts are independent: taken down at once, with every error kept.
-	errs = append(errs, each(slices.Clone(st.Hosts), len(st.Hosts), func(h string) error {
-		o.Progressf("%s: OVS daemons, namespace", h)
-		return removeEmulatedHost(j, h)
-	}))
+	errs = append(errs, removeContainers(ctx, dc, map[string]string{labelLab: st.Lab}))
 	for _, n := range slices.Clone(st.Netns) {
 		errs = append(errs, releaseNetns(j, n))
 	}
@@ -106,7 +109,7 @@ func downEmulatedHost(ctx context.Context, j *journal, host string, dc *containe
 }
 
 // removeEmulatedHost stops the host's OVS daemons and deletes its run dir
-// and netns; its containers must be gone or going.
+// and netns, which takes the host ends of its containers' veths with it.
 func removeEmulatedHost(j *journal, host string) error {
 	loc := j.st.hostLocation(host, "")
 	return errors.Join(

@@ -15,13 +15,7 @@ import (
 // DF probe larger than the path fails while one that fits, or a small one,
 // gets an answer.
 func TestRootPingDF(t *testing.T) {
-	testenv.Require(t, "ip")
-	a, b := testenv.Netns(t, "probea"), testenv.Netns(t, "probeb")
-	testenv.Run(t, "ip", "-n", a, "link", "add", "pa", "type", "veth", "peer", "name", "pb", "netns", b)
-	testenv.Run(t, "ip", "-n", a, "addr", "add", "10.77.0.1/24", "dev", "pa")
-	testenv.Run(t, "ip", "-n", b, "addr", "add", "10.77.0.2/24", "dev", "pb")
-	testenv.Run(t, "ip", "-n", a, "link", "set", "pa", "mtu", "1500", "up")
-	testenv.Run(t, "ip", "-n", b, "link", "set", "pb", "mtu", "1400", "up")
+	a := mtuPair(t, "probe", "10.77.0.1/24", "10.77.0.2/24")
 	dst := netip.MustParseAddr("10.77.0.2")
 	for _, tc := range []struct {
 		name string
@@ -88,14 +82,7 @@ func TestRootARP(t *testing.T) {
 // at once, and gets for each what Ping gets for it alone: replies, a DF
 // packet over the path lost, silence from an address nobody holds.
 func TestRootSweep(t *testing.T) {
-	testenv.Require(t, "ip")
-	a, b := testenv.Netns(t, "sweepa"), testenv.Netns(t, "sweepb")
-	testenv.Run(t, "ip", "-n", a, "link", "add", "pa", "type", "veth", "peer", "name", "pb", "netns", b)
-	testenv.Run(t, "ip", "-n", a, "addr", "add", "10.77.1.1/24", "dev", "pa")
-	testenv.Run(t, "ip", "-n", b, "addr", "add", "10.77.1.2/24", "dev", "pb")
-	testenv.Run(t, "ip", "-n", b, "addr", "add", "10.77.1.3/24", "dev", "pb")
-	testenv.Run(t, "ip", "-n", a, "link", "set", "pa", "mtu", "1500", "up")
-	testenv.Run(t, "ip", "-n", b, "link", "set", "pb", "mtu", "1400", "up")
+	a := mtuPair(t, "sweep", "10.77.1.1/24", "10.77.1.2/24", "10.77.1.3/24")
 	peer, other, nobody := netip.MustParseAddr("10.77.1.2"), netip.MustParseAddr("10.77.1.3"), netip.MustParseAddr("10.77.1.9")
 	var echoes []Echo
 	var want []bool
@@ -132,4 +119,21 @@ func TestRootSweep(t *testing.T) {
 			t.Errorf("echo %d, DF over the path: err %v, want %v", i, o.Err, ErrNoReply)
 		}
 	}
+}
+
+// mtuPair links two new netns by a veth pair: the near end (MTU 1500)
+// holds near, the far end (MTU 1400) holds far. It returns the near
+// netns, where probes start.
+func mtuPair(t *testing.T, name, near string, far ...string) string {
+	t.Helper()
+	testenv.Require(t, "ip")
+	a, b := testenv.Netns(t, name+"a"), testenv.Netns(t, name+"b")
+	testenv.Run(t, "ip", "-n", a, "link", "add", "pa", "type", "veth", "peer", "name", "pb", "netns", b)
+	testenv.Run(t, "ip", "-n", a, "addr", "add", near, "dev", "pa")
+	for _, addr := range far {
+		testenv.Run(t, "ip", "-n", b, "addr", "add", addr, "dev", "pb")
+	}
+	testenv.Run(t, "ip", "-n", a, "link", "set", "pa", "mtu", "1500", "up")
+	testenv.Run(t, "ip", "-n", b, "link", "set", "pb", "mtu", "1400", "up")
+	return a
 }
