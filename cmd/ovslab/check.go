@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/ovslab/ovslab/check"
 	"github.com/spf13/cobra"
@@ -58,6 +59,12 @@ results are one report.`,
 				return err
 			}
 			o.Progress = progress
+			if o.Full {
+				// The whole matrix of a large lab is most of the heap and
+				// lives to the end: less headroom costs a few collections
+				// and saved 40% of the peak at 1000 containers.
+				debug.SetGCPercent(25)
+			}
 			rep, err := check.Run(c.Context(), lab, o)
 			if err != nil {
 				return err
