@@ -74,15 +74,19 @@ func raiseNeighLimits(j *journal, netnsPath string, need int, progress func(stri
 		cur     [3]int
 		entries int
 	)
+	missing := false
 	err := nsutil.Do(netnsPath, func() error {
 		var err error
-		if cur, err = readNeighLimits(); err != nil {
+		if cur, err = readNeighLimits(); errors.Is(err, fs.ErrNotExist) {
+			missing = true
+			return nil
+		} else if err != nil {
 			return err
 		}
 		entries, err = neighEntries()
 		return err
 	})
-	if errors.Is(err, fs.ErrNotExist) {
+	if missing {
 		return nil
 	}
 	if err != nil {
@@ -138,24 +142,31 @@ func restoreNeighLimitsHere(st *State) error {
 	return nil
 }
 
+// arpStat counts the table's entries, all netns together. The kernel
+// makes it in the initial netns only, and /proc/net is the netns of the
+// process's main thread, which Go may have lent to a goroutine that
+// entered a container's netns: the calling thread's view is the one Do
+// chose.
+const arpStat = "/proc/thread-self/net/stat/arp_cache"
+
 // neighEntries is how many entries the table holds now, in all netns.
 func neighEntries() (int, error) {
-	b, err := os.ReadFile("/proc/net/stat/arp_cache")
+	b, err := os.ReadFile(arpStat)
 	if err != nil {
 		return 0, err
 	}
 	// A header, then one line per CPU, each starting with the count.
 	f := strings.Fields(string(b))
 	if len(f) < 2 || f[0] != "entries" {
-		return 0, fmt.Errorf("/proc/net/stat/arp_cache: unexpected %q", b)
+		return 0, fmt.Errorf("%s: unexpected %q", arpStat, b)
 	}
 	header := len(strings.Fields(strings.SplitN(string(b), "\n", 2)[0]))
 	if len(f) <= header {
-		return 0, fmt.Errorf("/proc/net/stat/arp_cache: no counts")
+		return 0, fmt.Errorf("%s: no counts", arpStat)
 	}
 	n, err := strconv.ParseInt(f[header], 16, 64)
 	if err != nil {
-		return 0, fmt.Errorf("/proc/net/stat/arp_cache: %w", err)
+		return 0, fmt.Errorf("%s: %w", arpStat, err)
 	}
 	return int(n), nil
 }

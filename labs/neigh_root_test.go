@@ -4,7 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"testing"
+
+	"github.com/ovslab/ovslab/internal/nsutil"
+	"github.com/ovslab/ovslab/internal/testenv"
 )
 
 // TestRootNeighbourTableRoom: the kernel's one ARP table is nearly full
@@ -140,4 +145,42 @@ func tightenNeighLimits(t *testing.T, need int) [3]int {
 		t.Fatal(err)
 	}
 	return tight
+}
+
+// TestRootNeighEntriesAnyMainThread: the table's count is read where Do
+// put the calling thread, whichever netns the process's main thread is
+// lent to meanwhile. Goroutines holding threads in another netns keep
+// the main thread there part of the time; reading /proc/net (the main
+// thread's view), where the count does not exist, failed up now and
+// then and left the limits unraised.
+func TestRootNeighEntriesAnyMainThread(t *testing.T) {
+	testenv.Require(t)
+	ns := nsutil.Path(testenv.Netns(t, "ovslab-nmain"))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 * runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := nsutil.Do(ns, func() error { runtime.Gosched(); return nil }); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	defer wg.Wait()
+	defer close(stop)
+	for i := range 2000 {
+		err := nsutil.Do(nsutil.Own(), func() error { _, err := neighEntries(); return err })
+		if err != nil {
+			t.Fatalf("read %d: %v", i, err)
+		}
+	}
 }
