@@ -2,9 +2,12 @@ package check
 
 import (
 	"fmt"
+	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/ovslab/ovslab/internal/probe"
 	"github.com/ovslab/ovslab/internal/testenv"
 	"github.com/ovslab/ovslab/labs"
 	"github.com/ovslab/ovslab/topology"
@@ -179,5 +182,28 @@ func TestProbePaths(t *testing.T) {
 	rs[1].Path.All = true
 	if got := rs[1].Path.Command("lab"); got != "ovslab trace --all lab a b --size 84" {
 		t.Errorf("command %q", got)
+	}
+}
+
+// TestBySource: one sweep per netns and source address, in order of first
+// appearance; an isolation sample (ARP, not ICMP) goes alone.
+func TestBySource(t *testing.T) {
+	gw := netip.MustParseAddr("10.0.1.1")
+	jobs := []probeJob{
+		{netns: "/proc/1/ns/net"},                            // 0
+		{netns: "/proc/2/ns/net"},                            // 1
+		{netns: "/proc/1/ns/net", arpOn: "eth0"},             // 2
+		{netns: "/proc/1/ns/net"},                            // 3
+		{netns: "/proc/9/ns/net", echo: probe.Echo{Src: gw}}, // 4: a gateway, sourced
+		{netns: "/proc/9/ns/net"},                            // 5
+		{netns: "/proc/2/ns/net"},                            // 6
+	}
+	got := bySource(jobs, []int{0, 1, 2, 3, 4, 5, 6})
+	want := [][]int{{0, 3}, {1, 6}, {2}, {4}, {5}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("bySource = %v, want %v", got, want)
+	}
+	if got := bySource(jobs, []int{6, 3}); !reflect.DeepEqual(got, [][]int{{6}, {3}}) {
+		t.Errorf("bySource of a phase = %v, want [[6] [3]]", got)
 	}
 }
