@@ -81,12 +81,16 @@ func Up(ctx context.Context, c *Class, o UpOptions) ([]Result, error) {
 	}
 	labs.WarnLargeChurn(ctx, len(c.Students)*len(c.Lab.Topo.Containers), o.Reporter)
 	pool := labs.NewPool(o.Jobs)
+	// One list of the machine's containers for every copy: the copies'
+	// names are their own (checkNames), so what the others make meanwhile
+	// cannot clash. Unreadable, each copy's up lists and says why.
+	listed, _ := labs.ListContainers(ctx)
 	up := eachStudent(ctx, c, c.Students, o.Parallel, func(s string) error {
 		src, err := c.source()
 		if err != nil {
 			return err
 		}
-		return labs.Up(ctx, src, labs.UpOptions{Reporter: prefixed(o.Reporter, s), Emulate: true, Name: c.Copy(s), Pool: pool, NoWait: o.NoWait})
+		return labs.Up(ctx, src, labs.UpOptions{Reporter: prefixed(o.Reporter, s), Emulate: true, Name: c.Copy(s), Pool: pool, NoWait: o.NoWait, Listed: listed})
 	})
 	return append(results, up...), nil
 }

@@ -234,7 +234,11 @@ func applyNAT(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 	if err != nil {
 		return fmt.Errorf("host %s: NAT: %w", p.Host, err)
 	}
-	rewrote, err := nat.Converge(run.netnsPath(), p.Lab, rules)
+	converge := nat.Converge
+	if run.emulated && run.j.fresh(run.netns) {
+		converge = nat.ConvergeEmpty // nothing to list in a netns made just now
+	}
+	rewrote, err := converge(run.netnsPath(), p.Lab, rules)
 	if err != nil {
 		return fmt.Errorf("host %s: NAT: %w", p.Host, err)
 	}
@@ -269,8 +273,12 @@ func enableIPForward(ctx context.Context, p *topology.HostPlan, run hostRun) err
 		if r.IPForward != "" {
 			return false
 		}
-		if orig := othersNeed(p.Lab).ipForward; orig != "" && !run.emulated {
-			old = orig
+		// An emulated host's netns is its own, shared with no lab: only a
+		// real host reads the others' records (every lab's state file).
+		if !run.emulated {
+			if orig := othersNeed(p.Lab).ipForward; orig != "" {
+				old = orig
+			}
 		}
 		r.IPForward = old
 		return true

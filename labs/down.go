@@ -162,8 +162,11 @@ func othersNeed(lab string) needs {
 	n := needs{mtu: map[string]int{}}
 	names, _ := Labs()
 	for _, other := range names {
-		st, err := LoadState(other)
-		if other == lab || err != nil {
+		if other == lab {
+			continue
+		}
+		st, err := loadNeeds(other)
+		if err != nil {
 			continue
 		}
 		if st.Neigh != nil {
@@ -182,6 +185,24 @@ func othersNeed(lab string) needs {
 		}
 	}
 	return n
+}
+
+// sharedView is the part of a lab's state othersNeed reads: decoding it
+// skips the rest (the topology's text, above all), as othersNeed runs
+// for every lab on the machine at each up, a class's copies included.
+type sharedView struct {
+	Mode    string                  `json:"mode"`
+	Restore map[string]*hostRestore `json:"restore,omitempty"`
+	Neigh   *neighLimits            `json:"neigh,omitempty"`
+}
+
+// loadNeeds reads what othersNeed wants of lab's state.
+func loadNeeds(lab string) (*sharedView, error) {
+	var v sharedView
+	if err := readState(lab, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
 }
 
 func restoreHost(r *hostRestore, others needs) error {

@@ -21,6 +21,26 @@ type journal struct {
 	hostsHints map[string]string
 	// log is what this run changed, for up to tell its user.
 	log changeLog
+	// made are the netns this run created: nothing else has been in
+	// them, so there is nothing to read back (no stray daemon, no rule).
+	made map[string]bool
+}
+
+// madeNetns records that this run created netns name.
+func (j *journal) madeNetns(name string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.made == nil {
+		j.made = map[string]bool{}
+	}
+	j.made[name] = true
+}
+
+// fresh reports whether this run created netns name.
+func (j *journal) fresh(name string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.made[name]
 }
 
 // changed records that the run changed object on host ("" for the

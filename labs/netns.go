@@ -33,6 +33,7 @@ func ensureNetns(j *journal, name string) error {
 		return fmt.Errorf("netns %s: %w", name, err)
 	}
 	j.changed(nodeOf(lab, name), "netns "+name, "created")
+	j.madeNetns(name)
 	return nil
 }
 

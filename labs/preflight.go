@@ -45,7 +45,7 @@ func Preflight(ctx context.Context, src *Source, o UpOptions) error {
 		errs = append(errs, fmt.Errorf("host %s: %w", h, err))
 	} else {
 		defer dc.Close()
-		if _, err := checkContainerNames(ctx, dc, t.Name, map[string]*topology.HostPlan{h: p}); err != nil {
+		if _, err := checkContainerNames(ctx, dc, t.Name, map[string]*topology.HostPlan{h: p}, nil); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -216,9 +216,13 @@ func movedUnderlay(bridges []ovs.BridgeStatus, ns string) (*underlayMove, error)
 
 // stopStrayDaemons stops OVS daemons running in the lab's host namespaces
 // that their run dirs' pidfiles do not name (see ovs.StopStrays).
-func stopStrayDaemons(lab string, hosts []string) error {
+func stopStrayDaemons(j *journal, hosts []string) error {
+	lab := j.st.Lab
 	var netns []string
 	for _, h := range hosts {
+		if j.fresh(NetnsName(lab, h)) {
+			continue // made by this run: no daemon has been in it
+		}
 		// Strays are daemons whose run dir was lost; a host whose
 		// pidfiles name two live daemons has none, and a converged lab
 		// skips the scan of every process on the machine.

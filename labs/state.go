@@ -102,22 +102,31 @@ func statePath(lab string) (string, error) {
 
 // LoadState reads a lab's state; errNoLab if it has none.
 func LoadState(lab string) (*State, error) {
+	var s State
+	if err := readState(lab, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// readState decodes lab's state file into v: a State, or a view of the
+// fields a caller needs.
+func readState(lab string, v any) error {
 	p, err := statePath(lab)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("lab %q: %w (ovslab status lists the labs here)", lab, errNoLab)
+		return fmt.Errorf("lab %q: %w (ovslab status lists the labs here)", lab, errNoLab)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var s State
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("lab %s: %w: %s: %v", lab, errBadState, p, err)
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("lab %s: %w: %s: %v", lab, errBadState, p, err)
 	}
-	return &s, nil
+	return nil
 }
 
 // errBadState is returned by LoadState when the state file exists but

@@ -73,7 +73,7 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 	}
 	defer dc.Close()
 	warnDocker := warnLargeLab(ctx, dc, countContainers(plans), o.Reporter)
-	all, err := checkContainerNames(ctx, dc, t.Name, plans)
+	all, err := checkContainerNames(ctx, dc, t.Name, plans, o.Listed)
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 	}
 	// Daemons left running in adopted namespaces without their run dir
 	// would fight the ones started below.
-	if err := stopStrayDaemons(t.Name, t.HostNames()); err != nil {
+	if err := stopStrayDaemons(j, t.HostNames()); err != nil {
 		return err
 	}
 	// One list of the lab's containers serves every host: each list
@@ -343,7 +343,7 @@ func union(a, b []string) []string {
 // read, every container of the machine (nil if the plans have none): one
 // list serves up's check and its converge, as each list costs dockerd a
 // walk over all it has.
-func checkContainerNames(ctx context.Context, dc *containers.Client, lab string, plans map[string]*topology.HostPlan) (map[string]*containers.Listed, error) {
+func checkContainerNames(ctx context.Context, dc *containers.Client, lab string, plans map[string]*topology.HostPlan, listed *ContainerList) (map[string]*containers.Listed, error) {
 	var names []string
 	for _, p := range plans {
 		for _, c := range p.Containers {
@@ -353,9 +353,32 @@ func checkContainerNames(ctx context.Context, dc *containers.Client, lab string,
 	if len(names) == 0 {
 		return nil, nil
 	}
+	var all map[string]*containers.Listed
+	if listed != nil {
+		all = listed.all
+	} else {
+		var err error
+		if all, err = dc.Listed(ctx, nil); err != nil {
+			return nil, err
+		}
+	}
+	return all, containerClash(containers.CheckOwners(all, names, labelLab, lab))
+}
+
+// ContainerList is one list of the machine's containers (UpOptions).
+type ContainerList struct{ all map[string]*containers.Listed }
+
+// ListContainers lists the machine's containers, running or not, for
+// Ups that start together to share (UpOptions.Listed).
+func ListContainers(ctx context.Context) (*ContainerList, error) {
+	dc, err := containers.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer dc.Close()
 	all, err := dc.Listed(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	return all, containerClash(containers.CheckOwners(all, names, labelLab, lab))
+	return &ContainerList{all: all}, nil
 }

@@ -284,3 +284,24 @@ func TestRootIptablesSpecForms(t *testing.T) {
 		t.Errorf("Ensure into a missing chain: %v", err)
 	}
 }
+
+// TestRootIptablesConvergeEmpty: in a netns with no rules, ConvergeEmpty
+// leaves what Converge would, and a Converge after it writes nothing.
+func TestRootIptablesConvergeEmpty(t *testing.T) {
+	testenv.Require(t, "ip", "iptables", "iptables-save")
+	ns := testenv.Netns(t, "nat-empty")
+	path := nsutil.Path(ns)
+	rewrote, err := ConvergeEmpty(path, lab, refRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"nat POSTROUTING", "filter " + labChain}; !slices.Equal(rewrote, want) {
+		t.Errorf("ConvergeEmpty rewrote %v, want %v", rewrote, want)
+	}
+	wantChain(t, ns, "nat", "POSTROUTING", refPost...)
+	wantChain(t, ns, "filter", "FORWARD", refJump)
+	wantChain(t, ns, "filter", labChain, refChain...)
+	if rewrote, err := Converge(path, lab, refRules()); err != nil || len(rewrote) > 0 {
+		t.Errorf("Converge after ConvergeEmpty rewrote %v (err %v), want nothing", rewrote, err)
+	}
+}

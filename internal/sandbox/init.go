@@ -70,6 +70,9 @@ func initShell() error {
 	if err := setLimits(c.Nproc); err != nil {
 		return err
 	}
+	if err := unmergeable(); err != nil {
+		return err
+	}
 	if err := dropPrivileges(c.UID, c.GID); err != nil {
 		return err
 	}
@@ -93,4 +96,22 @@ func setLimits(nproc int) error {
 		}
 	}
 	return unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+}
+
+// unmergeable clears the same-page merging mark the shell would inherit
+// from ovslab (it marks itself for the OVS daemons it starts where ksmd
+// runs): a page a student's process shares with another's can tell, by
+// how long a write to it takes, that the other holds the same bytes. A
+// student may mark their own shell again, as any process may ask for
+// its own pages to be merged; another student's stays unmarked. A
+// kernel without the call has no mark to clear.
+func unmergeable() error {
+	on, err := unix.PrctlRetInt(unix.PR_GET_MEMORY_MERGE, 0, 0, 0, 0)
+	if err != nil || on == 0 {
+		return nil
+	}
+	if err := unix.Prctl(unix.PR_SET_MEMORY_MERGE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("clearing the same-page merging mark: %w", err)
+	}
+	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ovslab/ovslab/internal/testenv"
 )
 
@@ -176,6 +178,16 @@ print("attach", libc.ptrace(16, 1, 0, 0), os.strerror(ctypes.get_errno()))'`,
 			wantLines(t, out, tc.want...)
 		})
 	}
+	t.Run("share pages with other processes", func(t *testing.T) {
+		// ovslab marks itself for same-page merging where ksmd runs
+		// (ovs.startMergeable); the shell must not inherit the mark.
+		if err := unix.Prctl(unix.PR_SET_MEMORY_MERGE, 1, 0, 0, 0); err != nil {
+			t.Skipf("this kernel cannot mark a process for same-page merging: %v", err)
+		}
+		t.Cleanup(func() { _ = unix.Prctl(unix.PR_SET_MEMORY_MERGE, 0, 0, 0, 0) })
+		out, _ := run(t, cfg, "grep merge_any /proc/self/ksm_stat")
+		wantLines(t, out, "ksm_merge_any: no")
+	})
 	t.Run("Config.Hide", func(t *testing.T) {
 		c := cfg
 		c.Hide = []string{"/etc/hostname", "/usr/share/doc"}
