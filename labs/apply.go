@@ -137,7 +137,7 @@ func applyHost(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 		if err := portAddr(run, p.Host, b.Gateway.Port, b.Gateway.Address); err != nil {
 			return fmt.Errorf("host %s: gateway %w", p.Host, err)
 		}
-		if err := addrPortNeighbours(run.ns, &b, b.Gateway); err != nil {
+		if err := addrPortNeighbours(run, &b, b.Gateway); err != nil {
 			return fmt.Errorf("host %s: gateway %w", p.Host, err)
 		}
 	}

@@ -29,7 +29,7 @@ func applyHostPorts(ctx context.Context, oc *ovs.Client, p *topology.HostPlan, r
 		if err := portAddr(run, p.Host, hp.Port, hp.Address); err != nil {
 			return fmt.Errorf("host %s: host port %w", p.Host, err)
 		}
-		if err := addrPortNeighbours(run.ns, &b, hp); err != nil {
+		if err := addrPortNeighbours(run, &b, hp); err != nil {
 			return fmt.Errorf("host %s: host port %w", p.Host, err)
 		}
 	}

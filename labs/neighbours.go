@@ -27,13 +27,13 @@ func bridgesByName(p *topology.HostPlan) map[string]*topology.BridgePlan {
 // gateway or host port) the permanent neighbours of link in ns. The set
 // is named in the link's alias, as a container interface's is, so an up
 // that finds it there reads no neighbour table.
-func setNeighbours(ns *nsutil.NS, link string, b *topology.BridgePlan, self netip.Prefix, vlan int) error {
+func setNeighbours(ns *nsutil.NS, link string, b *topology.BridgePlan, self netip.Prefix, vlan int, fresh bool) error {
 	want := toNeighbours(b.Peers(self.Addr(), vlan))
 	name := ""
 	if len(want) > 0 {
 		name = containers.NameNeighbours(want)
 	}
-	_, err := ns.SetNamedNeighbours(link, self.Masked(), name, want)
+	_, err := ns.SetNamedNeighbours(link, self.Masked(), name, want, fresh)
 	return err
 }
 
@@ -94,9 +94,10 @@ func toNeighbours(peers []topology.Neighbour) []nsutil.Neighbour {
 
 // addrPortNeighbours gives a gateway or host port its fixed MAC (which
 // every container's entry for it names) and its permanent neighbours.
-func addrPortNeighbours(ns *nsutil.NS, b *topology.BridgePlan, g *topology.GatewayPort) error {
-	if err := ns.SetMAC(g.Port, g.MAC()); err != nil {
+// In a netns this run made, the port holds none to read back.
+func addrPortNeighbours(run hostRun, b *topology.BridgePlan, g *topology.GatewayPort) error {
+	if err := run.ns.SetMAC(g.Port, g.MAC()); err != nil {
 		return err
 	}
-	return setNeighbours(ns, g.Port, b, g.Address, 0)
+	return setNeighbours(run.ns, g.Port, b, g.Address, 0, run.emulated && run.j.fresh(run.netns))
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -99,10 +98,14 @@ func startMergeable(cmd *exec.Cmd) error {
 // ksmRun is "1" while ksmd merges pages.
 const ksmRun = "/sys/kernel/mm/ksm/run"
 
-// markMergeable marks the process while ksmd runs; a kernel without the
-// call leaves it unmarked.
-var markMergeable = sync.OnceFunc(func() {
-	if b, err := os.ReadFile(ksmRun); err == nil && strings.TrimSpace(string(b)) == "1" {
-		_ = unix.Prctl(unix.PR_SET_MEMORY_MERGE, 1, 0, 0, 0)
+// markMergeable marks the process while ksmd runs, once: an unmarked
+// process whose kernel lacks the call stays unmarked.
+func markMergeable() {
+	if b, err := os.ReadFile(ksmRun); err != nil || strings.TrimSpace(string(b)) != "1" {
+		return
 	}
-})
+	if on, err := unix.PrctlRetInt(unix.PR_GET_MEMORY_MERGE, 0, 0, 0, 0); err != nil || on == 1 {
+		return
+	}
+	_ = unix.Prctl(unix.PR_SET_MEMORY_MERGE, 1, 0, 0, 0)
+}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/internal/testenv"
 )
@@ -69,23 +71,6 @@ func TestRootDaemonsMemorySettings(t *testing.T) {
 	}
 	waitThreads(t, h.runDir, 1, 1)
 
-	// Both daemons carry the mark; this process, which set it around
-	// their start, no longer does.
-	for _, name := range []string{ovsVswitchd, ovsdbServer} {
-		pid, _ := daemonPID(h.runDir, name)
-		got := ksmMergeAny(fmt.Sprint(pid))
-		if got == "" {
-			t.Logf("kernel reports no ksm_merge_any: mark not checked")
-			break
-		}
-		if got != "yes" {
-			t.Errorf("%s (pid %d): ksm_merge_any = %s, want yes", name, pid, got)
-		}
-	}
-	if got := ksmMergeAny("self"); got != "" && got != "no" {
-		t.Errorf("the test process is still marked for merging (ksm_merge_any = %s)", got)
-	}
-
 	// A database that lacks a key gets it at the next start; a key set by
 	// hand keeps its value.
 	h.vsctl(t, "set", "Open_vSwitch", ".", "other_config:n-handler-threads=2")
@@ -100,4 +85,39 @@ func TestRootDaemonsMemorySettings(t *testing.T) {
 		t.Errorf("other_config after restart = %s, want the hand-set handlers kept and the revalidators restored", got)
 	}
 	waitThreads(t, h.runDir, 2, 1)
+}
+
+// TestRootDaemonsMergeableWhereKSMRuns: the daemons are marked for
+// same-page merging, and this process with them, only where ksmd runs;
+// the mark is never cleared (clearing unmerges the whole process).
+func TestRootDaemonsMergeableWhereKSMRuns(t *testing.T) {
+	if ksmMergeAny("self") == "" {
+		t.Skip("this kernel reports no ksm_merge_any")
+	}
+	orig, err := os.ReadFile(ksmRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = unix.Prctl(unix.PR_SET_MEMORY_MERGE, 0, 0, 0, 0)
+		if err := os.WriteFile(ksmRun, orig, 0o644); err != nil {
+			t.Errorf("put back %s: %v", ksmRun, err)
+		}
+	})
+	for _, run := range []string{"0", "1"} {
+		if err := os.WriteFile(ksmRun, []byte(run), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h := startHost(t)
+		want := map[string]string{"0": "no", "1": "yes"}[run]
+		for _, name := range []string{ovsVswitchd, ovsdbServer} {
+			pid, _ := daemonPID(h.runDir, name)
+			if got := ksmMergeAny(fmt.Sprint(pid)); got != want {
+				t.Errorf("ksm run %s: %s (pid %d): ksm_merge_any = %s, want %s", run, name, pid, got, want)
+			}
+		}
+		if got := ksmMergeAny("self"); got != want {
+			t.Errorf("ksm run %s: this process: ksm_merge_any = %s, want %s", run, got, want)
+		}
+	}
 }

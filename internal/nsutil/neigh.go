@@ -204,8 +204,11 @@ const NeighboursMark = "ovslab-neighbours:"
 // that holds the set's first entry is left as it is, without the dump
 // that walks every netns's neighbours. The entry is the proof the alias
 // cannot give: a link that went down lost its permanent neighbours and
-// kept its alias. name changes whenever want does; "" is no set.
-func (n *NS) SetNamedNeighbours(link string, subnet netip.Prefix, name string, want []Neighbour) (int, error) {
+// kept its alias. name changes whenever want does; "" is no set. fresh
+// says the caller made the link's netns in this run, so the link holds no
+// permanent neighbours: they are added without the dump, whose cost grows
+// with every neighbour on the machine (a class's copies coming up).
+func (n *NS) SetNamedNeighbours(link string, subnet netip.Prefix, name string, want []Neighbour, fresh bool) (int, error) {
 	l, err := n.Link(link)
 	if err != nil {
 		return 0, err
@@ -226,7 +229,15 @@ func (n *NS) SetNamedNeighbours(link string, subnet netip.Prefix, name string, w
 			return 0, nil
 		}
 	}
-	changed, err := n.SetPermanentNeighbours(link, subnet, want)
+	var changed int
+	if fresh {
+		changed, err = n.replaceNeighbours(link, l.Attrs().Index, want)
+		if err == nil && changed > 0 {
+			n.changed(link, "%s", neighboursChange(want))
+		}
+	} else {
+		changed, err = n.SetPermanentNeighbours(link, subnet, want)
+	}
 	if err != nil {
 		return changed, err
 	}
