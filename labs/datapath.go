@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sync"
 
 	"github.com/ovslab/ovslab/topology"
 )
@@ -16,12 +17,15 @@ const kernelModule = "openvswitch"
 // Emulation uses it then for hosts the file leaves open: it is what real
 // hosts run.
 func KernelDatapath() bool {
-	if moduleLoaded() {
-		return true
-	}
+	return moduleLoaded() || moduleLoadable()
+}
+
+// moduleLoadable asks modprobe once per process: a class's copies each
+// ask, and the answer is the machine's.
+var moduleLoadable = sync.OnceValue(func() bool {
 	// -n: only resolve the module and its dependencies, load nothing.
 	return exec.Command(modprobe(), "-q", "-n", kernelModule).Run() == nil
-}
+})
 
 func moduleLoaded() bool {
 	_, err := os.Stat("/sys/module/" + kernelModule)
