@@ -71,7 +71,7 @@ func Down(ctx context.Context, lab string, o DownOptions) (err error) {
 		err = downReal(ctx, st, dc, o)
 	}
 	if err == nil {
-		err = withMachineLock(ctx, func() error { return restoreNeighLimits(st) })
+		err = withMachineLock(ctx, func() error { return restoreNeighLimits(st.Lab) })
 	}
 	if err = errors.Join(derr, err); err != nil {
 		return fmt.Errorf("%w (the state in %s is kept: run ovslab down %s again)", err, dir, lab)
@@ -140,7 +140,16 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o DownOptio
 		}
 		errs = append(errs, nat.Delete("", st.Lab))
 		if r != nil {
-			errs = append(errs, withMachineLock(ctx, func() error { return restoreHost(r, othersNeed(st.Lab)) }))
+			errs = append(errs, withMachineLock(ctx, func() error {
+				if err := restoreHost(r, othersNeed(st.Lab)); err != nil {
+					return err
+				}
+				// Let go of them under the lock: another lab's down
+				// right after must not take this one for still up, or
+				// neither would put back the machine's own.
+				r.IPForward, r.MTU = "", nil
+				return st.Save()
+			}))
 		}
 	}
 	return errors.Join(errs...)
@@ -151,13 +160,11 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o DownOptio
 type needs struct {
 	ipForward string         // original ip_forward, "" if no other lab set it
 	mtu       map[string]int // NIC → original MTU
-	neigh     *neighLimits   // the machine's neighbour table limits, nil if no other lab raised them
 }
 
-// othersNeed collects what the other real-host labs here changed (and
-// the neighbour table limits any lab raised): their down restores it, not
-// ours, or ours would pull the MTU from under them; and an up records
-// their originals, not the values they set.
+// othersNeed collects what the other real-host labs here changed: their
+// down restores it, not ours, or ours would pull the MTU from under
+// them; and an up records their originals, not the values they set.
 func othersNeed(lab string) needs {
 	n := needs{mtu: map[string]int{}}
 	names, _ := Labs()
@@ -168,9 +175,6 @@ func othersNeed(lab string) needs {
 		st, err := loadNeeds(other)
 		if err != nil {
 			continue
-		}
-		if st.Neigh != nil {
-			n.neigh = st.Neigh // one table for the whole machine, whatever the mode
 		}
 		if st.Mode != ModeReal {
 			continue
@@ -193,7 +197,6 @@ func othersNeed(lab string) needs {
 type sharedView struct {
 	Mode    string                  `json:"mode"`
 	Restore map[string]*hostRestore `json:"restore,omitempty"`
-	Neigh   *neighLimits            `json:"neigh,omitempty"`
 }
 
 // loadNeeds reads what othersNeed wants of lab's state.

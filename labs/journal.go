@@ -110,17 +110,6 @@ func (j *journal) restore(host string) hostRestore {
 	return c
 }
 
-// restoreNeigh returns a copy of the recorded neighbour table limits.
-func (j *journal) restoreNeigh() *neighLimits {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.st.Neigh == nil {
-		return nil
-	}
-	c := *j.st.Neigh
-	return &c
-}
-
 // record lets fn change host's restore record and saves the state if fn
 // reports a change.
 func (j *journal) record(host string, fn func(r *hostRestore) bool) error {

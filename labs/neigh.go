@@ -1,13 +1,17 @@
 package labs
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/ovslab/ovslab/internal/durable"
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -25,11 +29,71 @@ import (
 // it is missing (a test host's netns) the machine's table is not ours.
 const neighDir = "net/ipv4/neigh/default"
 
-// neighLimits is the neighbour table's limits (gc_thresh1..3) before up
-// raised them, and what it set.
-type neighLimits struct {
-	Before [3]int `json:"before"`
-	Set    [3]int `json:"set"`
+// neighRecord is the machine's one record of the neighbour table's
+// limits, kept by the labs that raised them (RunRoot/.neigh.json, read
+// and written under the machine lock). It holds the machine's own
+// limits, seen before any lab raised them, and the labs that need them
+// raised: the last of those to go down puts them back. One record, not
+// one per lab, because labs come and go concurrently: a lab that took
+// another's raised limits for the machine's, or two last downs that each
+// saw the other still up, left the limits raised and the next lab
+// recorded them as the machine's own, a little higher each time.
+type neighRecord struct {
+	Before [3]int   `json:"before"`
+	Set    [3]int   `json:"set"`
+	Labs   []string `json:"labs"`
+}
+
+const neighRecordName = ".neigh.json"
+
+func neighRecordPath() string { return filepath.Join(RunRoot, neighRecordName) }
+
+// loadNeighRecord reads the record, nil if no lab holds the limits. Labs
+// it names that have no state any more (removed by hand) are dropped.
+func loadNeighRecord() (*neighRecord, error) {
+	b, err := os.ReadFile(neighRecordPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r neighRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", neighRecordPath(), err)
+	}
+	r.Labs = slices.DeleteFunc(r.Labs, func(lab string) bool {
+		p, err := statePath(lab)
+		if err != nil {
+			return true
+		}
+		_, err = os.Stat(p)
+		return errors.Is(err, fs.ErrNotExist)
+	})
+	return &r, nil
+}
+
+// save writes the record atomically, or removes it when no lab holds
+// the limits.
+func (r *neighRecord) save() error {
+	p := neighRecordPath()
+	if len(r.Labs) == 0 {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if err := durable.WriteFile(p+".tmp", append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(p+".tmp", p); err != nil {
+		return err
+	}
+	return durable.SyncDir(RunRoot)
 }
 
 // neighNeed bounds the neighbour entries the lab can hold on the hosts
@@ -64,12 +128,10 @@ func neighNeed(t *topology.Topology, local func(host string) bool) int {
 
 // raiseNeighLimits gives the neighbour table room for need more entries
 // than the machine had before any lab raised it, seen from the netns at
-// netnsPath. A lab that fits under the soft limit beside the entries
-// already there changes nothing. The
-// original limits are recorded before they change; another lab's record
-// is taken over, so whichever of them goes down last puts back the
-// machine's own.
-func raiseNeighLimits(j *journal, netnsPath string, need int, progress func(string, ...any)) error {
+// netnsPath, and records lab among the labs that need it. A lab that
+// fits under the soft limit beside the entries already there changes
+// nothing. Called under the machine lock.
+func raiseNeighLimits(lab, netnsPath string, need int, progress func(string, ...any)) error {
 	var (
 		cur     [3]int
 		entries int
@@ -92,24 +154,31 @@ func raiseNeighLimits(j *journal, netnsPath string, need int, progress func(stri
 	if err != nil {
 		return fmt.Errorf("neighbour table limits: %w", err)
 	}
-	before, own, other := cur, j.restoreNeigh(), othersNeed(j.st.Lab).neigh
-	if own != nil {
-		before = own.Before
-	} else if other != nil {
-		before = other.Before
+	rec, err := loadNeighRecord()
+	if err != nil {
+		return fmt.Errorf("neighbour table limits: %w", err)
 	}
-	// The limits now may be below the originals another lab recorded
-	// (lowered by hand since): the room must be there now too.
-	if entries+need <= min(before[1], cur[1]) {
+	if rec == nil {
+		rec = &neighRecord{Before: cur}
+	}
+	before := rec.Before
+	// The limits now may be below the machine's own (lowered by hand
+	// since): the room must be there now too.
+	if entries+need <= min(before[1], cur[1]) && !slices.Contains(rec.Labs, lab) {
 		return nil
 	}
 	set := [3]int{cur[0], max(cur[1], before[1]+need), max(cur[2], before[2]+need)}
-	// A lab that needs what another lab raised records it too, even if
-	// it raises nothing: the other's down must not take the room away.
-	if set != cur || (own == nil && other != nil) {
-		if err := j.save(func(st *State) { st.Neigh = &neighLimits{Before: before, Set: set} }); err != nil {
-			return err
-		}
+	// A lab that needs what another lab raised holds it too, even if it
+	// raises nothing: the other's down must not take the room away.
+	if set == cur && len(rec.Labs) == 0 {
+		return nil
+	}
+	if !slices.Contains(rec.Labs, lab) {
+		rec.Labs = append(rec.Labs, lab)
+	}
+	rec.Set = set
+	if err := rec.save(); err != nil {
+		return fmt.Errorf("neighbour table limits: %w", err)
 	}
 	if set == cur {
 		return nil
@@ -118,26 +187,37 @@ func raiseNeighLimits(j *journal, netnsPath string, need int, progress func(stri
 	return nsutil.Do(netnsPath, func() error { return writeNeighLimits(set) })
 }
 
-// restoreNeighLimits puts back the limits before the lab's up, unless
-// another lab still needs them raised or someone lowered them since (a
-// lab that went down before this one may have raised them further).
-func restoreNeighLimits(st *State) error {
-	if st.Neigh == nil || othersNeed(st.Lab).neigh != nil {
+// restoreNeighLimits lets go of lab's hold on the raised limits; the
+// last lab to let go puts back the machine's own, unless someone lowered
+// them since. Called under the machine lock.
+func restoreNeighLimits(lab string) error {
+	rec, err := loadNeighRecord()
+	if err != nil || rec == nil {
+		return err
+	}
+	if !slices.Contains(rec.Labs, lab) {
 		return nil
 	}
-	return nsutil.Do(nsutil.Own(), func() error { return restoreNeighLimitsHere(st) })
+	rec.Labs = slices.DeleteFunc(rec.Labs, func(l string) bool { return l == lab })
+	if len(rec.Labs) == 0 {
+		// On failure the record stays, this lab in it, for down's retry.
+		if err := nsutil.Do(nsutil.Own(), func() error { return restoreNeighLimitsHere(rec) }); err != nil {
+			return err
+		}
+	}
+	return rec.save()
 }
 
-func restoreNeighLimitsHere(st *State) error {
+func restoreNeighLimitsHere(rec *neighRecord) error {
 	cur, err := readNeighLimits()
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && (cur[1] < st.Neigh.Set[1] || cur[2] < st.Neigh.Set[2])) {
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && (cur[1] < rec.Set[1] || cur[2] < rec.Set[2])) {
 		return nil
 	}
 	if err == nil {
-		err = writeNeighLimits(st.Neigh.Before)
+		err = writeNeighLimits(rec.Before)
 	}
 	if err != nil {
-		return fmt.Errorf("restore neighbour table limits %v: %w", st.Neigh.Before, err)
+		return fmt.Errorf("restore neighbour table limits %v: %w", rec.Before, err)
 	}
 	return nil
 }

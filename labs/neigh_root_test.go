@@ -2,9 +2,13 @@ package labs
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 
@@ -33,9 +37,9 @@ func TestRootNeighbourTableRoom(t *testing.T) {
 	if raised[1] <= tight[1] || raised[2] <= tight[2] {
 		t.Fatalf("after up the limits are %v, want gc_thresh2/3 above %v", raised, tight)
 	}
-	st, err := LoadState(lab)
-	if err != nil || st.Neigh == nil || st.Neigh.Before != tight || st.Neigh.Set != raised {
-		t.Fatalf("state records %+v (err %v), want before %v and set %v", st.Neigh, err, tight, raised)
+	rec, err := loadNeighRecord()
+	if err != nil || rec == nil || rec.Before != tight || rec.Set != raised || !slices.Equal(rec.Labs, []string{lab}) {
+		t.Fatalf("the machine's record is %+v (err %v), want before %v, set %v, held by %s", rec, err, tight, raised, lab)
 	}
 	rep, err := runCheck(context.Background(), lab)
 	if err != nil {
@@ -58,6 +62,9 @@ func TestRootNeighbourTableRoom(t *testing.T) {
 	if after, _ := readNeighLimits(); after != tight {
 		t.Errorf("after down the limits are %v, want the %v up found", after, tight)
 	}
+	if _, err := os.Stat(neighRecordPath()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after the last down the record is still there (%v)", err)
+	}
 }
 
 // TestRootNeighbourLimitsShared: three labs share the machine's one
@@ -71,13 +78,12 @@ func TestRootNeighbourLimitsShared(t *testing.T) {
 	for _, order := range [][]string{{"a", "b", "c"}, {"c", "a", "b"}, {"b", "c", "a"}} {
 		RunRoot = t.TempDir()
 		tight := tightenNeighLimits(t, 8)
-		labs := map[string]*State{}
 		for _, l := range []struct {
 			name string
 			need int
 		}{{"a", 1000}, {"b", 500}, {"c", 3000}} {
-			labs[l.name] = &State{Lab: l.name, Mode: ModeEmulated}
-			if err := raiseNeighLimits(newJournal(labs[l.name]), "", l.need, func(string, ...any) {}); err != nil {
+			saveState(t, l.name)
+			if err := raiseNeighLimits(l.name, "", l.need, func(string, ...any) {}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -85,7 +91,7 @@ func TestRootNeighbourLimitsShared(t *testing.T) {
 			t.Fatalf("after the three ups gc_thresh3 = %d, want the largest need above the machine's: %d", got[2], tight[2]+3000)
 		}
 		for i, name := range order {
-			if err := restoreNeighLimits(labs[name]); err != nil {
+			if err := restoreNeighLimits(name); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.RemoveAll(filepath.Join(RunRoot, name)); err != nil {
@@ -103,6 +109,74 @@ func TestRootNeighbourLimitsShared(t *testing.T) {
 	}
 }
 
+// TestRootNeighbourLimitsDownsOverlap: the two labs holding the limits
+// go down together: both let go before either's state is removed (down
+// removes it last, outside the machine lock). The second must still put
+// back the machine's own: seeing the first's state, it took it for up.
+func TestRootNeighbourLimitsDownsOverlap(t *testing.T) {
+	keepNeighLimits(t)
+	t.Cleanup(func() { RunRoot = "/run/ovslab" })
+	RunRoot = t.TempDir()
+	tight := tightenNeighLimits(t, 8)
+	for _, lab := range []string{"a", "b"} {
+		saveState(t, lab)
+		if err := raiseNeighLimits(lab, "", 100, func(string, ...any) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, lab := range []string{"a", "b"} {
+		if err := restoreNeighLimits(lab); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := readNeighLimits(); got != tight {
+		t.Errorf("after both downs the limits are %v, want the machine's %v", got, tight)
+	}
+}
+
+// TestRootNeighbourLimitsConcurrent: a class's copies go up and down at
+// once, each raising and letting go of the one table's limits under the
+// machine lock, as up and down do, its state removed after. However they
+// interleave, the limits are back to the machine's own at the end: two
+// last downs that each saw the other still up left them raised, and the
+// next up took those for the machine's, higher each round.
+func TestRootNeighbourLimitsConcurrent(t *testing.T) {
+	keepNeighLimits(t)
+	t.Cleanup(func() { RunRoot = "/run/ovslab" })
+	RunRoot = t.TempDir()
+	tight := tightenNeighLimits(t, 8)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			lab := fmt.Sprintf("c%d", i)
+			for round := range 5 {
+				saveState(t, lab)
+				err := withMachineLock(ctx, func() error { return raiseNeighLimits(lab, "", 100+i, func(string, ...any) {}) })
+				if err != nil {
+					t.Errorf("%s round %d: up: %v", lab, round, err)
+					return
+				}
+				if err := withMachineLock(ctx, func() error { return restoreNeighLimits(lab) }); err != nil {
+					t.Errorf("%s round %d: down: %v", lab, round, err)
+					return
+				}
+				if err := os.RemoveAll(filepath.Join(RunRoot, lab)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got, _ := readNeighLimits(); got != tight {
+		t.Errorf("after every lab went down the limits are %v, want the machine's %v", got, tight)
+	}
+	if _, err := os.Stat(neighRecordPath()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after every lab went down the record is still there (%v)", err)
+	}
+}
+
 // keepNeighLimits puts the machine's neighbour limits back when t ends.
 func keepNeighLimits(t *testing.T) {
 	t.Helper()
@@ -117,19 +191,26 @@ func keepNeighLimits(t *testing.T) {
 	})
 }
 
-// requireNoNeighHolder fails when another lab on the machine holds the
-// neighbour limits: up would record that lab's "before", not the limits
-// this test sets (a lab left up by an earlier test, or someone's own).
+// requireNoNeighHolder fails when a lab on the machine holds the
+// neighbour limits: up would keep the machine's limits that lab's up
+// found, not the limits this test sets (a lab left up by an earlier
+// test, or someone's own).
 func requireNoNeighHolder(t *testing.T) {
 	t.Helper()
-	names, err := Labs()
+	rec, err := loadNeighRecord()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range names {
-		if st, err := LoadState(name); err == nil && st.Neigh != nil {
-			t.Fatalf("lab %s is up and holds the neighbour limits (before %v, set %v): this test needs the machine's own; take it down", name, st.Neigh.Before, st.Neigh.Set)
-		}
+	if rec != nil && len(rec.Labs) > 0 {
+		t.Fatalf("labs %v are up and hold the neighbour limits (before %v, set %v): this test needs the machine's own; take them down", rec.Labs, rec.Before, rec.Set)
+	}
+}
+
+// saveState gives lab a state, as up does before it raises the limits.
+func saveState(t *testing.T, lab string) {
+	t.Helper()
+	if err := (&State{Lab: lab, Mode: ModeEmulated}).Save(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -189,7 +189,7 @@ func transition(ctx context.Context, lab string, o stageRun, pick func(*topology
 			return err
 		}
 		defer ml.release()
-		return raiseNeighLimits(j, nsutil.Own(), need, o.Progressf)
+		return raiseNeighLimits(j.st.Lab, nsutil.Own(), need, o.Progressf)
 	})
 	if st.Mode == ModeEmulated {
 		err = upEmulated(ctx, j, t, plans, dc, nil, nil, uo.pool(), raise, uo)

@@ -44,8 +44,6 @@ type State struct {
 	// datapath the file leaves open (true: system, false: netdev), so later
 	// commands see the lab as built even if the module came or went since.
 	KernelDatapath bool `json:"kernel_datapath,omitempty"`
-	// Neigh is the kernel neighbour table's limits up raised (neigh.go).
-	Neigh *neighLimits `json:"neigh,omitempty"`
 	// PIDs maps each container's Docker name to the PID the last up saw:
 	// only a hint that lets the next up skip a Docker inspect per
 	// container, used once checked against the container (Spec.PIDHint).

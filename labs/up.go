@@ -150,7 +150,7 @@ func Up(ctx context.Context, src *Source, o UpOptions) (err error) {
 			return err
 		}
 		defer ml.release()
-		return raiseNeighLimits(j, nsutil.Own(), need, o.Progressf)
+		return raiseNeighLimits(j.st.Lab, nsutil.Own(), need, o.Progressf)
 	})
 	if o.Emulate {
 		err = upEmulated(ctx, j, t, plans, dc, all, pre, pool, raise, o)
