@@ -54,6 +54,10 @@ type hostRun struct {
 	changing func() error
 }
 
+// fresh reports whether the host is an emulated one whose netns this run
+// made: nothing else has been in it, so there is nothing to read back.
+func (run hostRun) fresh() bool { return run.emulated && run.j.fresh(run.netns) }
+
 // applyHost converges one host to its plan. The order matters: daemons
 // reached and ownership checked before any change; containers and their
 // veths next, so the single OVS transaction that follows finds every
@@ -235,7 +239,7 @@ func applyNAT(ctx context.Context, p *topology.HostPlan, run hostRun) error {
 		return fmt.Errorf("host %s: NAT: %w", p.Host, err)
 	}
 	converge := nat.Converge
-	if run.emulated && run.j.fresh(run.netns) {
+	if run.fresh() {
 		converge = nat.ConvergeEmpty // nothing to list in a netns made just now
 	}
 	rewrote, err := converge(run.netnsPath(), p.Lab, rules)

@@ -99,5 +99,5 @@ func addrPortNeighbours(run hostRun, b *topology.BridgePlan, g *topology.Gateway
 	if err := run.ns.SetMAC(g.Port, g.MAC()); err != nil {
 		return err
 	}
-	return setNeighbours(run.ns, g.Port, b, g.Address, 0, run.emulated && run.j.fresh(run.netns))
+	return setNeighbours(run.ns, g.Port, b, g.Address, 0, run.fresh())
 }
