@@ -237,27 +237,15 @@ func tightenNeighLimits(t *testing.T, need int) [3]int {
 func TestRootNeighEntriesAnyMainThread(t *testing.T) {
 	testenv.Require(t)
 	ns := nsutil.Path(testenv.Netns(t, "ovslab-nmain"))
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	for range 4 * runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if err := nsutil.Do(ns, func() error { runtime.Gosched(); return nil }); err != nil {
-					t.Error(err)
-					return
-				}
+		defer testenv.Background(func() bool {
+			if err := nsutil.Do(ns, func() error { runtime.Gosched(); return nil }); err != nil {
+				t.Error(err)
+				return false
 			}
-		}()
+			return true
+		})()
 	}
-	defer wg.Wait()
-	defer close(stop)
 	for i := range 2000 {
 		err := nsutil.Do(nsutil.Own(), func() error { _, err := neighEntries(); return err })
 		if err != nil {

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,30 +28,12 @@ func vethPair(t *testing.T) (a, b string) {
 	return a, b
 }
 
-// pingUntil pings from netns ns until stop is closed.
-func pingUntil(t *testing.T, ns, addr string, stop <-chan struct{}) *sync.WaitGroup {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			_ = exec.Command("ip", "netns", "exec", ns, "ping", "-c1", "-W1", addr).Run()
-		}
-	}()
-	return &wg
-}
-
 func TestRootCaptureICMPAcrossVeth(t *testing.T) {
 	a, b := vethPair(t)
-	stop := make(chan struct{})
-	wg := pingUntil(t, a, "10.99.0.2", stop)
-	defer wg.Wait()
-	defer close(stop)
+	defer testenv.Background(func() bool {
+		_ = exec.Command("ip", "netns", "exec", a, "ping", "-c1", "-W1", "10.99.0.2").Run()
+		return true
+	})()
 
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

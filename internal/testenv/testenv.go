@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -88,4 +89,25 @@ func firstLine(b []byte) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// Background runs fn over and over in a goroutine until the returned stop
+// is called or fn returns false; stop waits for the goroutine to end.
+// For load that must go on while a test looks elsewhere.
+func Background(fn func() bool) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if !fn() {
+				return
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
