@@ -51,6 +51,10 @@ func Down(ctx context.Context, lab string, o DownOptions) (err error) {
 		if err := downByMarks(ctx, lab, dir, err, o); err != nil {
 			return err
 		}
+		// The machine's record names the lab if its up raised them.
+		if err := withMachineLock(ctx, func() error { return restoreNeighLimits(lab) }); err != nil {
+			return err
+		}
 		return lc.removeDir(dir)
 	}
 	if err != nil {

@@ -195,15 +195,19 @@ func restoreNeighLimits(lab string) error {
 	if err != nil || rec == nil {
 		return err
 	}
-	if !slices.Contains(rec.Labs, lab) {
-		return nil
-	}
+	held := slices.Contains(rec.Labs, lab)
 	rec.Labs = slices.DeleteFunc(rec.Labs, func(l string) bool { return l == lab })
-	if len(rec.Labs) == 0 {
-		// On failure the record stays, this lab in it, for down's retry.
-		if err := nsutil.Do(nsutil.Own(), func() error { return restoreNeighLimitsHere(rec) }); err != nil {
-			return err
+	if len(rec.Labs) > 0 {
+		if !held {
+			return nil
 		}
+		return rec.save()
+	}
+	// The last holder, or none left (their states removed by hand, or
+	// this lab's, down without a state). On failure the record stays,
+	// this lab in it, for down's retry.
+	if err := nsutil.Do(nsutil.Own(), func() error { return restoreNeighLimitsHere(rec) }); err != nil {
+		return err
 	}
 	return rec.save()
 }

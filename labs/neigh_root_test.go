@@ -134,6 +134,38 @@ func TestRootNeighbourLimitsDownsOverlap(t *testing.T) {
 	}
 }
 
+// TestRootNeighbourLimitsStateGone: a holder whose state was removed by
+// hand holds nothing: the other's down puts the machine's limits back,
+// and so does a down that finds no state of its own.
+func TestRootNeighbourLimitsStateGone(t *testing.T) {
+	keepNeighLimits(t)
+	t.Cleanup(func() { RunRoot = "/run/ovslab" })
+	for _, gone := range []string{"b's", "a's and b's"} {
+		RunRoot = t.TempDir()
+		tight := tightenNeighLimits(t, 8)
+		for _, lab := range []string{"a", "b"} {
+			saveState(t, lab)
+			if err := raiseNeighLimits(lab, "", 100, func(string, ...any) {}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.RemoveAll(filepath.Join(RunRoot, "b")); err != nil {
+			t.Fatal(err)
+		}
+		if gone != "b's" {
+			if err := os.RemoveAll(filepath.Join(RunRoot, "a")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := restoreNeighLimits("a"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := readNeighLimits(); got != tight {
+			t.Errorf("%s state gone: after a's down the limits are %v, want the machine's %v", gone, got, tight)
+		}
+	}
+}
+
 // TestRootNeighbourLimitsConcurrent: a class's copies go up and down at
 // once, each raising and letting go of the one table's limits under the
 // machine lock, as up and down do, its state removed after. However they
