@@ -2,13 +2,10 @@ package containers
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -126,80 +123,18 @@ func (h *handles) converge(l Link, host, ctr, lo netlink.Link) error {
 	return h.convergeNeighbours(ctr, l, flushed)
 }
 
-// neighMark starts the container interface's alias that names the set of
-// permanent neighbours Plumb gave it.
-const neighMark = nsutil.NeighboursMark
-
 // convergeNeighbours gives the container interface l's permanent
-// neighbours. Reading them back means a dump of the machine's whole
-// neighbour table (all netns): one per container would cost the square
-// of the lab at every up. So the interface's alias names the set it
-// holds: the same name is left alone (the set is not even listed), an
-// interface without the mark (new, or from before neighbours were set)
-// holds none of ours and gets them added, and only a changed set, or one
-// on an interface found down (flushed), is read and diffed.
+// neighbours (nsutil.SetNamedNeighbours), looking again at an interface
+// found down: it lost them.
 func (h *handles) convergeNeighbours(ctr netlink.Link, l Link, flushed bool) error {
 	if !l.Address.IsValid() {
 		return nil
 	}
-	want := ""
-	if l.Neighbours.Name != "" {
-		want = neighMark + l.Neighbours.Name
+	what, err := h.ctrNS.SetNamedNeighbours(ctr, l.Address.Masked(), l.Neighbours, flushed)
+	if what != "" {
+		l.changed("%s", what)
 	}
-	have := ctr.Attrs().Alias
-	if have == want && (!flushed || want == "") {
-		return nil
-	}
-	var list []nsutil.Neighbour
-	if want != "" && l.Neighbours.List != nil {
-		list = l.Neighbours.List()
-	}
-	var (
-		n   int
-		err error
-	)
-	if strings.HasPrefix(have, neighMark) {
-		n, err = h.ctrNS.SetPermanentNeighbours(l.Name, l.Address.Masked(), list)
-	} else {
-		err = h.ctrNS.AddPermanentNeighbours(l.Name, list)
-	}
-	if err != nil {
-		return err
-	}
-	if have == want {
-		if n > 0 {
-			l.changed("permanent neighbours restored")
-		}
-		return nil
-	}
-	if err := h.ctr.LinkSetAlias(ctr, want); err != nil {
-		return fmt.Errorf("mark %s's neighbours: %w", l.Name, err)
-	}
-	if want == "" {
-		l.changed("permanent neighbours removed")
-	} else {
-		l.changed("permanent neighbours updated")
-	}
-	return nil
-}
-
-// NeighbourSet is a link's permanent neighbours, by name and on demand:
-// the name is what the interface's alias records, so an up that finds it
-// there builds and reads nothing. A caller names the set of a whole
-// segment once (NameNeighbours) for every link on it; any name works that
-// changes whenever the list does.
-type NeighbourSet struct {
-	Name string                    // "" = none: an earlier set is removed
-	List func() []nsutil.Neighbour // the entries, asked only when the alias differs
-}
-
-// NameNeighbours names a set of neighbours in a few bytes.
-func NameNeighbours(ns []nsutil.Neighbour) string {
-	sum := sha256.New()
-	for _, n := range ns {
-		fmt.Fprintf(sum, "%s %s\n", n.Addr, n.MAC)
-	}
-	return hex.EncodeToString(sum.Sum(nil)[:12])
+	return err
 }
 
 // convergeAddr leaves want as the interface's only address, apart from

@@ -55,7 +55,7 @@ type Link struct {
 	// Neighbours are the link's permanent neighbours within Address's
 	// subnet, which Plumb makes exactly these (none = remove them; the
 	// kernel's learned entries stay).
-	Neighbours NeighbourSet
+	Neighbours nsutil.NeighbourSet
 	// Changed, if set, hears what Plumb changes on an existing pair
 	// ("mtu 1500→1450"); a pair it makes anew it reports by its result.
 	Changed func(what string)

@@ -3,7 +3,6 @@ package labs
 import (
 	"net/netip"
 
-	"github.com/ovslab/ovslab/containers"
 	"github.com/ovslab/ovslab/internal/nsutil"
 	"github.com/ovslab/ovslab/topology"
 )
@@ -27,13 +26,22 @@ func bridgesByName(p *topology.HostPlan) map[string]*topology.BridgePlan {
 // gateway or host port) the permanent neighbours of link in ns. The set
 // is named in the link's alias, as a container interface's is, so an up
 // that finds it there reads no neighbour table.
-func setNeighbours(ns *nsutil.NS, link string, b *topology.BridgePlan, self netip.Prefix, vlan int, fresh bool) error {
-	want := toNeighbours(b.Peers(self.Addr(), vlan))
-	name := ""
-	if len(want) > 0 {
-		name = containers.NameNeighbours(want)
+// The port may have gone down and lost them, unseen: its set's first
+// entry is looked up.
+func setNeighbours(ns *nsutil.NS, link string, b *topology.BridgePlan, self netip.Prefix, vlan int) error {
+	l, err := ns.Link(link)
+	if err != nil {
+		return err
 	}
-	_, err := ns.SetNamedNeighbours(link, self.Masked(), name, want, fresh)
+	want := toNeighbours(b.Peers(self.Addr(), vlan))
+	set := nsutil.NeighbourSet{List: func() []nsutil.Neighbour { return want }}
+	if len(want) > 0 {
+		set.Name = nsutil.NameNeighbours(want)
+	}
+	what, err := ns.SetNamedNeighbours(l, self.Masked(), set, true)
+	if what != "" && ns.Changed != nil {
+		ns.Changed(link, what)
+	}
 	return err
 }
 
@@ -63,7 +71,7 @@ func neighbourSets(p *topology.HostPlan, bridges map[string]*topology.BridgePlan
 			}
 			out[k] = ""
 			if len(all) > 0 {
-				out[k] = containers.NameNeighbours(toNeighbours(all))
+				out[k] = nsutil.NameNeighbours(toNeighbours(all))
 			}
 		}
 	}
@@ -72,8 +80,8 @@ func neighbourSets(p *topology.HostPlan, bridges map[string]*topology.BridgePlan
 
 // linkNeighbours are the permanent neighbours of a container interface:
 // its segment's set by name, listed only if the interface needs it.
-func linkNeighbours(i topology.InterfacePlan, bridges map[string]*topology.BridgePlan, sets map[neighSegment]string) containers.NeighbourSet {
-	return containers.NeighbourSet{
+func linkNeighbours(i topology.InterfacePlan, bridges map[string]*topology.BridgePlan, sets map[neighSegment]string) nsutil.NeighbourSet {
+	return nsutil.NeighbourSet{
 		Name: sets[neighSegment{i.Bridge, i.VLAN}],
 		List: func() []nsutil.Neighbour {
 			if b := bridges[i.Bridge]; b != nil {
@@ -94,10 +102,9 @@ func toNeighbours(peers []topology.Neighbour) []nsutil.Neighbour {
 
 // addrPortNeighbours gives a gateway or host port its fixed MAC (which
 // every container's entry for it names) and its permanent neighbours.
-// In a netns this run made, the port holds none to read back.
 func addrPortNeighbours(run hostRun, b *topology.BridgePlan, g *topology.GatewayPort) error {
 	if err := run.ns.SetMAC(g.Port, g.MAC()); err != nil {
 		return err
 	}
-	return setNeighbours(run.ns, g.Port, b, g.Address, 0, run.fresh())
+	return setNeighbours(run.ns, g.Port, b, g.Address, 0)
 }

@@ -2,10 +2,13 @@ package nsutil
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
@@ -117,23 +120,6 @@ type Neighbour struct {
 	MAC  net.HardwareAddr
 }
 
-// AddPermanentNeighbours makes each of want a permanent neighbour on
-// link, without reading what the link holds: for a link known to hold
-// none of them yet. (A dump walks the kernel's one neighbour table of
-// every netns on the machine, so a dump per container costs the square
-// of the lab.)
-//
-// Equivalent to: `ip neigh replace $addr lladdr $mac dev $link nud
-// permanent` for each of want.
-func (n *NS) AddPermanentNeighbours(link string, want []Neighbour) error {
-	l, err := n.Link(link)
-	if err != nil {
-		return err
-	}
-	_, err = n.replaceNeighbours(link, l.Attrs().Index, want)
-	return err
-}
-
 func (n *NS) replaceNeighbours(link string, idx int, want []Neighbour) (int, error) {
 	for i, w := range want {
 		err := n.Handle.NeighSet(&netlink.Neigh{LinkIndex: idx, Family: netlink.FAMILY_V4,
@@ -145,16 +131,16 @@ func (n *NS) replaceNeighbours(link string, idx int, want []Neighbour) (int, err
 	return len(want), nil
 }
 
-// SetPermanentNeighbours makes want link's permanent IPv4 neighbours
+// setPermanentNeighbours makes want link's permanent IPv4 neighbours
 // within subnet, returning how many entries it added, changed or removed.
 // Entries the kernel learned (not permanent) are left as they are, as
 // are permanent ones outside subnet. Its one dump walks the whole
-// machine's table (see AddPermanentNeighbours): for when the set changed.
+// machine's table (see SetNamedNeighbours): for when the set changed.
 //
 // Equivalent to: `ip neigh replace $addr lladdr $mac dev $link nud
 // permanent` for each of want, and `ip neigh del $addr dev $link` for
 // each other permanent entry in subnet.
-func (n *NS) SetPermanentNeighbours(link string, subnet netip.Prefix, want []Neighbour) (int, error) {
+func (n *NS) setPermanentNeighbours(link string, subnet netip.Prefix, want []Neighbour) (int, error) {
 	l, err := n.Link(link)
 	if err != nil {
 		return 0, err
@@ -189,9 +175,6 @@ func (n *NS) SetPermanentNeighbours(link string, subnet netip.Prefix, want []Nei
 		}
 		changed++
 	}
-	if changed > 0 {
-		n.changed(link, "%s", neighboursChange(want))
-	}
 	return changed, nil
 }
 
@@ -199,62 +182,81 @@ func (n *NS) SetPermanentNeighbours(link string, subnet netip.Prefix, want []Nei
 // permanent neighbours it was given (SetNamedNeighbours).
 const NeighboursMark = "ovslab-neighbours:"
 
-// SetNamedNeighbours is SetPermanentNeighbours for a set called name,
-// which the link's alias records: a link whose alias names the set and
-// that holds the set's first entry is left as it is, without the dump
-// that walks every netns's neighbours. The entry is the proof the alias
-// cannot give: a link that went down lost its permanent neighbours and
-// kept its alias. name changes whenever want does; "" is no set. fresh
-// says the caller made the link's netns in this run, so the link holds no
-// permanent neighbours: they are added without the dump, whose cost grows
-// with every neighbour on the machine (a class's copies coming up).
-func (n *NS) SetNamedNeighbours(link string, subnet netip.Prefix, name string, want []Neighbour, fresh bool) (int, error) {
-	l, err := n.Link(link)
-	if err != nil {
-		return 0, err
-	}
-	mark := ""
-	if name != "" {
-		mark = NeighboursMark + name
-	}
-	if l.Attrs().Alias == mark {
-		if len(want) == 0 {
-			return 0, nil
-		}
-		e, err := n.neighGet(l.Attrs().Index, want[0].Addr)
-		if err != nil {
-			return 0, fmt.Errorf("%s: %w", link, err)
-		}
-		if e != nil && e.State&netlink.NUD_PERMANENT != 0 && bytes.Equal(e.HardwareAddr, want[0].MAC) {
-			return 0, nil
-		}
-	}
-	var changed int
-	if fresh {
-		changed, err = n.replaceNeighbours(link, l.Attrs().Index, want)
-		if err == nil && changed > 0 {
-			n.changed(link, "%s", neighboursChange(want))
-		}
-	} else {
-		changed, err = n.SetPermanentNeighbours(link, subnet, want)
-	}
-	if err != nil {
-		return changed, err
-	}
-	if l.Attrs().Alias != mark {
-		if err := n.Handle.LinkSetAlias(l, mark); err != nil {
-			return changed, fmt.Errorf("%s: mark its neighbours: %w", link, err)
-		}
-	}
-	return changed, nil
+// NeighbourSet is a link's permanent neighbours, by name and on demand:
+// the name is what the link's alias records, so an up that finds it
+// there builds and reads nothing. A caller names the set of a whole
+// segment once (NameNeighbours) for every link on it; any name works that
+// changes whenever the list does.
+type NeighbourSet struct {
+	Name string             // "" = none: an earlier set is removed
+	List func() []Neighbour // the entries, asked only when they are written
 }
 
-// neighboursChange is how a change of link's permanent neighbours is
-// told: by what they became, not by count, so the same change on many
-// links reads as one.
-func neighboursChange(want []Neighbour) string {
-	if len(want) == 0 {
-		return "permanent neighbours removed"
+// NameNeighbours names a set of neighbours in a few bytes.
+func NameNeighbours(ns []Neighbour) string {
+	sum := sha256.New()
+	for _, n := range ns {
+		fmt.Fprintf(sum, "%s %s\n", n.Addr, n.MAC)
 	}
-	return "permanent neighbours updated"
+	return hex.EncodeToString(sum.Sum(nil)[:12])
+}
+
+// SetNamedNeighbours makes set the permanent neighbours of l within
+// subnet, and says what it changed ("" for nothing). Reading a link's
+// entries back means a dump of the machine's whole neighbour table (every
+// netns), whose cost grows with every neighbour on the machine: one per
+// link would cost the square of a lab at every up. So l's alias names the
+// set it holds, and the table is read only when the set changed:
+//   - the alias names set: nothing to do. With verify (the link was found
+//     down, or the caller cannot tell), the set's first entry is looked up
+//     (one entry, no dump): a link that went down lost all its permanent
+//     neighbours and kept its alias, and gets them again.
+//   - the alias names another set: read, diffed and rewritten.
+//   - no mark: a link made since (new, or made anew by vswitchd) holds
+//     none: the set is added without reading.
+func (n *NS) SetNamedNeighbours(l netlink.Link, subnet netip.Prefix, set NeighbourSet, verify bool) (string, error) {
+	name, have := l.Attrs().Name, l.Attrs().Alias
+	want := ""
+	if set.Name != "" {
+		want = NeighboursMark + set.Name
+	}
+	if have == want && (!verify || want == "") {
+		return "", nil
+	}
+	var list []Neighbour // built only now: the same set needs none
+	if want != "" && set.List != nil {
+		list = set.List()
+	}
+	switch {
+	case have == want:
+		if len(list) == 0 {
+			return "", nil
+		}
+		e, err := n.neighGet(l.Attrs().Index, list[0].Addr)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+		if e != nil && e.State&netlink.NUD_PERMANENT != 0 && bytes.Equal(e.HardwareAddr, list[0].MAC) {
+			return "", nil
+		}
+		if _, err := n.replaceNeighbours(name, l.Attrs().Index, list); err != nil {
+			return "", err
+		}
+		return "permanent neighbours restored", nil
+	case strings.HasPrefix(have, NeighboursMark):
+		if _, err := n.setPermanentNeighbours(name, subnet, list); err != nil {
+			return "", err
+		}
+	default:
+		if _, err := n.replaceNeighbours(name, l.Attrs().Index, list); err != nil {
+			return "", err
+		}
+	}
+	if err := n.Handle.LinkSetAlias(l, want); err != nil {
+		return "", fmt.Errorf("%s: mark its neighbours: %w", name, err)
+	}
+	if want == "" {
+		return "permanent neighbours removed", nil
+	}
+	return "permanent neighbours updated", nil
 }
