@@ -252,13 +252,19 @@ func upEmulated(ctx context.Context, j *journal, t *topology.Topology, plans map
 				oc = nil
 			}
 		}
-		if err := ovs.StartDaemons(ctx, loc.runDir, loc.netnsPath()); err != nil {
+		started, err := ovs.StartDaemonsConnected(ctx, loc.runDir, loc.netnsPath())
+		if err != nil {
 			if oc != nil {
 				oc.Close()
 			}
 			return fmt.Errorf("host %s: %w", h, err)
 		}
-		err := applyHost(ctx, plans[h], hostRun{location: loc, docker: dc, j: j, jobs: jobs, progress: pr, changing: changing, listed: byHost[h], oc: oc})
+		if oc == nil {
+			oc = started // the client that set the daemons up goes on
+		} else if started != nil {
+			started.Close()
+		}
+		err = applyHost(ctx, plans[h], hostRun{location: loc, docker: dc, j: j, jobs: jobs, progress: pr, changing: changing, listed: byHost[h], oc: oc})
 		var pe *preflightError
 		if errors.As(err, &pe) {
 			// This host is untouched, but the fabric is not: down

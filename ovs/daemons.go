@@ -48,26 +48,39 @@ func Endpoint(runDir string) string {
 // bridge in its run dir and fails under the default /var/run/openvswitch,
 // which an emulated host must not share anyway.
 func StartDaemons(ctx context.Context, runDir, netnsPath string) error {
+	c, err := StartDaemonsConnected(ctx, runDir, netnsPath)
+	if c != nil {
+		c.Close()
+	}
+	return err
+}
+
+// StartDaemonsConnected is StartDaemons that hands its caller, to use and
+// close, the client through which it gave the database its root row; nil
+// when both daemons were running already. A caller that goes on to apply
+// a lab makes no second connection, each one a fetch and parse of OVS's
+// whole schema (a class's hundred copies connected twice per host).
+func StartDaemonsConnected(ctx context.Context, runDir, netnsPath string) (_ *Client, err error) {
 	runDir = absDir(runDir)
 	ctx, cancel := withDefaultTimeout(ctx, daemonStartTimeout)
 	defer cancel()
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
-		return fmt.Errorf("OVS run dir: %w", err)
+		return nil, fmt.Errorf("OVS run dir: %w", err)
 	}
 	schema, err := findSchema()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	env := daemonEnv(runDir, filepath.Dir(schema))
 	ovsdbUp, vsUp := DaemonsRunning(runDir)
 	if ovsdbUp && vsUp {
 		// Both were started, root row first, by an earlier call: a
 		// no-op up must not pay for a connection of its own here.
-		return nil
+		return nil, nil
 	}
 	if !ovsdbUp {
 		if err := createDB(ctx, runDir, schema, env); err != nil {
-			return err
+			return nil, err
 		}
 		// A socket left by a killed server would look ready before the new
 		// one listens; nothing serves it while the server is down.
@@ -77,19 +90,21 @@ func StartDaemons(ctx context.Context, runDir, netnsPath string) error {
 			"--remote=punix:" + filepath.Join(runDir, "db.sock"),
 		}
 		if err := startDaemon(ctx, runDir, netnsPath, ovsdbServer, env, args); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if err := initRoot(ctx, runDir); err != nil {
-		return err
+	c, err := initRoot(ctx, runDir)
+	if err != nil {
+		return nil, err
 	}
 	if !vsUp {
 		args := []string{Endpoint(runDir)}
 		if err := startDaemon(ctx, runDir, netnsPath, ovsVswitchd, env, args); err != nil {
-			return err
+			c.Close()
+			return nil, err
 		}
 	}
-	return nil
+	return c, nil
 }
 
 // StopDaemons stops runDir's ovs-vswitchd, then its ovsdb-server: politely
@@ -199,13 +214,20 @@ func createEmptyDB(ctx context.Context, path, schema string, env []string) error
 // initRoot inserts the Open_vSwitch root row if the database has none;
 // vswitchd does nothing without it and Apply needs it to hang bridges on.
 // The row carries daemonOtherConfig, written before vswitchd first reads
-// it.
-func initRoot(ctx context.Context, runDir string) error {
+// it. It returns the client it used, for the caller to close.
+func initRoot(ctx context.Context, runDir string) (*Client, error) {
 	c, err := Connect(ctx, Endpoint(runDir))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer c.Close()
+	if err := c.initRoot(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Client) initRoot(ctx context.Context) error {
 	var roots []*vswitchd.OpenvSwitch
 	if err := c.ovs.List(ctx, &roots); err != nil {
 		return err
