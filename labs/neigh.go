@@ -158,7 +158,8 @@ func raiseNeighLimits(lab, netnsPath string, need int, progress func(string, ...
 	if err != nil {
 		return fmt.Errorf("neighbour table limits: %w", err)
 	}
-	if rec == nil {
+	own := rec == nil // the limits now are the machine's own
+	if own {
 		rec = &neighRecord{Before: cur}
 	}
 	before := rec.Before
@@ -168,9 +169,9 @@ func raiseNeighLimits(lab, netnsPath string, need int, progress func(string, ...
 		return nil
 	}
 	set := [3]int{cur[0], max(cur[1], before[1]+need), max(cur[2], before[2]+need)}
-	// A lab that needs what another lab raised holds it too, even if it
-	// raises nothing: the other's down must not take the room away.
-	if set == cur && len(rec.Labs) == 0 {
+	// A lab that needs what labs raised holds it too, even if it raises
+	// nothing: their down must not take the room away.
+	if set == cur && own {
 		return nil
 	}
 	if !slices.Contains(rec.Labs, lab) {

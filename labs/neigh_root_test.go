@@ -164,6 +164,37 @@ func TestRootNeighbourLimitsStateGone(t *testing.T) {
 			t.Errorf("%s state gone: after a's down the limits are %v, want the machine's %v", gone, got, tight)
 		}
 	}
+
+	// The limits a lost holder left raised are room a later lab needs:
+	// it holds them, and another lab's down leaves them.
+	RunRoot = t.TempDir()
+	tight := tightenNeighLimits(t, 8)
+	for _, l := range []struct {
+		name string
+		need int
+	}{{"a", 100}, {"c", 50}} {
+		saveState(t, l.name)
+		if err := raiseNeighLimits(l.name, "", l.need, func(string, ...any) {}); err != nil {
+			t.Fatal(err)
+		}
+		if l.name == "a" {
+			if err := os.RemoveAll(filepath.Join(RunRoot, "a")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := restoreNeighLimits("d"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := readNeighLimits(); got[2] < tight[2]+50 {
+		t.Errorf("another lab's down took c's room: gc_thresh3 = %d, want at least %d", got[2], tight[2]+50)
+	}
+	if err := restoreNeighLimits("c"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := readNeighLimits(); got != tight {
+		t.Errorf("after c's down the limits are %v, want the machine's %v", got, tight)
+	}
 }
 
 // TestRootNeighbourLimitsConcurrent: a class's copies go up and down at
