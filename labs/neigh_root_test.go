@@ -78,25 +78,15 @@ func TestRootNeighbourLimitsShared(t *testing.T) {
 	for _, order := range [][]string{{"a", "b", "c"}, {"c", "a", "b"}, {"b", "c", "a"}} {
 		RunRoot = t.TempDir()
 		tight := tightenNeighLimits(t, 8)
-		for _, l := range []struct {
-			name string
-			need int
-		}{{"a", 1000}, {"b", 500}, {"c", 3000}} {
-			saveState(t, l.name)
-			if err := raiseNeighLimits(l.name, "", l.need, func(string, ...any) {}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		upNeigh(t, "a", 1000)
+		upNeigh(t, "b", 500)
+		upNeigh(t, "c", 3000)
 		if got, _ := readNeighLimits(); got[2] != tight[2]+3000 {
 			t.Fatalf("after the three ups gc_thresh3 = %d, want the largest need above the machine's: %d", got[2], tight[2]+3000)
 		}
 		for i, name := range order {
-			if err := restoreNeighLimits(name); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.RemoveAll(filepath.Join(RunRoot, name)); err != nil {
-				t.Fatal(err)
-			}
+			downNeigh(t, name)
+			removeState(t, name)
 			got, _ := readNeighLimits()
 			last := i == len(order)-1
 			if last && got != tight {
@@ -118,17 +108,10 @@ func TestRootNeighbourLimitsDownsOverlap(t *testing.T) {
 	t.Cleanup(func() { RunRoot = "/run/ovslab" })
 	RunRoot = t.TempDir()
 	tight := tightenNeighLimits(t, 8)
-	for _, lab := range []string{"a", "b"} {
-		saveState(t, lab)
-		if err := raiseNeighLimits(lab, "", 100, func(string, ...any) {}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, lab := range []string{"a", "b"} {
-		if err := restoreNeighLimits(lab); err != nil {
-			t.Fatal(err)
-		}
-	}
+	upNeigh(t, "a", 100)
+	upNeigh(t, "b", 100)
+	downNeigh(t, "a")
+	downNeigh(t, "b")
 	if got, _ := readNeighLimits(); got != tight {
 		t.Errorf("after both downs the limits are %v, want the machine's %v", got, tight)
 	}
@@ -143,23 +126,13 @@ func TestRootNeighbourLimitsStateGone(t *testing.T) {
 	for _, gone := range []string{"b's", "a's and b's"} {
 		RunRoot = t.TempDir()
 		tight := tightenNeighLimits(t, 8)
-		for _, lab := range []string{"a", "b"} {
-			saveState(t, lab)
-			if err := raiseNeighLimits(lab, "", 100, func(string, ...any) {}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := os.RemoveAll(filepath.Join(RunRoot, "b")); err != nil {
-			t.Fatal(err)
-		}
+		upNeigh(t, "a", 100)
+		upNeigh(t, "b", 100)
+		removeState(t, "b")
 		if gone != "b's" {
-			if err := os.RemoveAll(filepath.Join(RunRoot, "a")); err != nil {
-				t.Fatal(err)
-			}
+			removeState(t, "a")
 		}
-		if err := restoreNeighLimits("a"); err != nil {
-			t.Fatal(err)
-		}
+		downNeigh(t, "a")
 		if got, _ := readNeighLimits(); got != tight {
 			t.Errorf("%s state gone: after a's down the limits are %v, want the machine's %v", gone, got, tight)
 		}
@@ -169,29 +142,14 @@ func TestRootNeighbourLimitsStateGone(t *testing.T) {
 	// it holds them, and another lab's down leaves them.
 	RunRoot = t.TempDir()
 	tight := tightenNeighLimits(t, 8)
-	for _, l := range []struct {
-		name string
-		need int
-	}{{"a", 100}, {"c", 50}} {
-		saveState(t, l.name)
-		if err := raiseNeighLimits(l.name, "", l.need, func(string, ...any) {}); err != nil {
-			t.Fatal(err)
-		}
-		if l.name == "a" {
-			if err := os.RemoveAll(filepath.Join(RunRoot, "a")); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := restoreNeighLimits("d"); err != nil {
-		t.Fatal(err)
-	}
+	upNeigh(t, "a", 100)
+	removeState(t, "a")
+	upNeigh(t, "c", 50)
+	downNeigh(t, "d")
 	if got, _ := readNeighLimits(); got[2] < tight[2]+50 {
 		t.Errorf("another lab's down took c's room: gc_thresh3 = %d, want at least %d", got[2], tight[2]+50)
 	}
-	if err := restoreNeighLimits("c"); err != nil {
-		t.Fatal(err)
-	}
+	downNeigh(t, "c")
 	if got, _ := readNeighLimits(); got != tight {
 		t.Errorf("after c's down the limits are %v, want the machine's %v", got, tight)
 	}
@@ -266,6 +224,31 @@ func requireNoNeighHolder(t *testing.T) {
 	}
 	if rec != nil && len(rec.Labs) > 0 {
 		t.Fatalf("labs %v are up and hold the neighbour limits (before %v, set %v): this test needs the machine's own; take them down", rec.Labs, rec.Before, rec.Set)
+	}
+}
+
+// upNeigh raises the limits for lab as its up does, state first.
+func upNeigh(t *testing.T, lab string, need int) {
+	t.Helper()
+	saveState(t, lab)
+	if err := raiseNeighLimits(lab, "", need, func(string, ...any) {}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// downNeigh lets go of lab's hold as its down does, state kept.
+func downNeigh(t *testing.T, lab string) {
+	t.Helper()
+	if err := restoreNeighLimits(lab); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// removeState removes lab's state, as down does last or a user by hand.
+func removeState(t *testing.T, lab string) {
+	t.Helper()
+	if err := os.RemoveAll(filepath.Join(RunRoot, lab)); err != nil {
+		t.Fatal(err)
 	}
 }
 
