@@ -47,19 +47,28 @@ func Down(ctx context.Context, lab string, o DownOptions) (err error) {
 	defer func() { lc.end(err) }()
 	o.Reporter = lc.steps(o.Reporter)
 	st, err := LoadState(lab)
-	if errors.Is(err, errNoLab) || errors.Is(err, errBadState) {
-		if err := downByMarks(ctx, lab, dir, err, o); err != nil {
-			return err
-		}
-		// The machine's record names the lab if its up raised them.
-		if err := withMachineLock(ctx, func() error { return restoreNeighLimits(lab) }); err != nil {
-			return err
-		}
-		return lc.removeDir(dir)
+	switch {
+	case errors.Is(err, errNoLab) || errors.Is(err, errBadState):
+		err = downByMarks(ctx, lab, dir, err, o)
+	case err == nil:
+		err = downState(ctx, st, o)
+	}
+	if err == nil {
+		// The machine's record names the lab if its up raised them, its
+		// state lost or not.
+		err = withMachineLock(ctx, func() error { return restoreNeighLimits(lab) })
+	}
+	if err != nil && st != nil {
+		return fmt.Errorf("%w (the state in %s is kept: run ovslab down %s again)", err, dir, lab)
 	}
 	if err != nil {
 		return err
 	}
+	return lc.removeDir(dir)
+}
+
+// downState removes what st records, keeping every error.
+func downState(ctx context.Context, st *State, o DownOptions) error {
 	if err := stopFlappers(st.Faults); err != nil {
 		return err
 	}
@@ -69,18 +78,13 @@ func Down(ctx context.Context, lab string, o DownOptions) (err error) {
 	if dc != nil {
 		defer dc.Close()
 	}
+	var err error
 	if st.Mode == ModeEmulated {
 		err = downEmulated(ctx, newJournal(st), dc, o)
 	} else {
 		err = downReal(ctx, st, dc, o)
 	}
-	if err == nil {
-		err = withMachineLock(ctx, func() error { return restoreNeighLimits(st.Lab) })
-	}
-	if err = errors.Join(derr, err); err != nil {
-		return fmt.Errorf("%w (the state in %s is kept: run ovslab down %s again)", err, dir, lab)
-	}
-	return lc.removeDir(dir)
+	return errors.Join(derr, err)
 }
 
 func downEmulated(ctx context.Context, j *journal, dc *containers.Client, o DownOptions) error {
@@ -144,19 +148,26 @@ func downReal(ctx context.Context, st *State, dc *containers.Client, o DownOptio
 		}
 		errs = append(errs, nat.Delete("", st.Lab))
 		if r != nil {
-			errs = append(errs, withMachineLock(ctx, func() error {
-				if err := restoreHost(r, othersNeed(st.Lab)); err != nil {
-					return err
-				}
-				// Let go of them under the lock: another lab's down
-				// right after must not take this one for still up, or
-				// neither would put back the machine's own.
-				r.IPForward, r.MTU = "", nil
-				return st.Save()
-			}))
+			errs = append(errs, releaseHost(ctx, "", st, r))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// releaseHost puts back what r recorded of the real host in the netns
+// at netnsPath, except the machine-wide settings another real-host lab
+// still needs, and lets go of those in st: under the machine lock, as
+// two labs' downs may overlap. Each removes its state only after it
+// released the lock; had neither let go under it, each would take the
+// other for still up, and neither would put back the machine's own.
+func releaseHost(ctx context.Context, netnsPath string, st *State, r *hostRestore) error {
+	return withMachineLock(ctx, func() error {
+		if err := restoreHost(netnsPath, r, othersNeed(st.Lab)); err != nil {
+			return err
+		}
+		r.IPForward, r.MTU = "", nil
+		return st.Save()
+	})
 }
 
 // needs is what other real-host labs on this machine changed, with the
@@ -212,22 +223,29 @@ func loadNeeds(lab string) (*sharedView, error) {
 	return &v, nil
 }
 
-func restoreHost(r *hostRestore, others needs) error {
+// restoreHost puts back what r recorded in the netns at netnsPath (""
+// = this process's, a real host's own), except what others still need.
+func restoreHost(netnsPath string, r *hostRestore, others needs) error {
 	var errs []error
 	if r.IPForward != "" && others.ipForward == "" {
-		_, err := nat.SetIPForward("", r.IPForward == "1")
+		_, err := nat.SetIPForward(netnsPath, r.IPForward == "1")
 		errs = append(errs, err)
 	}
 	for nic, mtu := range r.MTU {
 		if _, shared := others.mtu[nic]; shared {
 			continue
 		}
-		if err := nsutil.InNamed("", func(n *nsutil.NS) error { return n.SetMTUUp(nic, mtu) }); err != nil {
+		n, err := nsutil.Open(netnsPath)
+		if err == nil {
+			err = n.SetMTUUp(nic, mtu)
+			n.Close()
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("restore MTU %d of %s: %w", mtu, nic, err))
 		}
 	}
 	for nic, v := range r.ARPIgnore {
-		_, err := nsutil.SetSysctl("", arpIgnore(nic), v)
+		_, err := nsutil.SetSysctl(netnsPath, arpIgnore(nic), v)
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -37,3 +37,62 @@ func TestRootIPForwardRecordedBeforeChanged(t *testing.T) {
 		t.Errorf("ip_forward on = %v (%v) after up could not record its old value 0", on, err)
 	}
 }
+
+// TestRootRealHostDownsOverlap: the last two real-host labs sharing a
+// host's ip_forward and NIC MTU go down at once, each releasing them
+// under the machine lock while the other's state still exists (a down
+// removes its state only after the lock). The first must leave both to
+// the second, and the second put back the machine's own: had the first
+// not let go in its state, the second would take it for still up, and
+// neither would.
+func TestRootRealHostDownsOverlap(t *testing.T) {
+	testenv.Require(t, "ip")
+	ns := testenv.Netns(t, "ovslabrel")
+	testenv.Run(t, "ip", "-n", ns, "link", "add", "eth0", "mtu", "1554", "type", "veth", "peer", "name", "eth0p")
+	if _, err := nat.SetIPForward(nsutil.Path(ns), true); err != nil {
+		t.Fatal(err)
+	}
+	orig := RunRoot
+	t.Cleanup(func() { RunRoot = orig })
+	RunRoot = t.TempDir()
+	var states []*State
+	for _, lab := range []string{"rel-a", "rel-b"} {
+		st := &State{Lab: lab, Mode: ModeReal, Restore: map[string]*hostRestore{
+			"host1": {IPForward: "0", MTU: map[string]int{"eth0": 1500}},
+		}}
+		if err := st.Save(); err != nil {
+			t.Fatal(err)
+		}
+		states = append(states, st)
+	}
+	look := func() (string, int) {
+		t.Helper()
+		on, err := nat.IPForward(nsutil.Path(ns))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := nsutil.OpenNamed(ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer n.Close()
+		mtu, err := n.LinkMTU("eth0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[bool]string{true: "1", false: "0"}[on], mtu
+	}
+	ctx := context.Background()
+	if err := releaseHost(ctx, nsutil.Path(ns), states[0], states[0].Restore["host1"]); err != nil {
+		t.Fatal(err)
+	}
+	if ipf, mtu := look(); ipf != "1" || mtu != 1554 {
+		t.Errorf("after %s let go: ip_forward %s, eth0 MTU %d; want 1 and 1554, still %s's", states[0].Lab, ipf, mtu, states[1].Lab)
+	}
+	if err := releaseHost(ctx, nsutil.Path(ns), states[1], states[1].Restore["host1"]); err != nil {
+		t.Fatal(err)
+	}
+	if ipf, mtu := look(); ipf != "0" || mtu != 1500 {
+		t.Errorf("after both let go: ip_forward %s, eth0 MTU %d; want the machine's own 0 and 1500", ipf, mtu)
+	}
+}

@@ -154,7 +154,7 @@ func downRealByMarks(ctx context.Context, lab string, o DownOptions) (int, error
 		errs = append(errs, oc.DeleteLab(ctx, lab))
 		settle(ctx, oc)
 		if before != nil {
-			errs = append(errs, withMachineLock(ctx, func() error { return restoreHost(before, othersNeed(lab)) }))
+			errs = append(errs, withMachineLock(ctx, func() error { return restoreHost("", before, othersNeed(lab)) }))
 		}
 	}
 	errs = append(errs, nat.Delete("", lab))

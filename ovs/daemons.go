@@ -60,7 +60,7 @@ func StartDaemons(ctx context.Context, runDir, netnsPath string) error {
 // when both daemons were running already. A caller that goes on to apply
 // a lab makes no second connection, each one a fetch and parse of OVS's
 // whole schema (a class's hundred copies connected twice per host).
-func StartDaemonsConnected(ctx context.Context, runDir, netnsPath string) (_ *Client, err error) {
+func StartDaemonsConnected(ctx context.Context, runDir, netnsPath string) (*Client, error) {
 	runDir = absDir(runDir)
 	ctx, cancel := withDefaultTimeout(ctx, daemonStartTimeout)
 	defer cancel()
