@@ -35,11 +35,21 @@ func acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*lab
 	}
 	// The state lives here: readable by all (status, labs), replaceable
 	// by none but root.
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	if err := checkOwnDir(dir, 0o022); err != nil {
-		return nil, err
+	for try := 0; ; try++ {
+		err := os.MkdirAll(dir, 0o755)
+		if err == nil {
+			err = checkOwnDir(dir, 0o022)
+		}
+		// Made by another and removed by the lab's down since, between
+		// MkdirAll's mkdir and its look, or after it: try again (but
+		// not for ever: a dangling symlink there says "exists" always).
+		if (errors.Is(err, fs.ErrExist) || errors.Is(err, fs.ErrNotExist)) && try < 100 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
 	}
 	l, err := lockFile(ctx, lab, noWait, waiting)
 	if errors.Is(err, errLocked) {
@@ -71,6 +81,9 @@ func lockFile(ctx context.Context, name string, noWait bool, waiting func()) (*l
 	told := false
 	for {
 		p, err := lockPath(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // the last release removed the directory just made
+		}
 		if err != nil {
 			return nil, err
 		}
