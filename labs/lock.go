@@ -35,21 +35,8 @@ func acquire(ctx context.Context, lab string, noWait bool, waiting func()) (*lab
 	}
 	// The state lives here: readable by all (status, labs), replaceable
 	// by none but root.
-	for try := 0; ; try++ {
-		err := os.MkdirAll(dir, 0o755)
-		if err == nil {
-			err = checkOwnDir(dir, 0o022)
-		}
-		// Made by another and removed by the lab's down since, between
-		// MkdirAll's mkdir and its look, or after it: try again (but
-		// not for ever: a dangling symlink there says "exists" always).
-		if (errors.Is(err, fs.ErrExist) || errors.Is(err, fs.ErrNotExist)) && try < 100 {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		break
+	if err := ownDir(dir, 0o755, 0o022); err != nil {
+		return nil, err
 	}
 	l, err := lockFile(ctx, lab, noWait, waiting)
 	if errors.Is(err, errLocked) {
@@ -81,9 +68,6 @@ func lockFile(ctx context.Context, name string, noWait bool, waiting func()) (*l
 	told := false
 	for {
 		p, err := lockPath(name)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // the last release removed the directory just made
-		}
 		if err != nil {
 			return nil, err
 		}
@@ -126,20 +110,32 @@ func lockFile(ctx context.Context, name string, noWait bool, waiting func()) (*l
 // are missing, checks that no other user could have opened anything in
 // them, and returns the path of lab's lock file.
 func lockPath(lab string) (string, error) {
-	if err := os.MkdirAll(RunRoot, 0o755); err != nil {
-		return "", err
-	}
-	if err := checkOwnDir(RunRoot, 0o022); err != nil {
+	if err := ownDir(RunRoot, 0o755, 0o022); err != nil {
 		return "", err
 	}
 	locks := filepath.Join(RunRoot, ".locks")
-	if err := os.Mkdir(locks, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return "", err
-	}
-	if err := checkOwnDir(locks, 0o077); err != nil {
+	if err := ownDir(locks, 0o700, 0o077); err != nil {
 		return "", err
 	}
 	return filepath.Join(locks, lab), nil
+}
+
+// ownDir makes dir (mode perm) if it is missing and checks it with
+// checkOwnDir. Another process may remove it in between (the last lock's
+// release takes .locks, a lab's down its directory), even between
+// MkdirAll's mkdir and its look: that is tried again, though not for
+// ever, as a dangling symlink in its place says "exists" every time.
+func ownDir(dir string, perm, deny fs.FileMode) error {
+	for try := 0; ; try++ {
+		err := os.MkdirAll(dir, perm)
+		if err == nil {
+			err = checkOwnDir(dir, deny)
+		}
+		if (errors.Is(err, fs.ErrExist) || errors.Is(err, fs.ErrNotExist)) && try < 100 {
+			continue
+		}
+		return err
+	}
 }
 
 // checkOwnDir refuses a directory (or a symlink in its place) that this
