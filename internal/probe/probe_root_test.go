@@ -3,7 +3,9 @@ package probe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,5 +137,17 @@ func mtuPair(t *testing.T, name, near string, far ...string) string {
 	}
 	testenv.Run(t, "ip", "-n", a, "link", "set", "pa", "mtu", "1500", "up")
 	testenv.Run(t, "ip", "-n", b, "link", "set", "pb", "mtu", "1400", "up")
+	// Until the kernel's link watcher has seen the carrier (up to a
+	// second later, under load) a veth drops what it is given: the
+	// first echoes of a sweep went unanswered.
+	for ns, dev := range map[string]string{a: "pa", b: "pb"} {
+		testenv.Eventually(t, 10*time.Second, func() error {
+			out := testenv.Run(t, "ip", "-n", ns, "-o", "link", "show", dev)
+			if !strings.Contains(out, "state UP") {
+				return fmt.Errorf("%s in %s is not up yet: %s", dev, ns, out)
+			}
+			return nil
+		})
+	}
 	return a
 }
