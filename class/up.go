@@ -83,8 +83,8 @@ func Up(ctx context.Context, c *Class, o UpOptions) ([]Result, error) {
 	pool := labs.NewPool(o.Jobs)
 	// One list of the machine's containers for every copy: the copies'
 	// names are their own (checkNames), so what the others make meanwhile
-	// cannot clash. Unreadable, each copy's up lists and says why.
-	listed, _ := labs.ListContainers(ctx)
+	// cannot clash. Unreadable, each copy's up says why.
+	listed := labs.ListContainers(ctx)
 	up := eachStudent(ctx, c, c.Students, o.Parallel, func(s string) error {
 		src, err := c.source()
 		if err != nil {

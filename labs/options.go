@@ -48,9 +48,9 @@ type UpOptions struct {
 	NoWait  bool   // fail instead of waiting for another up/down of the lab
 	Jobs    int    // containers created, started and plumbed at once; 0 = DefaultJobs()
 	Pool    *Pool  // shared with other Ups running at once (Jobs is then the pool's); nil: this Up's own
-	// Listed, if set, is the machine's containers as listed before
-	// this up began, shared with other Ups running at once (a class's
-	// copies, ListContainers): the up checks its names against it and
+	// Listed, if set, is the machine's containers as listed from before
+	// this up began (ListContainers), maybe shared with other Ups running
+	// at once (a class's copies): the up checks its names against it and
 	// finds its own containers there instead of listing every container
 	// on the machine, which made a class's lists grow with the square of
 	// its copies. An up that waits for another run of its lab lists anew.

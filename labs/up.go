@@ -359,32 +359,51 @@ func checkContainerNames(ctx context.Context, dc *containers.Client, lab string,
 	if len(names) == 0 {
 		return nil, nil
 	}
-	var all map[string]*containers.Listed
+	var (
+		all map[string]*containers.Listed
+		err error
+	)
 	if listed != nil {
-		all = listed.all
+		all, err = listed.read()
 	} else {
-		var err error
-		if all, err = dc.Listed(ctx, nil); err != nil {
-			return nil, err
-		}
+		all, err = dc.Listed(ctx, nil)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return all, containerClash(containers.CheckOwners(all, names, labelLab, lab))
 }
 
-// ContainerList is one list of the machine's containers (UpOptions).
-type ContainerList struct{ all map[string]*containers.Listed }
+// ContainerList is one list of the machine's containers (UpOptions),
+// asked for once and read by every Up it is given to.
+type ContainerList struct {
+	done chan struct{}
+	all  map[string]*containers.Listed
+	err  error
+}
 
-// ListContainers lists the machine's containers, running or not, for
-// Ups that start together to share (UpOptions.Listed).
-func ListContainers(ctx context.Context) (*ContainerList, error) {
-	dc, err := containers.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer dc.Close()
-	all, err := dc.Listed(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &ContainerList{all: all}, nil
+// ListContainers starts listing the machine's containers, running or
+// not, and returns at once: an Up given it (UpOptions.Listed) waits for
+// the list only where it would have listed, and fails there as its own
+// list would have. Ups that start together share one (a class's
+// copies); a single up asks before it reads its file.
+func ListContainers(ctx context.Context) *ContainerList {
+	l := &ContainerList{done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		dc, err := containers.Connect(ctx)
+		if err != nil {
+			l.err = err
+			return
+		}
+		defer dc.Close()
+		l.all, l.err = dc.Listed(ctx, nil)
+	}()
+	return l
+}
+
+// read waits for the list.
+func (l *ContainerList) read() (map[string]*containers.Listed, error) {
+	<-l.done
+	return l.all, l.err
 }
