@@ -61,6 +61,13 @@ func runCmd(t *testing.T, dir string, argv ...string) result {
 	t.Helper()
 	c := exec.Command(argv[0], argv[1:]...)
 	c.Dir = dir
+	return collect(t, c)
+}
+
+// collect runs c, made by the caller (its directory, environment,
+// context), and returns its output and exit code.
+func collect(t *testing.T, c *exec.Cmd) result {
+	t.Helper()
 	var out, errb bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errb
 	err := c.Run()
@@ -70,7 +77,7 @@ func runCmd(t *testing.T, dir string, argv ...string) result {
 	case errors.As(err, &ee):
 		r.code = ee.ExitCode()
 	case err != nil:
-		t.Fatalf("%s: %v", strings.Join(argv, " "), err)
+		t.Fatalf("%s: %v", strings.Join(c.Args, " "), err)
 	}
 	return r
 }

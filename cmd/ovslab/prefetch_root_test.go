@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -31,16 +30,9 @@ func TestRootUpDockerSilent(t *testing.T) {
 		c := exec.CommandContext(ctx, bin, "up", "--emulate", file)
 		c.Dir = t.TempDir()
 		c.Env = append(os.Environ(), "DOCKER_HOST="+docker)
-		var out, errb bytes.Buffer
-		c.Stdout, c.Stderr = &out, &errb
-		err := c.Run()
+		r := collect(t, c)
 		if ctx.Err() != nil {
-			t.Fatalf("up still waiting on the silent dockerd after 90 s:\n%s", errb.String())
-		}
-		r := result{stdout: out.String(), stderr: errb.String()}
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			r.code = ee.ExitCode()
+			t.Fatalf("up still waiting on the silent dockerd after 90 s:\n%s", r.stderr)
 		}
 		return r
 	}
